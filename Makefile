@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Both create .venv/ and install what they need (bubblewrap through apt when missing).
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint build install bwrap clean
+
+demo: install bwrap
+	$(PYTHON) -m grader.demo
+
+test: install bwrap
+	bash tests/run.sh
+
+lint: install
+	$(VENV)/bin/ruff check grader tests benchmarks
+
+build: install bwrap
+	$(VENV)/bin/grader build
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -c constraints.txt -e ".[instructor,dev]"
+	touch $(STAMP)
+
+bwrap:
+	@command -v bwrap >/dev/null 2>&1 || { \
+		echo "Installing bubblewrap with apt (the grader's sandbox)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap; }
+
+clean:
+	rm -rf demo .grader .pytest_cache

@@ -1,0 +1,177 @@
+"""``solutions/`` -> ``exercises/`` with nbgrader, and the answer keys for the judge.
+
+The release is made by nbgrader's own preprocessors (solutions replaced by
+stubs, hidden tests removed, outputs cleared, cells locked and checksummed);
+cell ids are kept, so a release is stable from build to build. Answer keys are
+made by running the instructor's notebook through the same pipeline as a
+student's (normalize, execute in the sandbox) and keeping what its probes
+wrote; a solution that fails its own hidden tests stops the build.
+
+Example:
+
+>>> build_course(Course(Path(".")), GraderConfig())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ClearOutput,
+    ClearSolutions,
+    ComputeChecksums,
+    LockCells,
+)
+
+from grader.channel import read_probe
+from grader.config import GraderConfig
+from grader.course import Course
+from grader.execute import PROBE_DIR_NAME, ExecutionRequest, execute
+from grader.heldout import load_secret
+from grader.judge import HeldoutScorer, judge_notebook
+from grader.modelscore import ModelScorerProcess
+from grader.normalize import normalize, role_of
+from grader.outcomes import Status
+from grader.probes import JudgeContext
+
+log = logging.getLogger(__name__)
+
+RELEASE_STEPS = (
+    LockCells,
+    ClearSolutions,
+    ClearOutput,
+    CheckCellMetadata,
+    ComputeChecksums,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ComputeChecksums,
+    CheckCellMetadata,
+)
+
+
+class BuildError(RuntimeError):
+    """A source notebook is inconsistent, or its solution fails its own tests."""
+
+
+def release_notebook(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version of a source notebook, made by nbgrader's preprocessors."""
+    nb = copy.deepcopy(source)
+    resources: dict = {}
+    for step in RELEASE_STEPS:
+        nb, resources = step().preprocess(nb, resources)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def release_text(source: nbformat.NotebookNode) -> str:
+    return nbformat.writes(release_notebook(source)) + "\n"
+
+
+def check_source(course: Course, notebook: str) -> None:
+    """Every test cell is a question of the exercise module, with the same points."""
+    exercise = course.exercise(notebook)
+    source = course.read_source(notebook)
+    nbformat.validate(source)
+    tests = {role_of(c).grade_id: c for c in source.cells if role_of(c).kind == "test"}
+    for question in exercise.questions:
+        cell = tests.pop(question.id, None)
+        if cell is None:
+            raise BuildError(f"{notebook}: question {question.id} has no test cell with grade_id {question.id!r}.")
+        points = cell.metadata["nbgrader"].get("points")
+        if float(points or 0) != float(question.points):
+            raise BuildError(
+                f"{notebook}: test cell {question.id} is worth {points} points in the notebook but "
+                f"{question.points} in grader/exercises/ex{notebook}.py. Make them agree."
+            )
+        if f"{question.id.split('_')[0]}.probe(" not in cell.source and question.probes:
+            raise BuildError(f"{notebook}: test cell {question.id} never calls its hidden probe.")
+    if tests:
+        raise BuildError(f"{notebook}: test cells {sorted(tests)} have no question in the exercise module.")
+
+
+def write_exercises(course: Course) -> list[Path]:
+    """Regenerate ``exercises/`` from ``solutions/``; returns the files written."""
+    course.exercises_dir.mkdir(exist_ok=True)
+    written = []
+    for notebook in course.notebook_ids():
+        check_source(course, notebook)
+        path = course.released_path(notebook)
+        text = release_text(course.read_source(notebook))
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+        written.append(path)
+    return written
+
+
+def out_of_sync(course: Course) -> list[str]:
+    """Notebook ids whose committed exercise differs from what the build makes."""
+    stale = []
+    for notebook in course.notebook_ids():
+        path = course.released_path(notebook)
+        if not path.exists() or path.read_text() != release_text(course.read_source(notebook)):
+            stale.append(notebook)
+    return stale
+
+
+def build_key(course: Course, notebook: str, config: GraderConfig) -> dict:
+    """Run the instructor's solution as a submission and keep what its probes wrote."""
+    source = course.read_source(notebook)
+    released = course.read_released(notebook)
+    exercise = course.exercise(notebook)
+    with tempfile.TemporaryDirectory(prefix="grader-key-") as tmp:
+        scratch = Path(tmp) / "run"
+        scratch.mkdir()
+        nb = normalize(source, source, released, seed=config.seed)
+        execution = execute(ExecutionRequest(notebook=nb, scratch=scratch, limits=config.limits, sandbox=config.sandbox))
+        if execution.status is not Status.COMPLETED:
+            raise BuildError(f"{notebook}: the solution did not run to the end: {execution.message}")
+        probe_dir = scratch / PROBE_DIR_NAME
+        questions = {}
+        for question in exercise.questions:
+            items = read_probe(probe_dir, question.id)
+            if items is None:
+                errors = [c.error for c in execution.cells if c.question == question.id and c.error]
+                raise BuildError(f"{notebook}: the solution's probe for {question.id} wrote nothing. {errors}")
+            questions[question.id] = items
+        key = {"notebook": notebook, "fingerprint": course.fingerprint(notebook), "questions": questions}
+        with ModelScorerProcess(Path(tmp) / "judge", sandbox=config.sandbox) as process:
+            context = JudgeContext(probe_dir, HeldoutScorer(process, load_secret(course.private_dir)))
+            verdicts = judge_notebook(exercise, execution, key, context)
+    failing = [f"{v.question}: {v.message} {v.detail}" for v in verdicts if v.status is not Status.PASSED]
+    if failing:
+        raise BuildError(f"{notebook}: the solution fails its own hidden tests:\n  " + "\n  ".join(failing))
+    key["reference"] = {v.question: v.detail for v in verdicts}
+    key["seconds"] = round(execution.seconds, 1)
+    return key
+
+
+def ensure_key(course: Course, notebook: str, config: GraderConfig, force: bool = False) -> dict:
+    """Return the answer key, building it first when it is missing or stale."""
+    key = None if force else course.read_key(notebook)
+    if key is None:
+        log.info("building the answer key for %s", notebook)
+        key = build_key(course, notebook, config)
+        path = course.key_path(notebook)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(key))
+    return key
+
+
+def build_course(course: Course, config: GraderConfig, keys: bool = True) -> list[Path]:
+    """The whole build: exercises, then answer keys."""
+    written = write_exercises(course)
+    if keys:
+        for notebook in course.notebook_ids():
+            ensure_key(course, notebook, config, force=True)
+    return written

@@ -1,0 +1,223 @@
+"""Visible checks: the tests a student reads, runs and learns from.
+
+Each class is one kind of check. ``run(answer)`` returns ``None`` when the
+answer is right and raises `CheckFailed` with a message that says what we
+tried, what we expected, what we got, and where to look. Visible checks give
+instant feedback only: they never decide a grade (hidden probes and the
+trusted judge do that).
+
+Example:
+
+>>> check = FunctionCheck(args=(2.0, 3.0), expected=5.0, call="add(2.0, 3.0)")
+>>> check.run(lambda a, b: a + b)
+>>> check.run(lambda a, b: a - b)
+Traceback (most recent call last):
+...
+grader.checks.CheckFailed: add(2.0, 3.0) returned -1.0, but it should return 5.0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+class CheckFailed(AssertionError):
+    """A visible check did not pass. Its message is written for the student."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: the message is all the student needs.
+        return [f"\x1b[31mNot yet:\x1b[0m {self}"]
+
+
+class NotAttempted(CheckFailed):
+    """The answer still raises NotImplementedError."""
+
+
+def describe(value: Any, limit: int = 200) -> str:
+    """A short, readable rendering of a value for messages."""
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=4, suppress=True, threshold=20):
+            text = np.array2string(value, separator=", ")
+        return f"{text} (shape {value.shape})" if value.ndim > 1 else text
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.6g}"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def compare(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
+    """Return what is wrong with ``got``, or ``None`` when it matches ``expected``."""
+    expected_arr = np.asarray(expected)
+    try:
+        got_arr = np.asarray(got)
+    except Exception:  # noqa: BLE001 - student values may fail to convert in any way
+        return f"a {type(got).__name__}, which is not a number or an array"
+    if got_arr.dtype.kind not in "biuf":
+        return f"a {type(got).__name__}, which is not a number or an array of numbers"
+    if got_arr.shape != expected_arr.shape:
+        return f"an array of shape {got_arr.shape} where shape {expected_arr.shape} was expected"
+    got_f, exp_f = got_arr.astype(float), expected_arr.astype(float)
+    if not np.array_equal(np.isnan(got_f), np.isnan(exp_f)):
+        return "NaN where a number was expected" if np.isnan(got_f).any() else "a number where NaN was expected"
+    if not np.allclose(got_f, exp_f, rtol=rtol, atol=atol, equal_nan=True):
+        return "a different value"
+    return None
+
+
+def call_answer(answer: Callable[..., Any], args: tuple, call: str) -> Any:
+    """Call the student's function, turning a stub or a crash into a clear message."""
+    if not callable(answer):
+        raise CheckFailed(f"Expected a function for {call}, but got {describe(answer)}.")
+    try:
+        return answer(*[_copy(a) for a in args])
+    except NotImplementedError:
+        raise NotAttempted(
+            f"{call} still raises NotImplementedError. Replace `raise NotImplementedError()` "
+            "with your code."
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - student code may raise anything
+        raise CheckFailed(f"{call} raised {type(exc).__name__}: {exc}") from None
+
+
+def _copy(value: Any) -> Any:
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+@dataclass(frozen=True)
+class FunctionCheck:
+    """Call the answer with ``args`` and compare the result with ``expected``.
+
+    Args:
+        args: positional arguments for the student's function.
+        expected: the right result (a number or an array).
+        call: how the call reads in a message, e.g. ``"sigmoid(0.0)"``.
+        rtol: relative tolerance. Defaults to 1e-6.
+        atol: absolute tolerance. Defaults to 1e-8.
+        tip: one sentence that points at the likely mistake. Defaults to "".
+    """
+
+    args: tuple
+    expected: Any
+    call: str
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    tip: str = ""
+
+    def run(self, answer: Any) -> None:
+        got = call_answer(answer, self.args, self.call)
+        problem = compare(got, self.expected, self.rtol, self.atol)
+        if problem is None:
+            return
+        if problem == "a different value":
+            message = f"{self.call} returned {describe(np.asarray(got))}, but it should return {describe(np.asarray(self.expected))}."
+        else:
+            message = f"{self.call} returned {problem}."
+        raise CheckFailed(f"{message} {self.tip}".strip())
+
+
+@dataclass(frozen=True)
+class ValueCheck:
+    """Compare a value the student computed (not a function) with ``expected``."""
+
+    expected: Any
+    name: str
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    tip: str = ""
+
+    def run(self, answer: Any) -> None:
+        if answer is None or answer is Ellipsis:
+            raise NotAttempted(f"`{self.name}` has no value yet.")
+        problem = compare(answer, self.expected, self.rtol, self.atol)
+        if problem is None:
+            return
+        if problem == "a different value":
+            message = f"`{self.name}` is {describe(answer)}, but it should be {describe(self.expected)}."
+        else:
+            message = f"`{self.name}` is {problem}."
+        raise CheckFailed(f"{message} {self.tip}".strip())
+
+
+@dataclass(frozen=True)
+class PropertyCheck:
+    """Call the answer on ``args`` and test a property of the result.
+
+    ``holds(result)`` returns ``None`` when the property holds, else what is wrong.
+    Use it when many different answers are right (trained weights, say).
+    """
+
+    args: tuple
+    call: str
+    holds: Callable[[Any], str | None]
+    tip: str = ""
+
+    def run(self, answer: Any) -> None:
+        result = call_answer(answer, self.args, self.call)
+        problem = self.holds(result)
+        if problem:
+            raise CheckFailed(f"{self.call}: {problem} {self.tip}".strip())
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """Check a Keras model's shape and, optionally, its accuracy on visible data.
+
+    Args:
+        input_shape: the shape of one example, e.g. ``(30,)``.
+        output_units: units of the last layer.
+        output_activation: the last layer's activation name, or "" for any.
+        data: a function returning ``(x, y)`` to measure the model on. Defaults to None.
+        minimum_accuracy: accuracy the model must reach on ``data``. Defaults to 0.
+        tip: what to try when the accuracy is too low. Defaults to "".
+    """
+
+    input_shape: tuple[int, ...]
+    output_units: int
+    output_activation: str = ""
+    data: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+    minimum_accuracy: float = 0.0
+    tip: str = ""
+
+    def run(self, answer: Any) -> None:
+        import keras
+
+        if not isinstance(answer, keras.Model):
+            raise CheckFailed(f"Expected a Keras model, but got {describe(answer)}.")
+        shape = tuple(answer.inputs[0].shape[1:]) if answer.inputs else None
+        if shape != tuple(self.input_shape):
+            raise CheckFailed(
+                f"Your model takes inputs of shape {shape}; it should take {tuple(self.input_shape)}. "
+                f"Start it with keras.Input(shape={tuple(self.input_shape)})."
+            )
+        last = answer.layers[-1]
+        units = getattr(last, "units", None)
+        if units != self.output_units:
+            raise CheckFailed(f"Your last layer has {units} units; it should have {self.output_units}.")
+        activation = getattr(getattr(last, "activation", None), "__name__", "")
+        if self.output_activation and activation != self.output_activation:
+            raise CheckFailed(
+                f"Your last layer uses the {activation!r} activation; it should use {self.output_activation!r}."
+            )
+        if self.data is not None:
+            x, y = self.data()
+            accuracy = accuracy_of(answer.predict(x, verbose=0), y)
+            if accuracy < self.minimum_accuracy:
+                raise CheckFailed(
+                    f"Your model's accuracy on the visible validation data is {accuracy:.3f}; "
+                    f"it should reach at least {self.minimum_accuracy:.2f}. {self.tip}".strip()
+                )
+
+
+def accuracy_of(predictions: np.ndarray, labels: np.ndarray) -> float:
+    """Accuracy of class scores: one column means P(class 1), several mean one score per class."""
+    predictions = np.asarray(predictions, dtype=float)
+    labels = np.asarray(labels).reshape(-1)
+    if predictions.ndim == 2 and predictions.shape[1] > 1:
+        guessed = predictions.argmax(axis=1)
+    else:
+        guessed = (predictions.reshape(-1) > 0.5).astype(int)
+    return float(np.mean(guessed == labels))

@@ -1,0 +1,69 @@
+"""Grade a class: PATH holds one folder per student (or is nbgrader's submitted/ folder).
+
+Writes DIR/grades.csv, DIR/feedback/<student>/<notebook>.html, DIR/report.html and
+the nbgrader gradebook. Exits 0 when the batch finished, even if submissions failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from grader.build import BuildError
+from grader.cli.common import add_course_options, config_from
+from grader.course import CourseError
+from grader.sandbox import SandboxUnavailable, find_bwrap
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, help="the class folder")
+    parser.add_argument("--out", type=Path, required=True, help="where grades, feedback and report go")
+    parser.add_argument("--workers", type=int, help="notebooks graded at once (default: from the config)")
+    parser.add_argument("--db", dest="db_url", help="nbgrader gradebook URL (default: sqlite in --out)")
+    parser.add_argument("--seed", type=int, help="the seed fixed in every kernel")
+    parser.add_argument("--notebook", action="append", help="grade only this exercise id (repeatable)")
+    parser.add_argument("--show-expected", action="store_true", default=None, help="show hidden expected values in feedback")
+    add_course_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from grader.cli import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_USAGE, error
+    from grader.grade import grade_class
+
+    config = config_from(args, workers=args.workers, db_url=args.db_url, seed=args.seed, show_expected=args.show_expected)
+    if args.show_config:
+        print(config.describe())
+        return 0
+    if config.workers < 1:
+        error(f"--workers expected a positive integer. Received: workers={config.workers}")
+        return EXIT_USAGE
+    if not args.path.is_dir():
+        error(f"{args.path} is not a folder.", "pass the folder that holds one subfolder per student.")
+        return EXIT_USAGE
+    if config.sandbox:
+        try:
+            find_bwrap()
+        except SandboxUnavailable as exc:
+            error(str(exc))
+            return EXIT_ENVIRONMENT
+    try:
+        results = grade_class(args.path, args.out, config, notebooks=args.notebook)
+    except SandboxUnavailable as exc:
+        error(str(exc))
+        return EXIT_ENVIRONMENT
+    except (BuildError, CourseError, FileNotFoundError) as exc:
+        error(str(exc))
+        return EXIT_FAILED
+    print_table(results)
+    print(f"\ngrades:   {args.out / 'grades.csv'}")
+    print(f"feedback: {args.out / 'feedback'}/<student>/<notebook>.html")
+    print(f"report:   {args.out / 'report.html'}")
+    return 0
+
+
+def print_table(results: list) -> None:
+    width = max([len(r.submission.student) for r in results] + [7])
+    print(f"{'student':<{width}}  {'notebook':<16} {'score':>9}  status")
+    for r in results:
+        score = f"{r.score:g}/{r.max_score:g}"
+        print(f"{r.submission.student:<{width}}  {r.submission.notebook:<16} {score:>9}  {r.status.value}")

@@ -1,0 +1,149 @@
+"""Configuration in one typed object.
+
+Values come from, in order of precedence: command-line flags, the
+``[tool.grader]`` table of the course's ``pyproject.toml``, and the defaults
+declared below.
+
+Example:
+
+>>> config = GraderConfig()
+>>> config.limits.memory_mb
+2048
+>>> config.with_overrides(memory_mb=512).limits.memory_mb
+512
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomllib
+
+REPOSITORY_URL = "https://github.com/keras-course/keras-course"
+
+
+class ConfigError(ValueError):
+    """Raised when a configuration value is missing or out of range."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource bounds for one student notebook in the sandbox.
+
+    Args:
+        cell_timeout: seconds one cell may run. Defaults to 120.
+        notebook_timeout: seconds the whole notebook may run. Defaults to 600.
+        memory_mb: memory of all the notebook's processes together. Defaults to 2048.
+        max_processes: processes and threads the notebook may hold at once.
+            Defaults to 256 (TensorFlow alone starts dozens of threads).
+        disk_mb: size of the writable scratch space. Defaults to 256.
+        output_kb: text and image output kept per notebook. Defaults to 512.
+    """
+
+    cell_timeout: float = 120.0
+    notebook_timeout: float = 600.0
+    memory_mb: int = 2048
+    max_processes: int = 256
+    disk_mb: int = 256
+    output_kb: int = 512
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if not value > 0:
+                raise ConfigError(
+                    f"Limit {f.name} expected a positive number. Received: {f.name}={value!r}"
+                )
+
+
+@dataclass(frozen=True)
+class GraderConfig:
+    """Everything a grading run needs to know, resolved once.
+
+    Args:
+        course: the course root (holds solutions/, exercises/, .grader/).
+            Defaults to the current folder.
+        limits: sandbox resource bounds. Defaults to ``Limits()``.
+        workers: notebooks graded at once. Defaults to 1.
+        sandbox: run student code in bubblewrap. Defaults to True.
+        seed: the seed the grader fixes in every kernel. Defaults to 0.
+        db_url: nbgrader gradebook URL; empty means ``sqlite:///<out>/gradebook.db``.
+        show_expected: show hidden expected values in feedback. Defaults to False.
+    """
+
+    course: Path = field(default_factory=Path.cwd)
+    limits: Limits = field(default_factory=Limits)
+    workers: int = 1
+    sandbox: bool = True
+    seed: int = 0
+    db_url: str = ""
+    show_expected: bool = False
+
+    @property
+    def solutions_dir(self) -> Path:
+        return self.course / "solutions"
+
+    @property
+    def exercises_dir(self) -> Path:
+        return self.course / "exercises"
+
+    @property
+    def private_dir(self) -> Path:
+        """Answer keys and the held-out secret: never inside a sandbox."""
+        return self.course / ".grader"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.private_dir / "keys"
+
+    def with_overrides(self, **values: object) -> GraderConfig:
+        """Return a copy with the given fields (top level or limits) replaced.
+
+        ``None`` values are ignored so unset command-line flags keep the config.
+        """
+        values = {k: v for k, v in values.items() if v is not None}
+        limit_names = {f.name for f in dataclasses.fields(Limits)}
+        limits = {k: values.pop(k) for k in list(values) if k in limit_names}
+        unknown = set(values) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(
+            self, limits=dataclasses.replace(self.limits, **limits), **values
+        )
+
+    def describe(self) -> str:
+        """The values in effect, one per line, for ``--show-config``."""
+        lines = [f"course = {self.course}"]
+        for f in dataclasses.fields(self):
+            if f.name not in {"course", "limits"}:
+                lines.append(f"{f.name} = {getattr(self, f.name)!r}")
+        for f in dataclasses.fields(self.limits):
+            lines.append(f"limits.{f.name} = {getattr(self.limits, f.name)!r}")
+        return "\n".join(lines)
+
+
+def load_config(course: Path | None = None) -> GraderConfig:
+    """Read ``[tool.grader]`` from ``<course>/pyproject.toml`` if it exists.
+
+    Example ``pyproject.toml`` table::
+
+        [tool.grader]
+        workers = 2
+        [tool.grader.limits]
+        memory_mb = 1024
+    """
+    course = (course or Path.cwd()).resolve()
+    config = GraderConfig(course=course)
+    pyproject = course / "pyproject.toml"
+    if not pyproject.is_file():
+        return config
+    try:
+        table = tomllib.loads(pyproject.read_text()).get("tool", {}).get("grader", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from exc
+    table = dict(table)
+    limits = table.pop("limits", {})
+    table.pop("repository", None)
+    return config.with_overrides(**table, **limits)

@@ -1,0 +1,94 @@
+"""The course on disk: where solutions, exercises and answer keys are.
+
+Example:
+
+>>> course = Course(Path("."))  # doctest: +SKIP
+>>> course.notebook_ids()  # doctest: +SKIP
+['01_the_neuron']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from grader.exercises import load_exercise
+from grader.question import Exercise
+
+
+class CourseError(RuntimeError):
+    """The course folder is missing something the command needs."""
+
+
+@dataclass(frozen=True)
+class Course:
+    """Paths of one course folder (the repository root).
+
+    Args:
+        root: the folder holding ``solutions/`` and ``exercises/``.
+    """
+
+    root: Path
+
+    @property
+    def solutions_dir(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def exercises_dir(self) -> Path:
+        return self.root / "exercises"
+
+    @property
+    def private_dir(self) -> Path:
+        """Answer keys and the held-out secret: never bound into a sandbox."""
+        return self.root / ".grader"
+
+    def notebook_ids(self) -> list[str]:
+        if not self.solutions_dir.is_dir():
+            raise CourseError(
+                f"No solutions/ folder in {self.root}.\nTIP: run the grader from the course root or pass --course."
+            )
+        return sorted(p.stem for p in self.solutions_dir.glob("[0-9][0-9]_*.ipynb"))
+
+    def source_path(self, notebook: str) -> Path:
+        return self.solutions_dir / f"{notebook}.ipynb"
+
+    def released_path(self, notebook: str) -> Path:
+        return self.exercises_dir / f"{notebook}.ipynb"
+
+    def key_path(self, notebook: str) -> Path:
+        return self.private_dir / "keys" / f"{notebook}.json"
+
+    def read_source(self, notebook: str) -> nbformat.NotebookNode:
+        return nbformat.read(self.source_path(notebook), as_version=4)
+
+    def read_released(self, notebook: str) -> nbformat.NotebookNode:
+        path = self.released_path(notebook)
+        if not path.exists():
+            raise CourseError(f"{path} is missing.\nTIP: run `grader build` first.")
+        return nbformat.read(path, as_version=4)
+
+    def exercise(self, notebook: str) -> Exercise:
+        return load_exercise(notebook)
+
+    def fingerprint(self, notebook: str) -> str:
+        """Changes whenever the source notebook or its question module changes."""
+        import grader.exercises
+
+        module = Path(grader.exercises.__file__).parent / f"ex{notebook}.py"
+        digest = hashlib.sha256(self.source_path(notebook).read_bytes())
+        digest.update(module.read_bytes() if module.exists() else b"")
+        return digest.hexdigest()
+
+    def read_key(self, notebook: str) -> dict[str, Any] | None:
+        """The answer key, or None when it is missing or older than its source."""
+        path = self.key_path(notebook)
+        if not path.exists():
+            return None
+        key = json.loads(path.read_text())
+        return key if key.get("fingerprint") == self.fingerprint(notebook) else None

@@ -1,0 +1,308 @@
+"""Execute one normalized notebook in the sandbox, within its limits.
+
+The kernel is an ordinary ipykernel started inside `grader.sandbox`; nbclient
+drives it from this (trusted) process over IPC sockets in the scratch folder.
+Verdicts are *not* decided here: this step only runs the notebook, bounds its
+time, memory, processes, disk and output, and reports how the run ended.
+
+Example:
+
+>>> from grader.config import Limits
+>>> run = ExecutionRequest(notebook=nb, scratch=Path("/tmp/x"), limits=Limits())  # doctest: +SKIP
+>>> execute(run).status  # doctest: +SKIP
+<Status.PASSED: 'passed'>
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from grader.config import Limits
+from grader.outcomes import CellRecord, Execution, Status
+from grader.sandbox import Cage, SandboxSpec, bwrap_argv, find_bwrap, tree_usage
+
+log = logging.getLogger(__name__)
+
+PROBE_DIR_NAME = "probes"
+TRUNCATION_NOTE = "\n[output cut here: the grader keeps at most {kb} KB of output per notebook]\n"
+
+
+@dataclass(frozen=True)
+class ExecutionRequest:
+    """One notebook to run.
+
+    Args:
+        notebook: the normalized notebook (cells carry ``metadata.grader``).
+        scratch: an empty host folder for this run only.
+        limits: resource bounds.
+        sandbox: run inside bubblewrap. Defaults to True.
+        env: extra environment variables for the kernel.
+    """
+
+    notebook: nbformat.NotebookNode
+    scratch: Path
+    limits: Limits
+    sandbox: bool = True
+    env: dict[str, str] = field(default_factory=dict)
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager (what nbclient expects) whose kernel command is replaced by ``wrap(kernel argv)``."""
+
+    def __init__(self, wrap: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._wrap = wrap
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        # The kernel's own stdout/stderr are not the notebook's output: drop them, so a
+        # student cannot flood the grader's terminal or disk through them.
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+        kw["stdin"] = subprocess.DEVNULL
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        conn = os.path.realpath(self.connection_file)
+        return self._wrap([sys.executable, "-m", "ipykernel_launcher", "-f", conn])
+
+
+class BoundedNotebookClient(NotebookClient):
+    """An nbclient that keeps at most ``output_bytes`` of output in total."""
+
+    def __init__(self, nb: nbformat.NotebookNode, output_bytes: int, **kwargs: Any) -> None:
+        super().__init__(nb, **kwargs)
+        self.output_limit = output_bytes
+        self.output_budget = output_bytes
+        self.output_cut = False
+
+    def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        if size <= self.output_budget:
+            self.output_budget -= size
+            return super().output(outs, msg, display_id, cell_index)
+        if not self.output_cut:
+            self.output_cut = True
+            note = TRUNCATION_NOTE.format(kb=self.output_limit // 1024)
+            outs.append(nbformat.v4.new_output("stream", name="stderr", text=note))
+        return None
+
+
+class _Watch:
+    """Stops the run when the notebook's wall time or (without a cage) its memory runs out."""
+
+    def __init__(self, km: AsyncKernelManager, limits: Limits, cage: Cage | None) -> None:
+        self.km, self.limits, self.cage = km, limits, cage
+        self.reason: Status | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _Watch:
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            if time.monotonic() - self._started > self.limits.notebook_timeout:
+                self._kill(Status.TIMEOUT)
+                return
+            if self.cage is None:
+                pid = _kernel_pid(self.km)
+                if pid is None:
+                    continue
+                rss, count = tree_usage(pid)
+                if rss > self.limits.memory_mb * 1024 * 1024:
+                    self._kill(Status.MEMORY)
+                    return
+                if count > self.limits.max_processes:
+                    self._kill(Status.PROCESSES)
+                    return
+
+    def _kill(self, reason: Status) -> None:
+        self.reason = reason
+        kill_sandbox(self.km, self.cage)
+
+
+def _kernel_pid(km: AsyncKernelManager) -> int | None:
+    process = getattr(km.provisioner, "process", None)
+    return getattr(process, "pid", None)
+
+
+def kill_sandbox(km: AsyncKernelManager, cage: Cage | None) -> None:
+    """Kill the kernel and everything it started (the sandbox's PID namespace dies with it)."""
+    pid = _kernel_pid(km)
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if cage is not None:
+        cage.kill_all()
+
+
+def kernel_environment(request: ExecutionRequest, probe_dir: Path) -> dict[str, str]:
+    """The variables every kernel gets, sandboxed or not."""
+    return {
+        "GRADER_PROBE_DIR": str(probe_dir),
+        "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONWARNINGS": "ignore",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        **request.env,
+    }
+
+
+def execute(request: ExecutionRequest) -> Execution:
+    """Run ``request.notebook``; return how the run ended and what each cell produced."""
+    scratch = request.scratch
+    runtime = scratch / "runtime"
+    probe_dir = scratch / PROBE_DIR_NAME
+    for d in (runtime, probe_dir):
+        d.mkdir(parents=True, exist_ok=True)
+    limits = request.limits
+    env = kernel_environment(request, probe_dir)
+    cage = Cage.create(limits.memory_mb * 1024 * 1024, limits.max_processes) if request.sandbox else None
+    wrap = _sandbox_wrapper(request, env, cage) if request.sandbox else _plain_wrapper(scratch, env)
+    km = SandboxKernelManager(
+        wrap,
+        transport="ipc",
+        ip=str(runtime / "kernel"),
+        connection_file=str(runtime / "kernel.json"),
+    )
+    nb = request.notebook
+    client = BoundedNotebookClient(
+        nb,
+        output_bytes=limits.output_kb * 1024,
+        km=km,
+        timeout=int(limits.cell_timeout),
+        startup_timeout=120,
+        allow_errors=True,
+        interrupt_on_timeout=False,
+        record_timing=True,
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": str(scratch)}},
+    )
+    status, message = Status.COMPLETED, "The notebook ran to the end."
+    started = time.monotonic()
+    with _Watch(km, limits, cage) as watch:
+        try:
+            client.execute()
+        except CellTimeoutError:
+            status, message = Status.TIMEOUT, f"A cell ran longer than {limits.cell_timeout:g} s."
+        except DeadKernelError:
+            status, message = Status.CRASHED, "The Python kernel died while running the notebook."
+        except Exception as exc:  # noqa: BLE001 - nbclient raises RuntimeError when a kernel never starts
+            status, message = Status.CRASHED, f"The notebook could not run: {exc}"
+        finally:
+            kill_sandbox(km, cage)
+    seconds = time.monotonic() - started
+    if watch.reason is Status.TIMEOUT:
+        status, message = Status.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."
+    elif cage is not None and cage.oom_killed() or watch.reason is Status.MEMORY:
+        status, message = Status.MEMORY, f"The notebook used more than {limits.memory_mb} MB of memory."
+    elif cage is not None and cage.pids_exhausted() or watch.reason is Status.PROCESSES:
+        if status is not Status.COMPLETED:
+            status = Status.PROCESSES
+            message = f"The notebook started more than {limits.max_processes} processes or threads."
+    if cage is not None:
+        cage.destroy()
+    if client.output_cut:
+        message += f" Output beyond {limits.output_kb} KB was cut."
+    nbformat.write(nb, scratch / "executed.ipynb")
+    shutil.rmtree(runtime, ignore_errors=True)
+    return Execution(
+        status=status,
+        message=message,
+        scratch=scratch,
+        cells=tuple(_cell_records(nb)),
+        seconds=seconds,
+        cell_seconds=_cell_seconds(nb),
+    )
+
+
+def _sandbox_wrapper(request: ExecutionRequest, env: dict[str, str], cage: Cage | None) -> Any:
+    bwrap = find_bwrap()
+    limits = request.limits
+    spec = SandboxSpec(scratch=request.scratch, home_mb=limits.disk_mb, env=env)
+    fsize = limits.disk_mb * 1024 * 1024
+
+    def wrap(kernel_argv: list[str]) -> list[str]:
+        argv = bwrap_argv(spec, kernel_argv, bwrap=bwrap)
+        prlimit = shutil.which("prlimit")
+        if prlimit:
+            argv = [prlimit, f"--fsize={fsize}", "--core=0", "--", *argv]
+        return cage.wrap(argv) if cage is not None else argv
+
+    return wrap
+
+
+def _plain_wrapper(scratch: Path, env: dict[str, str]) -> Any:
+    """No sandbox (``--no-sandbox``): same environment variables, own working folder."""
+    work = scratch / "work"
+    work.mkdir(exist_ok=True)
+
+    def wrap(kernel_argv: list[str]) -> list[str]:
+        assignments = [f"{k}={v}" for k, v in env.items()]
+        return ["/usr/bin/env", "-C", str(work), *assignments, *kernel_argv]
+
+    return wrap
+
+
+def _cell_records(nb: nbformat.NotebookNode) -> list[CellRecord]:
+    records = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("grader", {})
+        error = None
+        texts = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                error = f"{out.ename}: {out.evalue}"
+            elif out.output_type == "stream":
+                texts.append(out.text)
+            elif "text/plain" in out.get("data", {}):
+                texts.append(out.data["text/plain"])
+        records.append(
+            CellRecord(
+                index=index,
+                question=meta.get("question"),
+                hidden=bool(meta.get("hidden")),
+                error=error,
+                output_text="".join(texts)[-4000:],
+            )
+        )
+    return records
+
+
+def _cell_seconds(nb: nbformat.NotebookNode) -> float:
+    from datetime import datetime
+
+    total = 0.0
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        busy, idle = timing.get("iopub.status.busy"), timing.get("iopub.status.idle")
+        if busy and idle:
+            fmt = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+            total += (fmt(idle) - fmt(busy)).total_seconds()
+    return total

@@ -1,0 +1,222 @@
+"""Grade a class: the pipeline, written once.
+
+    ingest -> normalize -> execute (sandboxed) -> judge (trusted) -> record -> report
+
+Workers (separate processes) normalize and execute notebooks in parallel; the
+coordinator alone judges, writes the gradebook and the reports. One broken
+submission never stops the batch: whatever goes wrong becomes that
+submission's status.
+
+Example:
+
+>>> results = grade_class(Path("submissions"), Path("out"), config)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from grader.build import ensure_key
+from grader.config import GraderConfig, Limits
+from grader.course import Course
+from grader.execute import PROBE_DIR_NAME, ExecutionRequest, execute
+from grader.heldout import load_secret
+from grader.ingest import ingest
+from grader.judge import HeldoutScorer, judge_notebook
+from grader.modelscore import ModelScorerProcess
+from grader.normalize import normalize
+from grader.outcomes import Execution, NotebookResult, Status, Submission, Verdict
+from grader.probes import JudgeContext
+from grader.question import Exercise
+from grader.record import GradebookRecorder
+from grader.report import write_class_report, write_feedback, write_grades_csv
+
+log = logging.getLogger(__name__)
+
+PIPELINE = ("ingest", "normalize", "execute", "judge", "record", "report")
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to run one submission (plain, picklable values)."""
+
+    submission: Submission
+    source: Path
+    released: Path
+    scratch: Path
+    limits: Limits
+    sandbox: bool
+    seed: int
+
+
+@dataclass(frozen=True)
+class JobResult:
+    execution: Execution | None
+    status: Status
+    message: str
+
+
+class InvalidNotebook(ValueError):
+    """The submitted file is not a notebook we can read."""
+
+
+def read_submission(path: Path) -> nbformat.NotebookNode:
+    """Read a student's file as an nbformat v4 notebook, or raise `InvalidNotebook`."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise InvalidNotebook("the file is empty")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidNotebook("the file is not text (is it really a notebook?)") from exc
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types for bad input
+        raise InvalidNotebook(f"the file is not valid notebook JSON ({type(exc).__name__})") from exc
+    if not isinstance(nb.get("cells"), list):
+        raise InvalidNotebook("the notebook has no list of cells")
+    for cell in nb.cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") not in {"code", "markdown", "raw"}:
+            raise InvalidNotebook("the notebook holds a cell that is not a notebook cell")
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(str(s) for s in cell["source"])
+        cell.setdefault("source", "")
+        cell.setdefault("metadata", {})
+    return nb
+
+
+def run_job(job: Job) -> JobResult:
+    """Worker side: read, normalize, execute. Never raises."""
+    try:
+        student = read_submission(job.submission.path)  # type: ignore[arg-type]
+    except (InvalidNotebook, OSError) as exc:
+        return JobResult(None, Status.INVALID, f"We could not read your notebook: {exc}.")
+    try:
+        source = nbformat.read(job.source, as_version=4)
+        released = nbformat.read(job.released, as_version=4)
+        nb = normalize(student, source, released, seed=job.seed)
+    except Exception as exc:  # noqa: BLE001 - a notebook we cannot rebuild is invalid, not fatal
+        return JobResult(None, Status.INVALID, f"We could not match your notebook to the exercise: {exc}.")
+    try:
+        request = ExecutionRequest(notebook=nb, scratch=job.scratch, limits=job.limits, sandbox=job.sandbox)
+        execution = execute(request)
+    except Exception as exc:  # noqa: BLE001 - the grader's fault: never the student's points
+        log.exception("executing %s/%s failed", job.submission.student, job.submission.notebook)
+        return JobResult(None, Status.INFRASTRUCTURE, f"The grader could not run this notebook: {exc}")
+    return JobResult(execution, execution.status, execution.message)
+
+
+def _flat_verdicts(exercise: Exercise, status: Status, message: str) -> tuple[Verdict, ...]:
+    return tuple(Verdict(q.id, status, 0.0, float(q.points), message) for q in exercise.questions)
+
+
+class ClassGrader:
+    """Runs the pipeline over a class; see `grade_class`."""
+
+    def __init__(self, course: Course, config: GraderConfig, out: Path, progress: Callable[[str], None]) -> None:
+        self.course, self.config, self.out, self.progress = course, config, out, progress
+
+    def run(self, class_dir: Path, notebooks: list[str] | None = None) -> list[NotebookResult]:
+        known = self.course.notebook_ids()
+        submissions = ingest(class_dir, notebooks or known)
+        needed = sorted({s.notebook for s in submissions})
+        keys = {n: ensure_key(self.course, n, self.config) for n in needed}
+        exercises = {n: self.course.exercise(n) for n in needed}
+        self.out.mkdir(parents=True, exist_ok=True)
+        db_url = self.config.db_url or f"sqlite:///{(self.out / 'gradebook.db').resolve()}"
+        scratch_root = Path(tempfile.mkdtemp(prefix="grader-run-"))
+        results: list[NotebookResult] = []
+        try:
+            with GradebookRecorder(db_url) as recorder, ModelScorerProcess(
+                scratch_root / "judge", sandbox=self.config.sandbox
+            ) as scorer_process:
+                for n in needed:
+                    recorder.prepare(n, self.course.read_source(n))
+                scorer = HeldoutScorer(scorer_process, load_secret(self.course.private_dir))
+                for submission, job_result, seconds in self._execute_all(submissions, scratch_root):
+                    exercise = exercises[submission.notebook]
+                    result = self._judge(submission, job_result, exercise, keys[submission.notebook], scorer, seconds)
+                    recorder.record(result)
+                    results.append(result)
+                    self.progress(
+                        f"[{len(results)}/{len(submissions)}] {submission.student} {submission.notebook}: "
+                        f"{result.score:g}/{result.max_score:g} ({result.status.value}, {seconds:.1f} s)"
+                    )
+        finally:
+            shutil.rmtree(scratch_root, ignore_errors=True)
+        results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
+        write_grades_csv(results, self.out / "grades.csv")
+        write_feedback(results, self.out)
+        write_class_report(results, self.out)
+        return results
+
+    def _jobs(self, submissions: list[Submission], scratch_root: Path) -> list[Job]:
+        jobs = []
+        for index, sub in enumerate(submissions):
+            scratch = scratch_root / f"{index:04d}"
+            jobs.append(
+                Job(sub, self.course.source_path(sub.notebook), self.course.released_path(sub.notebook),
+                    scratch, self.config.limits, self.config.sandbox, self.config.seed)
+            )
+        return jobs
+
+    def _execute_all(self, submissions: list[Submission], scratch_root: Path):
+        runnable = [j for j in self._jobs(submissions, scratch_root) if j.submission.path and not j.submission.problem]
+        for sub in submissions:
+            if sub.path is None:
+                yield sub, JobResult(None, Status.MISSING, "No notebook was handed in."), 0.0
+            elif sub.problem:
+                yield sub, JobResult(None, Status.INVALID, f"We could not use your notebook: {sub.problem}."), 0.0
+        if not runnable:
+            return
+        if self.config.workers <= 1:
+            for job in runnable:
+                started = time.monotonic()
+                job.scratch.mkdir(parents=True)
+                yield job.submission, run_job(job), time.monotonic() - started
+            return
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=self.config.workers, mp_context=context) as pool:
+            futures: dict[Future, tuple[Job, float]] = {}
+            for job in runnable:
+                job.scratch.mkdir(parents=True)
+                futures[pool.submit(run_job, job)] = (job, time.monotonic())
+            for future in as_completed(futures):
+                job, started = futures[future]
+                try:
+                    job_result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker is the grader's problem
+                    job_result = JobResult(None, Status.INFRASTRUCTURE, f"The grading worker failed: {exc}")
+                yield job.submission, job_result, time.monotonic() - started
+
+    def _judge(self, sub: Submission, job: JobResult, exercise: Exercise, key: dict, scorer: HeldoutScorer, seconds: float) -> NotebookResult:
+        if job.execution is None:
+            verdicts = _flat_verdicts(exercise, job.status, job.message)
+            return NotebookResult(sub, job.status, job.message, verdicts, seconds)
+        context = JudgeContext(job.execution.scratch / PROBE_DIR_NAME, scorer, self.config.show_expected)
+        verdicts = judge_notebook(exercise, job.execution, key, context)
+        shutil.rmtree(job.execution.scratch, ignore_errors=True)
+        return NotebookResult(sub, job.execution.status, job.execution.message, verdicts, seconds)
+
+
+def grade_class(
+    class_dir: Path,
+    out: Path,
+    config: GraderConfig,
+    notebooks: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[NotebookResult]:
+    """Grade every submission under ``class_dir``; write grades, feedback and report to ``out``."""
+    report = progress or (lambda line: print(line, file=sys.stderr))
+    return ClassGrader(Course(config.course), config, out, report).run(class_dir, notebooks)

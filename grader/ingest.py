@@ -1,0 +1,102 @@
+"""Find the submissions in a class folder and match each to its exercise.
+
+Layouts understood:
+
+- ``PATH/<student>/<notebook>.ipynb`` (a plain folder per student);
+- nbgrader's ``submitted/<student>/<assignment>/<notebook>.ipynb``.
+
+A notebook is matched to an exercise by its metadata first
+(``metadata.keras_course.exercise``), then by its file name, which Colab and
+browsers mangle (``01_the_neuron (2).ipynb``, ``Copy of 01_the_neuron.ipynb``).
+Anything unusable becomes a `Submission` with a ``problem``, so the batch
+goes on and the report says why.
+
+Example:
+
+>>> match_name("Copy of 01_the_neuron (2).ipynb", ["01_the_neuron"])
+'01_the_neuron'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+from grader.outcomes import Submission
+
+log = logging.getLogger(__name__)
+
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+_COPY_MARKS = re.compile(r"(^copy of\s+)|(\s*\(\d+\)$)|(\s*-\s*copy$)|(_copy$)", re.I)
+
+
+def match_name(filename: str, notebooks: list[str]) -> str | None:
+    """The exercise id a file name refers to, or None."""
+    stem = filename[: -len(".ipynb")] if filename.lower().endswith(".ipynb") else filename
+    previous = None
+    while previous != stem:
+        previous, stem = stem, _COPY_MARKS.sub("", stem).strip()
+    key = re.sub(r"[\s\-]+", "_", stem.lower())
+    if key in notebooks:
+        return key
+    number = re.match(r"^(\d\d)(?:_|$)", key)
+    if number:
+        candidates = [n for n in notebooks if n.startswith(number.group(1) + "_")]
+        if len(candidates) == 1:
+            return candidates[0]
+    return None
+
+
+def match_metadata(path: Path, notebooks: list[str]) -> str | None:
+    """The exercise id stored in a notebook's metadata, if the file is readable JSON."""
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return None
+        document = json.loads(path.read_bytes())
+        exercise = document.get("metadata", {}).get("keras_course", {}).get("exercise")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return exercise if exercise in notebooks else None
+
+
+def student_folders(root: Path) -> list[tuple[str, Path]]:
+    """``(student id, folder)`` pairs for a class folder or nbgrader's submitted/ folder."""
+    folders = []
+    for entry in sorted(root.iterdir()):
+        if entry.is_dir() and not entry.is_symlink() and not entry.name.startswith("."):
+            folders.append((entry.name, entry))
+    return folders
+
+
+def ingest(root: Path, notebooks: list[str]) -> list[Submission]:
+    """Every (student, exercise) pair of the class, including missing ones.
+
+    The exercises graded are those that at least one student handed in.
+    """
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder of student submissions.")
+    found: dict[tuple[str, str], Submission] = {}
+    students = []
+    for student, folder in student_folders(root):
+        students.append(student)
+        files = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        for path in files:
+            if path.is_symlink():
+                log.warning("%s: skipping symlink %s", student, path)
+                continue
+            notebook = match_metadata(path, notebooks) or match_name(path.name, notebooks)
+            if notebook is None:
+                log.warning("%s: %s matches no exercise; skipped", student, path.name)
+                continue
+            problem = "" if path.stat().st_size <= MAX_NOTEBOOK_BYTES else "the file is larger than 50 MB"
+            previous = found.get((student, notebook))
+            if previous is None or path.stat().st_mtime > previous.path.stat().st_mtime:
+                found[(student, notebook)] = Submission(student, notebook, path, problem)
+    graded = sorted({n for _, n in found})
+    submissions = []
+    for student in students:
+        for notebook in graded:
+            submissions.append(found.get((student, notebook), Submission(student, notebook, None, "no notebook handed in")))
+    return submissions

@@ -1,0 +1,127 @@
+"""The trusted judge: decide each question from probe data and the answer key.
+
+Runs in the grader's own process, never in the student's kernel. It reads only
+the plain data the probes left in the scratch folder (`grader.channel`),
+compares it with the answer key built from the instructor's solution, and
+scores saved models on held-out data that never entered the sandbox.
+
+Example:
+
+>>> verdicts = judge_notebook(exercise, execution, key, context)  # doctest: +SKIP
+>>> [(v.question, v.status.value, v.score) for v in verdicts]  # doctest: +SKIP
+[('q1_weighted_sum', 'passed', 2.0), ...]
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.channel import ChannelError, read_probe
+from grader.heldout import make_heldout
+from grader.modelscore import ModelScorerProcess
+from grader.outcomes import CellRecord, Execution, Status, Verdict
+from grader.probes import JudgeContext, ProbeOutcome
+from grader.question import Exercise, Question
+
+log = logging.getLogger(__name__)
+
+_NOT_DEFINED = ("NameError", "NotImplementedError")
+
+
+class HeldoutScorer:
+    """Scores model files on named held-out sets made from the course secret."""
+
+    def __init__(self, process: ModelScorerProcess, secret: bytes) -> None:
+        self.process = process
+        self.secret = secret
+        self._sets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, model: Path, heldout: str, metric: str) -> dict[str, Any]:
+        if heldout not in self._sets:
+            self._sets[heldout] = make_heldout(heldout, self.secret)
+        x, y = self._sets[heldout]
+        return self.process.score(model, x, y, metric)
+
+
+def split_items(items: dict[str, Any], index: int) -> dict[str, Any]:
+    """The items that probe number ``index`` of a question wrote."""
+    prefix = f"p{index}."
+    return {name[len(prefix):]: value for name, value in items.items() if name.startswith(prefix)}
+
+
+def judge_question(
+    question: Question,
+    execution: Execution,
+    key_items: dict[str, Any],
+    context: JudgeContext,
+) -> Verdict:
+    """Decide one question: full points when every probe passes, else zero."""
+    cells = [c for c in execution.cells if c.question == question.id]
+    visible_error = next((c.error for c in cells if not c.hidden and c.error), None)
+    try:
+        items = read_probe(context.probe_dir, question.id)
+    except ChannelError as exc:
+        return _verdict(question, ProbeOutcome(Status.FAILED, "The hidden test data for this question was unreadable.", str(exc)))
+    if items is None:
+        return _verdict(question, _missing_outcome(cells, execution))
+    details = []
+    for index, probe in enumerate(question.probes):
+        try:
+            outcome = probe.judge(split_items(items, index), split_items(key_items, index), context)
+        except ChannelError as exc:
+            outcome = ProbeOutcome(Status.FAILED, "The hidden test data for this question was malformed.", str(exc))
+        if outcome.status is not Status.PASSED:
+            if visible_error and visible_error.startswith(("CheckFailed", "NotAttempted")):
+                outcome = ProbeOutcome(outcome.status, visible_error.split(": ", 1)[1], outcome.detail or outcome.message)
+            return _verdict(question, outcome)
+        details.append(outcome.detail)
+    return _verdict(question, ProbeOutcome(Status.PASSED, "Correct.", "; ".join(d for d in details if d)))
+
+
+def _missing_outcome(cells: list[CellRecord], execution: Execution) -> ProbeOutcome:
+    hidden = [c for c in cells if c.hidden]
+    errors = [c.error for c in hidden if c.error]
+    if errors and errors[0].startswith(_NOT_DEFINED):
+        return ProbeOutcome(Status.NOT_ATTEMPTED, "You have not answered this question yet (or its answer cell did not run).", errors[0])
+    if errors:
+        return ProbeOutcome(Status.ERROR, f"Testing your answer raised {errors[0][:300]}.", errors[0])
+    if execution.status.stops_notebook:
+        return ProbeOutcome(execution.status, f"The notebook stopped before this question was tested: {execution.message}")
+    return ProbeOutcome(Status.FAILED, "The hidden test for this question left no result.", "probe file missing without an error")
+
+
+def _verdict(question: Question, outcome: ProbeOutcome) -> Verdict:
+    passed = outcome.status is Status.PASSED
+    return Verdict(
+        question=question.id,
+        status=outcome.status,
+        score=float(question.points) if passed else 0.0,
+        max_score=float(question.points),
+        message=outcome.message,
+        detail=outcome.detail,
+    )
+
+
+def judge_notebook(
+    exercise: Exercise,
+    execution: Execution,
+    key: dict[str, Any],
+    context: JudgeContext,
+) -> tuple[Verdict, ...]:
+    """Decide every question of one executed notebook."""
+    verdicts = []
+    for question in exercise.questions:
+        key_items = key.get("questions", {}).get(question.id, {})
+        try:
+            verdicts.append(judge_question(question, execution, key_items, context))
+        except Exception as exc:  # a judge bug must not cost the student: flag it for the instructor
+            log.exception("judging %s failed", question.id)
+            verdicts.append(
+                Verdict(question.id, Status.INFRASTRUCTURE, 0.0, float(question.points),
+                        "The grader could not judge this question; your instructor has been told.", repr(exc))
+            )
+    return tuple(verdicts)

@@ -1,0 +1,197 @@
+"""Score saved Keras models on held-out data, in a separate (sandboxed) process.
+
+The grader keeps one scorer process per run, so TensorFlow is imported once.
+Requests and answers are JSON lines; the model is loaded with Keras's
+``safe_mode=True`` (no Lambda layers, no arbitrary code) after its size and
+its zip contents are checked. The held-out data reaches the scorer as an
+``.npz`` read with ``allow_pickle=False``; the scorer answers only numbers and
+layer descriptions.
+
+Example:
+
+>>> with ModelScorerProcess(work_dir, sandbox=False) as scorer:  # doctest: +SKIP
+...     scorer.score(Path("q4.keras"), x, y, "accuracy")["score"]
+0.95
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MAX_MODEL_BYTES = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
+REQUEST_TIMEOUT = 180.0
+
+
+def check_archive(path: Path) -> str | None:
+    """Why a ``.keras`` file must not be loaded, or None when it may."""
+    if path.stat().st_size > MAX_MODEL_BYTES:
+        return f"the model file is larger than {MAX_MODEL_BYTES // 2**20} MB"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                return "the model archive unpacks to more than the allowed size"
+    except zipfile.BadZipFile:
+        return "the model file is not a .keras archive"
+    return None
+
+
+def metric_value(predictions: np.ndarray, y: np.ndarray, metric: str) -> float:
+    """Accuracy for class scores (one sigmoid column or one column per class), or MAE / MSE."""
+    predictions = np.asarray(predictions, dtype=np.float64)
+    if metric == "accuracy":
+        from grader.checks import accuracy_of
+
+        return accuracy_of(predictions, y)
+    error = predictions.reshape(len(y), -1)[:, 0] - np.asarray(y, dtype=np.float64).reshape(-1)
+    if metric == "mae":
+        return float(np.mean(np.abs(error)))
+    if metric == "mse":
+        return float(np.mean(error**2))
+    raise ValueError(f"Unknown metric {metric!r}: use 'accuracy', 'mae' or 'mse'.")
+
+
+def describe_model(model: Any) -> dict[str, Any]:
+    """Plain facts about a loaded model, read from its public config."""
+    layers = []
+    for layer in model.layers:
+        config = layer.get_config()
+        activation = config.get("activation")
+        layers.append(
+            {
+                "class_name": type(layer).__name__,
+                "units": config.get("units"),
+                "activation": activation if isinstance(activation, str) else None,
+            }
+        )
+    input_shape = list(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
+    return {"layers": layers, "params": int(model.count_params()), "input_shape": input_shape}
+
+
+def score_request(request: dict[str, Any]) -> dict[str, Any]:
+    """Handle one request inside the scorer process."""
+    import keras
+
+    path = Path(request["model"])
+    problem = check_archive(path)
+    if problem:
+        return {"ok": False, "error": problem}
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        with np.load(request["data"], allow_pickle=False) as data:
+            x, y = data["x"], data["y"]
+        predictions = model.predict(x, verbose=0, batch_size=256)
+        score = metric_value(predictions, y, request["metric"])
+        return {"ok": True, "score": score, **describe_model(model)}
+    except Exception as exc:  # noqa: BLE001 - any failure to load or run is the model's
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:1000]}
+    finally:
+        keras.backend.clear_session()
+
+
+def serve() -> None:
+    """Answer JSON-line requests on stdin; everything else printed goes to stderr."""
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for line in sys.stdin:
+        try:
+            answer = score_request(json.loads(line))
+        except Exception as exc:  # noqa: BLE001 - never die on one bad request
+            answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        answers.write(json.dumps(answer) + "\n")
+
+
+class ScorerError(RuntimeError):
+    """The scorer process died or did not answer in time."""
+
+
+class ModelScorerProcess:
+    """The grader's handle on a long-lived scorer process (started lazily).
+
+    Args:
+        work_dir: a private folder for model copies and held-out files.
+        sandbox: run the scorer inside bubblewrap too. Defaults to True.
+    """
+
+    def __init__(self, work_dir: Path, sandbox: bool = True) -> None:
+        self.work_dir = work_dir
+        self.sandbox = sandbox
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> ModelScorerProcess:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+    def _start(self) -> subprocess.Popen[str]:
+        command = [sys.executable, "-m", "grader.modelscore"]
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
+        if self.sandbox:
+            from grader.sandbox import SandboxSpec, bwrap_argv, find_bwrap
+
+            spec = SandboxSpec(scratch=self.work_dir, home_mb=64, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+            command = bwrap_argv(spec, command, bwrap=find_bwrap())
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+
+    def score(self, model: Path, x: np.ndarray, y: np.ndarray, metric: str) -> dict[str, Any]:
+        """Score one model file; returns the scorer's answer (``ok``, ``score``, layers...)."""
+        token = uuid.uuid4().hex
+        model_copy = self.work_dir / f"{token}.keras"
+        data = self.work_dir / f"{token}.npz"
+        shutil.copyfile(model, model_copy)
+        np.savez(data, x=x, y=y)
+        try:
+            return self._ask({"model": str(model_copy), "data": str(data), "metric": metric})
+        finally:
+            model_copy.unlink(missing_ok=True)
+            data.unlink(missing_ok=True)
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self._process is None or self._process.poll() is not None:
+            self._process = self._start()
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+        except BrokenPipeError as exc:
+            self.close()
+            raise ScorerError("the model scorer process died") from exc
+        ready, _, _ = select.select([process.stdout], [], [], REQUEST_TIMEOUT)
+        line = process.stdout.readline() if ready else ""
+        if not line:
+            self.close()
+            return {"ok": False, "error": "scoring the model failed or took too long"}
+        answer = json.loads(line)
+        return answer if isinstance(answer, dict) else {"ok": False, "error": "bad scorer answer"}
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,116 @@
+"""The small typed values that grading steps hand to each other.
+
+Every step of the pipeline (ingest, normalize, execute, judge, record, report)
+takes and returns these frozen dataclasses instead of shared dicts, so what
+crosses a step boundary is written down here once.
+
+Example:
+
+>>> verdict = Verdict("q1_weighted_sum", Status.PASSED, 2.0, 2.0, "Correct.")
+>>> verdict.status.value
+'passed'
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Status(enum.Enum):
+    """What happened to one question (or one whole notebook).
+
+    An infrastructure error never costs a student points: the batch reports it
+    to the instructor and the submission can be graded again.
+    """
+
+    PASSED = "passed"
+    COMPLETED = "completed"  # a notebook that ran to the end (its questions have their own status)
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not_attempted"
+    ERROR = "error"  # the student's code raised
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    PROCESSES = "processes"
+    DISK = "disk"
+    CRASHED = "crashed"
+    INVALID = "invalid"
+    MISSING = "missing"
+    INFRASTRUCTURE = "infrastructure_error"
+
+    @property
+    def stops_notebook(self) -> bool:
+        """True for statuses that end the whole notebook run early."""
+        return self in _NOTEBOOK_STOPPERS
+
+
+_NOTEBOOK_STOPPERS = frozenset(
+    {Status.TIMEOUT, Status.MEMORY, Status.PROCESSES, Status.DISK, Status.CRASHED}
+)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's notebook for one exercise, as found by ingest."""
+
+    student: str
+    notebook: str  # the exercise id, e.g. "01_the_neuron"
+    path: Path | None  # None when the student handed nothing in
+    problem: str = ""  # why ingest could not use it, if it could not
+
+
+@dataclass(frozen=True)
+class CellRecord:
+    """What one executed cell of the normalized notebook produced."""
+
+    index: int
+    question: str | None  # grade_id of the question this cell tests, if any
+    hidden: bool
+    error: str | None  # "ExcName: message" when the cell raised
+    output_text: str  # kept (bounded) text output
+
+
+@dataclass(frozen=True)
+class Execution:
+    """The result of running one normalized notebook in the sandbox."""
+
+    status: Status  # COMPLETED when the run finished, otherwise why it stopped
+    message: str
+    scratch: Path  # where the probes and the executed notebook were left
+    cells: tuple[CellRecord, ...] = ()
+    seconds: float = 0.0
+    cell_seconds: float = 0.0  # time spent inside cells, as the kernel reported it
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judge's decision on one question."""
+
+    question: str
+    status: Status
+    score: float
+    max_score: float
+    message: str  # for the student: calm, one problem, the next step
+    detail: str = ""  # for the instructor only (never shown to students by default)
+    in_kernel: bool = False  # True when decided by an assert inside the student's kernel
+
+
+@dataclass(frozen=True)
+class NotebookResult:
+    """Everything recorded about one submission."""
+
+    submission: Submission
+    status: Status
+    message: str
+    verdicts: tuple[Verdict, ...] = field(default_factory=tuple)
+    seconds: float = 0.0
+    executed_notebook: Path | None = None
+
+    @property
+    def score(self) -> float:
+        return sum(v.score for v in self.verdicts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(v.max_score for v in self.verdicts)

@@ -1,0 +1,111 @@
+"""The authoring API: visible checks teach, hidden probes never pass outside the grader."""
+
+import numpy as np
+import pytest
+
+from grader.channel import PROBE_DIR_VARIABLE, read_probe
+from grader.checks import CheckFailed, NotAttempted
+from grader.exercises import load_exercise
+from grader.judge import split_items
+from grader.outcomes import Status
+from grader.probes import JudgeContext
+from grader.question import ProbeOutsideGrader
+
+EXERCISE = load_exercise("01_the_neuron")
+q1, q2, q3 = EXERCISE.questions[:3]
+
+
+def test_visible_check_says_expected_and_got_and_a_tip():
+    with pytest.raises(CheckFailed) as info:
+        q1.check(lambda x, w, b: x @ w)
+    message = str(info.value)
+    assert "returned -1.5" in message and "should return -1.25" in message and "bias" in message
+
+
+def test_stub_is_reported_as_not_attempted():
+    def stub(x, w, b):
+        raise NotImplementedError()
+
+    with pytest.raises(NotAttempted):
+        q1.check(stub)
+
+
+def test_hints_are_staged(capsys):
+    q2.hint()
+    q2.hint()
+    q2.hint()
+    out = capsys.readouterr().out
+    assert "Hint 1 of 2" in out and "Hint 2 of 2" in out
+
+
+def test_hidden_probe_refuses_to_run_outside_the_grader(monkeypatch):
+    monkeypatch.delenv(PROBE_DIR_VARIABLE, raising=False)
+    with pytest.raises(ProbeOutsideGrader, match="grader grade"):
+        q1.probe(lambda x, w, b: x @ w + b)
+
+
+def judge_answer(question, answer, key_answer, tmp_path, monkeypatch):
+    monkeypatch.setenv(PROBE_DIR_VARIABLE, str(tmp_path / "key"))
+    (tmp_path / "key").mkdir()
+    question.probe(key_answer)
+    key = read_probe(tmp_path / "key", question.id)
+    monkeypatch.setenv(PROBE_DIR_VARIABLE, str(tmp_path / "student"))
+    (tmp_path / "student").mkdir()
+    question.probe(answer)
+    items = read_probe(tmp_path / "student", question.id)
+    context = JudgeContext(tmp_path / "student")
+    return [p.judge(split_items(items, i), split_items(key, i), context).status for i, p in enumerate(question.probes)]
+
+
+def right_sum(x, w, b):
+    return x @ w + b
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (right_sum, Status.PASSED),
+        (lambda x, w, b: np.dot(x, w) + b, Status.PASSED),  # a different correct answer
+        (lambda x, w, b: x @ w, Status.FAILED),  # bias forgotten
+        (lambda x, w, b: (x @ w + b).tolist(), Status.PASSED),
+        (lambda x, w, b: 1 / 0, Status.ERROR),
+    ],
+)
+def test_weighted_sum_probe_is_judged_outside(answer, status, tmp_path, monkeypatch):
+    assert judge_answer(q1, answer, right_sum, tmp_path, monkeypatch) == [status]
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_step_instead_of_sigmoid_fails(tmp_path, monkeypatch):
+    assert judge_answer(q2, lambda z: (np.asarray(z) > 0).astype(float), sigmoid, tmp_path, monkeypatch) == [Status.FAILED]
+
+
+def perceptron(x, y, epochs=20, learning_rate=1.0, signed=False, bias=True):
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(epochs):
+        for xi, yi in zip(x, y, strict=True):
+            low = -1 if signed else 0
+            error = yi - (1 if xi @ w + b > 0 else low)
+            w = w + learning_rate * error * xi
+            b = b + (learning_rate * error if bias else 0.0)
+    return w, b
+
+
+def test_perceptron_mistakes_fail_and_variants_pass(tmp_path, monkeypatch):
+    def vectorized_style(x, y, epochs=20, learning_rate=1.0):
+        w, b = perceptron(x, y, epochs, learning_rate)
+        return list(w), np.float32(b)
+
+    cases = {
+        "right": (perceptron, Status.PASSED),
+        "variant": (vectorized_style, Status.PASSED),
+        "signed labels": (lambda *a: perceptron(*a, signed=True), Status.FAILED),
+        "no bias": (lambda *a: perceptron(*a, bias=False), Status.FAILED),
+    }
+    for name, (answer, status) in cases.items():
+        sub = tmp_path / name.replace(" ", "_")
+        sub.mkdir()
+        assert judge_answer(q3, answer, perceptron, sub, monkeypatch) == [status], name

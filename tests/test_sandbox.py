@@ -1,0 +1,65 @@
+"""Student code in the sandbox sees neither the course nor the network, and cannot stop the grader."""
+
+import nbformat
+import pytest
+
+from grader.config import Limits
+from grader.execute import ExecutionRequest, execute
+from grader.outcomes import Status
+
+
+def run(cells, tmp_path, **limits):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    return execute(ExecutionRequest(notebook=nb, scratch=scratch, limits=Limits(**limits)))
+
+
+def test_course_files_and_gradebook_are_not_visible(course, tmp_path):
+    secret = course.root / ".grader"
+    secret.mkdir(exist_ok=True)
+    targets = [course.source_path("01_the_neuron"), secret / "secret", tmp_path / "gradebook.db"]
+    (tmp_path / "gradebook.db").write_text("grades")
+    cells = [f"open({str(t)!r}).read()" for t in targets]
+    result = run(cells, tmp_path)
+    errors = [c.error for c in result.cells]
+    assert all(e and e.startswith(("FileNotFoundError", "PermissionError")) for e in errors), errors
+
+
+def test_writes_outside_scratch_fail_and_network_is_off(course, tmp_path):
+    result = run(
+        [
+            f"open({str(course.root / 'pwned.txt')!r}, 'w')",
+            "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=2)",
+            "open('/home/student/work/ok.txt', 'w').write('fine')",
+        ],
+        tmp_path,
+    )
+    errors = [c.error for c in result.cells]
+    assert errors[0].startswith("OSError") and "Read-only" in errors[0]
+    assert errors[1] and errors[1].startswith(("ConnectionRefusedError", "OSError"))
+    assert errors[2] is None
+    assert not (course.root / "pwned.txt").exists()
+
+
+def test_killing_its_own_process_group_only_ends_its_own_run(tmp_path):
+    result = run(["import os, signal\nos.killpg(0, signal.SIGKILL)", "print('never')"], tmp_path)
+    assert result.status is Status.CRASHED
+
+
+@pytest.mark.parametrize(
+    ("code", "limits", "status"),
+    [
+        ("while True: pass", {"cell_timeout": 2}, Status.TIMEOUT),
+        ("import time\ntime.sleep(30)", {"notebook_timeout": 3}, Status.TIMEOUT),
+        ("x = bytearray(3 * 1024**3)", {"memory_mb": 512}, Status.MEMORY),
+    ],
+)
+def test_limits_stop_the_run_with_a_status(code, limits, status, tmp_path):
+    assert run([code], tmp_path, **limits).status is status
+
+
+def test_output_is_cut_to_the_bound(tmp_path):
+    result = run(["for i in range(20000): print('x' * 100)"], tmp_path, output_kb=64)
+    assert len(result.cells[0].output_text) <= 64 * 1024
+    assert "cut" in result.message

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -215,6 +216,7 @@ def execute(request: ExecutionRequest) -> Execution:
             status, message = Status.CRASHED, f"The notebook could not run: {exc}"
         finally:
             kill_sandbox(km, cage)
+            atexit.unregister(client._cleanup_kernel)  # nbclient's own exit hook fails on a dead kernel
     seconds = time.monotonic() - started
     if watch.reason is Status.TIMEOUT:
         status, message = Status.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."

@@ -122,12 +122,13 @@ def bwrap_argv(spec: SandboxSpec, command: list[str], bwrap: str = "bwrap") -> l
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     args += ["--hostname", "sandbox"]
     args += _system_binds()
-    for path in python_environment() + tuple(spec.readonly):
-        args += ["--ro-bind", str(path), str(path)]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    # The tmpfs mounts come before the binds: a course under /tmp must not be hidden by them.
+    args += ["--size", home_bytes, "--perms", "1777", "--tmpfs", "/tmp"]
     args += ["--size", home_bytes, "--perms", "0700", "--tmpfs", SANDBOX_HOME]
     args += ["--dir", f"{SANDBOX_HOME}/work"]
-    args += ["--size", home_bytes, "--perms", "1777", "--tmpfs", "/tmp"]
+    for path in python_environment() + tuple(spec.readonly):
+        args += ["--ro-bind", str(path), str(path)]
     args += ["--bind", str(spec.scratch), str(spec.scratch)]
     args += ["--remount-ro", "/"]
     args += ["--chdir", f"{SANDBOX_HOME}/work", "--clearenv"]

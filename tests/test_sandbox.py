@@ -63,3 +63,21 @@ def test_output_is_cut_to_the_bound(tmp_path):
     result = run(["for i in range(20000): print('x' * 100)"], tmp_path, output_kb=64)
     assert len(result.cells[0].output_text) <= 64 * 1024
     assert "cut" in result.message
+
+
+def test_no_sandbox_mode_runs_in_its_own_folder(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nprint(os.getcwd())")])
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    result = execute(ExecutionRequest(notebook=nb, scratch=scratch, limits=Limits(), sandbox=False))
+    assert result.status is Status.COMPLETED
+    assert str(scratch / "work") in result.cells[0].output_text
+
+
+def test_binds_come_after_the_tmpfs_mounts_so_a_course_under_tmp_stays_visible(tmp_path):
+    from grader.sandbox import SandboxSpec, bwrap_argv
+
+    argv = bwrap_argv(SandboxSpec(scratch=tmp_path, readonly=(tmp_path / "venv",)), ["python"])
+    tmpfs_at = max(i for i, a in enumerate(argv) if a == "--tmpfs")
+    binds_at = [i for i, a in enumerate(argv) if a in ("--bind", "--ro-bind") and argv[i + 1].startswith("/tmp")]
+    assert binds_at and min(binds_at) > tmpfs_at

@@ -1,0 +1,42 @@
+"""The command line: exit codes, the sandbox requirement, the student's rehearsal."""
+
+import shutil
+
+import nbformat
+import pytest
+
+from grader.cli import main
+from grader.sample_class import NOTEBOOK, make_submission, solution_answers
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["grade"]) == 2
+    assert main(["no-such-command"]) == 2
+
+
+def test_grade_refuses_without_bubblewrap_and_says_how_to_fix(tmp_path, monkeypatch, capsys, course):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    (tmp_path / "class").mkdir()
+    code = main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--course", str(course.root)])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "ERROR:" in err and "apt-get install bubblewrap" in err and "--no-sandbox" in err
+
+
+def test_show_config_prints_the_settings(capsys, course, tmp_path):
+    assert main(["grade", str(tmp_path), "--out", str(tmp_path), "--memory-mb", "700", "--course", str(course.root), "--show-config"]) == 0
+    assert "limits.memory_mb = 700" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_check_rehearses_a_students_notebook(course, tmp_path, capsys):
+    source, released = course.read_source(NOTEBOOK), course.read_released(NOTEBOOK)
+    answers = solution_answers(source)
+    del answers["q4-answer"]
+    path = tmp_path / f"{NOTEBOOK}.ipynb"
+    nbformat.write(make_submission(source, released, answers), path)
+    assert main(["check", str(path), "--course", str(course.root)]) == 0
+    out = capsys.readouterr().out
+    assert "[ok]    q1_weighted_sum" in out and "[ok]    q3_perceptron" in out
+    assert "[todo]  q4_logistic_model" in out and "hint:" in out
+    assert "Visible checks pass for 6 of 10 points" in out

@@ -1,5 +1,7 @@
 """Student code in the sandbox sees neither the course nor the network, and cannot stop the grader."""
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -27,19 +29,24 @@ def test_course_files_and_gradebook_are_not_visible(course, tmp_path):
 
 
 def test_writes_outside_scratch_fail_and_network_is_off(course, tmp_path):
+    home = Path.home() / "pwned_by_test.txt"
     result = run(
         [
-            f"open({str(course.root / 'pwned.txt')!r}, 'w')",
+            "open('/usr/pwned.txt', 'w')",
             "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=2)",
             "open('/home/student/work/ok.txt', 'w').write('fine')",
+            # Under /tmp these land in the sandbox's own tmpfs, elsewhere they fail: never on the host.
+            f"try:\n    open({str(course.root / 'pwned.txt')!r}, 'w').write('x')\nexcept OSError:\n    pass",
+            f"try:\n    open({str(home)!r}, 'w').write('x')\nexcept OSError:\n    pass",
         ],
         tmp_path,
     )
     errors = [c.error for c in result.cells]
-    assert errors[0].startswith("OSError") and "Read-only" in errors[0]
+    assert errors[0] and errors[0].startswith("OSError") and "Read-only" in errors[0]
     assert errors[1] and errors[1].startswith(("ConnectionRefusedError", "OSError"))
     assert errors[2] is None
     assert not (course.root / "pwned.txt").exists()
+    assert not home.exists()
 
 
 def test_killing_its_own_process_group_only_ends_its_own_run(tmp_path):

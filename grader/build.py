@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import tempfile
 from pathlib import Path
 
@@ -100,11 +101,11 @@ def check_source(course: Course, notebook: str) -> None:
         raise BuildError(f"{notebook}: test cells {sorted(tests)} have no question in the exercise module.")
 
 
-def write_exercises(course: Course) -> list[Path]:
+def write_exercises(course: Course, notebooks: list[str] | None = None) -> list[Path]:
     """Regenerate ``exercises/`` from ``solutions/``; returns the files written."""
     course.exercises_dir.mkdir(exist_ok=True)
     written = []
-    for notebook in course.notebook_ids():
+    for notebook in notebooks or course.notebook_ids():
         check_source(course, notebook)
         path = course.released_path(notebook)
         text = release_text(course.read_source(notebook))
@@ -164,14 +165,19 @@ def ensure_key(course: Course, notebook: str, config: GraderConfig, force: bool 
         key = build_key(course, notebook, config)
         path = course.key_path(notebook)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(key))
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(key))
+        partial.replace(path)  # atomic: parallel test workers may build the same key
     return key
 
 
-def build_course(course: Course, config: GraderConfig, keys: bool = True) -> list[Path]:
-    """The whole build: exercises, then answer keys."""
-    written = write_exercises(course)
+def build_course(course: Course, config: GraderConfig, keys: bool = True, notebooks: list[str] | None = None) -> list[Path]:
+    """The whole build (or that of some notebooks): exercises, then answer keys."""
+    unknown = sorted(set(notebooks or []) - set(course.notebook_ids()))
+    if unknown:
+        raise BuildError(f"No solutions/{unknown[0]}.ipynb. Known: {', '.join(course.notebook_ids())}")
+    written = write_exercises(course, notebooks)
     if keys:
-        for notebook in course.notebook_ids():
+        for notebook in notebooks or course.notebook_ids():
             ensure_key(course, notebook, config, force=True)
     return written

@@ -22,3 +22,13 @@ def course() -> Course:
 @pytest.fixture(scope="session")
 def config() -> GraderConfig:
     return load_config(ROOT).with_overrides(workers=2)
+
+
+@pytest.fixture(scope="session")
+def model_scorer(tmp_path_factory):
+    """Scores saved models on held-out sets, as the judge does (one scorer process per session)."""
+    from grader.judge import HeldoutScorer
+    from grader.modelscore import ModelScorerProcess
+
+    with ModelScorerProcess(tmp_path_factory.mktemp("judge"), sandbox=False) as process:
+        yield HeldoutScorer(process, secret=b"tests")

@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
+from judging import judge_answer
 
-from grader.channel import PROBE_DIR_VARIABLE, read_probe
+from grader.channel import PROBE_DIR_VARIABLE
 from grader.checks import CheckFailed, NotAttempted
 from grader.exercises import load_exercise
-from grader.judge import split_items
 from grader.outcomes import Status
-from grader.probes import JudgeContext
 from grader.question import ProbeOutsideGrader
 
 EXERCISE = load_exercise("01_the_neuron")
@@ -44,19 +43,6 @@ def test_hidden_probe_refuses_to_run_outside_the_grader(monkeypatch):
         q1.probe(lambda x, w, b: x @ w + b)
 
 
-def judge_answer(question, answer, key_answer, tmp_path, monkeypatch):
-    monkeypatch.setenv(PROBE_DIR_VARIABLE, str(tmp_path / "key"))
-    (tmp_path / "key").mkdir()
-    question.probe(key_answer)
-    key = read_probe(tmp_path / "key", question.id)
-    monkeypatch.setenv(PROBE_DIR_VARIABLE, str(tmp_path / "student"))
-    (tmp_path / "student").mkdir()
-    question.probe(answer)
-    items = read_probe(tmp_path / "student", question.id)
-    context = JudgeContext(tmp_path / "student")
-    return [p.judge(split_items(items, i), split_items(key, i), context).status for i, p in enumerate(question.probes)]
-
-
 def right_sum(x, w, b):
     return x @ w + b
 
@@ -71,16 +57,16 @@ def right_sum(x, w, b):
         (lambda x, w, b: 1 / 0, Status.ERROR),
     ],
 )
-def test_weighted_sum_probe_is_judged_outside(answer, status, tmp_path, monkeypatch):
-    assert judge_answer(q1, answer, right_sum, tmp_path, monkeypatch) == [status]
+def test_weighted_sum_probe_is_judged_outside(answer, status, tmp_path):
+    assert judge_answer(q1, answer, right_sum, tmp_path) == status
 
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-def test_step_instead_of_sigmoid_fails(tmp_path, monkeypatch):
-    assert judge_answer(q2, lambda z: (np.asarray(z) > 0).astype(float), sigmoid, tmp_path, monkeypatch) == [Status.FAILED]
+def test_step_instead_of_sigmoid_fails(tmp_path):
+    assert judge_answer(q2, lambda z: (np.asarray(z) > 0).astype(float), sigmoid, tmp_path) == Status.FAILED
 
 
 def perceptron(x, y, epochs=20, learning_rate=1.0, signed=False, bias=True):
@@ -94,7 +80,7 @@ def perceptron(x, y, epochs=20, learning_rate=1.0, signed=False, bias=True):
     return w, b
 
 
-def test_perceptron_mistakes_fail_and_variants_pass(tmp_path, monkeypatch):
+def test_perceptron_mistakes_fail_and_variants_pass(tmp_path):
     def vectorized_style(x, y, epochs=20, learning_rate=1.0):
         w, b = perceptron(x, y, epochs, learning_rate)
         return list(w), np.float32(b)
@@ -108,4 +94,39 @@ def test_perceptron_mistakes_fail_and_variants_pass(tmp_path, monkeypatch):
     for name, (answer, status) in cases.items():
         sub = tmp_path / name.replace(" ", "_")
         sub.mkdir()
-        assert judge_answer(q3, answer, perceptron, sub, monkeypatch) == [status], name
+        assert judge_answer(q3, answer, perceptron, sub) == status, name
+
+
+def logistic_model(hidden=0, activation="sigmoid", normalize=True, epochs=60):
+    import keras
+
+    from grader.data import breast_cancer_split
+
+    keras.utils.set_random_seed(0)
+    x_train, _, y_train, _ = breast_cancer_split()
+    layers = [keras.Input(shape=(30,))]
+    if normalize:
+        normalizer = keras.layers.Normalization()
+        normalizer.adapt(x_train)
+        layers.append(normalizer)
+    if hidden:
+        layers.append(keras.layers.Dense(hidden, activation="relu"))
+    layers.append(keras.layers.Dense(1, activation=activation))
+    model = keras.Sequential(layers)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+    model.fit(x_train, y_train, epochs=epochs, verbose=0)
+    return model
+
+
+@pytest.mark.slow
+def test_model_question_is_scored_on_heldout_data(tmp_path, model_scorer):
+    q4 = EXERCISE.questions[3]
+    right = logistic_model()
+    cases = {
+        "right": (right, Status.PASSED),
+        "hidden layer": (logistic_model(hidden=8), Status.FAILED),  # not one neuron any more
+        "linear output": (logistic_model(activation="linear", epochs=1), Status.FAILED),
+        "untrained": (logistic_model(epochs=0), Status.FAILED),
+    }
+    for name, (model, status) in cases.items():
+        assert judge_answer(q4, model, right, tmp_path / name.replace(" ", "_"), model_scorer) == status, name

@@ -14,6 +14,7 @@ from grader.sandbox import SandboxUnavailable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("notebooks", nargs="*", help="only these notebook ids (default: all)")
     add_course_options(parser)
     parser.add_argument("--check", action="store_true", help="only check that exercises/ matches solutions/")
     parser.add_argument("--no-keys", action="store_true", help="write exercises/ only, without answer keys")
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_FAILED
             print("exercises/ matches solutions/.")
             return 0
-        written = build_course(course, config, keys=not args.no_keys)
+        written = build_course(course, config, keys=not args.no_keys, notebooks=args.notebooks or None)
     except SandboxUnavailable as exc:
         error(str(exc))
         return EXIT_ENVIRONMENT

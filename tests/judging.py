@@ -1,0 +1,55 @@
+"""Judge one answer to one question in-process, the way the grader does, without a notebook.
+
+The answer key is made by probing the instructor's answer; the student's data by
+probing the student's answer; the probes' judge halves decide. Use it to show that
+a different correct answer passes and each listed mistake fails.
+
+    from judging import judge_answer
+    assert judge_answer(q1, wrong_sum, right_sum, tmp_path) == Status.FAILED
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from grader.channel import PROBE_DIR_VARIABLE, read_probe
+from grader.judge import split_items
+from grader.outcomes import Status
+from grader.probes import JudgeContext, ModelScorer
+from grader.question import Question
+
+
+def _probe(question: Question, answer: Any, folder: Path) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = os.environ.get(PROBE_DIR_VARIABLE)
+    os.environ[PROBE_DIR_VARIABLE] = str(folder)
+    try:
+        question.probe(answer)
+    finally:
+        if previous is None:
+            os.environ.pop(PROBE_DIR_VARIABLE, None)
+        else:
+            os.environ[PROBE_DIR_VARIABLE] = previous
+    items = read_probe(folder, question.id)
+    assert items is not None
+    return items
+
+
+def judge_answer(
+    question: Question,
+    answer: Any,
+    key_answer: Any,
+    tmp_path: Path,
+    scorer: ModelScorer | None = None,
+) -> Status:
+    """The question's status for ``answer`` when the key comes from ``key_answer``."""
+    key = _probe(question, key_answer, tmp_path / "key")
+    items = _probe(question, answer, tmp_path / "student")
+    context = JudgeContext(tmp_path / "student", scorer)
+    for index, probe in enumerate(question.probes):
+        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
+        if outcome.status is not Status.PASSED:
+            return outcome.status
+    return Status.PASSED

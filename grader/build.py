@@ -35,7 +35,7 @@ from nbgrader.preprocessors import (
 from grader.channel import read_probe
 from grader.config import GraderConfig
 from grader.course import Course
-from grader.execute import PROBE_DIR_NAME, ExecutionRequest, execute
+from grader.execute import ExecutionRequest, execute
 from grader.heldout import load_secret
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.modelscore import ModelScorerProcess
@@ -137,7 +137,7 @@ def build_key(course: Course, notebook: str, config: GraderConfig) -> dict:
         execution = execute(ExecutionRequest(notebook=nb, scratch=scratch, limits=config.limits, sandbox=config.sandbox))
         if execution.status is not Status.COMPLETED:
             raise BuildError(f"{notebook}: the solution did not run to the end: {execution.message}")
-        probe_dir = scratch / PROBE_DIR_NAME
+        probe_dir = execution.probe_dir
         questions = {}
         for question in exercise.questions:
             items = read_probe(probe_dir, question.id)

@@ -109,13 +109,14 @@ def read_probe(directory: Path, question: str) -> dict[str, Any] | None:
     """
     if not _SAFE_NAME.match(question):
         raise ChannelError(f"bad question id {question!r}")
+    check_folder(directory)
     path = directory / f"{question}.json"
     if path.is_symlink() or not path.exists():
         return None
     if not path.is_file() or path.stat().st_size > MAX_PROBE_BYTES:
         raise ChannelError(f"probe file for {question} is not a plain file under the size limit")
     try:
-        document = json.loads(path.read_bytes())
+        document = json.loads(_read_nofollow(path))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ChannelError(f"probe file for {question} is not JSON: {exc}") from exc
     if not isinstance(document, dict) or document.get("question") != question:
@@ -126,8 +127,21 @@ def read_probe(directory: Path, question: str) -> dict[str, Any] | None:
     return items
 
 
+def check_folder(directory: Path) -> None:
+    """Refuse a probe folder the student replaced by a link (to a classmate's probes, say)."""
+    if directory.is_symlink() or not directory.is_dir() or directory.resolve() != directory.absolute():
+        raise ChannelError(f"{directory} is not the probe folder the grader made")
+
+
+def _read_nofollow(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        return f.read(MAX_PROBE_BYTES + 1)
+
+
 def safe_file(directory: Path, name: Any, suffix: str) -> Path:
     """Resolve a file a probe named, refusing links and paths outside ``directory``."""
+    check_folder(directory)
     if not isinstance(name, str) or not _SAFE_NAME.match(name) or not name.endswith(suffix):
         raise ChannelError(f"bad file name {name!r}")
     path = directory / name

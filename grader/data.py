@@ -40,3 +40,23 @@ def breast_cancer_split(seed: int = 0, validation: float = 0.25) -> tuple[np.nda
     x = data.data.astype(np.float32)
     y = data.target.astype(np.int64)
     return tuple(train_test_split(x, y, test_size=validation, random_state=seed, stratify=y))
+
+
+def moons_network() -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Weights and biases of a [2, 8, 1] network trained on ``make_moons(noise=0.15)``, rounded to 0.1.
+
+    The course's conventions: weight matrices of shape (inputs, outputs), biases of
+    shape (outputs,), ReLU on the hidden layer and a logit (no activation) out.
+    It classifies about 99% of fresh ``make_moons(noise=0.15)`` points correctly.
+    Returns ``(weights, biases)``: lists of two arrays each.
+    """
+    w1 = np.array(
+        [
+            [3.1, -2.8, 1.5, -2.1, -1.4, -3.9, -5.5, -1.5],
+            [-2.4, 4.2, 0.0, -0.6, -0.4, -2.6, -1.6, -0.5],
+        ]
+    )
+    b1 = np.array([-2.5, -1.0, -1.7, 0.2, 0.1, 3.6, 0.5, 0.2])
+    w2 = np.array([[4.0], [-3.0], [2.2], [-2.1], [-1.3], [5.9], [-5.3], [-1.5]])
+    b2 = np.array([-6.1])
+    return [w1, w2], [b1, b2]

@@ -41,6 +41,7 @@ from grader.sandbox import Cage, SandboxSpec, bwrap_argv, find_bwrap, tree_usage
 log = logging.getLogger(__name__)
 
 PROBE_DIR_NAME = "probes"
+SHARED_DIR_NAME = "shared"
 TRUNCATION_NOTE = "\n[output cut here: the grader keeps at most {kb} KB of output per notebook]\n"
 
 
@@ -104,10 +105,10 @@ class BoundedNotebookClient(NotebookClient):
 
 
 class _Watch:
-    """Stops the run when the notebook's wall time or (without a cage) its memory runs out."""
+    """Stops the run when the notebook's wall time, its host disk or (without a cage) its memory runs out."""
 
-    def __init__(self, km: AsyncKernelManager, limits: Limits, cage: Cage | None) -> None:
-        self.km, self.limits, self.cage = km, limits, cage
+    def __init__(self, km: AsyncKernelManager, limits: Limits, cage: Cage | None, scratch: Path) -> None:
+        self.km, self.limits, self.cage, self.scratch = km, limits, cage, scratch
         self.reason: Status | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -122,9 +123,14 @@ class _Watch:
         self._thread.join()
 
     def _run(self) -> None:
+        tick = 0
         while not self._stop.wait(0.2):
+            tick += 1
             if time.monotonic() - self._started > self.limits.notebook_timeout:
                 self._kill(Status.TIMEOUT)
+                return
+            if tick % 5 == 0 and folder_bytes(self.scratch) > self.limits.disk_mb * 1024 * 1024:
+                self._kill(Status.DISK)
                 return
             if self.cage is None:
                 pid = _kernel_pid(self.km)
@@ -141,6 +147,26 @@ class _Watch:
     def _kill(self, reason: Status) -> None:
         self.reason = reason
         kill_sandbox(self.km, self.cage)
+
+
+def folder_bytes(folder: Path, limit: int = 100_000) -> int:
+    """Bytes under ``folder`` (the host-side scratch: probes and sockets), counting at most ``limit`` entries."""
+    total, todo, seen = 0, [folder], 0
+    while todo and seen < limit:
+        try:
+            entries = list(os.scandir(todo.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                else:
+                    total += entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                continue
+    return total if seen < limit else max(total, 1 << 62)
 
 
 def _kernel_pid(km: AsyncKernelManager) -> int | None:
@@ -176,14 +202,15 @@ def kernel_environment(request: ExecutionRequest, probe_dir: Path) -> dict[str, 
 def execute(request: ExecutionRequest) -> Execution:
     """Run ``request.notebook``; return how the run ended and what each cell produced."""
     scratch = request.scratch
-    runtime = scratch / "runtime"
-    probe_dir = scratch / PROBE_DIR_NAME
+    shared = scratch / SHARED_DIR_NAME  # the only host folder the sandbox can write
+    runtime = shared / "runtime"
+    probe_dir = shared / PROBE_DIR_NAME
     for d in (runtime, probe_dir):
         d.mkdir(parents=True, exist_ok=True)
     limits = request.limits
     env = kernel_environment(request, probe_dir)
     cage = Cage.create(limits.memory_mb * 1024 * 1024, limits.max_processes) if request.sandbox else None
-    wrap = _sandbox_wrapper(request, env, cage) if request.sandbox else _plain_wrapper(scratch, env)
+    wrap = _sandbox_wrapper(request, shared, env, cage) if request.sandbox else _plain_wrapper(shared, env)
     km = SandboxKernelManager(
         wrap,
         transport="ipc",
@@ -201,11 +228,11 @@ def execute(request: ExecutionRequest) -> Execution:
         interrupt_on_timeout=False,
         record_timing=True,
         shutdown_kernel="immediate",
-        resources={"metadata": {"path": str(scratch)}},
+        resources={"metadata": {"path": str(shared)}},
     )
     status, message = Status.COMPLETED, "The notebook ran to the end."
     started = time.monotonic()
-    with _Watch(km, limits, cage) as watch:
+    with _Watch(km, limits, cage, shared) as watch:
         try:
             client.execute()
         except CellTimeoutError:
@@ -220,6 +247,8 @@ def execute(request: ExecutionRequest) -> Execution:
     seconds = time.monotonic() - started
     if watch.reason is Status.TIMEOUT:
         status, message = Status.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."
+    elif watch.reason is Status.DISK:
+        status, message = Status.DISK, f"The notebook wrote more than {limits.disk_mb} MB outside its working folder."
     elif cage is not None and cage.oom_killed() or watch.reason is Status.MEMORY:
         status, message = Status.MEMORY, f"The notebook used more than {limits.memory_mb} MB of memory."
     elif cage is not None and cage.pids_exhausted() or watch.reason is Status.PROCESSES:
@@ -230,22 +259,23 @@ def execute(request: ExecutionRequest) -> Execution:
         cage.destroy()
     if client.output_cut:
         message += f" Output beyond {limits.output_kb} KB was cut."
-    nbformat.write(nb, scratch / "executed.ipynb")
+    nbformat.write(nb, scratch / "executed.ipynb")  # outside the shared folder: no student-made links here
     shutil.rmtree(runtime, ignore_errors=True)
     return Execution(
         status=status,
         message=message,
         scratch=scratch,
+        probe_dir=probe_dir,
         cells=tuple(_cell_records(nb)),
         seconds=seconds,
         cell_seconds=_cell_seconds(nb),
     )
 
 
-def _sandbox_wrapper(request: ExecutionRequest, env: dict[str, str], cage: Cage | None) -> Any:
+def _sandbox_wrapper(request: ExecutionRequest, shared: Path, env: dict[str, str], cage: Cage | None) -> Any:
     bwrap = find_bwrap()
     limits = request.limits
-    spec = SandboxSpec(scratch=request.scratch, home_mb=limits.disk_mb, env=env)
+    spec = SandboxSpec(scratch=shared, home_mb=limits.disk_mb, env=env)
     fsize = limits.disk_mb * 1024 * 1024
 
     def wrap(kernel_argv: list[str]) -> list[str]:

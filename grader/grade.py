@@ -30,7 +30,7 @@ import nbformat
 from grader.build import ensure_key
 from grader.config import GraderConfig, Limits
 from grader.course import Course
-from grader.execute import PROBE_DIR_NAME, ExecutionRequest, execute
+from grader.execute import ExecutionRequest, execute
 from grader.heldout import load_secret
 from grader.ingest import ingest
 from grader.judge import HeldoutScorer, judge_notebook
@@ -204,7 +204,7 @@ class ClassGrader:
         if job.execution is None:
             verdicts = _flat_verdicts(exercise, job.status, job.message)
             return NotebookResult(sub, job.status, job.message, verdicts, seconds)
-        context = JudgeContext(job.execution.scratch / PROBE_DIR_NAME, scorer, self.config.show_expected)
+        context = JudgeContext(job.execution.probe_dir, scorer, self.config.show_expected)
         verdicts = judge_notebook(exercise, job.execution, key, context)
         shutil.rmtree(job.execution.scratch, ignore_errors=True)
         return NotebookResult(sub, job.execution.status, job.execution.message, verdicts, seconds)

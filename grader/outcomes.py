@@ -77,7 +77,8 @@ class Execution:
 
     status: Status  # COMPLETED when the run finished, otherwise why it stopped
     message: str
-    scratch: Path  # where the probes and the executed notebook were left
+    scratch: Path  # the run's folder (the executed notebook is left here)
+    probe_dir: Path  # the probe data channel (inside the folder the sandbox could write)
     cells: tuple[CellRecord, ...] = ()
     seconds: float = 0.0
     cell_seconds: float = 0.0  # time spent inside cells, as the kernel reported it

@@ -57,3 +57,16 @@ def test_probe_files_are_read_strictly(tmp_path):
     assert read_probe(tmp_path, "q4_missing") is None
     with pytest.raises(ChannelError):
         read_probe(tmp_path, "../etc/passwd")
+
+
+def test_a_probe_folder_replaced_by_a_link_to_a_classmates_is_refused(tmp_path):
+    classmate = tmp_path / "classmate" / "probes"
+    classmate.mkdir(parents=True)
+    write_probe(classmate, "q1_x", {"p0.case0": encode(1.0)})
+    mine = tmp_path / "me"
+    mine.mkdir()
+    (mine / "probes").symlink_to(classmate)
+    with pytest.raises(ChannelError):
+        read_probe(mine / "probes", "q1_x")
+    (classmate / "q2_y.json").symlink_to(classmate / "q1_x.json")
+    assert read_probe(classmate, "q2_y") is None

@@ -60,10 +60,21 @@ def test_killing_its_own_process_group_only_ends_its_own_run(tmp_path):
         ("while True: pass", {"cell_timeout": 2}, Status.TIMEOUT),
         ("import time\ntime.sleep(30)", {"notebook_timeout": 3}, Status.TIMEOUT),
         ("x = bytearray(3 * 1024**3)", {"memory_mb": 512}, Status.MEMORY),
+        (
+            "import os, time\nfor i in range(40):\n    open(os.path.join(os.environ['GRADER_PROBE_DIR'], f'f{i}'), 'wb').write(bytes(8 * 1024**2))\ntime.sleep(5)",
+            {"disk_mb": 64},
+            Status.DISK,
+        ),
     ],
 )
 def test_limits_stop_the_run_with_a_status(code, limits, status, tmp_path):
     assert run([code], tmp_path, **limits).status is status
+
+
+def test_a_full_tmpfs_is_an_error_in_student_code_not_a_host_problem(tmp_path):
+    result = run(["open('/tmp/big', 'wb').write(bytes(100 * 1024**2))"], tmp_path, disk_mb=32)
+    assert result.status is Status.COMPLETED
+    assert result.cells[0].error and result.cells[0].error.startswith("OSError")
 
 
 def test_output_is_cut_to_the_bound(tmp_path):
@@ -78,7 +89,7 @@ def test_no_sandbox_mode_runs_in_its_own_folder(tmp_path):
     scratch.mkdir()
     result = execute(ExecutionRequest(notebook=nb, scratch=scratch, limits=Limits(), sandbox=False))
     assert result.status is Status.COMPLETED
-    assert str(scratch / "work") in result.cells[0].output_text
+    assert str(scratch / "shared" / "work") in result.cells[0].output_text
 
 
 def test_binds_come_after_the_tmpfs_mounts_so_a_course_under_tmp_stays_visible(tmp_path):

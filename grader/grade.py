@@ -32,7 +32,7 @@ from grader.config import GraderConfig, Limits
 from grader.course import Course
 from grader.execute import ExecutionRequest, execute
 from grader.heldout import load_secret
-from grader.ingest import ingest
+from grader.ingest import InvalidNotebook, ingest, read_submission
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.modelscore import ModelScorerProcess
 from grader.normalize import normalize
@@ -65,35 +65,6 @@ class JobResult:
     execution: Execution | None
     status: Status
     message: str
-
-
-class InvalidNotebook(ValueError):
-    """The submitted file is not a notebook we can read."""
-
-
-def read_submission(path: Path) -> nbformat.NotebookNode:
-    """Read a student's file as an nbformat v4 notebook, or raise `InvalidNotebook`."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise InvalidNotebook("the file is empty")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidNotebook("the file is not text (is it really a notebook?)") from exc
-    try:
-        nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # nbformat raises several unrelated types for bad input
-        raise InvalidNotebook(f"the file is not valid notebook JSON ({type(exc).__name__})") from exc
-    if not isinstance(nb.get("cells"), list):
-        raise InvalidNotebook("the notebook has no list of cells")
-    for cell in nb.cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") not in {"code", "markdown", "raw"}:
-            raise InvalidNotebook("the notebook holds a cell that is not a notebook cell")
-        if isinstance(cell.get("source"), list):
-            cell["source"] = "".join(str(s) for s in cell["source"])
-        cell.setdefault("source", "")
-        cell.setdefault("metadata", {})
-    return nb
 
 
 def run_job(job: Job) -> JobResult:

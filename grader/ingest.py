@@ -24,6 +24,8 @@ import logging
 import re
 from pathlib import Path
 
+import nbformat
+
 from grader.outcomes import Submission
 
 log = logging.getLogger(__name__)
@@ -100,3 +102,32 @@ def ingest(root: Path, notebooks: list[str]) -> list[Submission]:
         for notebook in graded:
             submissions.append(found.get((student, notebook), Submission(student, notebook, None, "no notebook handed in")))
     return submissions
+
+
+class InvalidNotebook(ValueError):
+    """The submitted file is not a notebook we can read."""
+
+
+def read_submission(path: Path) -> nbformat.NotebookNode:
+    """Read a student's file as an nbformat v4 notebook, or raise `InvalidNotebook`."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise InvalidNotebook("the file is empty")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidNotebook("the file is not text (is it really a notebook?)") from exc
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types for bad input
+        raise InvalidNotebook(f"the file is not valid notebook JSON ({type(exc).__name__})") from exc
+    if not isinstance(nb.get("cells"), list):
+        raise InvalidNotebook("the notebook has no list of cells")
+    for cell in nb.cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") not in {"code", "markdown", "raw"}:
+            raise InvalidNotebook("the notebook holds a cell that is not a notebook cell")
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(str(s) for s in cell["source"])
+        cell.setdefault("source", "")
+        cell.setdefault("metadata", {})
+    return nb

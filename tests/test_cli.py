@@ -40,3 +40,22 @@ def test_check_rehearses_a_students_notebook(course, tmp_path, capsys):
     assert "[ok]    q1_weighted_sum" in out and "[ok]    q3_perceptron" in out
     assert "[todo]  q4_logistic_model" in out and "hint:" in out
     assert "Visible checks pass for 6 of 10 points" in out
+
+
+def test_student_side_works_without_nbgrader():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class NoNbgrader:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'nbgrader':\n"
+        "            raise ImportError('nbgrader is an instructor dependency')\n"
+        "sys.meta_path.insert(0, NoNbgrader())\n"
+        "import grader.cli.check, grader.exercises, grader.data\n"
+        "from grader.exercises import load_exercise\n"
+        "print(len(load_exercise('01_the_neuron').questions))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "4"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 
-from grader.build import BuildError, build_course, out_of_sync
 from grader.cli.common import add_course_options, config_from
 from grader.course import Course, CourseError
 from grader.sandbox import SandboxUnavailable
@@ -21,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.build import BuildError, build_course, out_of_sync  # needs nbgrader: instructors only
     from grader.cli import EXIT_ENVIRONMENT, EXIT_FAILED, error
 
     config = config_from(args)

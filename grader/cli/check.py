@@ -16,8 +16,7 @@ from grader.cli.common import add_course_options, config_from
 from grader.course import Course
 from grader.execute import ExecutionRequest, execute
 from grader.exercises import load_exercise
-from grader.grade import InvalidNotebook, read_submission
-from grader.ingest import match_metadata, match_name
+from grader.ingest import InvalidNotebook, match_metadata, match_name, read_submission
 from grader.normalize import normalize
 from grader.sandbox import SandboxUnavailable, find_bwrap
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grader.build import BuildError
 from grader.cli.common import add_course_options, config_from
 from grader.course import CourseError
 from grader.sandbox import SandboxUnavailable, find_bwrap
@@ -27,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.build import BuildError  # needs nbgrader: instructors only
     from grader.cli import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_USAGE, error
     from grader.grade import grade_class
 

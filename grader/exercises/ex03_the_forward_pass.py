@@ -1,0 +1,387 @@
+"""Exercise 03, the forward pass: a dense layer, parameter counts, an MLP in NumPy, hand-set weights.
+
+Conventions of lesson 03: a weight matrix has shape (inputs, outputs), a bias
+shape (outputs,), a batch has one example per row, hidden layers apply ReLU and
+the output layer returns logits (no activation).
+
+Mistakes the hidden tests catch: transposed weights (the cases include square
+layers, where nothing raises), a bias broadcast along the batch axis (the cases
+include batches as long as the layer is wide), an activation on the output layer
+(ReLU copied from the hidden layers, or a sigmoid where logits are asked for, or
+a sigmoid applied twice), hidden layers without ReLU, biases left out of a
+parameter count or given to the input layer, and probabilities of shape (n, 1)
+where (n,) is asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks import FunctionCheck, PropertyCheck
+from grader.data import moons_network
+from grader.probes import FunctionProbe
+from grader.question import Exercise, Question
+
+# The lesson's 2-3-1 network and its batch of four inputs (sections 1 and 2).
+LESSON_X = np.array([[1.0, 2.0], [0.0, 0.0], [-1.0, 1.0], [2.0, -1.0]])
+LESSON_WEIGHTS = [np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]]), np.array([[1.0], [-1.0], [2.0]])]
+LESSON_BIASES = [np.array([0.0, -1.0, 1.0]), np.array([0.5])]
+LESSON_LOGITS = np.array([[-0.5], [2.5], [-1.5], [8.5]])
+
+MAX_HIDDEN_UNITS = 64
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(0.0, z)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _forward(x: np.ndarray, weights: list[np.ndarray], biases: list[np.ndarray]) -> np.ndarray:
+    """The trusted forward pass: ReLU hidden layers, logits out."""
+    h = x
+    for w, b in zip(weights[:-1], biases[:-1], strict=True):
+        h = _relu(h @ w + b)
+    return h @ weights[-1] + biases[-1]
+
+
+def _random_network(rng: np.random.Generator, sizes: list[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    weights = [rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(0.0, 0.5, size=n_out) for n_out in sizes[1:]]
+    return weights, biases
+
+
+# Question 1: one dense layer -------------------------------------------------------------------
+
+
+def _dense_cases() -> list[tuple]:
+    rng = np.random.default_rng(301)
+    shapes = [(5, 3, 4), (3, 3, 3), (4, 2, 4), (1, 2, 1), (6, 4, 2), (2, 5, 2)]  # (batch, inputs, outputs)
+    return [
+        (rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m))
+        for n, d, m in shapes
+    ]
+
+
+q1 = Question(
+    id="q1_dense",
+    points=2,
+    title="One dense layer for a batch",
+    checks=(
+        FunctionCheck(
+            args=(LESSON_X, LESSON_WEIGHTS[0], LESSON_BIASES[0]),
+            expected=LESSON_X @ LESSON_WEIGHTS[0] + LESSON_BIASES[0],
+            call="dense(X, W1, b1) for the lesson's batch X (4, 2), W1 (2, 3), b1 (3,)",
+            tip="Row i of the result is x_i W + b: one row per example, one column per unit of the layer.",
+        ),
+        FunctionCheck(
+            args=(
+                np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0], [1.0, 1.0, 1.0]]),
+                np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]]),
+                np.array([0.5, -0.5, 1.0]),
+            ),
+            expected=np.array([[7.5, 1.5, 3.0], [-3.0, 0.5, -1.0], [4.5, 2.5, 1.0]]),
+            call="dense(X, W, b) with a square batch X (3, 3), W (3, 3) and b = [0.5, -0.5, 1]",
+            tip=(
+                "Every shape fits here, so a mistake raises no error. Use W as it is (not W.T), and add b "
+                "along the units, so that column j of every row gets b[j]: keep b of shape (3,), not (3, 1)."
+            ),
+        ),
+    ),
+    probes=(FunctionProbe(cases=_dense_cases, label="hidden batches and layers (some of them square)"),),
+    hints=(
+        "A layer with weights W of shape (n_in, n_out) turns a batch X of shape (n, n_in) into shape (n, n_out).",
+        "The matrix product `X @ W` gives every weighted sum at once; NumPy's broadcasting adds b to every row.",
+        "The whole body is one line: `return X @ W + b`. No activation here: the layer returns its sums.",
+    ),
+)
+
+
+# Question 2: counting parameters ---------------------------------------------------------------
+
+
+def _count_cases() -> list[tuple]:
+    return [([2, 3, 1],), ([784, 128, 10],), ([5, 5],), ([10, 1, 10],), ([3, 4, 5, 6],), ((64, 32, 32, 16, 2),)]
+
+
+q2 = Question(
+    id="q2_count_params",
+    points=1,
+    title="Count the parameters of an MLP",
+    checks=(
+        FunctionCheck(
+            args=([2, 3, 1],),
+            expected=13,
+            call="count_params([2, 3, 1])",
+            tip="The hidden layer has 2 * 3 weights and 3 biases, the output layer 3 * 1 weights and 1 bias.",
+        ),
+        FunctionCheck(
+            args=([2, 16, 16, 1],),
+            expected=337,
+            call="count_params([2, 16, 16, 1])",
+            tip=(
+                "Go over consecutive pairs (n_in, n_out) of sizes: each layer has n_in * n_out weights and "
+                "n_out biases. The input layer has no weights or biases of its own."
+            ),
+        ),
+    ),
+    probes=(FunctionProbe(cases=_count_cases, label="hidden lists of layer sizes"),),
+    hints=(
+        "A list of sizes [d, m1, m2, ...] describes len(sizes) - 1 layers; layer l maps sizes[l-1] inputs to sizes[l] units.",
+        "Layer l has a weight matrix of shape (sizes[l-1], sizes[l]) and a bias of shape (sizes[l],).",
+        "`sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))`.",
+    ),
+)
+
+
+# Question 3: the forward pass of an MLP --------------------------------------------------------
+
+
+def _forward_cases() -> list[tuple]:
+    rng = np.random.default_rng(303)
+    cases = [(LESSON_X, [w.copy() for w in LESSON_WEIGHTS], [b.copy() for b in LESSON_BIASES])]
+    for sizes, n in [([3, 3, 3, 2], 3), ([4, 5, 3], 6), ([2, 1], 5), ([2, 8, 8, 8, 1], 10), ([3, 4, 4, 4], 4)]:
+        weights, biases = _random_network(rng, sizes)
+        cases.append((rng.normal(size=(n, sizes[0])), weights, biases))
+    return cases
+
+
+def _deep_visible() -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    x = np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0], [-1.0, 0.5, 1.0]])
+    weights = [
+        np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0], [0.0, -1.0, 1.0]]),
+        np.array([[1.0, -1.0], [0.5, 1.0], [-1.0, 2.0]]),
+    ]
+    biases = [np.array([0.5, 0.0, -0.5]), np.array([-1.0, 0.0])]
+    return x, weights, biases
+
+
+q3 = Question(
+    id="q3_forward",
+    points=3,
+    title="Forward pass of an MLP for a batch",
+    checks=(
+        FunctionCheck(
+            args=(LESSON_X, LESSON_WEIGHTS, LESSON_BIASES),
+            expected=LESSON_LOGITS,
+            call="forward(X, [W1, W2], [b1, b2]) for the lesson's 2-3-1 network and batch",
+            tip="The result has one row per example and one column per output unit: shape (4, 1), logits -0.5, 2.5, -1.5, 8.5.",
+        ),
+        FunctionCheck(
+            args=_deep_visible(),
+            expected=_forward(*_deep_visible()),
+            call="forward(X, weights, biases) for a 3-3-2 network with a square hidden layer and a batch of 3",
+            tip=(
+                "ReLU after every hidden layer, no activation after the last one (its logits may be negative). "
+                "Use each W as given, not W.T, and add each b along the units."
+            ),
+        ),
+    ),
+    probes=(FunctionProbe(cases=_forward_cases, label="hidden networks and batches"),),
+    hints=(
+        "Start with H = X. For every layer but the last: H = relu(H @ W + b). The last layer: H @ W + b.",
+        "Loop over `zip(weights[:-1], biases[:-1])` for the hidden layers, then use `weights[-1]` and `biases[-1]`.",
+        "The output layer returns logits: do not apply ReLU or the sigmoid to it. "
+        "A network with a single layer ([2, 1], say) has no hidden layer at all.",
+    ),
+)
+
+
+# Question 4: probabilities from logits ---------------------------------------------------------
+
+
+def _moons_batch(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_moons
+
+    return make_moons(n_samples=n, noise=0.15, random_state=seed)
+
+
+def _proba_cases() -> list[tuple]:
+    rng = np.random.default_rng(304)
+    moons_weights, moons_biases = moons_network()
+    cases = [
+        (LESSON_X, [w.copy() for w in LESSON_WEIGHTS], [b.copy() for b in LESSON_BIASES]),
+        (_moons_batch(1304, 40)[0], moons_weights, moons_biases),
+    ]
+    for sizes, n in [([2, 6, 1], 7), ([3, 3, 1], 3), ([2, 1], 4)]:
+        weights, biases = _random_network(rng, sizes)
+        cases.append((rng.normal(size=(n, sizes[0])), weights, biases))
+    return cases
+
+
+def _classifies_moons(result: Any) -> str | None:
+    x, y = _moons_batch(0, 300)
+    p = np.asarray(result, dtype=float)
+    if p.shape != (len(x),):
+        return (
+            f"it returned an array of shape {p.shape}. Return one probability per example, shape ({len(x)},): "
+            "take the only column of the logits with `[:, 0]`."
+        )
+    if p.min() < 0 or p.max() > 1:
+        return f"it returned values from {p.min():.3g} to {p.max():.3g}, but probabilities lie between 0 and 1."
+    accuracy = float(np.mean((p > 0.5) == y))
+    if accuracy < 0.95:
+        return f"it classifies {accuracy:.1%} of the 300 moons points correctly; the trained network gets 99.7%."
+    return None
+
+
+q4 = Question(
+    id="q4_predict_proba",
+    points=2,
+    title="Probabilities from a one-output network",
+    checks=(
+        FunctionCheck(
+            args=(LESSON_X, LESSON_WEIGHTS, LESSON_BIASES),
+            expected=_sigmoid(LESSON_LOGITS[:, 0]),
+            call="predict_proba(X, [W1, W2], [b1, b2]) for the lesson's 2-3-1 network and batch",
+            tip="Apply the sigmoid once, to the logits of the forward pass, and return shape (4,), not (4, 1).",
+        ),
+        PropertyCheck(
+            args=(_moons_batch(0, 300)[0], *moons_network()),
+            call="predict_proba(X_moons, weights_moons, biases_moons)",
+            holds=_classifies_moons,
+        ),
+    ),
+    probes=(FunctionProbe(cases=_proba_cases, label="hidden networks and batches"),),
+    hints=(
+        "Run the forward pass to get the logits, shape (n, 1), then turn each logit into a probability.",
+        "The probability of class 1 is sigmoid(logit) = 1 / (1 + exp(-logit)); apply it exactly once, and no ReLU.",
+        "`return sigmoid(forward(X, weights, biases)[:, 0])`: the `[:, 0]` turns shape (n, 1) into (n,).",
+    ),
+)
+
+
+# Question 5: hand-set weights that compute max(x1, x2) -----------------------------------------
+
+
+def _pack_network(result: Any) -> np.ndarray:
+    """Kernel side: (weights, biases) as one flat array: counts, then (ndim, shape, values) per array."""
+    try:
+        weights, biases = result
+        arrays = [np.asarray(a, dtype=float) for a in [*weights, *biases]]
+        counts = [len(weights), len(biases)]
+    except (TypeError, ValueError):
+        raise ValueError("max_network() must return a pair (weights, biases): two lists of NumPy arrays.") from None
+    parts: list[float] = [*counts]
+    for array in arrays:
+        parts += [array.ndim, *array.shape, *array.ravel().tolist()]
+    return np.array(parts, dtype=float)
+
+
+def _unpack_network(packed: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Judge side: rebuild the arrays from untrusted data; raises ValueError when it does not parse."""
+    flat = np.asarray(packed, dtype=float).ravel()
+    if flat.size < 2 or not np.all(np.isfinite(flat[:2])):
+        raise ValueError("no network")
+    n_weights, n_biases = int(flat[0]), int(flat[1])
+    if not (0 <= n_weights <= 8 and 0 <= n_biases <= 8):
+        raise ValueError("too many arrays")
+    arrays, at = [], 2
+    for _ in range(n_weights + n_biases):
+        if at >= flat.size or not 0 <= flat[at] <= 2:
+            raise ValueError("bad array header")
+        ndim = int(flat[at])
+        shape = tuple(int(s) for s in flat[at + 1 : at + 1 + ndim])
+        if len(shape) != ndim or any(s < 0 or s > MAX_HIDDEN_UNITS for s in shape):
+            raise ValueError("bad shape")
+        size = int(np.prod(shape))
+        start = at + 1 + ndim
+        if start + size > flat.size:
+            raise ValueError("truncated data")
+        arrays.append(flat[start : start + size].reshape(shape))
+        at = start + size
+    if at != flat.size:
+        raise ValueError("trailing data")
+    return arrays[:n_weights], arrays[n_weights:]
+
+
+def _shape_problem(weights: list[np.ndarray], biases: list[np.ndarray]) -> str | None:
+    if len(weights) != len(biases) or len(weights) < 2:
+        return (
+            f"{len(weights)} weight matrices and {len(biases)} bias vectors; a network with one hidden "
+            "layer has two of each, [W1, W2] and [b1, b2]"
+        )
+    n_in = 2
+    for layer, (w, b) in enumerate(zip(weights, biases, strict=True), start=1):
+        last = layer == len(weights)
+        if w.ndim != 2 or w.shape[0] != n_in or (last and w.shape[1] != 1):
+            wanted = f"({n_in}, 1)" if last else f"({n_in}, units)"
+            flipped = " It looks transposed: weights are (inputs, outputs)." if w.ndim == 2 and w.shape[1] == n_in else ""
+            return f"W{layer} of shape {w.shape}, where shape {wanted} was expected.{flipped}"
+        if b.shape != (w.shape[1],):
+            return f"b{layer} of shape {b.shape}, where shape ({w.shape[1]},) was expected (one bias per unit)"
+        n_in = w.shape[1]
+    return None
+
+
+def _max_points() -> np.ndarray:
+    grid = np.array([[a, b] for a in (-3.0, -1.0, 0.0, 0.5, 2.0) for b in (-2.0, -0.5, 0.0, 1.0, 3.0)])
+    rng = np.random.default_rng(305)
+    return np.vstack([grid, rng.normal(scale=5.0, size=(200, 2)), rng.uniform(-100.0, 100.0, size=(50, 2))])
+
+
+def _computes_max(args: tuple, packed: np.ndarray) -> str | None:
+    try:
+        weights, biases = _unpack_network(packed)
+    except (ValueError, OverflowError):
+        return "something that is not a pair (weights, biases) of lists of arrays"
+    problem = _shape_problem(weights, biases)
+    if problem:
+        return problem
+    x = _max_points()
+    with np.errstate(all="ignore"):
+        out = _forward(x, weights, biases)[:, 0]
+    target = x.max(axis=1)
+    wrong = ~np.isclose(out, target, rtol=1e-6, atol=1e-6)
+    if wrong.any():
+        i = int(np.argmax(wrong))
+        return (
+            f"a network that is wrong on {int(wrong.sum())} of {len(x)} points; at x = ({x[i, 0]:g}, {x[i, 1]:g}) "
+            f"it outputs {out[i]:.6g} instead of max = {target[i]:g}"
+        )
+    return None
+
+
+def _max_network_holds(result: Any) -> str | None:
+    try:
+        packed = _pack_network(result)
+    except ValueError as error:
+        return str(error)
+    problem = _computes_max((), packed)
+    return f"it returned {problem}." if problem else None
+
+
+q5 = Question(
+    id="q5_max_network",
+    points=2,
+    title="Hand-set weights: a network that computes max(x1, x2)",
+    checks=(
+        PropertyCheck(
+            args=(),
+            call="max_network()",
+            holds=_max_network_holds,
+            tip="Check the failing point by hand: compute relu(x W1 + b1), then h W2 + b2, as in the lesson.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=lambda: [()],
+            transform=_pack_network,
+            verify=_computes_max,
+            label="hidden inputs (large, small and negative numbers)",
+        ),
+    ),
+    hints=(
+        "max(a, b) = b + max(0, a - b) = b + relu(a - b). One hidden unit can compute relu(x1 - x2).",
+        "The output layer has no activation, but b must pass through a ReLU layer too. "
+        "For any number, b = relu(b) - relu(-b): two more hidden units.",
+        "Hidden units relu(x1 - x2), relu(x2), relu(-x2): W1 = [[1, 0, 0], [-1, 1, -1]], b1 = [0, 0, 0]; "
+        "output W2 = [[1], [1], [-1]], b2 = [0].",
+    ),
+)
+
+EXERCISE = Exercise(notebook="03_the_forward_pass", questions=(q1, q2, q3, q4, q5))

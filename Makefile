@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml constraints.txt
 bwrap:
 	@command -v bwrap >/dev/null 2>&1 || { \
 		echo "Installing bubblewrap with apt (the grader's sandbox)"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap; }
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; }
 
 clean:
 	rm -rf demo .grader .pytest_cache

@@ -81,23 +81,6 @@ class GraderConfig:
     db_url: str = ""
     show_expected: bool = False
 
-    @property
-    def solutions_dir(self) -> Path:
-        return self.course / "solutions"
-
-    @property
-    def exercises_dir(self) -> Path:
-        return self.course / "exercises"
-
-    @property
-    def private_dir(self) -> Path:
-        """Answer keys and the held-out secret: never inside a sandbox."""
-        return self.course / ".grader"
-
-    @property
-    def keys_dir(self) -> Path:
-        return self.private_dir / "keys"
-
     def with_overrides(self, **values: object) -> GraderConfig:
         """Return a copy with the given fields (top level or limits) replaced.
 

@@ -29,6 +29,9 @@ def heldout_set(name: str) -> Callable:
     """Register a generator ``rng -> (x, y)`` under ``name``."""
 
     def register(function: Callable) -> Callable:
+        known = _GENERATORS.get(name)
+        if known is not None and known.__qualname__ != function.__qualname__:
+            raise ValueError(f"Held-out set {name!r} is already defined by {known.__module__}; choose another name.")
         _GENERATORS[name] = function
         return function
 

@@ -1,0 +1,379 @@
+"""Exercise 02, activations and losses: derivatives, a stable softmax, cross-entropies and their gradient.
+
+Conventions, as in the lesson: the leaky ReLU's slope for negative inputs is
+``alpha`` (0.1 by default); at ``z == 0`` the ReLU-family derivatives take the
+value of the negative side (0 for ReLU, ``alpha`` for leaky ReLU); losses clip
+probabilities to ``[1e-7, 1 - 1e-7]`` and average over the examples of a batch.
+
+Mistakes the hidden tests catch: softmax overflow (no max subtraction), softmax
+along the batch axis, a max or sum without ``keepdims`` (wrong only for square
+batches), ``log(0)`` without clipping, the ReLU derivative at 0 (``z >= 0``,
+``np.sign``, ``relu(z) / z``), a derivative applied to ``z`` instead of
+``sigmoid(z)``, and a sum where the mean over the batch belongs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks import FunctionCheck
+from grader.probes import FunctionProbe
+from grader.question import Exercise, Question
+
+# Losses are compared with these tolerances: clipping both sides or only the lower side, or
+# guarding with log(p + epsilon), changes a loss by far less, and all of these are correct.
+# The mistakes (nan, inf, a factor n or K, a flipped sign) are off by much more.
+_LOSS_ATOL = 1e-6
+_LOSS_RTOL = 1e-4
+
+
+def _sigmoid_derivative_cases() -> list[tuple]:
+    rng = np.random.default_rng(2101)
+    return [
+        (np.array(0.0),),
+        (np.linspace(-10.0, 10.0, 21),),
+        (rng.normal(scale=3.0, size=(4, 5)),),
+        (np.array([-1000.0, -745.0, -50.0, 50.0, 745.0, 1000.0]),),
+    ]
+
+
+def _leaky_cases() -> list[tuple]:
+    rng = np.random.default_rng(2102)
+    mixed = rng.normal(size=(3, 4))
+    mixed[0, 1] = mixed[2, 3] = 0.0
+    return [
+        (mixed, 0.1),
+        (mixed, 0.0),
+        (np.array([-3.0, -1e-12, 0.0, -0.0, 1e-12, 3.0]), 0.3),
+        (np.array(0.0), 0.2),
+        (rng.normal(scale=5.0, size=20), 0.01),
+    ]
+
+
+def _ordinary_logits() -> list[tuple]:
+    rng = np.random.default_rng(2103)
+    return [
+        (rng.normal(scale=2.0, size=(6, 4)),),
+        (rng.normal(size=(1, 5)),),
+        (rng.normal(size=(5, 1)),),
+        (rng.normal(scale=3.0, size=(50, 10)),),
+    ]
+
+
+def _square_logits() -> list[tuple]:
+    rng = np.random.default_rng(2104)
+    return [(rng.normal(scale=2.0, size=(4, 4)),), (rng.normal(size=(3, 3)) + np.array([[0.0], [5.0], [-5.0]]),)]
+
+
+def _extreme_logits() -> list[tuple]:
+    rng = np.random.default_rng(2105)
+    return [
+        (np.array([[1000.0, 0.0, -5.0], [-1000.0, -1001.0, -1003.0], [3.0, 3.0, 3.0]]),),
+        (rng.normal(scale=400.0, size=(8, 6)),),
+    ]
+
+
+def _one_hot(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    return np.eye(k)[rng.integers(0, k, size=n)]
+
+
+def _bce_ordinary() -> list[tuple]:
+    rng = np.random.default_rng(2106)
+    return [
+        (rng.uniform(0.01, 0.99, size=20), rng.integers(0, 2, size=20).astype(float)),
+        (np.array([0.3]), np.array([1.0])),
+        (rng.uniform(0.05, 0.95, size=(12, 1)), rng.integers(0, 2, size=(12, 1)).astype(float)),
+        (rng.uniform(0.001, 0.999, size=200), rng.integers(0, 2, size=200).astype(float)),
+    ]
+
+
+def _bce_extreme() -> list[tuple]:
+    return [
+        (np.array([1.0, 0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0, 1.0])),
+        (np.array([1.0, 0.0, 0.5]), np.array([1.0, 0.0, 1.0])),
+        (np.array([1e-12, 1.0 - 1e-12, 0.7]), np.array([1.0, 0.0, 1.0])),
+        (np.array([1.0, 1.0]), np.array([0.0, 0.0])),
+    ]
+
+
+def _softmax_rows(rng: np.random.Generator, n: int, k: int, scale: float) -> np.ndarray:
+    z = rng.normal(scale=scale, size=(n, k))
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _cce_ordinary() -> list[tuple]:
+    rng = np.random.default_rng(2107)
+    return [
+        (_softmax_rows(rng, 8, 5, 1.5), _one_hot(rng, 8, 5)),
+        (_softmax_rows(rng, 1, 3, 1.0), _one_hot(rng, 1, 3)),
+        (_softmax_rows(rng, 100, 10, 2.0), _one_hot(rng, 100, 10)),
+        (_softmax_rows(rng, 6, 2, 1.0), _one_hot(rng, 6, 2)),
+    ]
+
+
+def _cce_extreme() -> list[tuple]:
+    p = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.2, 0.3, 0.5]])
+    return [
+        (p, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])),  # zeros only off the true class
+        (p, np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])),  # a zero on the true class
+    ]
+
+
+def _gradient_ordinary() -> list[tuple]:
+    rng = np.random.default_rng(2108)
+    return [
+        (rng.normal(scale=2.0, size=(5, 3)), _one_hot(rng, 5, 3)),
+        (rng.normal(size=(1, 4)), _one_hot(rng, 1, 4)),
+        (rng.normal(scale=2.0, size=(64, 10)), _one_hot(rng, 64, 10)),
+        (rng.normal(scale=2.0, size=(4, 4)), _one_hot(rng, 4, 4)),
+    ]
+
+
+def _gradient_extreme() -> list[tuple]:
+    rng = np.random.default_rng(2109)
+    z = np.array([[1000.0, 0.0, -5.0], [-1000.0, -1001.0, -1003.0], [3.0, 3.0, 3.0]])
+    return [
+        (z, np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])),
+        (rng.normal(scale=400.0, size=(8, 6)), _one_hot(rng, 8, 6)),
+    ]
+
+
+q1 = Question(
+    id="q1_sigmoid_derivative",
+    points=1,
+    title="Derivative of the sigmoid",
+    checks=(
+        FunctionCheck(
+            args=(np.array(0.0),),
+            expected=0.25,
+            call="sigmoid_derivative(0.0)",
+            tip="At z = 0 the sigmoid is 0.5, so its slope is 0.5 * (1 - 0.5): apply s * (1 - s) to s = sigmoid(z), "
+            "not to z itself.",
+        ),
+        FunctionCheck(
+            args=(np.array([-2.0, 0.0, 2.0]),),
+            expected=np.array([0.104993585404, 0.25, 0.104993585404]),
+            call="sigmoid_derivative([-2, 0, 2])",
+            tip="The formula uses s = sigmoid(z), not z itself: compute s first, then s * (1 - s).",
+        ),
+        FunctionCheck(
+            args=(np.array([-1000.0, 1000.0]),),
+            expected=np.array([0.0, 0.0]),
+            call="sigmoid_derivative([-1000, 1000])",
+            tip="Far from 0 the sigmoid is flat, so its slope is 0. Written as exp(-z) / (1 + exp(-z))**2 it "
+            "divides inf by inf; compute sigmoid(z) first and use s * (1 - s).",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_sigmoid_derivative_cases, label="hidden inputs, some of them as large as 1000"),),
+    hints=(
+        "The lesson's formula: sigma'(z) = sigma(z) * (1 - sigma(z)).",
+        "Call your `sigmoid` once, keep the result in a variable `s`, and return `s * (1 - s)`.",
+        "If `sigmoid` warns about overflow for z = -1000, write it as `0.5 * (1 + np.tanh(z / 2))`: "
+        "the same function, and np.tanh never overflows.",
+    ),
+)
+
+q2 = Question(
+    id="q2_leaky_relu_derivative",
+    points=2,
+    title="Derivative of the (leaky) ReLU",
+    checks=(
+        FunctionCheck(
+            args=(np.array([-2.0, 0.0, 2.0]),),
+            expected=np.array([0.1, 0.1, 1.0]),
+            call="leaky_relu_derivative([-2, 0, 2])",
+            tip="At z = 0 use the slope of the negative side, alpha (0.1 by default), as the lesson does.",
+        ),
+        FunctionCheck(
+            args=(np.array([-3.0, 0.0, 0.5]), 0.0),
+            expected=np.array([0.0, 0.0, 1.0]),
+            call="leaky_relu_derivative([-3, 0, 0.5], alpha=0.0)",
+            tip="With alpha = 0 this is the ReLU's derivative: 0 for z <= 0 and 1 for z > 0. "
+            "Use the alpha you are given, not a fixed 0.1.",
+        ),
+        FunctionCheck(
+            args=(np.array([[-1.0, 4.0], [0.0, -0.5]]), 0.3),
+            expected=np.array([[0.3, 1.0], [0.3, 0.3]]),
+            call="leaky_relu_derivative([[-1, 4], [0, -0.5]], alpha=0.3)",
+            tip="The derivative is a slope, alpha, not the leaky ReLU's value alpha * z; it must keep the shape of z.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_leaky_cases, label="hidden inputs, with zeros among them"),),
+    hints=(
+        "The slope is 1 where z > 0 and alpha everywhere else, including z = 0.",
+        "`np.where(condition, a, b)` picks a where the condition holds and b elsewhere, element by element.",
+        "Avoid `np.sign(z)` (it gives -1 on the negative side) and `relu(z) / z` (it gives nan at 0): "
+        "return `np.where(z > 0, 1.0, alpha)`.",
+    ),
+)
+
+q3 = Question(
+    id="q3_softmax",
+    points=2,
+    title="A numerically stable softmax for a batch",
+    checks=(
+        FunctionCheck(
+            args=(np.array([[0.0, np.log(3.0)]]),),
+            expected=np.array([[0.25, 0.75]]),
+            call="softmax([[0, log(3)]])",
+            tip="Each row is one example: normalize along the last axis (axis=-1), so that each row sums to 1.",
+        ),
+        FunctionCheck(
+            args=(np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),),
+            expected=np.array([[0.665240955775, 0.244728471055, 0.09003057317], [1 / 3, 1 / 3, 1 / 3]]),
+            call="softmax([[2, 1, 0], [0, 0, 0]])",
+            tip="Take the row maximum and the row sum with axis=-1 and keepdims=True, so they broadcast "
+            "against the (n, K) batch.",
+        ),
+        FunctionCheck(
+            args=(np.array([[1000.0, 1001.0, 1002.0]]),),
+            expected=np.array([[0.09003057317, 0.244728471055, 0.665240955775]]),
+            call="softmax([[1000, 1001, 1002]])",
+            tip="exp(1000) overflows to inf. Subtract each row's maximum from the row before calling np.exp.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(cases=_ordinary_logits, label="hidden batches of logits"),
+        FunctionProbe(cases=_square_logits, label="a hidden square batch (as many examples as classes)"),
+        FunctionProbe(cases=_extreme_logits, label="hidden logits as large as +-1000, different in each row"),
+    ),
+    hints=(
+        "softmax(z)_k = exp(z_k) / sum_j exp(z_j), for each row of the batch separately.",
+        "Subtracting the same number from every logit of a row leaves its softmax unchanged; "
+        "the row maximum makes the largest exponent 0.",
+        "`shifted = z - np.max(z, axis=-1, keepdims=True)`, then `exps = np.exp(shifted)` and "
+        "`exps / np.sum(exps, axis=-1, keepdims=True)`.",
+    ),
+)
+
+q4 = Question(
+    id="q4_binary_cross_entropy",
+    points=2,
+    title="Binary cross-entropy that survives p = 0 and p = 1",
+    checks=(
+        FunctionCheck(
+            args=(np.array([0.9, 0.2, 0.6]), np.array([1.0, 0.0, 1.0])),
+            expected=0.2797765635793423,
+            call="binary_cross_entropy([0.9, 0.2, 0.6], [1, 0, 1])",
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            tip="Average -[y log p + (1 - y) log(1 - p)] over the examples, with the natural log (np.log).",
+        ),
+        FunctionCheck(
+            args=(np.array([1.0, 0.0]), np.array([1.0, 0.0])),
+            expected=1.0000000494736474e-07,
+            call="binary_cross_entropy([1.0, 0.0], [1, 0])",
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            tip="Two confident, right predictions cost almost nothing. Without clipping, 0 * log(0) is nan: "
+            "clip p into [epsilon, 1 - epsilon] before taking logs.",
+        ),
+        FunctionCheck(
+            args=(np.array([1.0]), np.array([0.0])),
+            expected=16.118095651484676,
+            call="binary_cross_entropy([1.0], [0])",
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            tip="A confident wrong prediction costs -log(1e-7), about 16.1, once p is clipped into "
+            "[1e-7, 1 - 1e-7] on both sides.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(cases=_bce_ordinary, rtol=_LOSS_RTOL, atol=_LOSS_ATOL, label="hidden predictions and labels"),
+        FunctionProbe(
+            cases=_bce_extreme, rtol=_LOSS_RTOL, atol=_LOSS_ATOL, label="hidden predictions of exactly 0 and 1"
+        ),
+    ),
+    hints=(
+        "BCE = -mean(y * log(p) + (1 - y) * log(1 - p)), a single number for the whole batch.",
+        "log(0) is -inf, and 0 * -inf is nan. Clip first: `p = np.clip(p, epsilon, 1 - epsilon)`.",
+        "Clip both sides: p = 1 with label 0 needs log(1 - p), which is log(0) unless p is kept below 1.",
+    ),
+)
+
+q5 = Question(
+    id="q5_categorical_cross_entropy",
+    points=2,
+    title="Categorical cross-entropy for a batch",
+    checks=(
+        FunctionCheck(
+            args=(np.array([[0.25, 0.75]]), np.array([[0.0, 1.0]])),
+            expected=0.2876820724517809,
+            call="categorical_cross_entropy([[0.25, 0.75]], [[0, 1]])",
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            tip="One example whose true class got 0.75: its loss is -log(0.75).",
+        ),
+        FunctionCheck(
+            args=(np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]), np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])),
+            expected=1.329630018466389,
+            call="categorical_cross_entropy([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]], [[1, 0, 0], [0, 0, 1]])",
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            tip="Sum over the classes of each example, then take the mean over the examples: "
+            "(-log 0.7 - log 0.1) / 2. Not the sum over the batch, and not the mean over all n * K entries.",
+        ),
+        FunctionCheck(
+            args=(np.array([[1.0, 0.0, 0.0]]), np.array([[1.0, 0.0, 0.0]])),
+            expected=1.0000000494736474e-07,
+            call="categorical_cross_entropy([[1.0, 0.0, 0.0]], [[1, 0, 0]])",
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            tip="A perfect prediction costs (almost) 0. Without clipping, the zero probabilities give "
+            "0 * log(0) = nan: clip p into [epsilon, 1 - epsilon] first.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(cases=_cce_ordinary, rtol=_LOSS_RTOL, atol=_LOSS_ATOL, label="hidden batches of softmax outputs"),
+        FunctionProbe(
+            cases=_cce_extreme, rtol=_LOSS_RTOL, atol=_LOSS_ATOL, label="hidden probabilities of exactly 0 and 1"
+        ),
+    ),
+    hints=(
+        "CE = -(1/n) * sum over examples i and classes k of y[i, k] * log(p[i, k]).",
+        "`np.sum(y * np.log(p), axis=-1)` gives one number per example; take `np.mean` of that.",
+        "Clip before the log: `p = np.clip(p, epsilon, 1 - epsilon)`. Zeros in classes that are not the "
+        "true one still break the loss, because 0 * log(0) is nan.",
+    ),
+)
+
+q6 = Question(
+    id="q6_softmax_cross_entropy_gradient",
+    points=2,
+    title="Gradient of softmax and cross-entropy with respect to the logits",
+    checks=(
+        FunctionCheck(
+            args=(np.array([[0.0, np.log(3.0)]]), np.array([[0.0, 1.0]])),
+            expected=np.array([[0.25, -0.25]]),
+            call="softmax_cross_entropy_gradient([[0, log(3)]], [[0, 1]])",
+            tip="For one example the gradient is p - y, with p = softmax(z) = (0.25, 0.75) and y = (0, 1).",
+        ),
+        FunctionCheck(
+            args=(np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])),
+            expected=np.array(
+                [[-0.167379522113, 0.122364235527, 0.045015286585], [1 / 6, -1 / 3, 1 / 6]],
+            ),
+            call="softmax_cross_entropy_gradient([[2, 1, 0], [0, 0, 0]], [[1, 0, 0], [0, 1, 0]])",
+            tip="The loss is a mean over the n examples, so divide p - y by n (here 2), not by n * K.",
+        ),
+        FunctionCheck(
+            args=(np.array([[1000.0, 0.0]]), np.array([[0.0, 1.0]])),
+            expected=np.array([[1.0, -1.0]]),
+            call="softmax_cross_entropy_gradient([[1000, 0]], [[0, 1]])",
+            tip="Use a softmax that subtracts the row maximum, as in question 3, so large logits do not overflow.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(cases=_gradient_ordinary, label="hidden batches of logits and labels"),
+        FunctionProbe(cases=_gradient_extreme, label="hidden logits as large as +-1000"),
+    ),
+    hints=(
+        "Through a softmax, the derivative of the mean cross-entropy with respect to z[i, k] is "
+        "(p[i, k] - y[i, k]) / n.",
+        "You can call your `softmax` from question 3; n is the number of rows, `len(z)` or `z.shape[0]`.",
+        "`return (softmax(z) - y_one_hot) / z.shape[0]`. The sign matters: p - y, not y - p.",
+    ),
+)
+
+EXERCISE = Exercise(notebook="02_activations_and_losses", questions=(q1, q2, q3, q4, q5, q6))

@@ -60,3 +60,48 @@ def moons_network() -> tuple[list[np.ndarray], list[np.ndarray]]:
     w2 = np.array([[4.0], [-3.0], [2.2], [-2.1], [-1.3], [5.9], [-5.3], [-1.5]])
     b2 = np.array([-6.1])
     return [w1, w2], [b1, b2]
+
+
+def moons_split(seed: int = 0, n_samples: int = 500, noise: float = 0.2) -> tuple[np.ndarray, ...]:
+    """Two interleaving half circles (``make_moons``), split 70/30 into training and test points.
+
+    With the defaults this is lesson 04's data. ``seed`` fixes both the points
+    and the stratified split. Returns ``(X_train, X_test, y_train, y_test)``;
+    the labels have shape (n,) and values 0 and 1.
+    """
+    from sklearn.datasets import make_moons
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
+    return tuple(train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y))
+
+
+def digits_split(seed: int = 0, validation: float = 0.25) -> tuple[np.ndarray, ...]:
+    """scikit-learn's 1,797 handwritten digits: 64 raw grey levels (0 to 16) per 8x8 image, labels 0 to 9.
+
+    Returns ``(x_train, x_val, y_train, y_val)``: a stratified split, fixed by
+    ``seed``; ``x`` is float32 of shape (n, 64), ``y`` integers of shape (n,).
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = digits.data.astype(np.float32)
+    y = digits.target.astype(np.int64)
+    return tuple(train_test_split(x, y, test_size=validation, random_state=seed, stratify=y))
+
+
+def diabetes_split(seed: int = 0, validation: float = 0.25) -> tuple[np.ndarray, ...]:
+    """scikit-learn's diabetes data in raw units (``scaled=False``): 10 measurements per patient.
+
+    The target is a score of disease progression one year later (25 to 346).
+    Returns ``(x_train, x_val, y_train, y_val)``, fixed by ``seed``; all float32,
+    ``x`` of shape (n, 10) and ``y`` of shape (n,).
+    """
+    from sklearn.datasets import load_diabetes
+    from sklearn.model_selection import train_test_split
+
+    data = load_diabetes(scaled=False)
+    x = data.data.astype(np.float32)
+    y = data.target.astype(np.float32)
+    return tuple(train_test_split(x, y, test_size=validation, random_state=seed))

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import FunctionCheck, PropertyCheck
+from grader.checks import FunctionCheck, PropertyCheck, describe
 from grader.data import moons_network
 from grader.probes import FunctionProbe
 from grader.question import Exercise, Question
@@ -29,6 +29,11 @@ LESSON_X = np.array([[1.0, 2.0], [0.0, 0.0], [-1.0, 1.0], [2.0, -1.0]])
 LESSON_WEIGHTS = [np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]]), np.array([[1.0], [-1.0], [2.0]])]
 LESSON_BIASES = [np.array([0.0, -1.0, 1.0]), np.array([0.5])]
 LESSON_LOGITS = np.array([[-0.5], [2.5], [-1.5], [8.5]])
+
+# A square batch and layer: transposed weights or a bias along the batch axis raise no error here.
+SQUARE_X = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0], [1.0, 1.0, 1.0]])
+SQUARE_W = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]])
+SQUARE_B = np.array([0.5, -0.5, 1.0])
 
 MAX_HIDDEN_UNITS = 64
 
@@ -50,7 +55,10 @@ def _forward(x: np.ndarray, weights: list[np.ndarray], biases: list[np.ndarray])
 
 
 def _random_network(rng: np.random.Generator, sizes: list[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    weights = [rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    weights = [
+        rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
     biases = [rng.normal(0.0, 0.5, size=n_out) for n_out in sizes[1:]]
     return weights, biases
 
@@ -61,10 +69,7 @@ def _random_network(rng: np.random.Generator, sizes: list[int]) -> tuple[list[np
 def _dense_cases() -> list[tuple]:
     rng = np.random.default_rng(301)
     shapes = [(5, 3, 4), (3, 3, 3), (4, 2, 4), (1, 2, 1), (6, 4, 2), (2, 5, 2)]  # (batch, inputs, outputs)
-    return [
-        (rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m))
-        for n, d, m in shapes
-    ]
+    return [(rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m)) for n, d, m in shapes]
 
 
 q1 = Question(
@@ -73,23 +78,19 @@ q1 = Question(
     title="One dense layer for a batch",
     checks=(
         FunctionCheck(
+            args=(SQUARE_X, SQUARE_W, SQUARE_B),
+            expected=SQUARE_X @ SQUARE_W + SQUARE_B,
+            call="dense(X, W, b) with a square batch X (3, 3), W (3, 3) and b = [0.5, -0.5, 1]",
+            tip=(
+                "Every shape fits here, so a mistake raises no error. Use W as it is (not W.T), and add b "
+                "to every row, so that column j gets b[j]; a b of shape (3, 1) would add b[i] to row i instead."
+            ),
+        ),
+        FunctionCheck(
             args=(LESSON_X, LESSON_WEIGHTS[0], LESSON_BIASES[0]),
             expected=LESSON_X @ LESSON_WEIGHTS[0] + LESSON_BIASES[0],
             call="dense(X, W1, b1) for the lesson's batch X (4, 2), W1 (2, 3), b1 (3,)",
             tip="Row i of the result is x_i W + b: one row per example, one column per unit of the layer.",
-        ),
-        FunctionCheck(
-            args=(
-                np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0], [1.0, 1.0, 1.0]]),
-                np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]]),
-                np.array([0.5, -0.5, 1.0]),
-            ),
-            expected=np.array([[7.5, 1.5, 3.0], [-3.0, 0.5, -1.0], [4.5, 2.5, 1.0]]),
-            call="dense(X, W, b) with a square batch X (3, 3), W (3, 3) and b = [0.5, -0.5, 1]",
-            tip=(
-                "Every shape fits here, so a mistake raises no error. Use W as it is (not W.T), and add b "
-                "along the units, so that column j of every row gets b[j]: keep b of shape (3,), not (3, 1)."
-            ),
         ),
     ),
     probes=(FunctionProbe(cases=_dense_cases, label="hidden batches and layers (some of them square)"),),
@@ -169,7 +170,10 @@ q3 = Question(
             args=(LESSON_X, LESSON_WEIGHTS, LESSON_BIASES),
             expected=LESSON_LOGITS,
             call="forward(X, [W1, W2], [b1, b2]) for the lesson's 2-3-1 network and batch",
-            tip="The result has one row per example and one column per output unit: shape (4, 1), logits -0.5, 2.5, -1.5, 8.5.",
+            tip=(
+                "Expect shape (4, 1): one row per example, one column per output unit. Apply ReLU after the "
+                "hidden layer only: the last layer returns logits, and logits may be negative."
+            ),
         ),
         FunctionCheck(
             args=_deep_visible(),
@@ -215,7 +219,10 @@ def _proba_cases() -> list[tuple]:
 
 def _classifies_moons(result: Any) -> str | None:
     x, y = _moons_batch(0, 300)
-    p = np.asarray(result, dtype=float)
+    try:
+        p = np.asarray(result, dtype=float)
+    except (TypeError, ValueError):
+        return f"it returned {describe(result)}, which is not an array of probabilities."
     if p.shape != (len(x),):
         return (
             f"it returned an array of shape {p.shape}. Return one probability per example, shape ({len(x)},): "
@@ -265,7 +272,7 @@ def _pack_network(result: Any) -> np.ndarray:
         arrays = [np.asarray(a, dtype=float) for a in [*weights, *biases]]
         counts = [len(weights), len(biases)]
     except (TypeError, ValueError):
-        raise ValueError("max_network() must return a pair (weights, biases): two lists of NumPy arrays.") from None
+        raise ValueError("expected a pair (weights, biases): two lists of NumPy arrays") from None
     parts: list[float] = [*counts]
     for array in arrays:
         parts += [array.ndim, *array.shape, *array.ravel().tolist()]
@@ -310,21 +317,24 @@ def _shape_problem(weights: list[np.ndarray], biases: list[np.ndarray]) -> str |
         last = layer == len(weights)
         if w.ndim != 2 or w.shape[0] != n_in or (last and w.shape[1] != 1):
             wanted = f"({n_in}, 1)" if last else f"({n_in}, units)"
-            flipped = " It looks transposed: weights are (inputs, outputs)." if w.ndim == 2 and w.shape[1] == n_in else ""
-            return f"W{layer} of shape {w.shape}, where shape {wanted} was expected.{flipped}"
+            flipped = (
+                "; it looks transposed: weights are (inputs, outputs)" if w.ndim == 2 and w.shape[1] == n_in else ""
+            )
+            return f"W{layer} of shape {w.shape}, where shape {wanted} was expected{flipped}"
         if b.shape != (w.shape[1],):
             return f"b{layer} of shape {b.shape}, where shape ({w.shape[1]},) was expected (one bias per unit)"
         n_in = w.shape[1]
     return None
 
 
-def _max_points() -> np.ndarray:
+def _max_points(seed: int) -> np.ndarray:
     grid = np.array([[a, b] for a in (-3.0, -1.0, 0.0, 0.5, 2.0) for b in (-2.0, -0.5, 0.0, 1.0, 3.0)])
-    rng = np.random.default_rng(305)
+    rng = np.random.default_rng(seed)
     return np.vstack([grid, rng.normal(scale=5.0, size=(200, 2)), rng.uniform(-100.0, 100.0, size=(50, 2))])
 
 
-def _computes_max(args: tuple, packed: np.ndarray) -> str | None:
+def _computes_max(args: tuple, packed: np.ndarray, seed: int = 306) -> str | None:
+    """What is wrong with a packed network as max(x1, x2), or None; the hidden test's points by default."""
     try:
         weights, biases = _unpack_network(packed)
     except (ValueError, OverflowError):
@@ -332,7 +342,7 @@ def _computes_max(args: tuple, packed: np.ndarray) -> str | None:
     problem = _shape_problem(weights, biases)
     if problem:
         return problem
-    x = _max_points()
+    x = _max_points(seed)
     with np.errstate(all="ignore"):
         out = _forward(x, weights, biases)[:, 0]
     target = x.max(axis=1)
@@ -349,9 +359,11 @@ def _computes_max(args: tuple, packed: np.ndarray) -> str | None:
 def _max_network_holds(result: Any) -> str | None:
     try:
         packed = _pack_network(result)
-    except ValueError as error:
-        return str(error)
-    problem = _computes_max((), packed)
+    except ValueError:
+        return f"it returned {describe(result)}, which is not a pair (weights, biases) of lists of arrays."
+    problem = _computes_max((), packed, seed=305)
+    if problem and problem.startswith("a network that is wrong"):
+        return f"it returned {problem}. Check that point by hand: h = relu(x W1 + b1), then h W2 + b2."
     return f"it returned {problem}." if problem else None
 
 
@@ -364,7 +376,6 @@ q5 = Question(
             args=(),
             call="max_network()",
             holds=_max_network_holds,
-            tip="Check the failing point by hand: compute relu(x W1 + b1), then h W2 + b2, as in the lesson.",
         ),
     ),
     probes=(

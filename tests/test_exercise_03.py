@@ -1,0 +1,323 @@
+"""Exercise 03, the forward pass: correct variants score full, the lesson's mistakes lose the question."""
+
+import itertools
+
+import numpy as np
+import pytest
+from judging import judge_answer
+
+from grader.channel import encode
+from grader.checks import CheckFailed
+from grader.exercises.ex03_the_forward_pass import EXERCISE, _computes_max, _pack_network, q1, q2, q3, q4, q5
+from grader.outcomes import Status
+
+LOST = {Status.FAILED, Status.ERROR}
+_runs = itertools.count()
+
+
+def judged(question, answer, key_answer, tmp_path):
+    folder = tmp_path / f"run{next(_runs)}"
+    folder.mkdir()
+    return judge_answer(question, answer, key_answer, folder)
+
+
+def relu(z):
+    return np.maximum(0.0, z)
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# The instructor's answers, as in the solution notebook.
+
+
+def dense(X, W, b):
+    return X @ W + b
+
+
+def count_params(layer_sizes):
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+
+
+def forward(X, weights, biases):
+    H = X
+    for W, b in zip(weights[:-1], biases[:-1], strict=True):
+        H = relu(dense(H, W, b))
+    return dense(H, weights[-1], biases[-1])
+
+
+def predict_proba(X, weights, biases):
+    return sigmoid(forward(X, weights, biases)[:, 0])
+
+
+def max_network():
+    W1 = np.array([[1.0, 0.0, 0.0], [-1.0, 1.0, -1.0]])
+    W2 = np.array([[1.0], [1.0], [-1.0]])
+    return [W1, W2], [np.zeros(3), np.zeros(1)]
+
+
+def test_exercise_has_five_questions_worth_ten_points():
+    assert [q.id for q in EXERCISE.questions] == [
+        "q1_dense",
+        "q2_count_params",
+        "q3_forward",
+        "q4_predict_proba",
+        "q5_max_network",
+    ]
+    assert EXERCISE.points == 10
+    assert all(2 <= len(q.hints) <= 3 for q in EXERCISE.questions)
+
+
+# Question 1: one dense layer.
+
+
+def dense_loops(X, W, b):
+    out = np.zeros((X.shape[0], W.shape[1]))
+    for i in range(X.shape[0]):
+        for j in range(W.shape[1]):
+            out[i, j] = sum(X[i, k] * W[k, j] for k in range(W.shape[0])) + b[j]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (dense, Status.PASSED),
+        (lambda X, W, b: np.einsum("nd,dm->nm", X, W) + b, Status.PASSED),
+        (lambda X, W, b: (W.T @ X.T).T + b[np.newaxis, :], Status.PASSED),
+        (lambda X, W, b: np.dot(X, W) + b.reshape(1, -1), Status.PASSED),
+        (dense_loops, Status.PASSED),
+        (lambda X, W, b: (X @ W + b).tolist(), Status.PASSED),
+        (lambda X, W, b: X @ W.T + b, LOST),  # transposed weights (runs on square layers)
+        (lambda X, W, b: X @ W + b[:, None], LOST),  # bias along the batch axis (runs when n == n_out)
+        (lambda X, W, b: X @ W + b.reshape(-1, 1), LOST),  # the same with reshape
+        (lambda X, W, b: relu(X @ W + b), LOST),  # an activation where the sums are asked for
+        (lambda X, W, b: X @ W, LOST),  # bias forgotten
+    ],
+)
+def test_dense_layer(answer, status, tmp_path):
+    got = judged(q1, answer, dense, tmp_path)
+    assert got in status if isinstance(status, set) else got == status
+
+
+def test_dense_visible_check_catches_a_transposed_square_layer():
+    with pytest.raises(CheckFailed, match="not W.T"):
+        q1.check(lambda X, W, b: X @ W.T + b if W.shape[0] == W.shape[1] else X @ W + b)
+
+
+def test_dense_stub_is_not_attempted(tmp_path):
+    def stub(X, W, b):
+        raise NotImplementedError()
+
+    assert judged(q1, stub, dense, tmp_path) == Status.NOT_ATTEMPTED
+
+
+# Question 2: counting parameters.
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (count_params, Status.PASSED),
+        (lambda s: int(np.dot(s[:-1], s[1:]) + np.sum(s[1:])), Status.PASSED),
+        (lambda s: sum((s[i] + 1) * s[i + 1] for i in range(len(s) - 1)), Status.PASSED),
+        (lambda s: np.int64(count_params(s)), Status.PASSED),
+        (lambda s: float(count_params(s)), Status.PASSED),
+        (lambda s: sum(a * b for a, b in zip(s[:-1], s[1:], strict=True)), LOST),  # biases forgotten
+        (lambda s: count_params(s) + s[0], LOST),  # a bias for each input too
+        (lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:], strict=True)), LOST),  # biases counted per input
+        (lambda s: [count_params(s)], LOST),  # a list, not a number
+    ],
+)
+def test_count_params(answer, status, tmp_path):
+    got = judged(q2, answer, count_params, tmp_path)
+    assert got in status if isinstance(status, set) else got == status
+
+
+# Question 3: the forward pass.
+
+
+def forward_recursive(X, weights, biases):
+    if len(weights) == 1:
+        return np.einsum("nd,dm->nm", X, weights[0]) + biases[0]
+    return forward_recursive(np.maximum(np.dot(X, weights[0]) + biases[0], 0), weights[1:], biases[1:])
+
+
+def forward_indexed(X, weights, biases):
+    H = np.asarray(X, dtype=np.float64)
+    for layer in range(len(weights)):
+        Z = H @ weights[layer] + biases[layer]
+        H = Z if layer == len(weights) - 1 else Z * (Z > 0)
+    return H
+
+
+def forward_with(hidden=relu, output=lambda z: z, transpose=False, column_bias=False):
+    def answer(X, weights, biases):
+        H = X
+        for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
+            W = W.T if transpose else W
+            b = b[:, None] if column_bias else b
+            Z = H @ W + b
+            H = output(Z) if layer == len(weights) - 1 else hidden(Z)
+        return H
+
+    return answer
+
+
+def forward_one_hidden_only(X, weights, biases):
+    return relu(X @ weights[0] + biases[0]) @ weights[-1] + biases[-1]
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (forward, Status.PASSED),
+        (forward_recursive, Status.PASSED),
+        (forward_indexed, Status.PASSED),
+        (forward_with(), Status.PASSED),
+        (forward_with(output=relu), LOST),  # ReLU on the output layer
+        (forward_with(output=sigmoid), LOST),  # a sigmoid where logits are asked for
+        (forward_with(transpose=True), LOST),  # transposed weights
+        (forward_with(column_bias=True), LOST),  # bias along the batch axis
+        (forward_with(hidden=lambda z: z), LOST),  # no ReLU on the hidden layers
+        (lambda X, w, b: forward(X, w, b)[:, 0], LOST),  # shape (n,) instead of (n, outputs)
+        (forward_one_hidden_only, LOST),  # ignores the middle layers of deeper networks
+    ],
+)
+def test_forward(answer, status, tmp_path):
+    got = judged(q3, answer, forward, tmp_path)
+    assert got in status if isinstance(status, set) else got == status
+
+
+def test_forward_visible_check_catches_relu_on_the_output():
+    with pytest.raises(CheckFailed, match="the last layer returns logits"):
+        q3.check(forward_with(output=relu))
+
+
+# Question 4: probabilities.
+
+
+def proba_via_exp(X, weights, biases):
+    z = forward_indexed(X, weights, biases).reshape(-1)
+    return np.exp(z) / (1.0 + np.exp(z))
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (predict_proba, Status.PASSED),
+        (proba_via_exp, Status.PASSED),
+        (lambda X, w, b: 0.5 * (1.0 + np.tanh(forward_recursive(X, w, b).ravel() / 2.0)), Status.PASSED),
+        (lambda X, w, b: list(predict_proba(X, w, b)), Status.PASSED),
+        (lambda X, w, b: sigmoid(sigmoid(forward(X, w, b)[:, 0])), LOST),  # the sigmoid applied twice
+        (lambda X, w, b: sigmoid(relu(forward(X, w, b)[:, 0])), LOST),  # ReLU on the output layer
+        (lambda X, w, b: sigmoid(forward(X, w, b)), LOST),  # shape (n, 1) instead of (n,)
+        (lambda X, w, b: forward(X, w, b)[:, 0], LOST),  # logits, not probabilities
+        (lambda X, w, b: (forward(X, w, b)[:, 0] > 0).astype(float), LOST),  # labels, not probabilities
+        (lambda X, w, b: sigmoid(forward_with(transpose=True)(X, w, b)[:, 0]), LOST),  # transposed weights
+    ],
+)
+def test_predict_proba(answer, status, tmp_path):
+    got = judged(q4, answer, predict_proba, tmp_path)
+    assert got in status if isinstance(status, set) else got == status
+
+
+def test_predict_proba_visible_check_explains_the_trailing_axis():
+    q4.checks[1].run(predict_proba)
+    with pytest.raises(CheckFailed, match=r"\[:, 0\]"):
+        q4.checks[1].run(lambda X, w, b: sigmoid(forward(X, w, b)))
+
+
+# Question 5: hand-set weights for max(x1, x2).
+
+
+def max_network_symmetric():
+    # max = (a + b)/2 + |a - b|/2 with four units: relu(a + b), relu(-a - b), relu(a - b), relu(b - a).
+    W1 = [[1.0, -1.0, 1.0, -1.0], [1.0, -1.0, -1.0, 1.0]]
+    return [W1, [[0.5], [-0.5], [0.5], [0.5]]], [[0.0] * 4, [0.0]]
+
+
+def max_network_scaled_and_permuted():
+    # relu(-3 x2), relu(2 (x1 - x2)), relu(x2), and a dead fourth unit; the output undoes the scales.
+    W1 = np.array([[0.0, 2.0, 0.0, 0.0], [-3.0, -2.0, 1.0, 0.0]])
+    b1 = np.array([0.0, 0.0, 0.0, -1.0])
+    W2 = np.array([[-1.0 / 3.0], [0.5], [1.0], [7.0]])
+    return (W1, W2), (b1, np.array([0.0]))
+
+
+def max_network_deeper():
+    weights, biases = max_network()
+    identity = np.eye(3)
+    return [weights[0], identity, weights[1]], [biases[0], np.zeros(3), biases[1]]
+
+
+def max_transposed():
+    weights, biases = max_network()
+    return [weights[0].T, weights[1]], biases
+
+
+def max_without_pass_through():
+    # relu(x1 - x2) + relu(x2): right only where x2 >= 0.
+    return [np.array([[1.0, 0.0], [-1.0, 1.0]]), np.array([[1.0], [1.0]])], [np.zeros(2), np.zeros(1)]
+
+
+def max_flat_output():
+    weights, biases = max_network()
+    return [weights[0], weights[1][:, 0]], biases
+
+
+def max_almost():
+    weights, biases = max_network()
+    return weights, [biases[0], np.array([1e-3])]
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (max_network, Status.PASSED),
+        (max_network_symmetric, Status.PASSED),
+        (max_network_scaled_and_permuted, Status.PASSED),
+        (max_network_deeper, Status.PASSED),
+        (max_transposed, Status.FAILED),  # transposed first layer
+        (max_without_pass_through, Status.FAILED),  # wrong for negative inputs
+        (max_flat_output, Status.FAILED),  # W2 of shape (3,) instead of (3, 1)
+        (max_almost, Status.FAILED),  # off by a little everywhere
+        (lambda: (np.ones((2, 3)), np.ones(3)), LOST),  # not lists of layers
+        (lambda: 42, LOST),
+    ],
+)
+def test_max_network(answer, status, tmp_path):
+    got = judged(q5, answer, max_network, tmp_path)
+    assert got in status if isinstance(status, set) else got == status
+
+
+def test_max_network_visible_check_names_a_transposed_layer():
+    q5.check(max_network)
+    with pytest.raises(CheckFailed, match="transposed"):
+        q5.check(max_transposed)
+    with pytest.raises(CheckFailed, match=r"at x = \(-3, -2\) it outputs 0"):
+        q5.check(max_without_pass_through)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        np.array([]),
+        np.array([np.nan, 1.0]),
+        np.array([2.0, 2.0, 2.0, 1e30, 1.0]),
+        np.array([1.0, 1.0, 1.0, 3.0, 5.0]),
+        np.array([2.0, 2.0, 2.0, 2.0, 3.0, 1.0, 2.0]),
+        np.random.default_rng(0).normal(size=50),
+        np.full(20, np.inf),
+    ],
+)
+def test_max_network_judge_survives_malformed_data(junk):
+    problem = _computes_max((), junk)
+    assert isinstance(problem, str) and problem
+
+
+def test_max_network_packing_round_trips_through_the_channel():
+    packed = encode(_pack_network(max_network_symmetric()))
+    assert packed["type"] == "array"
+    assert _computes_max((), np.asarray(packed["data"])) is None

@@ -1,0 +1,574 @@
+"""Exercise 04, backpropagation: the backward pass, a gradient check, a gradient-descent epoch, training.
+
+The network is lesson 04's: ``Z1 = X W1 + b1``, ``H = relu(Z1)``, ``Z2 = H W2 + b2``,
+``P = sigmoid(Z2)``, scored with the binary cross-entropy averaged over the batch.
+Parameters live in a dict with the keys ``W1`` (d, m), ``b1`` (m,), ``W2`` (m, 1), ``b2`` (1,).
+
+Mistakes the hidden tests catch: a missing bias gradient, gradients not averaged
+over the batch (n times too large), a ReLU mask forgotten, a forward difference
+where a central one was asked for, a gradient check run with too large a step,
+a relative error computed another way, the last partial mini-batch dropped, the
+step taken uphill, and a trained network that does not separate the moons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.checks import CheckFailed, PropertyCheck, call_answer, describe
+from grader.data import moons_split
+from grader.probes import FunctionProbe
+from grader.question import Exercise, Question
+
+NAMES = ("W1", "b1", "W2", "b2")
+CHECK_THRESHOLD = 1e-6  # the largest relative error a gradient check may report for exact gradients
+ACCURACY_THRESHOLD = 0.94  # right solutions reach about 0.97 on fresh moons; linear-ish boundaries about 0.87
+_FRESH_MOONS_SEED = 48_611  # not the public random_state=0 of the notebook's data
+
+
+# The lesson's network, used to build cases and to judge properties (the lesson shows all of it).
+
+
+def _forward(params: Mapping[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, tuple]:
+    Z1 = X @ params["W1"] + params["b1"]
+    H = np.maximum(0.0, Z1)
+    Z2 = H @ params["W2"] + params["b2"]
+    return Z2, (X, Z1, H, Z2)
+
+
+def _loss(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
+    Z2 = _forward(params, X)[0]
+    return float(np.mean(np.maximum(Z2, 0.0) - Z2 * Y + np.log1p(np.exp(-np.abs(Z2)))))
+
+
+def _gradients(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+    _, (X, Z1, H, Z2) = _forward(params, X)
+    dZ2 = (0.5 * (1.0 + np.tanh(0.5 * Z2)) - Y) / len(X)
+    dZ1 = (dZ2 @ params["W2"].T) * (Z1 > 0)
+    return {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=0), "W2": H.T @ dZ2, "b2": dZ2.sum(axis=0)}
+
+
+def _random_params(rng: np.random.Generator, d: int, m: int, bias_scale: float = 0.3) -> dict[str, np.ndarray]:
+    return {
+        "W1": rng.normal(0.0, np.sqrt(2.0 / d), size=(d, m)),
+        "b1": rng.normal(0.0, bias_scale, size=m),
+        "W2": rng.normal(0.0, np.sqrt(1.0 / m), size=(m, 1)),
+        "b2": rng.normal(0.0, bias_scale, size=1),
+    }
+
+
+def _batch(rng: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    X = rng.normal(size=(n, d))
+    Y = rng.integers(0, 2, size=(n, 1)).astype(float)
+    return X, Y
+
+
+def _relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300))
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkLoss:
+    """The mean BCE of the network on one fixed batch, as a function of the parameters only."""
+
+    X: np.ndarray
+    Y: np.ndarray
+
+    def __call__(self, params: Mapping[str, np.ndarray]) -> float:
+        return _loss(params, self.X, self.Y)
+
+
+def _near_kinks(seed: int, n: int = 12, m: int = 6, gap: float = 0.005) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Parameters whose hidden sums each sit ``gap`` from a ReLU kink for one example.
+
+    A step of 1e-2 in a gradient check crosses those kinks and reports a large
+    error for exact gradients; steps from 1e-3 down to 1e-8 do not.
+    """
+    rng = np.random.default_rng(seed)
+    X, Y = _batch(rng, n, 2)
+    params = _random_params(rng, 2, m)
+    chosen = rng.choice(n, size=m, replace=False)
+    signs = rng.choice([-1.0, 1.0], size=m)
+    params["b1"] = -np.einsum("jd,dj->j", X[chosen], params["W1"]) + signs * gap
+    return params, X, Y
+
+
+# A visible check that builds its arguments afresh, since answers may change dicts of arrays in place.
+
+
+@dataclass(frozen=True)
+class FreshCallCheck:
+    """Call the answer on fresh arguments from ``make_args`` and test the result.
+
+    Args:
+        make_args: returns the argument tuple (new arrays on every run).
+        call: how the call reads in a message.
+        holds: ``holds(args, result) -> problem or None``; it may also look at
+            the arguments after the call (to see whether they were changed).
+        tip: one sentence that points at the likely mistake. Defaults to "".
+    """
+
+    make_args: Callable[[], tuple]
+    call: str
+    holds: Callable[[tuple, Any], str | None]
+    tip: str = ""
+
+    def run(self, answer: Any) -> None:
+        args = self.make_args()
+        result = call_answer(answer, args, self.call)
+        problem = self.holds(args, result)
+        if problem:
+            raise CheckFailed(f"{self.call} {problem} {self.tip}".strip())
+
+
+def _as_float_array(value: Any) -> np.ndarray | None:
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array
+
+
+def _dict_problem(result: Any, expected: Mapping[str, np.ndarray], n: int | None = None) -> str | None:
+    """What is wrong with a dict of arrays, key by key, or None when it matches ``expected``."""
+    if not isinstance(result, Mapping):
+        return f"returned {describe(result)}; it should return a dict with the keys {', '.join(map(repr, expected))}."
+    missing = [name for name in expected if name not in result]
+    if missing:
+        return f"returned a dict without {' and '.join(map(repr, missing))}."
+    for name, want in expected.items():
+        got = _as_float_array(result[name])
+        if got is None:
+            return f"returned {describe(result[name])} for {name!r}, which is not an array of numbers."
+        if got.size != want.size:
+            return f"returned {name!r} of shape {got.shape}; it should have the shape {want.shape} of its parameter."
+        got = got.reshape(want.shape)
+        if np.allclose(got, want, rtol=1e-6, atol=1e-9):
+            continue
+        if n and n > 1 and np.allclose(got, n * want, rtol=1e-6, atol=1e-9):
+            return f"returned {name!r} {n} times too large (the batch has {n} examples)."
+        if n and n > 1 and np.allclose(got, want / n, rtol=1e-6, atol=1e-9):
+            return f"returned {name!r} {n} times too small (the batch has {n} examples)."
+        return f"returned {name!r} = {describe(got)}, but it should be {describe(want)}."
+    return None
+
+
+def _flat_network(result: Any) -> np.ndarray:
+    """The four arrays W1, b1, W2, b2 of a dict, raveled into one vector in that order."""
+    if not isinstance(result, Mapping):
+        raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
+    missing = [name for name in NAMES if name not in result]
+    if missing:
+        raise ValueError(f"a dict without {' and '.join(map(repr, missing))}")
+    return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in NAMES])
+
+
+def _flat_sorted(result: Any) -> np.ndarray:
+    """Every array of a dict, in the order of its sorted keys, raveled into one vector."""
+    if not isinstance(result, Mapping):
+        raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
+    return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in sorted(result)])
+
+
+# Question 1: the backward pass.
+
+
+def _lesson_init(n_in: int, n_hidden: int, seed: int) -> dict[str, np.ndarray]:
+    """The notebook's ``init_params``: scaled normal weights, zero biases."""
+    rng = np.random.default_rng(seed)
+    return {
+        "W1": rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden)),
+        "b1": np.zeros(n_hidden),
+        "W2": rng.normal(0.0, np.sqrt(1.0 / n_hidden), size=(n_hidden, 1)),
+        "b2": np.zeros(1),
+    }
+
+
+def _q1_example() -> tuple:
+    """The example of the question's text: four training points, three hidden units."""
+    X_train, _, y_train, _ = moons_split()
+    params = _lesson_init(2, 3, seed=0)
+    X, Y = X_train[:4], y_train[:4].reshape(-1, 1).astype(float)
+    return params, _forward(params, X)[1], Y
+
+
+def _q1_single() -> tuple:
+    rng = np.random.default_rng(41)
+    params = _random_params(rng, 3, 4)
+    X, Y = _batch(rng, 1, 3)
+    return params, _forward(params, X)[1], Y
+
+
+def _backward_holds(args: tuple, result: Any) -> str | None:
+    params, cache, Y = args
+    return _dict_problem(result, _gradients(params, cache[0], Y), n=len(Y))
+
+
+def _backward_cases() -> list[tuple]:
+    rng = np.random.default_rng(404)
+    cases = []
+    for n, d, m, bias_scale in [(7, 2, 5, 0.3), (1, 3, 4, 0.3), (40, 4, 10, 1.0), (25, 2, 16, 0.5)]:
+        params = _random_params(rng, d, m, bias_scale)
+        X, Y = _batch(rng, n, d)
+        cases.append((params, _forward(params, X)[1], Y))
+    return cases
+
+
+q1 = Question(
+    id="q1_backward",
+    points=3,
+    title="Backward pass of the two-layer network",
+    checks=(
+        FreshCallCheck(
+            make_args=_q1_example,
+            call="backward(params, cache, Y) for the example above",
+            holds=_backward_holds,
+            tip="Start from dZ2 = (sigmoid(Z2) - Y) / n and follow the lesson's six lines; each gradient has its parameter's shape.",
+        ),
+        FreshCallCheck(
+            make_args=_q1_single,
+            call="backward(params, cache, Y) on a batch of 1 example",
+            holds=_backward_holds,
+            tip="Use the sizes from the arrays (n = len(X)), never fixed numbers.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_backward_cases, transform=_flat_network, label="a hidden batch"),),
+    hints=(
+        "Work from the output back: dZ2, then dW2 and db2, then dH, dZ1, and finally dW1 and db1.",
+        "The loss is a mean over the batch, so dZ2 = (sigmoid(Z2) - Y) / n. A bias gradient is its delta summed over "
+        "the rows: dZ2.sum(axis=0) and dZ1.sum(axis=0).",
+        "dW2 = H.T @ dZ2, dH = dZ2 @ W2.T, dZ1 = dH * (Z1 > 0), dW1 = X.T @ dZ1. Return "
+        '{"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}.',
+    ),
+)
+
+
+# Question 2: the numerical gradient with central differences.
+
+
+def _cubic(params: Mapping[str, np.ndarray]) -> float:
+    return float(np.sum(params["a"] ** 3))
+
+
+def _q2_example() -> tuple:
+    return _cubic, {"a": np.array([1.0, 2.0])}, 0.1
+
+
+def _numeric_holds(args: tuple, result: Any) -> str | None:
+    problem = _dict_problem(result, {"a": np.array([3.01, 12.01])})
+    if problem:
+        return problem
+    if not np.array_equal(args[1]["a"], [1.0, 2.0]):
+        return f"changed params['a'] to {describe(args[1]['a'])}; it should leave it at [1., 2.]."
+    return None
+
+
+def _wavy(params: Mapping[str, np.ndarray]) -> float:
+    return float(np.sum(np.sin(params["M"]) * params["M"] ** 2) + np.prod(params["v"]) + np.sum(params["v"] ** 4))
+
+
+def _numeric_cases() -> list[tuple]:
+    rng = np.random.default_rng(4042)
+    wavy = {"M": rng.normal(size=(2, 3)), "v": rng.normal(size=3)}
+    params, X, Y = _near_kinks(4043)
+    smooth = _random_params(rng, 3, 4)
+    X2, Y2 = _batch(rng, 10, 3)
+    return [
+        (_wavy, wavy, 0.1),
+        (NetworkLoss(X, Y), params, 1e-2),
+        (NetworkLoss(X2, Y2), smooth, 1e-3),
+        (NetworkLoss(X2, Y2), smooth, 1e-5),
+    ]
+
+
+q2 = Question(
+    id="q2_numerical_gradient",
+    points=2,
+    title="Numerical gradient by central differences",
+    checks=(
+        FreshCallCheck(
+            make_args=_q2_example,
+            call='numerical_gradient(cube_sum, {"a": np.array([1.0, 2.0])}, eps=0.1)',
+            holds=_numeric_holds,
+            tip="Use the central difference (L(theta + eps) - L(theta - eps)) / (2 eps), and put every entry back "
+            "to its original value after measuring it.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_numeric_cases, transform=_flat_sorted, label="hidden loss functions"),),
+    hints=(
+        "Loop over the names in params, and over every index of each array with np.ndindex(value.shape).",
+        "For each entry: remember its value, set it to value + eps and call loss_fn(params), set it to value - eps "
+        "and call loss_fn(params) again, then put the original value back.",
+        "The entry's gradient is (loss_up - loss_down) / (2 * eps); collect them in an array np.zeros_like(value) "
+        "per name and return the dict of those arrays.",
+    ),
+)
+
+
+# Question 3: the gradient check, with a step the student chooses.
+
+
+def _scaled(grads: Mapping[str, np.ndarray], factors: Mapping[str, float]) -> dict[str, np.ndarray]:
+    return {name: grads[name] * factors.get(name, 1.0) for name in grads}
+
+
+def _check_case(seed: int, factors: Mapping[str, float]) -> tuple:
+    params, X, Y = _near_kinks(seed)
+    return NetworkLoss(X, Y), params, _scaled(_gradients(params, X, Y), factors)
+
+
+def _true_relative_error(args: tuple) -> float:
+    loss_fn, params, grads = args
+    exact = _gradients(params, loss_fn.X, loss_fn.Y)
+    return _relative_error(_flat_network(grads), _flat_network(exact))
+
+
+def _check_problem(args: tuple, reported: float) -> str | None:
+    if not np.isfinite(reported):
+        return f"{reported}, which is not a finite number"
+    expected = _true_relative_error(args)
+    if expected == 0.0:
+        if 0.0 <= reported < CHECK_THRESHOLD:
+            return None
+        return f"a relative error of {reported:.1e} for gradients that are exactly right (it should be below {CHECK_THRESHOLD:.0e})"
+    if abs(reported - expected) <= 1e-3 * expected:
+        return None
+    return f"a relative error of {reported:.4g} for gradients whose relative error is {expected:.4g}"
+
+
+_VISIBLE_CHECK_SEED = 4044
+
+
+def _check_holds(args: tuple, result: Any) -> str | None:
+    value = _as_float_array(result)
+    if value is None or value.size != 1:
+        return f"returned {describe(result)}; it should return one number."
+    problem = _check_problem(args, float(value.ravel()[0]))
+    if problem:
+        return f"returned {problem}."
+    before = _near_kinks(_VISIBLE_CHECK_SEED)[0]
+    changed = [name for name in before if not np.array_equal(before[name], args[1][name])]
+    if changed:
+        return f"changed params[{changed[0]!r}]; a gradient check must leave the parameters as it found them."
+    return None
+
+
+def _visible_check_args(factors: Mapping[str, float]) -> Callable[[], tuple]:
+    return lambda: _check_case(_VISIBLE_CHECK_SEED, factors)
+
+
+def _check_verify(args: tuple, output: np.ndarray) -> str | None:
+    if output.size != 1:
+        return f"an array of shape {output.shape} where one number was expected"
+    return _check_problem(args, float(output.ravel()[0]))
+
+
+def _check_cases() -> list[tuple]:
+    return [
+        _check_case(4045, {}),
+        _check_case(4046, {}),
+        _check_case(4047, {"W1": 2.0, "b1": 2.0, "W2": 2.0, "b2": 2.0}),
+        _check_case(4048, {"b1": 0.0, "b2": 0.0}),
+        _check_case(4049, {"W2": 1.01}),
+    ]
+
+
+q3 = Question(
+    id="q3_gradient_check",
+    points=2,
+    title="Gradient check with the relative error",
+    checks=(
+        FreshCallCheck(
+            make_args=_visible_check_args({}),
+            call="gradient_check(loss_fn, params, grads)",
+            holds=_check_holds,
+            tip="With eps = 1e-2 or larger, the nudges cross ReLU kinks and the check blames a correct backward pass "
+            "(lesson, section 7.3). Choose eps near 1e-5.",
+        ),
+        FreshCallCheck(
+            make_args=_visible_check_args({"W1": 2.0, "b1": 2.0, "W2": 2.0, "b2": 2.0}),
+            call="gradient_check(loss_fn, params, 2 * grads)",
+            holds=_check_holds,
+            tip="Return norm(g - g_num) / (norm(g) + norm(g_num)); with g = 2 g_num that is 1/3.",
+        ),
+        FreshCallCheck(
+            make_args=_visible_check_args({"b1": 0.0, "b2": 0.0}),
+            call="gradient_check(loss_fn, params, grads with zero bias gradients)",
+            holds=_check_holds,
+            tip="Put all four gradients into one long vector g, and the measured ones into g_num in the same order, "
+            "before you take the norms: one number for the whole network.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_check_cases, verify=_check_verify, transform=float, label="hidden gradient checks"),),
+    hints=(
+        "Measure the gradients with your numerical_gradient(loss_fn, params, eps) from question 2, then compare.",
+        "Put every array in one long vector, in the same order for both: np.concatenate([g[name].ravel() for name "
+        "in sorted(params)]).",
+        "Return np.linalg.norm(g - g_num) / (np.linalg.norm(g) + np.linalg.norm(g_num)), with eps = 1e-5.",
+    ),
+)
+
+
+# Question 4: one epoch of mini-batch gradient descent.
+
+
+def line_gradients(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+    """Gradients of half the mean squared error of the line ``X @ w + b`` on one batch."""
+    residual = X @ params["w"] + params["b"] - Y
+    return {"w": X.T @ residual / len(X), "b": residual.mean(axis=0)}
+
+
+def _line_example() -> tuple:
+    X = np.array([[1.0], [2.0], [3.0]])
+    return {"w": np.array([[0.0]]), "b": np.array([0.0])}, X, 2.0 * X, line_gradients, 2, 0.1
+
+
+def _epoch_holds(args: tuple, result: Any) -> str | None:
+    return _dict_problem(result, {"w": np.array([[1.76]]), "b": np.array([0.72])})
+
+
+def _epoch_cases() -> list[tuple]:
+    rng = np.random.default_rng(4050)
+    X1 = rng.normal(size=(10, 3))
+    Y1 = X1 @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
+    line = {"w": rng.normal(size=(3, 1)), "b": rng.normal(size=1)}
+    X2, _, y2, _ = moons_split(seed=7)
+    X2, y2 = X2[:100], y2[:100]
+    network = _random_params(rng, 2, 6)
+    return [
+        (line, X1, Y1, line_gradients, 4, 0.1),
+        (line, X1, Y1, line_gradients, 10, 0.05),
+        (network, X2, y2.reshape(-1, 1).astype(float), _gradients, 32, 0.5),
+        (network, X2[:7], y2[:7].reshape(-1, 1).astype(float), _gradients, 1, 0.2),
+    ]
+
+
+q4 = Question(
+    id="q4_gd_epoch",
+    points=2,
+    title="One epoch of mini-batch gradient descent",
+    checks=(
+        FreshCallCheck(
+            make_args=_line_example,
+            call="gd_epoch(params, X, Y, line_gradients, batch_size=2, learning_rate=0.1) on 3 points",
+            holds=_epoch_holds,
+            tip="Batches are rows 0-1, then row 2 alone: keep the last, smaller batch. Each step subtracts "
+            "learning_rate * gradient from every parameter, and the next batch uses the updated parameters.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_epoch_cases, transform=_flat_sorted, label="hidden data and gradient functions"),),
+    hints=(
+        "Loop with `for start in range(0, len(X), batch_size)` and take X[start : start + batch_size].",
+        "Call grad_fn(params, X_batch, Y_batch) for each batch with the parameters as they are now, then update "
+        "every name in the returned dict.",
+        "Copy first, params = {name: value.copy() for name, value in params.items()}, then "
+        "params[name] = params[name] - learning_rate * grads[name] for every name.",
+    ),
+)
+
+
+# Question 5: train the network on make_moons.
+
+
+def _unflatten(packed: np.ndarray, d: int) -> dict[str, np.ndarray] | None:
+    m, rest = divmod(packed.size - 1, d + 2)
+    if m < 1 or rest:
+        return None
+    sizes = np.cumsum([d * m, m, m])
+    W1, b1, W2, b2 = np.split(packed, sizes)
+    return {"W1": W1.reshape(d, m), "b1": b1, "W2": W2.reshape(m, 1), "b2": b2}
+
+
+def _trained_flat(result: Any) -> np.ndarray:
+    """Ravel a trained parameter dict after checking that W1 is (2, m) (kernel side)."""
+    flat = _flat_network(result)
+    m = np.size(result["b1"])
+    if np.shape(result["W1"]) != (2, m) or np.size(result["W2"]) != m or np.size(result["b2"]) != 1:
+        shapes = ", ".join(f"{name} {np.shape(result[name])}" for name in NAMES)
+        raise ValueError(f"parameters of shapes {shapes}, where W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,) were expected")
+    return flat
+
+
+def _accuracy(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
+    with np.errstate(all="ignore"):
+        logits = _forward(params, X)[0][:, 0]
+    return float(np.mean((logits > 0) == y))
+
+
+def _fresh_moons(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_moons
+
+    return make_moons(n_samples=n, noise=0.2, random_state=seed)
+
+
+def _moons_accuracy_problem(packed: np.ndarray, seed: int, n: int = 4000) -> str | None:
+    params = _unflatten(np.asarray(packed, dtype=float).ravel(), 2)
+    if params is None:
+        return "parameters that do not fit a network with 2 inputs, one hidden layer and 1 output"
+    X, y = _fresh_moons(n, seed)
+    accuracy = _accuracy(params, X, y)
+    if accuracy >= ACCURACY_THRESHOLD:
+        return None
+    return (
+        f"a network whose accuracy on {n} fresh moons points is {accuracy:.3f}; it needs at least {ACCURACY_THRESHOLD}"
+    )
+
+
+def _train_visible_holds(result: Any) -> str | None:
+    try:
+        packed = _trained_flat(result)
+    except (TypeError, ValueError) as exc:
+        return f"returned {exc}."
+    problem = _moons_accuracy_problem(packed, seed=1)
+    return f"returned {problem}." if problem else None
+
+
+def _train_cases() -> list[tuple]:
+    X, _, y, _ = moons_split(seed=2024)
+    return [(X, y.reshape(-1, 1).astype(float))]
+
+
+def _train_verify(args: tuple, output: np.ndarray) -> str | None:
+    return _moons_accuracy_problem(output, seed=_FRESH_MOONS_SEED)
+
+
+def _public_training_set() -> tuple[np.ndarray, np.ndarray]:
+    X, _, y, _ = moons_split()
+    return X, y.reshape(-1, 1).astype(float)
+
+
+q5 = Question(
+    id="q5_train_network",
+    points=3,
+    title="Train the network on make_moons",
+    checks=(
+        PropertyCheck(
+            args=_public_training_set(),
+            call="train_network(X_train, Y_train)",
+            holds=_train_visible_holds,
+            tip="Try 16 hidden units, mini-batches of 32, learning rate 0.5 and a few hundred epochs, shuffling "
+            "the training set at the start of every epoch.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=_train_cases,
+            verify=_train_verify,
+            transform=_trained_flat,
+            label="a hidden training set, measured on fresh moons",
+        ),
+    ),
+    hints=(
+        "Start from init_params(n_in=2, n_hidden=16, seed=0) and a generator rng = np.random.default_rng(0).",
+        "Each epoch: order = rng.permutation(len(X)), then params = gd_epoch(params, X[order], Y[order], gradients, "
+        "32, 0.5).",
+        "300 epochs take well under a second. If the accuracy stays near 0.87, run your gradient check on "
+        "backward: a missing bias gradient gives just that.",
+    ),
+)
+
+EXERCISE = Exercise(notebook="04_backpropagation", questions=(q1, q2, q3, q4, q5))

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import shutil
@@ -34,6 +35,7 @@ from grader.execute import ExecutionRequest, execute
 from grader.heldout import load_secret
 from grader.ingest import InvalidNotebook, ingest, read_submission
 from grader.judge import HeldoutScorer, judge_notebook
+from grader.ledger import Ledger
 from grader.modelscore import ModelScorerProcess
 from grader.normalize import normalize
 from grader.outcomes import Execution, NotebookResult, Status, Submission, Verdict
@@ -95,8 +97,10 @@ def _flat_verdicts(exercise: Exercise, status: Status, message: str) -> tuple[Ve
 class ClassGrader:
     """Runs the pipeline over a class; see `grade_class`."""
 
-    def __init__(self, course: Course, config: GraderConfig, out: Path, progress: Callable[[str], None]) -> None:
-        self.course, self.config, self.out, self.progress = course, config, out, progress
+    def __init__(
+        self, course: Course, config: GraderConfig, out: Path, progress: Callable[[str], None], resume: bool = True
+    ) -> None:
+        self.course, self.config, self.out, self.progress, self.resume = course, config, out, progress, resume
 
     def run(self, class_dir: Path, notebooks: list[str] | None = None) -> list[NotebookResult]:
         known = self.course.notebook_ids()
@@ -106,18 +110,29 @@ class ClassGrader:
         exercises = {n: self.course.exercise(n) for n in needed}
         self.out.mkdir(parents=True, exist_ok=True)
         db_url = self.config.db_url or f"sqlite:///{(self.out / 'gradebook.db').resolve()}"
-        scratch_root = Path(tempfile.mkdtemp(prefix="grader-run-"))
+        context = json.dumps([{n: k["fingerprint"] for n, k in keys.items()}, self.config.seed, repr(self.config.limits)])
+        ledger = Ledger(self.out / ".ledger", context)
         results: list[NotebookResult] = []
+        done = [r for r in (ledger.load(s) for s in submissions) if r is not None] if self.resume else []
+        finished = {(r.submission.student, r.submission.notebook) for r in done}
+        todo = [s for s in submissions if (s.student, s.notebook) not in finished]
+        if done:
+            self.progress(f"resuming: {len(done)} of {len(submissions)} submissions were graded before")
+        scratch_root = Path(tempfile.mkdtemp(prefix="grader-run-"))
         try:
             with GradebookRecorder(db_url) as recorder, ModelScorerProcess(
                 scratch_root / "judge", sandbox=self.config.sandbox
             ) as scorer_process:
                 for n in needed:
                     recorder.prepare(n, self.course.read_source(n))
+                for result in done:  # recording again is harmless and mends a run killed mid-write
+                    recorder.record(result)
+                    results.append(result)
                 scorer = HeldoutScorer(scorer_process, load_secret(self.course.private_dir))
-                for submission, job_result, seconds in self._execute_all(submissions, scratch_root):
+                for submission, job_result, seconds in self._execute_all(todo, scratch_root):
                     exercise = exercises[submission.notebook]
                     result = self._judge(submission, job_result, exercise, keys[submission.notebook], scorer, seconds)
+                    ledger.save(result)  # before the gradebook: a rerun then records it, never regrades it
                     recorder.record(result)
                     results.append(result)
                     self.progress(
@@ -187,7 +202,12 @@ def grade_class(
     config: GraderConfig,
     notebooks: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    resume: bool = True,
 ) -> list[NotebookResult]:
-    """Grade every submission under ``class_dir``; write grades, feedback and report to ``out``."""
+    """Grade every submission under ``class_dir``; write grades, feedback and report to ``out``.
+
+    With ``resume`` (the default), submissions finished by an earlier run into the
+    same ``out`` with the same inputs are reused, not run again.
+    """
     report = progress or (lambda line: print(line, file=sys.stderr))
-    return ClassGrader(Course(config.course), config, out, report).run(class_dir, notebooks)
+    return ClassGrader(Course(config.course), config, out, report, resume).run(class_dir, notebooks)

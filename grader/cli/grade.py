@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", dest="db_url", help="nbgrader gradebook URL (default: sqlite in --out)")
     parser.add_argument("--seed", type=int, help="the seed fixed in every kernel")
     parser.add_argument("--notebook", action="append", help="grade only this exercise id (repeatable)")
+    parser.add_argument("--regrade", action="store_true", help="grade everything again, ignoring what an earlier run into --out finished")
     parser.add_argument("--show-expected", action="store_true", default=None, help="show hidden expected values in feedback")
     add_course_options(parser)
 
@@ -47,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
             error(str(exc))
             return EXIT_ENVIRONMENT
     try:
-        results = grade_class(args.path, args.out, config, notebooks=args.notebook)
+        results = grade_class(args.path, args.out, config, notebooks=args.notebook, resume=not args.regrade)
+    except KeyboardInterrupt:
+        error("interrupted.", "run the same command again: finished submissions are kept and not graded twice.")
+        return EXIT_FAILED
     except SandboxUnavailable as exc:
         error(str(exc))
         return EXIT_ENVIRONMENT

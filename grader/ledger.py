@@ -1,0 +1,79 @@
+"""What a grading run has finished, kept on disk so an interrupted run can resume.
+
+Each finished submission is written as one small JSON file under
+``<out>/.ledger/`` *before* its scores go into the gradebook. A run started
+again (after Ctrl-C, SIGKILL or a crash) reuses every entry whose inputs are
+unchanged (the submitted file, the answer key, the seed and limits) and grades
+only the rest, so each submission is executed once and the gradebook ends up
+with every score.
+
+Example:
+
+>>> ledger = Ledger(Path("out/.ledger"), context="key+limits")  # doctest: +SKIP
+>>> ledger.load(submission)  # None until the submission was finished once  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+from grader.outcomes import NotebookResult, Status, Submission, Verdict
+
+
+def _file_digest(path: Path | None) -> str:
+    if path is None:
+        return "missing"
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+class Ledger:
+    """Finished results of one output folder, keyed by student and notebook."""
+
+    def __init__(self, folder: Path, context: str) -> None:
+        self.folder = folder
+        self.context = context  # changes whenever keys, seed or limits change
+
+    def _path(self, submission: Submission) -> Path:
+        name = hashlib.sha256(f"{submission.student}\0{submission.notebook}".encode()).hexdigest()[:32]
+        return self.folder / f"{name}.json"
+
+    def _fingerprint(self, submission: Submission) -> str:
+        return hashlib.sha256(f"{self.context}\0{_file_digest(submission.path)}".encode()).hexdigest()
+
+    def load(self, submission: Submission) -> NotebookResult | None:
+        """The earlier result for this exact submission, or None."""
+        path = self._path(submission)
+        try:
+            entry = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if entry.get("fingerprint") != self._fingerprint(submission):
+            return None
+        result = entry["result"]
+        return NotebookResult(
+            submission=submission,
+            status=Status(result["status"]),
+            message=result["message"],
+            verdicts=tuple(Verdict(**{**v, "status": Status(v["status"])}) for v in result["verdicts"]),
+            seconds=result["seconds"],
+        )
+
+    def save(self, result: NotebookResult) -> None:
+        """Write one finished result atomically."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        verdicts = [{**asdict(v), "status": v.status.value} for v in result.verdicts]
+        entry = {
+            "fingerprint": self._fingerprint(result.submission),
+            "result": {"status": result.status.value, "message": result.message, "verdicts": verdicts, "seconds": result.seconds},
+        }
+        path = self._path(result.submission)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(entry))
+        partial.replace(path)

@@ -1,0 +1,34 @@
+"""grader audit: every built-in case holds in the sandbox, and the checks do fail without it."""
+
+import pytest
+
+from grader.cli import main
+
+pytestmark = pytest.mark.slow
+NOTEBOOK = "02_activations_and_losses"
+
+
+def audit(capsys, *flags):
+    code = main(["audit", NOTEBOOK, "--workers", "2", *flags])
+    return code, capsys.readouterr().out
+
+
+def test_every_case_holds_in_the_sandbox(capsys, course, monkeypatch):
+    monkeypatch.chdir(course.root)
+    code, out = audit(capsys)
+    assert code == 0, out
+    assert "NOT HELD" not in out
+    for category in ("tampering", "reading", "writing", "network", "resources", "bad input", "correct work, mangled"):
+        assert f"\n{category}\n" in out
+
+
+def test_without_the_sandbox_reading_writing_and_network_are_not_held(capsys, course, monkeypatch):
+    monkeypatch.chdir(course.root)
+    code, out = audit(capsys, "--no-sandbox")
+    assert code == 1
+    not_held = [line for line in out.splitlines() if "NOT HELD" in line]
+    assert len(not_held) == 3, out
+    assert any("AUDIT-LEAKED" in line for line in not_held)
+    assert any("wrote" in line for line in not_held)
+    assert any("connection" in line for line in not_held)
+    assert not (course.root / "AUDIT_MARK").exists()

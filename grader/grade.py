@@ -43,6 +43,7 @@ from grader.probes import JudgeContext
 from grader.question import Exercise
 from grader.record import GradebookRecorder
 from grader.report import write_class_report, write_feedback, write_grades_csv
+from grader.unzip import unpack_class
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +104,15 @@ class ClassGrader:
         self.course, self.config, self.out, self.progress, self.resume = course, config, out, progress, resume
 
     def run(self, class_dir: Path, notebooks: list[str] | None = None) -> list[NotebookResult]:
+        if class_dir.is_file() and class_dir.suffix.lower() == ".zip":
+            with tempfile.TemporaryDirectory(prefix="grader-zip-") as unpacked:
+                problems = unpack_class(class_dir, Path(unpacked))
+                return self._run(Path(unpacked), notebooks, problems)
+        return self._run(class_dir, notebooks, {})
+
+    def _run(self, class_dir: Path, notebooks: list[str] | None, problems: dict[Path, str]) -> list[NotebookResult]:
         known = self.course.notebook_ids()
-        submissions = ingest(class_dir, notebooks or known)
+        submissions = ingest(class_dir, notebooks or known, problems)
         needed = sorted({s.notebook for s in submissions})
         keys = {n: ensure_key(self.course, n, self.config) for n in needed}
         exercises = {n: self.course.exercise(n) for n in needed}

@@ -72,11 +72,13 @@ def student_folders(root: Path) -> list[tuple[str, Path]]:
     return folders
 
 
-def ingest(root: Path, notebooks: list[str]) -> list[Submission]:
+def ingest(root: Path, notebooks: list[str], problems: dict[Path, str] | None = None) -> list[Submission]:
     """Every (student, exercise) pair of the class, including missing ones.
 
     The exercises graded are those that at least one student handed in.
+    ``problems`` names files already known to be unusable (from `grader.unzip`).
     """
+    problems = problems or {}
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder of student submissions.")
     found: dict[tuple[str, str], Submission] = {}
@@ -92,7 +94,7 @@ def ingest(root: Path, notebooks: list[str]) -> list[Submission]:
             if notebook is None:
                 log.warning("%s: %s matches no exercise; skipped", student, path.name)
                 continue
-            problem = "" if path.stat().st_size <= MAX_NOTEBOOK_BYTES else "the file is larger than 50 MB"
+            problem = problems.get(path) or ("" if path.stat().st_size <= MAX_NOTEBOOK_BYTES else "the file is larger than 50 MB")
             previous = found.get((student, notebook))
             if previous is None or path.stat().st_mtime > previous.path.stat().st_mtime:
                 found[(student, notebook)] = Submission(student, notebook, path, problem)

@@ -1,4 +1,4 @@
-"""Grade a class: PATH holds one folder per student (or is nbgrader's submitted/ folder).
+"""Grade a class: PATH holds one folder per student (or is nbgrader's submitted/ folder, or a .zip of either).
 
 Writes DIR/grades.csv, DIR/feedback/<student>/<notebook>.html, DIR/report.html and
 the nbgrader gradebook. Exits 0 when the batch finished, even if submissions failed.
@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from grader.build import BuildError  # needs nbgrader: instructors only
     from grader.cli import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_USAGE, error
     from grader.grade import grade_class
+    from grader.unzip import BadArchive
 
     config = config_from(args, workers=args.workers, db_url=args.db_url, seed=args.seed, show_expected=args.show_expected)
     if args.show_config:
@@ -38,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
     if config.workers < 1:
         error(f"--workers expected a positive integer. Received: workers={config.workers}")
         return EXIT_USAGE
-    if not args.path.is_dir():
-        error(f"{args.path} is not a folder.", "pass the folder that holds one subfolder per student.")
+    if not args.path.is_dir() and not (args.path.is_file() and args.path.suffix.lower() == ".zip"):
+        error(f"{args.path} is neither a folder nor a .zip.", "pass the folder (or zip) that holds one subfolder per student.")
         return EXIT_USAGE
     if config.sandbox:
         try:
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     except SandboxUnavailable as exc:
         error(str(exc))
         return EXIT_ENVIRONMENT
-    except (BuildError, CourseError, FileNotFoundError) as exc:
+    except (BuildError, CourseError, FileNotFoundError, BadArchive) as exc:
         error(str(exc))
         return EXIT_FAILED
     print_table(results)

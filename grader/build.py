@@ -99,6 +99,13 @@ def check_source(course: Course, notebook: str) -> None:
             raise BuildError(f"{notebook}: test cell {question.id} never calls its hidden probe.")
     if tests:
         raise BuildError(f"{notebook}: test cells {sorted(tests)} have no question in the exercise module.")
+    in_kernel = [q.id for q in exercise.questions if not q.probes]
+    if in_kernel:
+        log.warning(
+            "%s: %s are judged by asserts inside the student's kernel, which student code can tamper with; "
+            "write hidden probes in grader/exercises/ex%s.py to judge them outside.",
+            notebook, ", ".join(in_kernel), notebook,
+        )
 
 
 def write_exercises(course: Course, notebooks: list[str] | None = None) -> list[Path]:
@@ -140,6 +147,8 @@ def build_key(course: Course, notebook: str, config: GraderConfig) -> dict:
         probe_dir = execution.probe_dir
         questions = {}
         for question in exercise.questions:
+            if not question.probes:
+                continue  # an ordinary nbgrader test: nothing to keep, its asserts decide
             items = read_probe(probe_dir, question.id)
             if items is None:
                 errors = [c.error for c in execution.cells if c.question == question.id and c.error]

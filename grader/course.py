@@ -18,7 +18,7 @@ from typing import Any
 import nbformat
 
 from grader.exercises import load_exercise
-from grader.question import Exercise
+from grader.question import Exercise, Question
 
 
 class CourseError(RuntimeError):
@@ -74,7 +74,12 @@ class Course:
         return nbformat.read(path, as_version=4)
 
     def exercise(self, notebook: str) -> Exercise:
-        return load_exercise(notebook)
+        """The notebook's questions: its module in `grader.exercises`, or, for an
+        ordinary nbgrader assignment without one, its grade cells (judged in the kernel)."""
+        try:
+            return load_exercise(notebook)
+        except KeyError:
+            return exercise_from_notebook(notebook, self.read_source(notebook))
 
     def fingerprint(self, notebook: str) -> str:
         """Changes whenever the source notebook or its question module changes."""
@@ -92,3 +97,16 @@ class Course:
             return None
         key = json.loads(path.read_text())
         return key if key.get("fingerprint") == self.fingerprint(notebook) else None
+
+
+def exercise_from_notebook(notebook: str, source: nbformat.NotebookNode) -> Exercise:
+    """Questions without probes, one per nbgrader test cell: their asserts decide in the kernel."""
+    from grader.normalize import role_of
+
+    questions = []
+    for cell in source.cells:
+        role = role_of(cell)
+        if role.kind == "test":
+            points = float(cell.metadata["nbgrader"].get("points") or 0)
+            questions.append(Question(id=role.grade_id, points=points, title=role.grade_id))
+    return Exercise(notebook=notebook, questions=tuple(questions))

@@ -321,6 +321,7 @@ def _cell_records(nb: nbformat.NotebookNode) -> list[CellRecord]:
                 question=meta.get("question"),
                 hidden=bool(meta.get("hidden")),
                 error=error,
+                ran=cell.get("execution_count") is not None,
                 output_text="".join(texts)[-4000:],
             )
         )

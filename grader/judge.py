@@ -61,6 +61,8 @@ def judge_question(
 ) -> Verdict:
     """Decide one question: full points when every probe passes, else zero."""
     cells = [c for c in execution.cells if c.question == question.id]
+    if not question.probes:
+        return judge_in_kernel(question, cells, execution)
     visible_error = next((c.error for c in cells if not c.hidden and c.error), None)
     try:
         items = read_probe(context.probe_dir, question.id)
@@ -80,6 +82,23 @@ def judge_question(
             return _verdict(question, outcome)
         details.append(outcome.detail)
     return _verdict(question, ProbeOutcome(Status.PASSED, "Correct.", "; ".join(d for d in details if d)))
+
+
+def judge_in_kernel(question: Question, cells: list[CellRecord], execution: Execution) -> Verdict:
+    """An ordinary nbgrader test cell: its asserts decided inside the student's kernel.
+
+    Kept for compatibility; such a verdict can be tampered with by the student's
+    code, so it is flagged ``in_kernel`` and reported as such.
+    """
+    error = next((c.error for c in cells if c.error), None)
+    if error is not None:
+        outcome = ProbeOutcome(Status.NOT_ATTEMPTED if error.startswith(_NOT_DEFINED) else Status.FAILED, f"A test failed: {error[:300]}")
+    elif not cells or not all(c.ran for c in cells):
+        outcome = ProbeOutcome(execution.status if execution.status.stops_notebook else Status.FAILED, f"The test did not run: {execution.message}")
+    else:
+        outcome = ProbeOutcome(Status.PASSED, "Correct (checked inside your notebook).")
+    verdict = _verdict(question, outcome)
+    return Verdict(verdict.question, verdict.status, verdict.score, verdict.max_score, verdict.message, verdict.detail, in_kernel=True)
 
 
 def _missing_outcome(cells: list[CellRecord], execution: Execution) -> ProbeOutcome:

@@ -68,6 +68,7 @@ class CellRecord:
     question: str | None  # grade_id of the question this cell tests, if any
     hidden: bool
     error: str | None  # "ExcName: message" when the cell raised
+    ran: bool  # False when the run stopped before this cell
     output_text: str  # kept (bounded) text output
 
 

@@ -104,8 +104,15 @@ def write_class_report(results: list[NotebookResult], out: Path) -> Path:
         f"<td>{r.seconds:.1f} s</td><td>{html.escape(r.message)}</td></tr>"
         for r in sorted(results, key=lambda r: (r.submission.student, r.submission.notebook))
     )
+    in_kernel = sorted({f"{r.submission.notebook}: {v.question}" for r in results for v in r.verdicts if v.in_kernel})
+    warning = (
+        "<h2>Decided inside the student's kernel</h2><p>These tests are ordinary nbgrader asserts. Student code "
+        "runs in the same kernel and can tamper with them; write hidden probes to judge them outside.</p><ul>"
+        + "".join(f"<li>{html.escape(q)}</li>" for q in in_kernel) + "</ul>"
+        if in_kernel else ""
+    )
     body = (
-        "<h1>Class report</h1><img src='scores.png' alt='score distribution'>"
+        "<h1>Class report</h1><img src='scores.png' alt='score distribution'>" + warning +
         "<h2>Question results</h2><table><tr><th>status</th><th>count</th></tr>" + status_rows + "</table>"
         "<h2>Submissions</h2><table><tr><th>student</th><th>notebook</th><th>score</th><th>run</th>"
         "<th>time</th><th>note</th></tr>" + student_rows + "</table>"

@@ -60,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_FAILED
     print_table(results)
+    in_kernel = sorted({f"{r.submission.notebook}:{v.question}" for r in results for v in r.verdicts if v.in_kernel})
+    if in_kernel:
+        print(f"\nWARNING: decided by asserts inside the students' kernels (tamperable): {', '.join(in_kernel)}")
     print(f"\ngrades:   {args.out / 'grades.csv'}")
     print(f"feedback: {args.out / 'feedback'}/<student>/<notebook>.html")
     print(f"report:   {args.out / 'report.html'}")

@@ -69,6 +69,14 @@ def graded(course, config, tmp_path_factory):
     v3 = nbformat.convert(make_submission(source, released, right), 3)
     (root / "class" / "nbformat_v3").mkdir()
     (root / "class" / "nbformat_v3" / f"{NOTEBOOK}.ipynb").write_text(nbformat.writes(v3, version=3))
+    reordered = make_submission(source, released, right)
+    reordered.cells = list(reversed(reordered.cells))
+    write("reordered", reordered)
+    edited = make_submission(source, released, right)
+    for cell in edited.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = "print('edited away')"
+    write("tests_edited", edited)
     many = make_submission(source, released, right)
     many.cells += [nbformat.v4.new_code_cell("") for _ in range(10_000)]
     write("ten_thousand_cells", many)
@@ -77,7 +85,7 @@ def graded(course, config, tmp_path_factory):
         "binary": bytes(range(256)) * 40,
         "script": b"import numpy as np\nprint('I am a Python script')\n",
         "wrong_json": json.dumps({"hello": "world"}).encode(),
-        "huge": b'{"cells": [], "x": "' + b"a" * (60 * 1024 * 1024) + b'"}',
+        "huge": b'{"cells": [], "x": "' + b"a" * (100 * 1024 * 1024) + b'"}',
     }
     for student, data in bad_files.items():
         (root / "class" / student).mkdir()
@@ -107,7 +115,7 @@ def test_attacks_end_with_a_status_that_says_why(graded):
     assert graded["builtins"].status.value in {"completed", "timeout", "crashed"}
 
 
-@pytest.mark.parametrize("student", ["nbformat_v3", "ten_thousand_cells"])
+@pytest.mark.parametrize("student", ["nbformat_v3", "ten_thousand_cells", "reordered", "tests_edited"])
 def test_unusual_but_correct_notebooks_get_full_marks(graded, student):
     assert graded[student].score == 11, graded[student].verdicts
 

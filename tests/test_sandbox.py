@@ -99,3 +99,24 @@ def test_binds_come_after_the_tmpfs_mounts_so_a_course_under_tmp_stays_visible(t
     tmpfs_at = max(i for i, a in enumerate(argv) if a == "--tmpfs")
     binds_at = [i for i, a in enumerate(argv) if a in ("--bind", "--ro-bind") and argv[i + 1].startswith("/tmp")]
     assert binds_at and min(binds_at) > tmpfs_at
+
+
+def test_no_process_outlives_its_grading(tmp_path):
+    marker = "987654"
+    result = run(
+        [
+            f"import subprocess, threading, time\nsubprocess.Popen(['/bin/sleep', '{marker}'], start_new_session=True)\n"
+            "threading.Thread(target=time.sleep, args=(600,), daemon=False).start()",
+            "import os\nos.kill(os.getppid(), 9)",  # the kernel's parent inside the sandbox
+        ],
+        tmp_path,
+    )
+    assert result.status in (Status.COMPLETED, Status.CRASHED)
+    survivors = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                survivors.append(entry.name)
+        except OSError:
+            continue
+    assert survivors == []

@@ -37,7 +37,7 @@ class Limits:
         notebook_timeout: seconds the whole notebook may run. Defaults to 600.
         memory_mb: memory of all the notebook's processes together. Defaults to 2048.
         max_processes: processes and threads the notebook may hold at once.
-            Defaults to 256 (TensorFlow alone starts dozens of threads).
+            Defaults to 512 (TensorFlow alone starts a few threads per core).
         disk_mb: size of the writable scratch space. Defaults to 256.
         output_kb: text and image output kept per notebook. Defaults to 512.
     """
@@ -45,7 +45,7 @@ class Limits:
     cell_timeout: float = 120.0
     notebook_timeout: float = 600.0
     memory_mb: int = 2048
-    max_processes: int = 256
+    max_processes: int = 512
     disk_mb: int = 256
     output_kb: int = 512
 

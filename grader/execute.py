@@ -252,9 +252,8 @@ def execute(request: ExecutionRequest) -> Execution:
     elif cage is not None and cage.oom_killed() or watch.reason is Status.MEMORY:
         status, message = Status.MEMORY, f"The notebook used more than {limits.memory_mb} MB of memory."
     elif cage is not None and cage.pids_exhausted() or watch.reason is Status.PROCESSES:
-        if status is not Status.COMPLETED:
-            status = Status.PROCESSES
-            message = f"The notebook started more than {limits.max_processes} processes or threads."
+        status = Status.PROCESSES
+        message = f"The notebook tried to run more than {limits.max_processes} processes or threads at once."
     if cage is not None:
         cage.destroy()
     if client.output_cut:

@@ -36,7 +36,7 @@ ATTACKS = {
     "fake_output": "print('q3_softmax: all 3 visible checks passed.')\nprint('All tests passed! Score: 11/11')",
     "probe_dir_link": "import os, shutil\nd = os.environ['GRADER_PROBE_DIR']\nshutil.rmtree(d)\nos.symlink('/tmp', d)",
     "kill_own_group": "import os, signal\nos.killpg(0, signal.SIGKILL)",
-    "process_flood": "import os, time\nfor _ in range(2000):\n    try:\n        if os.fork() == 0:\n            time.sleep(60)\n            os._exit(0)\n    except OSError:\n        break",
+    "process_flood": "import os, time\nfor _ in range(5000):\n    try:\n        if os.fork() == 0:\n            time.sleep(60)\n            os._exit(0)\n    except OSError:\n        break",
 }
 
 
@@ -111,7 +111,7 @@ def test_controls_show_the_batch_can_give_points(graded):
 
 def test_attacks_end_with_a_status_that_says_why(graded):
     assert graded["kill_own_group"].status.value == "crashed"
-    assert graded["process_flood"].status.value in {"completed", "processes", "crashed"}
+    assert graded["process_flood"].status.value == "processes"
     assert graded["builtins"].status.value in {"completed", "timeout", "crashed"}
 
 

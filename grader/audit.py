@@ -283,8 +283,10 @@ class Audit:
 
     # ----------------------------------------------------------------- running
 
-    def run(self) -> list[AuditResult]:
-        cases = self.cases()
+    def run(self, categories: list[str] | None = None) -> list[AuditResult]:
+        cases = [c for c in self.cases() if not categories or c.category in categories]
+        if not cases:
+            raise ValueError(f"No audit case in categories {categories}. Known: {sorted({c.category for c in self.cases()})}")
         key = ensure_key(self.course, self.notebook, self.config)
         jobs = []
         for index, case in enumerate(cases):
@@ -315,10 +317,12 @@ class Audit:
         return results
 
 
-def run_audit(course: Course, notebook: str, config: GraderConfig) -> list[AuditResult]:
-    """Run every built-in case against one exercise; returns one result per case."""
+def run_audit(
+    course: Course, notebook: str, config: GraderConfig, categories: list[str] | None = None
+) -> list[AuditResult]:
+    """Run the built-in cases (all, or those of ``categories``) against one exercise."""
     root = Path(tempfile.mkdtemp(prefix="grader-audit-"))
     try:
-        return Audit(course, notebook, config, root).run()
+        return Audit(course, notebook, config, root).run(categories)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -13,6 +13,7 @@ from grader.cli.common import add_course_options, config_from
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("notebook", help="the exercise id, e.g. 01_the_neuron")
     parser.add_argument("--workers", type=int, help="cases run at once (default: from the config)")
+    parser.add_argument("--category", action="append", help="run only this category (repeatable), e.g. network")
     add_course_options(parser)
 
 
@@ -35,11 +36,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         if config.sandbox:
             find_bwrap()
-        results = run_audit(course, args.notebook, config)
+        results = run_audit(course, args.notebook, config, categories=args.category)
     except SandboxUnavailable as exc:
         error(str(exc))
         return EXIT_ENVIRONMENT
-    except BuildError as exc:
+    except (BuildError, ValueError) as exc:
         error(str(exc))
         return EXIT_FAILED
     width = max(len(r.name) for r in results)

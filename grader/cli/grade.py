@@ -7,6 +7,7 @@ the nbgrader gradebook. Exits 0 when the batch finished, even if submissions fai
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from grader.cli.common import add_course_options, config_from
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_ENVIRONMENT
     try:
         results = grade_class(args.path, args.out, config, notebooks=args.notebook, resume=not args.regrade)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C may surface inside nbclient's event loop
         error("interrupted.", "run the same command again: finished submissions are kept and not graded twice.")
         return EXIT_FAILED
     except SandboxUnavailable as exc:

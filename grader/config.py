@@ -16,10 +16,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import tomllib
 
 REPOSITORY_URL = "https://github.com/keras-course/keras-course"
 

@@ -1,0 +1,53 @@
+"""House rules every lesson and exercise keeps, now and as new ones are added."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+from grader.course import Course
+
+REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+NOTEBOOKS = sorted(ROOT.glob("lessons/*.ipynb")) + sorted(ROOT.glob("solutions/*.ipynb")) + sorted(ROOT.glob("exercises/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_colab_badge_and_setup_cell_use_the_repository_url_from_pyproject(path):
+    nb = nbformat.read(path, as_version=4)
+    slug = REPOSITORY.removeprefix("https://github.com/")
+    folder = "exercises" if path.parent.name == "solutions" else path.parent.name  # a source is released as its exercise
+    badge = f"https://colab.research.google.com/github/{slug}/blob/main/{folder}/{path.name}"
+    assert badge in nb.cells[0].source
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    assert f"git+{REPOSITORY}" in setup.source
+    code = "\n".join(line for line in setup.source.lower().splitlines() if not line.lstrip().startswith("#"))
+    assert "tensorflow" not in code and not re.search(r"[\"' ]keras[\"'<>=\[ ]", code), "never reinstall TensorFlow or Keras in Colab"
+
+
+@pytest.mark.parametrize("notebook", Course(ROOT).notebook_ids())
+def test_every_question_has_a_hint_and_a_visible_check(notebook):
+    for question in Course(ROOT).exercise(notebook).questions:
+        assert question.hints, f"{notebook}: {question.id} has no hint"
+        assert question.checks, f"{notebook}: {question.id} has no visible check"
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("lessons/*.ipynb")), ids=lambda p: p.name)
+def test_lessons_link_their_exercise(path):
+    text = "".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    assert f"exercises/{path.name}" in text
+    assert (ROOT / "exercises" / path.name).exists()
+
+
+def test_no_notebook_reads_files_by_a_repository_path():
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                assert "../" not in cell.source and str(ROOT) not in cell.source, f"{path.name}: {cell.get('id')}"
+
+
+def test_repository_url_is_set_once():
+    assert REPOSITORY.startswith("https://github.com/")
+    assert Path(ROOT / "grader" / "config.py").read_text().count(REPOSITORY) <= 1

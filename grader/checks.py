@@ -163,6 +163,31 @@ class PropertyCheck:
 
 
 @dataclass(frozen=True)
+class FreshCallCheck:
+    """Call the answer on fresh arguments from ``make_args`` and test the result.
+
+    Args:
+        make_args: returns the argument tuple (new arrays on every run).
+        call: how the call reads in a message.
+        holds: ``holds(args, result) -> problem or None``; it may also look at
+            the arguments after the call (to see whether they were changed).
+        tip: one sentence that points at the likely mistake. Defaults to "".
+    """
+
+    make_args: Callable[[], tuple]
+    call: str
+    holds: Callable[[tuple, Any], str | None]
+    tip: str = ""
+
+    def run(self, answer: Any) -> None:
+        args = self.make_args()
+        result = call_answer(answer, args, self.call)
+        problem = self.holds(args, result)
+        if problem:
+            raise CheckFailed(f"{self.call} {problem} {self.tip}".strip())
+
+
+@dataclass(frozen=True)
 class ModelCheck:
     """Check a Keras model's shape and, optionally, its accuracy on visible data.
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.channel import probe_dir, write_probe
-from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, ValueCheck
+from grader.checks import FreshCallCheck, FunctionCheck, ModelCheck, PropertyCheck, ValueCheck
 from grader.probes import Probe
 
-Check = FunctionCheck | ValueCheck | PropertyCheck | ModelCheck
+Check = FunctionCheck | ValueCheck | PropertyCheck | FreshCallCheck | ModelCheck
 
 OUTSIDE_GRADER = (
     "This cell is a hidden test of the course grader. It only collects data; the grade is "

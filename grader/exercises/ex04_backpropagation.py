@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import CheckFailed, PropertyCheck, call_answer, describe
+from grader.checks import FreshCallCheck, PropertyCheck, describe
 from grader.data import moons_split
 from grader.probes import FunctionProbe
 from grader.question import Exercise, Question
@@ -98,31 +98,6 @@ def _near_kinks(seed: int, n: int = 12, m: int = 6, gap: float = 0.005) -> tuple
 
 
 # A visible check that builds its arguments afresh, since answers may change dicts of arrays in place.
-
-
-@dataclass(frozen=True)
-class FreshCallCheck:
-    """Call the answer on fresh arguments from ``make_args`` and test the result.
-
-    Args:
-        make_args: returns the argument tuple (new arrays on every run).
-        call: how the call reads in a message.
-        holds: ``holds(args, result) -> problem or None``; it may also look at
-            the arguments after the call (to see whether they were changed).
-        tip: one sentence that points at the likely mistake. Defaults to "".
-    """
-
-    make_args: Callable[[], tuple]
-    call: str
-    holds: Callable[[tuple, Any], str | None]
-    tip: str = ""
-
-    def run(self, answer: Any) -> None:
-        args = self.make_args()
-        result = call_answer(answer, args, self.call)
-        problem = self.holds(args, result)
-        if problem:
-            raise CheckFailed(f"{self.call} {problem} {self.tip}".strip())
 
 
 def _as_float_array(value: Any) -> np.ndarray | None:

@@ -24,6 +24,8 @@ import subprocess
 import sys
 import uuid
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +49,47 @@ def check_archive(path: Path) -> str | None:
     return None
 
 
-def metric_value(predictions: np.ndarray, y: np.ndarray, metric: str) -> float:
-    """Accuracy for class scores (one sigmoid column or one column per class), or MAE / MSE."""
-    predictions = np.asarray(predictions, dtype=np.float64)
-    if metric == "accuracy":
-        from grader.checks import accuracy_of
+@dataclass(frozen=True)
+class Metric:
+    """A held-out score: ``compute(predictions, y) -> float`` and which way is better.
 
-        return accuracy_of(predictions, y)
-    error = predictions.reshape(len(y), -1)[:, 0] - np.asarray(y, dtype=np.float64).reshape(-1)
-    if metric == "mae":
-        return float(np.mean(np.abs(error)))
-    if metric == "mse":
-        return float(np.mean(error**2))
-    raise ValueError(f"Unknown metric {metric!r}: use 'accuracy', 'mae' or 'mse'.")
+    Args:
+        compute: the model's predictions on the held-out inputs and the held-out
+            targets in, one number out.
+        higher_is_better: True for accuracies, False for errors and distances.
+    """
+
+    compute: Callable[[np.ndarray, np.ndarray], float]
+    higher_is_better: bool
+
+
+def _accuracy(predictions: np.ndarray, y: np.ndarray) -> float:
+    from grader.checks import accuracy_of
+
+    return accuracy_of(predictions, y)
+
+
+def _first_column_error(predictions: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return predictions.reshape(len(y), -1)[:, 0] - np.asarray(y, dtype=np.float64).reshape(-1)
+
+
+METRICS: dict[str, Metric] = {
+    "accuracy": Metric(_accuracy, higher_is_better=True),
+    "mae": Metric(lambda p, y: float(np.mean(np.abs(_first_column_error(p, y)))), higher_is_better=False),
+    "mse": Metric(lambda p, y: float(np.mean(_first_column_error(p, y) ** 2)), higher_is_better=False),
+}
+
+
+def metric(name: str) -> Metric:
+    """The registered metric ``name``; raises ValueError naming the known ones."""
+    if name not in METRICS:
+        raise ValueError(f"Unknown metric {name!r}: use one of {', '.join(sorted(METRICS))}.")
+    return METRICS[name]
+
+
+def metric_value(predictions: np.ndarray, y: np.ndarray, name: str) -> float:
+    """Score predictions with metric ``name`` (accuracy for class scores, MAE / MSE for values, ...)."""
+    return metric(name).compute(np.asarray(predictions, dtype=np.float64), y)
 
 
 def describe_model(model: Any) -> dict[str, Any]:

@@ -216,8 +216,8 @@ class ModelProbe:
     Args:
         heldout: name of a held-out set in `grader.heldout` (made from the
             course's secret; it never enters the sandbox).
-        metric: "accuracy" (higher is better) or "mae" / "mse" (lower is better).
-            Defaults to "accuracy".
+        metric: a name in `grader.modelscore.METRICS`: "accuracy" (higher is
+            better), "mae" / "mse" (lower is better), ... Defaults to "accuracy".
         threshold: the score the model must reach (at least, or at most for errors).
         requirements: architecture rules. Defaults to none.
     """
@@ -241,7 +241,9 @@ class ModelProbe:
 
     @property
     def higher_is_better(self) -> bool:
-        return self.metric == "accuracy"
+        from grader.modelscore import metric
+
+        return metric(self.metric).higher_is_better
 
     def judge(self, items: dict, key: dict, context: JudgeContext | None) -> ProbeOutcome:
         item = items.get("model")

@@ -5,12 +5,12 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint build install bwrap clean
+.PHONY: demo test lint build install bwrap chromium clean
 
 demo: install bwrap
 	$(PYTHON) -m grader.demo
 
-test: install bwrap
+test: install bwrap chromium
 	bash tests/run.sh
 
 lint: install
@@ -31,6 +31,11 @@ bwrap:
 	@command -v bwrap >/dev/null 2>&1 || { \
 		echo "Installing bubblewrap with apt (the grader's sandbox)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; }
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing chromium with apt (the class report is checked in a headless browser)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 clean:
 	rm -rf demo .grader .pytest_cache

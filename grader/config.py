@@ -70,6 +70,9 @@ class GraderConfig:
         seed: the seed the grader fixes in every kernel. Defaults to 0.
         db_url: nbgrader gradebook URL; empty means ``sqlite:///<out>/gradebook.db``.
         show_expected: show hidden expected values in feedback. Defaults to False.
+        lms: how submission file names carry the student: "canvas", "moodle",
+            or a regular expression with ``student`` and ``file`` groups (see
+            `grader.lms`); empty for a folder per student. Defaults to "".
     """
 
     course: Path = field(default_factory=Path.cwd)
@@ -79,6 +82,7 @@ class GraderConfig:
     seed: int = 0
     db_url: str = ""
     show_expected: bool = False
+    lms: str = ""
 
     def with_overrides(self, **values: object) -> GraderConfig:
         """Return a copy with the given fields (top level or limits) replaced.

@@ -322,6 +322,8 @@ def _cell_records(nb: nbformat.NotebookNode) -> list[CellRecord]:
                 error=error,
                 ran=cell.get("execution_count") is not None,
                 output_text="".join(texts)[-4000:],
+                role=str(meta.get("role", "")),
+                answer_of=meta.get("answer_of"),
             )
         )
     return records

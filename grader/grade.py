@@ -36,13 +36,14 @@ from grader.heldout import load_secret
 from grader.ingest import InvalidNotebook, ingest, read_submission
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.ledger import Ledger
+from grader.lms import RosterEntry, arrange, read_roster, write_export
 from grader.modelscore import ModelScorerProcess
 from grader.normalize import normalize
-from grader.outcomes import Execution, NotebookResult, Status, Submission, Verdict
+from grader.outcomes import CellRecord, Execution, NotebookResult, Status, StudentOutput, Submission, Verdict
 from grader.probes import JudgeContext
 from grader.question import Exercise
 from grader.record import GradebookRecorder
-from grader.report import write_class_report, write_feedback, write_grades_csv
+from grader.report import write_reports
 from grader.unzip import unpack_class
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,28 @@ def run_job(job: Job) -> JobResult:
     return JobResult(execution, execution.status, execution.message)
 
 
+MAX_OUTPUT_CHARS = 2000
+
+
+def student_outputs(cells: tuple[CellRecord, ...]) -> tuple[StudentOutput, ...]:
+    """The student's own answer cells and the visible checks, each tied to its question.
+
+    An answer cell belongs to the first test cell after it; hidden test cells are left out.
+    """
+    outputs: list[StudentOutput] = []
+    pending: list[CellRecord] = []
+    for cell in cells:
+        if cell.role == "answer":
+            pending.append(cell)
+        elif cell.role == "test" and cell.question and not cell.hidden:
+            for answer in pending:
+                if answer.output_text.strip() or answer.error:
+                    outputs.append(StudentOutput(cell.question, "answer", answer.output_text[-MAX_OUTPUT_CHARS:], answer.error))
+            pending = []
+            outputs.append(StudentOutput(cell.question, "check", cell.output_text[-MAX_OUTPUT_CHARS:], cell.error))
+    return tuple(outputs)
+
+
 def _flat_verdicts(exercise: Exercise, status: Status, message: str) -> tuple[Verdict, ...]:
     return tuple(Verdict(q.id, status, 0.0, float(q.points), message) for q in exercise.questions)
 
@@ -103,7 +126,26 @@ class ClassGrader:
     ) -> None:
         self.course, self.config, self.out, self.progress, self.resume = course, config, out, progress, resume
 
-    def run(self, class_dir: Path, notebooks: list[str] | None = None) -> list[NotebookResult]:
+    def run(self, class_dir: Path, notebooks: list[str] | None = None, roster: Path | None = None) -> list[NotebookResult]:
+        entries = read_roster(roster) if roster else {}
+        if self.config.lms:
+            with tempfile.TemporaryDirectory(prefix="grader-lms-") as tmp:
+                arranged = arrange(class_dir, Path(tmp) / "class", self.config.lms, sorted(entries))
+                for name in arranged.unmatched:
+                    log.warning("LMS download: %s matches no student in the %r pattern; skipped", name, self.config.lms)
+                results = self._run(arranged.class_dir, notebooks, arranged.problems)
+        elif entries:
+            with tempfile.TemporaryDirectory(prefix="grader-roster-") as tmp:
+                results = self._run(_with_roster(class_dir, Path(tmp) / "class", sorted(entries)), notebooks, {})
+        else:
+            return self._run_plain(class_dir, notebooks)
+        if entries:
+            missing = write_export(results, entries, self.out / "lms_export.csv")
+            for student, notebook in missing:
+                self.progress(f"missing: {student} ({entries.get(student, RosterEntry(student)).name}) handed in no {notebook}")
+        return results
+
+    def _run_plain(self, class_dir: Path, notebooks: list[str] | None) -> list[NotebookResult]:
         if class_dir.is_file() and class_dir.suffix.lower() == ".zip":
             with tempfile.TemporaryDirectory(prefix="grader-zip-") as unpacked:
                 problems = unpack_class(class_dir, Path(unpacked))
@@ -150,9 +192,7 @@ class ClassGrader:
         finally:
             shutil.rmtree(scratch_root, ignore_errors=True)
         results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
-        write_grades_csv(results, self.out / "grades.csv")
-        write_feedback(results, self.out)
-        write_class_report(results, self.out)
+        write_reports(results, self.out, show_details=self.config.show_expected)
         return results
 
     def _jobs(self, submissions: list[Submission], scratch_root: Path) -> list[Job]:
@@ -201,7 +241,19 @@ class ClassGrader:
         context = JudgeContext(job.execution.probe_dir, scorer, self.config.show_expected)
         verdicts = judge_notebook(exercise, job.execution, key, context)
         shutil.rmtree(job.execution.scratch, ignore_errors=True)
-        return NotebookResult(sub, job.execution.status, job.execution.message, verdicts, seconds)
+        outputs = student_outputs(job.execution.cells)
+        return NotebookResult(sub, job.execution.status, job.execution.message, verdicts, seconds, outputs=outputs)
+
+
+def _with_roster(class_dir: Path, dest: Path, students: list[str]) -> Path:
+    """A view of the class folder with an (empty) folder for every roster student, so absentees are listed."""
+    if class_dir.is_file():
+        unpack_class(class_dir, dest)
+    else:
+        shutil.copytree(class_dir, dest, symlinks=True)
+    for student in students:
+        (dest / student).mkdir(parents=True, exist_ok=True)
+    return dest
 
 
 def grade_class(
@@ -211,11 +263,14 @@ def grade_class(
     notebooks: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     resume: bool = True,
+    roster: Path | None = None,
 ) -> list[NotebookResult]:
     """Grade every submission under ``class_dir``; write grades, feedback and report to ``out``.
 
     With ``resume`` (the default), submissions finished by an earlier run into the
-    same ``out`` with the same inputs are reused, not run again.
+    same ``out`` with the same inputs are reused, not run again. With a
+    ``roster`` CSV, every student on it is graded (``missing`` when they handed
+    nothing in) and ``out/lms_export.csv`` carries their names and emails.
     """
     report = progress or (lambda line: print(line, file=sys.stderr))
-    return ClassGrader(Course(config.course), config, out, report, resume).run(class_dir, notebooks)
+    return ClassGrader(Course(config.course), config, out, report, resume).run(class_dir, notebooks, roster)

@@ -31,7 +31,7 @@ from grader.outcomes import Submission
 log = logging.getLogger(__name__)
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
-_COPY_MARKS = re.compile(r"(^copy of\s+)|(\s*\(\d+\)$)|(\s*-\s*copy$)|(_copy$)", re.I)
+_COPY_MARKS = re.compile(r"(^copy of\s+)|(\s*\(\d+\)$)|(\s*-\s*copy$)|(_copy$)|(-\d+$)", re.I)  # -1: Canvas resubmissions
 
 
 def match_name(filename: str, notebooks: list[str]) -> str | None:

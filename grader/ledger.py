@@ -21,7 +21,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from grader.outcomes import NotebookResult, Status, Submission, Verdict
+from grader.outcomes import NotebookResult, Status, StudentOutput, Submission, Verdict
 
 
 def _file_digest(path: Path | None) -> str:
@@ -63,6 +63,7 @@ class Ledger:
             message=result["message"],
             verdicts=tuple(Verdict(**{**v, "status": Status(v["status"])}) for v in result["verdicts"]),
             seconds=result["seconds"],
+            outputs=tuple(StudentOutput(**o) for o in result.get("outputs", [])),
         )
 
     def save(self, result: NotebookResult) -> None:
@@ -71,7 +72,8 @@ class Ledger:
         verdicts = [{**asdict(v), "status": v.status.value} for v in result.verdicts]
         entry = {
             "fingerprint": self._fingerprint(result.submission),
-            "result": {"status": result.status.value, "message": result.message, "verdicts": verdicts, "seconds": result.seconds},
+            "result": {"status": result.status.value, "message": result.message, "verdicts": verdicts, "seconds": result.seconds,
+                       "outputs": [asdict(o) for o in result.outputs]},
         }
         path = self._path(result.submission)
         partial = path.with_suffix(f".{os.getpid()}.tmp")

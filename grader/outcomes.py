@@ -70,6 +70,8 @@ class CellRecord:
     error: str | None  # "ExcName: message" when the cell raised
     ran: bool  # False when the run stopped before this cell
     output_text: str  # kept (bounded) text output
+    role: str = ""  # "answer", "test", "extra", "fixed" or "prologue" (see grader.normalize)
+    answer_of: str | None = None  # for an answer cell: the answer cell id it fills in
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,20 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class StudentOutput:
+    """What one of the student's own cells (or a visible check) printed, for feedback.
+
+    ``kind`` is "answer" for the student's code and "check" for a visible test
+    cell; hidden test cells are never kept.
+    """
+
+    question: str
+    kind: str
+    text: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class NotebookResult:
     """Everything recorded about one submission."""
 
@@ -108,6 +124,7 @@ class NotebookResult:
     verdicts: tuple[Verdict, ...] = field(default_factory=tuple)
     seconds: float = 0.0
     executed_notebook: Path | None = None
+    outputs: tuple[StudentOutput, ...] = field(default_factory=tuple)
 
     @property
     def score(self) -> float:

@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebook", action="append", help="grade only this exercise id (repeatable)")
     parser.add_argument("--regrade", action="store_true", help="grade everything again, ignoring what an earlier run into --out finished")
     parser.add_argument("--show-expected", action="store_true", default=None, help="show hidden expected values in feedback")
+    parser.add_argument("--lms", help="PATH is an LMS download: canvas, moodle, or a regex with (?P<student>) and (?P<file>) groups")
+    parser.add_argument("--roster", type=Path, help="class list CSV (id, name, email): absentees are listed, the export gets names")
     add_course_options(parser)
 
 
@@ -31,15 +33,27 @@ def run(args: argparse.Namespace) -> int:
     from grader.build import BuildError  # needs nbgrader: instructors only
     from grader.cli import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_USAGE, error
     from grader.grade import grade_class
+    from grader.lms import LmsError, lms_pattern
     from grader.unzip import BadArchive
 
-    config = config_from(args, workers=args.workers, db_url=args.db_url, seed=args.seed, show_expected=args.show_expected)
+    config = config_from(
+        args, workers=args.workers, db_url=args.db_url, seed=args.seed, show_expected=args.show_expected, lms=args.lms
+    )
     if args.show_config:
         print(config.describe())
         return 0
     if config.workers < 1:
         error(f"--workers expected a positive integer. Received: workers={config.workers}")
         return EXIT_USAGE
+    if args.roster is not None and not args.roster.is_file():
+        error(f"the roster {args.roster} does not exist.", "pass a CSV with a column id (and name, email).")
+        return EXIT_USAGE
+    if config.lms:
+        try:
+            lms_pattern(config.lms)
+        except LmsError as exc:
+            error(str(exc))
+            return EXIT_USAGE
     if not args.path.is_dir() and not (args.path.is_file() and args.path.suffix.lower() == ".zip"):
         error(f"{args.path} is neither a folder nor a .zip.", "pass the folder (or zip) that holds one subfolder per student.")
         return EXIT_USAGE
@@ -50,14 +64,16 @@ def run(args: argparse.Namespace) -> int:
             error(str(exc))
             return EXIT_ENVIRONMENT
     try:
-        results = grade_class(args.path, args.out, config, notebooks=args.notebook, resume=not args.regrade)
+        results = grade_class(
+            args.path, args.out, config, notebooks=args.notebook, resume=not args.regrade, roster=args.roster
+        )
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C may surface inside nbclient's event loop
         error("interrupted.", "run the same command again: finished submissions are kept and not graded twice.")
         return EXIT_FAILED
     except SandboxUnavailable as exc:
         error(str(exc))
         return EXIT_ENVIRONMENT
-    except (BuildError, CourseError, FileNotFoundError, BadArchive) as exc:
+    except (BuildError, CourseError, FileNotFoundError, BadArchive, LmsError) as exc:
         error(str(exc))
         return EXIT_FAILED
     print_table(results)
@@ -67,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"\ngrades:   {args.out / 'grades.csv'}")
     print(f"feedback: {args.out / 'feedback'}/<student>/<notebook>.html")
     print(f"report:   {args.out / 'report.html'}")
+    if args.roster:
+        print(f"export:   {args.out / 'lms_export.csv'} (names and emails from {args.roster})")
     return 0
 
 

@@ -1,0 +1,28 @@
+"""What a run leaves behind: ``grades.csv``, feedback per student, a class report.
+
+One module per output: `grader.report.gradescsv`, `grader.report.feedback`,
+`grader.report.classreport` (and `grader.report.page` for the shared HTML frame).
+
+Example:
+
+>>> write_reports(results, Path("out"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.outcomes import NotebookResult
+from grader.report.classreport import write_class_report
+from grader.report.feedback import feedback_html, write_feedback
+from grader.report.gradescsv import CSV_HEADER, write_grades_csv
+
+__all__ = ["CSV_HEADER", "feedback_html", "write_class_report", "write_feedback", "write_grades_csv", "write_reports"]
+
+
+def write_reports(results: list[NotebookResult], out: Path, show_details: bool = False) -> Path:
+    """Write ``grades.csv``, the feedback pages and ``report.html`` into ``out``; return the report's path."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_grades_csv(results, out / "grades.csv")
+    write_feedback(results, out, show_details=show_details)
+    return write_class_report(results, out)

@@ -1,0 +1,69 @@
+"""Per-student feedback: one HTML page per notebook.
+
+Each question shows its points, its result, what the judge found and the
+student's own outputs (what their answer cells printed and what the visible
+checks said). Hidden test code and expected values never appear, unless the
+instructor opts in (``show_details``, from ``--show-expected``), which adds the
+judge's instructor detail under each message.
+
+Example:
+
+>>> write_feedback(results, Path("out"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.outcomes import NotebookResult, Status, StudentOutput, Verdict
+from grader.report.gradescsv import number
+from grader.report.page import escape, page, status_label
+
+
+def _outputs_html(outputs: list[StudentOutput]) -> str:
+    parts = []
+    for output in outputs:
+        label = "Your code printed" if output.kind == "answer" else "The visible check said"
+        text = output.text.strip()
+        if output.error:
+            text = f"{text}\n{output.error}".strip()
+        if text:
+            parts.append(f"<div class='muted'>{label}:</div><pre>{escape(text)}</pre>")
+    return "".join(parts)
+
+
+def _question_html(verdict: Verdict, outputs: list[StudentOutput], show_details: bool) -> str:
+    detail = (
+        f"<div class='muted'>Instructor detail: {escape(verdict.detail)}</div>" if show_details and verdict.detail else ""
+    )
+    return (
+        f"<tr><td>{escape(verdict.question)}</td><td>{status_label(verdict.status.value)}</td>"
+        f"<td>{number(verdict.score)}&nbsp;/&nbsp;{number(verdict.max_score)}</td>"
+        f"<td>{escape(verdict.message)}{detail}{_outputs_html(outputs)}</td></tr>"
+    )
+
+
+def feedback_html(result: NotebookResult, show_details: bool = False) -> str:
+    """A student's feedback page for one notebook."""
+    sub = result.submission
+    rows = "".join(
+        _question_html(v, [o for o in result.outputs if o.question == v.question], show_details) for v in result.verdicts
+    )
+    note = "" if result.status is Status.COMPLETED else f"<p>{status_label(result.status.value)}: {escape(result.message)}</p>"
+    body = (
+        f"<h1>{escape(sub.notebook)}: feedback for {escape(sub.student)}</h1>"
+        f"<p>Score: <strong>{number(result.score)} / {number(result.max_score)}</strong></p>{note}"
+        "<table><tr><th>Question</th><th>Result</th><th>Points</th><th>What we found</th></tr>"
+        f"{rows}</table>"
+        "<p class='muted'>Hidden tests ran outside your notebook. Fix one problem at a time, run "
+        "<code>grader check</code> on your notebook to rehearse, and ask for a hint with <code>q1.hint()</code>.</p>"
+    )
+    return page(f"{sub.notebook} feedback", body)
+
+
+def write_feedback(results: list[NotebookResult], out: Path, show_details: bool = False) -> None:
+    """``out/feedback/<student>/<notebook>.html`` for every result."""
+    for result in results:
+        folder = out / "feedback" / result.submission.student
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{result.submission.notebook}.html").write_text(feedback_html(result, show_details))

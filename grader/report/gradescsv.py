@@ -1,0 +1,37 @@
+"""``grades.csv``: one row per student, notebook and graded question.
+
+Example:
+
+>>> write_grades_csv(results, Path("out/grades.csv"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from grader.outcomes import NotebookResult
+
+CSV_HEADER = ["student", "notebook", "question", "score", "max_score", "status"]
+
+
+def number(value: float) -> str:
+    """A score as people write it: ``2`` rather than ``2.0``."""
+    return f"{value:g}"
+
+
+def write_grades_csv(results: list[NotebookResult], path: Path) -> None:
+    """One row per student, notebook and question (a single row when there is no verdict)."""
+    rows = []
+    for result in results:
+        sub = result.submission
+        if result.verdicts:
+            for v in result.verdicts:
+                rows.append([sub.student, sub.notebook, v.question, number(v.score), number(v.max_score), v.status.value])
+        else:
+            rows.append([sub.student, sub.notebook, "", "0", "0", result.status.value])
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_HEADER)
+        writer.writerows(rows)

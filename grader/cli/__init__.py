@@ -15,9 +15,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from grader.cli import audit, build, check, grade
+from grader.cli import audit, build, check, grade, publish
 
-COMMANDS = {"build": build, "grade": grade, "check": check, "audit": audit}
+COMMANDS = {"build": build, "grade": grade, "check": check, "audit": audit, "publish": publish}
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 
 

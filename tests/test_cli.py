@@ -59,3 +59,21 @@ def test_student_side_works_without_nbgrader():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "4"
+
+
+@pytest.mark.slow
+def test_rehearse_from_a_notebook_cell_gives_the_same_report(course, tmp_path):
+    from grader.config import load_config
+    from grader.rehearsal import RehearsalError, rehearse
+
+    source, released = course.read_source(NOTEBOOK), course.read_released(NOTEBOOK)
+    path = tmp_path / f"Copy of {NOTEBOOK} (3).ipynb"  # as Colab and browsers rename it
+    nbformat.write(make_submission(source, released, solution_answers(source)), path)
+    rehearsal = rehearse(path, load_config(course.root))
+    assert rehearsal.notebook == NOTEBOOK and rehearsal.points == rehearsal.max_points == 10
+    assert "Visible checks pass for 10 of 10 points" in str(rehearsal)
+    with pytest.raises(RehearsalError, match="does not exist"):
+        rehearse(tmp_path / "nothing.ipynb")
+    (tmp_path / "notes.ipynb").write_text("{}")
+    with pytest.raises(RehearsalError, match="not one of the course's exercises"):
+        rehearse(tmp_path / "notes.ipynb", load_config(course.root))

@@ -73,10 +73,46 @@ def _first_column_error(predictions: np.ndarray, y: np.ndarray) -> np.ndarray:
     return predictions.reshape(len(y), -1)[:, 0] - np.asarray(y, dtype=np.float64).reshape(-1)
 
 
+def _token_accuracy(predictions: np.ndarray, y: np.ndarray) -> float:
+    """Share of tokens whose highest score is their label: (n, T, classes) scores, (n, T) labels; 0 if shapes differ."""
+    labels = np.asarray(y)
+    if predictions.ndim != labels.ndim + 1 or predictions.shape[:-1] != labels.shape:
+        return 0.0
+    return float(np.mean(predictions.argmax(axis=-1) == labels))
+
+
+def _sequence_mae(predictions: np.ndarray, y: np.ndarray) -> float:
+    """Mean absolute error over every entry (one value per time step, say); inf when the sizes differ."""
+    targets = np.asarray(y, dtype=np.float64)
+    if predictions.size != targets.size:
+        return float("inf")  # e.g. one output per sequence where one per time step was expected
+    return float(np.mean(np.abs(predictions.reshape(targets.shape) - targets)))
+
+
+def rbf_mmd(samples: np.ndarray, y: np.ndarray, bandwidths: tuple[float, ...] = (0.2, 0.5, 1.0)) -> float:
+    """Squared maximum mean discrepancy (biased) between two point clouds, RBF kernel averaged over ``bandwidths``.
+
+    0 for identical clouds, larger as they differ; inf when the points' sizes differ (a wrong output shape).
+    """
+    a = np.asarray(samples, dtype=np.float64).reshape(len(samples), -1)
+    b = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    if a.shape[1] != b.shape[1] or not np.all(np.isfinite(a)):
+        return float("inf")
+
+    def kernel_mean(u: np.ndarray, v: np.ndarray) -> float:
+        squared = np.maximum((u * u).sum(1)[:, None] + (v * v).sum(1)[None, :] - 2.0 * u @ v.T, 0.0)
+        return float(np.mean([np.exp(-squared / (2.0 * s * s)).mean() for s in bandwidths]))
+
+    return kernel_mean(a, a) + kernel_mean(b, b) - 2.0 * kernel_mean(a, b)
+
+
 METRICS: dict[str, Metric] = {
     "accuracy": Metric(_accuracy, higher_is_better=True),
     "mae": Metric(lambda p, y: float(np.mean(np.abs(_first_column_error(p, y)))), higher_is_better=False),
     "mse": Metric(lambda p, y: float(np.mean(_first_column_error(p, y) ** 2)), higher_is_better=False),
+    "sequence_mae": Metric(_sequence_mae, higher_is_better=False),
+    "token_accuracy": Metric(_token_accuracy, higher_is_better=True),
+    "rbf_mmd": Metric(rbf_mmd, higher_is_better=False),
 }
 
 
@@ -113,6 +149,8 @@ def score_request(request: dict[str, Any]) -> dict[str, Any]:
     """Handle one request inside the scorer process."""
     import keras
 
+    import grader.layers  # noqa: F401 - registers the course's layers, so safe_mode can load models that use them
+
     path = Path(request["model"])
     problem = check_archive(path)
     if problem:
@@ -121,6 +159,8 @@ def score_request(request: dict[str, Any]) -> dict[str, Any]:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
         with np.load(request["data"], allow_pickle=False) as data:
             x, y = data["x"], data["y"]
+        if x.dtype.kind == "U":  # text comes as fixed-width strings; Keras reads text from object arrays
+            x = x.astype(object)
         predictions = model.predict(x, verbose=0, batch_size=256)
         score = metric_value(predictions, y, request["metric"])
         return {"ok": True, "score": score, **describe_model(model)}
@@ -196,6 +236,8 @@ class ModelScorerProcess:
         model_copy = self.work_dir / f"{token}.keras"
         data = self.work_dir / f"{token}.npz"
         shutil.copyfile(model, model_copy)
+        if x.dtype.kind == "O":  # text: saved as fixed-width strings, so the scorer loads it without pickle
+            x = x.astype(str)
         np.savez(data, x=x, y=y)
         try:
             return self._ask({"model": str(model_copy), "data": str(data), "metric": metric})

@@ -1,0 +1,403 @@
+"""Exercise 13, GANs: the two players' losses, a distance between samples, mode counting, a trained generator.
+
+Mistakes the hidden tests catch: a discriminator loss with the real and fake
+labels swapped (the discriminator trained on the generator's labels), a loss
+that overflows or returns NaN for confident logits (log of a rounded sigmoid),
+one mean over all logits where the two halves are averaged separately, the
+saturating generator loss log(1 - D(G(z))) where the non-saturating
+-log D(G(z)) is asked for (and its vanishing gradient), a gradient not divided
+by the batch size, an RBF kernel with the wrong bandwidth scale or with
+unsquared distances, a cross term without its factor 2, the unbiased MMD
+(diagonal left out) where the biased one is asked for, counting samples instead
+of modes, ignoring the radius around a mode, a strict ``>`` at the minimum
+count, and a generator that collapsed onto a few modes, was never trained, or
+was trained against a discriminator with swapped labels: its samples are judged
+by the RBF MMD to fresh draws of the ring, from latent noise the student never sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
+from grader.heldout import heldout_set
+from grader.modelscore import rbf_mmd
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
+from grader.question import Exercise, Question
+
+LATENT_DIM = 8
+RING_MODES = 8
+RING_RADIUS = 2.0
+RING_STD = 0.1
+RING_MMD = 0.04  # correct GANs score 0.005 to 0.02; one mode about 0.7, an untrained generator more
+COVERAGE_RADIUS = 0.5
+HELDOUT_SIZE = 2000
+GENERATOR_MAX_PARAMS = 50_000
+
+
+# Data: a ring of Gaussians, the same for the student, the checks and the lesson.
+
+
+def ring_centers(modes: int = RING_MODES, radius: float = RING_RADIUS) -> np.ndarray:
+    """The ``modes`` centres of the ring, evenly spaced on a circle of ``radius``; shape (modes, 2)."""
+    angles = 2.0 * np.pi * np.arange(modes) / modes
+    return np.stack([radius * np.cos(angles), radius * np.sin(angles)], axis=1)
+
+
+def _draw_ring(n: int, rng: np.random.Generator) -> np.ndarray:
+    which = rng.integers(0, RING_MODES, size=n)
+    return (ring_centers()[which] + RING_STD * rng.normal(size=(n, 2))).astype(np.float32)
+
+
+def sample_ring(n: int, seed: int = 0) -> np.ndarray:
+    """``n`` points from the ring of 8 Gaussians (radius 2, standard deviation 0.1), float32 of shape (n, 2)."""
+    return _draw_ring(n, np.random.default_rng(seed))
+
+
+@heldout_set("gan_ring_latent")
+def _gan_ring(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """x: latent noise for the generator; y: fresh real draws from the ring, to compare its samples with."""
+    z = rng.normal(size=(HELDOUT_SIZE, LATENT_DIM)).astype(np.float32)
+    return z, _draw_ring(HELDOUT_SIZE, rng)
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
+
+
+# Question 1: the discriminator's loss from logits.
+
+
+def _discriminator_cases() -> list[tuple]:
+    rng = np.random.default_rng(1301)
+    cases = [
+        (rng.normal(0.0, 2.0, 16), rng.normal(0.0, 2.0, 16)),
+        (rng.normal(1.0, 3.0, 7), rng.normal(-1.0, 3.0, 30)),
+        (np.array([250.0, -3.0, 40.0]), np.array([-300.0, 80.0])),
+        (np.array([-800.0]), np.array([800.0, 0.5, -2.0, 1.0])),
+        (rng.normal(0.0, 1.0, 64).astype(np.float32), rng.normal(0.0, 1.0, 64).astype(np.float32)),
+    ]
+    return cases
+
+
+q1 = Question(
+    id="q1_discriminator_loss",
+    points=2,
+    title="The discriminator's loss, from logits",
+    checks=(
+        FunctionCheck(
+            args=(np.array([0.0]), np.array([0.0])),
+            expected=2.0 * np.log(2.0),
+            call="discriminator_loss([0.0], [0.0])",
+            tip="A logit of 0 means D = 0.5, so each half of the loss is -log(0.5) = log 2.",
+        ),
+        FunctionCheck(
+            args=(np.array([3.0, 1.0]), np.array([-2.0])),
+            expected=float(np.mean(_softplus(-np.array([3.0, 1.0]))) + _softplus(np.array(-2.0))),
+            call="discriminator_loss([3.0, 1.0], [-2.0])",
+            rtol=1e-6,
+            tip="Real samples carry the label 1 and fake samples the label 0; average each group on its own "
+            "and add the two averages.",
+        ),
+        FunctionCheck(
+            args=(np.array([-800.0]), np.array([800.0])),
+            expected=1600.0,
+            call="discriminator_loss([-800.0], [800.0])",
+            rtol=1e-9,
+            tip="A discriminator that is sure and wrong has a large but finite loss: -log sigmoid(-800) = 800. "
+            "Compute -log(sigmoid(l)) as np.logaddexp(0, -l), never as np.log of a sigmoid that rounds to 0 or 1.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=_discriminator_cases,
+            rtol=1e-6,
+            atol=1e-8,
+            label="hidden logits, some of them very large",
+        ),
+    ),
+    hints=(
+        "The discriminator wants D(x) = 1 on real samples and D(G(z)) = 0 on fake ones: that is a binary "
+        "cross-entropy with label 1 for the real logits and label 0 for the fake logits.",
+        "With D = sigmoid(l): -log D = softplus(-l) and -log(1 - D) = softplus(l), where softplus(t) = log(1 + e^t). "
+        "np.logaddexp(0, t) computes it without overflow.",
+        "return np.mean(np.logaddexp(0, -real_logits)) + np.mean(np.logaddexp(0, fake_logits))",
+    ),
+)
+
+
+# Question 2: the generator's non-saturating loss and its gradient.
+
+
+def _loss_and_grad(result: Any) -> np.ndarray:
+    """(loss, grad) as one array [loss, grad...], in the kernel."""
+    loss, grad = result
+    return np.concatenate(
+        [np.reshape(np.asarray(loss, dtype=np.float64), (1,)), np.ravel(np.asarray(grad, dtype=np.float64))]
+    )
+
+
+def _generator_cases() -> list[tuple]:
+    rng = np.random.default_rng(1302)
+    return [
+        (rng.normal(0.0, 2.0, 12),),
+        (rng.normal(-6.0, 2.0, 5),),  # a strong discriminator: where log(1 - D) saturates
+        (np.array([-400.0, 400.0, 0.0]),),
+        (rng.normal(2.0, 1.0, 40).astype(np.float32),),
+    ]
+
+
+def _generator_holds(fake_logits: np.ndarray) -> Callable[[Any], str | None]:
+    n = len(fake_logits)
+    loss = float(np.mean(_softplus(-fake_logits)))
+    grad = -0.5 * (1.0 - np.tanh(0.5 * fake_logits)) / n  # -(1 - sigmoid(l)) / n
+
+    def holds(result: Any) -> str | None:
+        try:
+            got_loss, got_grad = result
+        except (TypeError, ValueError):
+            return f"returned {describe(result)}; it should return a pair (loss, grad)."
+        got_loss, got_grad = np.asarray(got_loss, dtype=np.float64), np.asarray(got_grad, dtype=np.float64)
+        if got_loss.size != 1:
+            return f"the loss is {describe(got_loss)}; it should be one number, the mean over the batch."
+        if not np.allclose(got_loss.item(), loss, rtol=1e-6, atol=1e-8):
+            return f"the loss is {describe(got_loss.item())}, but it should be {describe(loss)}."
+        if got_grad.shape != grad.shape:
+            return f"the gradient has shape {got_grad.shape}; it should have shape {grad.shape}, one entry per logit."
+        if not np.allclose(got_grad, grad, rtol=1e-6, atol=1e-10):
+            return f"the gradient is {describe(got_grad)}, but it should be {describe(grad)}."
+        return None
+
+    return holds
+
+
+_Q2_LOGITS = np.array([-10.0, 0.0, 10.0])
+
+q2 = Question(
+    id="q2_generator_loss",
+    points=3,
+    title="The generator's non-saturating loss and its gradient",
+    checks=(
+        PropertyCheck(
+            args=(_Q2_LOGITS,),
+            call="generator_loss([-10.0, 0.0, 10.0])",
+            holds=_generator_holds(_Q2_LOGITS),
+            tip="The non-saturating loss is the mean of -log D(G(z)) = softplus(-l). Its gradient with respect to "
+            "each logit is -(1 - sigmoid(l)) / n: close to -1/n where the discriminator is sure the sample is "
+            "fake (l = -10), which is exactly where the generator needs a push.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=_generator_cases,
+            transform=_loss_and_grad,
+            rtol=1e-6,
+            atol=1e-10,
+            label="hidden logits of fake samples, some from a discriminator that is sure they are fake",
+        ),
+    ),
+    hints=(
+        "The generator wants the discriminator to call its samples real, so it takes the label 1 for its own "
+        "samples: loss = mean of -log D(G(z)). This is the non-saturating loss; log(1 - D(G(z))) is the saturating one.",
+        "-log sigmoid(l) = softplus(-l) = np.logaddexp(0, -l). Its derivative is -sigmoid(-l) = -(1 - sigmoid(l)); "
+        "the mean divides each entry by n.",
+        "loss = np.mean(np.logaddexp(0, -fake_logits)); grad = -(1 - sigmoid(fake_logits)) / len(fake_logits), "
+        "with a stable sigmoid such as 0.5 * (1 + np.tanh(0.5 * l)).",
+    ),
+)
+
+
+# Question 3: the squared MMD with an RBF kernel.
+
+
+def _mmd_cases() -> list[tuple]:
+    rng = np.random.default_rng(1303)
+    return [
+        (rng.normal(size=(20, 2)), rng.normal(0.5, 1.0, size=(30, 2)), 1.0),
+        (rng.normal(size=(15, 3)), rng.normal(size=(15, 3)) * 2.0, 0.5),
+        (rng.uniform(-3, 3, size=(40, 2)), rng.uniform(-3, 3, size=(9, 2)) + 1.0, 2.0),
+        (rng.normal(size=(12, 5)).astype(np.float32), rng.normal(size=(25, 5)).astype(np.float32), 1.7),
+        (np.zeros((4, 2)), np.zeros((6, 2)), 0.3),
+    ]
+
+
+_Q3_X = np.array([[0.0, 0.0]])
+_Q3_Y = np.array([[1.0, 0.0]])
+_Q3_X2 = np.array([[0.0, 0.0], [0.0, 2.0]])
+_Q3_Y2 = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 1.0]])
+
+
+def _mmd_reference(x: np.ndarray, y: np.ndarray, bandwidth: float) -> float:
+    def k(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.exp(-((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) / (2.0 * bandwidth**2))
+
+    return float(k(x, x).mean() + k(y, y).mean() - 2.0 * k(x, y).mean())
+
+
+q3 = Question(
+    id="q3_mmd",
+    points=2,
+    title="The squared MMD between two samples, RBF kernel",
+    checks=(
+        FunctionCheck(
+            args=(_Q3_X, _Q3_Y, 1.0),
+            expected=2.0 - 2.0 * np.exp(-0.5),
+            call="mmd_rbf([[0, 0]], [[1, 0]], bandwidth=1.0)",
+            tip="Each point matches itself with k = 1; the two points lie at squared distance 1, so "
+            "k = exp(-1 / 2). The answer is 1 + 1 - 2 exp(-1/2).",
+        ),
+        FunctionCheck(
+            args=(_Q3_X2, _Q3_Y2, 1.5),
+            expected=_mmd_reference(_Q3_X2, _Q3_Y2, 1.5),
+            call="mmd_rbf(x2, y2, bandwidth=1.5) with 2 and 3 points",
+            tip="Average the kernel over ALL pairs of each block, a point with itself included: "
+            "mean k(x, x') + mean k(y, y') - 2 mean k(x, y).",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_mmd_cases, rtol=1e-6, atol=1e-9, label="hidden point clouds of different sizes"),),
+    hints=(
+        "The RBF kernel is k(a, b) = exp(-||a - b||^2 / (2 * bandwidth^2)): 1 for equal points, near 0 far apart.",
+        "Build the matrix of squared distances between every row of one array and every row of the other with "
+        "broadcasting: ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1).",
+        "mmd = k(x, x).mean() + k(y, y).mean() - 2 * k(x, y).mean(), where k(a, b) returns the kernel matrix.",
+    ),
+)
+
+
+# Question 4: counting the modes a generator covers.
+
+
+def _coverage_cases() -> list[tuple]:
+    rng = np.random.default_rng(1304)
+    centers = ring_centers()
+    collapsed = centers[3] + 0.1 * rng.normal(size=(400, 2))
+    everywhere = np.concatenate([centers[k] + 0.1 * rng.normal(size=(50, 2)) for k in range(8)])
+    blob = 1.2 * rng.normal(size=(400, 2))  # spread between the modes: few samples near any centre
+    exact = np.concatenate([np.repeat(centers[:4], [10, 9, 11, 10], axis=0), np.zeros((30, 2))])
+    five = np.concatenate([centers[k] + 0.05 * rng.normal(size=(30, 2)) for k in (0, 2, 4, 5, 7)])
+    # 60 samples in centre 1's direction but twice as far out: no mode for them.
+    far = np.concatenate([five, 3.0 * centers[1:2] + 0.01 * rng.normal(size=(60, 2))])
+    grid = np.array([[0.0, 0.0], [1.0, 1.0]])
+    return [
+        (collapsed, centers, 0.5, 5),
+        (everywhere, centers, 0.5, 20),
+        (blob, centers, 0.5, 10),
+        (exact, centers, 0.25, 10),
+        (far, centers, 0.5, 10),
+        (rng.normal(size=(100, 2)) * 0.2 + grid[rng.integers(0, 2, 100)], grid, 0.4, 30),
+    ]
+
+
+_Q4_CENTERS = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
+_Q4_SAMPLES = np.array([[0.1, 0.0], [-0.2, 0.1], [0.0, 0.3], [3.9, 0.2], [4.1, -0.1], [2.0, 2.0], [0.2, 3.0]])
+
+q4 = Question(
+    id="q4_mode_coverage",
+    points=2,
+    title="Count the modes that the samples cover",
+    checks=(
+        FunctionCheck(
+            args=(_Q4_SAMPLES, _Q4_CENTERS, 0.5, 2),
+            expected=2,
+            call="count_modes(samples, centers, radius=0.5, min_count=2) on the 7 samples of the example",
+            tip="Mode 0 gets 3 samples and mode 1 gets 2, so both count (2 is enough: at least min_count). "
+            "[2, 2] and [0.2, 3] are more than 0.5 from every centre, so mode 2 gets none.",
+        ),
+        FunctionCheck(
+            args=(np.repeat(_Q4_CENTERS[:1], 50, axis=0), _Q4_CENTERS, 0.5, 2),
+            expected=1,
+            call="count_modes(50 copies of [0, 0], centers, radius=0.5, min_count=2)",
+            tip="A collapsed generator puts all 50 samples on one mode: that is 1 mode covered, not 50.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_coverage_cases, label="hidden samples: collapsed, spread out, off the ring"),),
+    hints=(
+        "For each sample find its nearest centre and its distance to it. A sample counts for that centre only "
+        "when the distance is at most radius.",
+        "np.linalg.norm(samples[:, None, :] - centers[None, :, :], axis=-1) gives a (samples, centres) distance "
+        "matrix; argmin and min along axis 1 give each sample's nearest centre and its distance.",
+        "counts = np.bincount(nearest[close], minlength=len(centers)); return int(np.sum(counts >= min_count))",
+    ),
+)
+
+
+# Question 5: a trained generator, judged by its samples' distance to fresh draws of the ring.
+
+
+def _visible_latent() -> np.ndarray:
+    return np.random.default_rng(2026).normal(size=(HELDOUT_SIZE, LATENT_DIM)).astype(np.float32)
+
+
+_VISIBLE_REAL = sample_ring(HELDOUT_SIZE, seed=2027)
+
+
+def _count_modes(samples: np.ndarray) -> int:
+    distances = np.linalg.norm(samples[:, None, :] - ring_centers()[None, :, :], axis=-1)
+    close = distances.min(axis=1) <= COVERAGE_RADIUS
+    counts = np.bincount(distances.argmin(axis=1)[close], minlength=RING_MODES)
+    return int(np.sum(counts >= 0.02 * len(samples)))
+
+
+def _generator_samples_hold(samples: Any) -> str | None:
+    try:
+        samples = np.asarray(samples, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"returned {describe(samples)}, not an array of points."
+    if samples.shape != (HELDOUT_SIZE, 2):
+        return (
+            f"returned an array of shape {samples.shape}; it should be ({HELDOUT_SIZE}, 2), one point per noise vector."
+        )
+    distance = rbf_mmd(samples, _VISIBLE_REAL)
+    modes = _count_modes(samples)
+    if distance <= RING_MMD:
+        return None
+    return (
+        f"the squared MMD between your samples and real ring points is {distance:.3f}; it should be at most "
+        f"{RING_MMD}. Your samples cover {modes} of the {RING_MODES} modes."
+    )
+
+
+q5 = Question(
+    id="q5_ring_generator",
+    points=4,
+    title="Train a GAN whose generator covers the whole ring",
+    checks=(
+        ModelCheck(input_shape=(LATENT_DIM,), output_units=2, output_activation="linear"),
+        PropertyCheck(
+            args=(_visible_latent(),),
+            call=f"generator(z) on {HELDOUT_SIZE} fresh noise vectors",
+            holds=_generator_samples_hold,
+            tip="If your samples cover few modes, the generator has collapsed: check the discriminator's labels "
+            "(1 for real, 0 for fake), use the non-saturating generator loss, Adam with beta_1=0.5, and train "
+            "for about 2,000 steps of 256 real and 256 fake points.",
+        ),
+    ),
+    probes=(
+        ModelProbe(
+            heldout="gan_ring_latent",
+            metric="rbf_mmd",
+            threshold=RING_MMD,
+            requirements=ModelRequirements(
+                input_shape=(LATENT_DIM,),
+                output_units=2,
+                output_activation="linear",
+                max_params=GENERATOR_MAX_PARAMS,
+                layer_counts={"Dense": 2},
+            ),
+        ),
+    ),
+    hints=(
+        "Two models and two optimizers: the generator maps noise of shape (8,) to a point (2,); the discriminator "
+        "maps a point to one logit. Each training step first updates the discriminator, then the generator.",
+        "Discriminator step: bce(ones, D(real)) + bce(zeros, D(G(z))) with keras.losses.BinaryCrossentropy("
+        "from_logits=True), gradients with respect to D's weights only. Generator step: bce(ones, D(G(z))), "
+        "gradients with respect to G's weights only.",
+        "Dense(64, relu), Dense(64, relu), Dense(2) for G; Dense(64, leaky_relu) twice and Dense(1) for D; "
+        "keras.optimizers.Adam(2e-3, beta_1=0.5) for each; 2,000 steps inside a tf.function.",
+    ),
+)
+
+EXERCISE = Exercise(notebook="13_gans", questions=(q1, q2, q3, q4, q5))

@@ -1,0 +1,402 @@
+"""Exercise 13 (GANs): right answers pass, the lesson's mistakes lose their points, the MMD metric works."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from judging import judge_answer
+
+from grader.checks import CheckFailed
+from grader.exercises.ex13_gans import (
+    LATENT_DIM,
+    RING_MMD,
+    q1,
+    q2,
+    q3,
+    q4,
+    q5,
+    ring_centers,
+    sample_ring,
+)
+from grader.heldout import make_heldout
+from grader.modelscore import METRICS, metric_value, rbf_mmd
+from grader.outcomes import Status
+
+
+def judged(question, cases, key, tmp_path, scorer=None):
+    """Each case's status, judged against the key answer (a folder per case)."""
+    return {
+        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
+        for name, answer in cases.items()
+    }
+
+
+def sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
+
+
+# Question 1: the discriminator's loss.
+
+
+def discriminator_loss(real_logits, fake_logits):
+    return np.mean(np.logaddexp(0, -real_logits)) + np.mean(np.logaddexp(0, fake_logits))
+
+
+def bce_from_logits(logits, label):
+    # The form TensorFlow uses: max(l, 0) - l * y + log(1 + exp(-|l|)).
+    logits = np.asarray(logits, dtype=np.float64)
+    return np.mean(np.maximum(logits, 0) - logits * label + np.log1p(np.exp(-np.abs(logits))))
+
+
+def test_discriminator_loss_accepts_stable_forms_and_rejects_swapped_labels(tmp_path):
+    with np.errstate(all="ignore"):
+        statuses = judged(
+            q1,
+            {
+                "logaddexp": discriminator_loss,
+                "tensorflow's formula": lambda r, f: bce_from_logits(r, 1.0) + bce_from_logits(f, 0.0),
+                "labels swapped": lambda r, f: discriminator_loss(f, r),
+                "log of a sigmoid": lambda r, f: -np.mean(np.log(sigmoid(r))) - np.mean(np.log(1 - sigmoid(f))),
+                "one mean over all logits": lambda r, f: np.mean(
+                    np.concatenate([np.logaddexp(0, -r), np.logaddexp(0, f)])
+                ),
+                "half the sum": lambda r, f: 0.5 * discriminator_loss(r, f),
+            },
+            discriminator_loss,
+            tmp_path,
+        )
+    assert statuses == {
+        "logaddexp": Status.PASSED,
+        "tensorflow's formula": Status.PASSED,
+        "labels swapped": Status.FAILED,
+        "log of a sigmoid": Status.FAILED,
+        "one mean over all logits": Status.FAILED,
+        "half the sum": Status.FAILED,
+    }
+
+
+def test_discriminator_visible_checks_name_labels_and_stability():
+    q1.check(discriminator_loss)
+    with pytest.raises(CheckFailed, match="label 1"):
+        q1.check(lambda r, f: discriminator_loss(f, r))
+    with np.errstate(all="ignore"), pytest.raises(CheckFailed, match="logaddexp"):
+        q1.check(lambda r, f: -np.mean(np.log(sigmoid(r))) - np.mean(np.log(1 - sigmoid(f))))
+
+
+# Question 2: the generator's non-saturating loss and its gradient.
+
+
+def generator_loss(fake_logits):
+    return np.mean(np.logaddexp(0, -fake_logits)), -(1 - sigmoid(fake_logits)) / len(fake_logits)
+
+
+def generator_loss_scipy(fake_logits):
+    from scipy.special import expit, log_expit
+
+    n = len(fake_logits)
+    return float(-log_expit(fake_logits).mean()), [-expit(-v) / n for v in fake_logits]
+
+
+def saturating(fake_logits):
+    # Minimizing log(1 - D(G(z))) = -softplus(l), as in the minimax game.
+    return -np.mean(np.logaddexp(0, fake_logits)), -sigmoid(fake_logits) / len(fake_logits)
+
+
+def test_generator_loss_rejects_the_saturating_loss(tmp_path):
+    statuses = judged(
+        q2,
+        {
+            "numpy": generator_loss,
+            "scipy, gradient as a list": generator_loss_scipy,
+            "saturating log(1 - D)": saturating,
+            "the discriminator's label 0": lambda f: (np.mean(np.logaddexp(0, f)), sigmoid(f) / len(f)),
+            "gradient not averaged": lambda f: (generator_loss(f)[0], -(1 - sigmoid(f))),
+            "gradient of the wrong sign": lambda f: (generator_loss(f)[0], (1 - sigmoid(f)) / len(f)),
+            "loss only": lambda f: generator_loss(f)[0],
+        },
+        generator_loss,
+        tmp_path,
+    )
+    assert statuses == {
+        "numpy": Status.PASSED,
+        "scipy, gradient as a list": Status.PASSED,
+        "saturating log(1 - D)": Status.FAILED,
+        "the discriminator's label 0": Status.FAILED,
+        "gradient not averaged": Status.FAILED,
+        "gradient of the wrong sign": Status.FAILED,
+        "loss only": Status.ERROR,
+    }
+
+
+def test_generator_visible_check_catches_saturation():
+    q2.check(generator_loss_scipy)
+    with pytest.raises(CheckFailed, match="non-saturating"):
+        q2.check(saturating)
+
+
+# Question 3: the squared MMD with an RBF kernel.
+
+
+def mmd_rbf(x, y, bandwidth):
+    def k(a, b):
+        return np.exp(-((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) / (2 * bandwidth**2))
+
+    return k(x, x).mean() + k(y, y).mean() - 2 * k(x, y).mean()
+
+
+def mmd_cdist(x, y, bandwidth):
+    from scipy.spatial.distance import cdist
+
+    def k(a, b):
+        return np.exp(-cdist(a, b, "sqeuclidean") / (2 * bandwidth**2))
+
+    return float(k(x, x).mean() + k(y, y).mean() - 2 * k(x, y).mean())
+
+
+def mmd_unbiased(x, y, bandwidth):
+    def k(a, b):
+        return np.exp(-((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) / (2 * bandwidth**2))
+
+    n, m = len(x), len(y)
+    kxx, kyy = k(x, x), k(y, y)
+    return (kxx.sum() - n) / (n * (n - 1)) + (kyy.sum() - m) / (m * (m - 1)) - 2 * k(x, y).mean()
+
+
+def test_mmd_accepts_scipy_and_rejects_kernel_mistakes(tmp_path):
+    def variant(scale=2.0, power=2, cross=2.0):
+        def mmd(x, y, bandwidth):
+            def k(a, b):
+                d = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
+                return np.exp(-(d**power) / (scale * bandwidth**2))
+
+            return k(x, x).mean() + k(y, y).mean() - cross * k(x, y).mean()
+
+        return mmd
+
+    statuses = judged(
+        q3,
+        {
+            "broadcasting": mmd_rbf,
+            "scipy cdist": mmd_cdist,
+            "bandwidth without the 2": variant(scale=1.0),
+            "distance not squared": variant(power=1),
+            "cross term once": variant(cross=1.0),
+            "unbiased": mmd_unbiased,
+        },
+        mmd_rbf,
+        tmp_path,
+    )
+    assert statuses == {
+        "broadcasting": Status.PASSED,
+        "scipy cdist": Status.PASSED,
+        "bandwidth without the 2": Status.FAILED,
+        "distance not squared": Status.FAILED,
+        "cross term once": Status.FAILED,
+        "unbiased": Status.FAILED,
+    }
+
+
+def test_mmd_visible_check_names_the_diagonal():
+    q3.check(mmd_cdist)
+    with np.errstate(all="ignore"), pytest.raises(CheckFailed, match="matches itself"):
+        q3.check(mmd_unbiased)
+
+
+# Question 4: mode coverage.
+
+
+def count_modes(samples, centers, radius, min_count):
+    distances = np.linalg.norm(samples[:, None, :] - centers[None, :, :], axis=-1)
+    nearest, close = distances.argmin(axis=1), distances.min(axis=1) <= radius
+    return int(np.sum(np.bincount(nearest[close], minlength=len(centers)) >= min_count))
+
+
+def count_modes_loop(samples, centers, radius, min_count):
+    counts = [0] * len(centers)
+    for point in samples:
+        d = [float(np.hypot(*(point - c))) for c in centers]
+        best = int(np.argmin(d))
+        if d[best] <= radius:
+            counts[best] += 1
+    return sum(c >= min_count for c in counts)
+
+
+def test_mode_coverage_rejects_counting_samples_and_ignoring_the_radius(tmp_path):
+    def ignores_radius(samples, centers, radius, min_count):
+        return count_modes(samples, centers, np.inf, min_count)
+
+    def counts_samples(samples, centers, radius, min_count):
+        return int(np.sum(np.linalg.norm(samples[:, None] - centers[None], axis=-1).min(axis=1) <= radius))
+
+    def strict(samples, centers, radius, min_count):
+        return count_modes(samples, centers, radius, min_count + 1)
+
+    statuses = judged(
+        q4,
+        {
+            "vectorized": count_modes,
+            "loop": count_modes_loop,
+            "radius ignored": ignores_radius,
+            "samples counted": counts_samples,
+            "strict minimum": strict,
+        },
+        count_modes,
+        tmp_path,
+    )
+    assert statuses == {
+        "vectorized": Status.PASSED,
+        "loop": Status.PASSED,
+        "radius ignored": Status.FAILED,
+        "samples counted": Status.FAILED,
+        "strict minimum": Status.FAILED,
+    }
+
+
+def test_mode_coverage_visible_check_explains_collapse():
+    q4.check(count_modes_loop)
+    with pytest.raises(CheckFailed, match="returned 5, but it should return 2"):
+        q4.check(lambda s, c, r, m: int(np.sum(np.linalg.norm(s[:, None] - c[None], axis=-1).min(axis=1) <= r)))
+
+
+# The held-out set and the metric.
+
+
+def test_heldout_ring_is_fresh_latent_noise_and_fresh_real_draws():
+    z, y = make_heldout("gan_ring_latent", b"one")
+    assert z.shape == (2000, LATENT_DIM) and y.shape == (2000, 2)
+    assert abs(z.mean()) < 0.05 and abs(z.std() - 1.0) < 0.05
+    radii = np.linalg.norm(y, axis=1)
+    assert np.all(np.abs(radii - 2.0) < 0.6)
+    other_z, other_y = make_heldout("gan_ring_latent", b"two")
+    assert not np.allclose(z, other_z) and not np.allclose(y, other_y)
+    assert np.array_equal(y, make_heldout("gan_ring_latent", b"one")[1])
+
+
+def test_rbf_mmd_metric_is_registered_lower_is_better_and_separates_collapse():
+    assert "rbf_mmd" in METRICS and not METRICS["rbf_mmd"].higher_is_better
+    by_hand = np.mean([2.0 - 2.0 * np.exp(-1.0 / (2 * s * s)) for s in (0.2, 0.5, 1.0)])
+    assert np.isclose(rbf_mmd(np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]])), by_hand)
+    real, fresh = sample_ring(2000, seed=1), sample_ring(2000, seed=2)
+    assert metric_value(fresh, real, "rbf_mmd") < 0.002
+    one_mode = ring_centers()[0] + 0.1 * np.random.default_rng(3).normal(size=(2000, 2))
+    assert metric_value(one_mode, real, "rbf_mmd") > 10 * RING_MMD
+    assert rbf_mmd(fresh[:, :1], real) == np.inf and rbf_mmd(np.full((5, 2), np.nan), real[:5]) == np.inf
+
+
+# Question 5: a trained generator, scored on held-out noise against fresh real draws.
+
+
+def train_gan(seed=0, steps=2000, swap_labels=False, hidden=64, functional=False):
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    real_points = tf.constant(sample_ring(20000, seed=seed))
+    if functional:
+        z = keras.Input(shape=(LATENT_DIM,))
+        h = keras.layers.Dense(hidden, activation="tanh")(z)
+        h = keras.layers.Dense(hidden, activation="relu")(h)
+        generator = keras.Model(z, keras.layers.Dense(2)(h))
+    else:
+        generator = keras.Sequential(
+            [
+                keras.Input(shape=(LATENT_DIM,)),
+                keras.layers.Dense(hidden, activation="relu"),
+                keras.layers.Dense(hidden, activation="relu"),
+                keras.layers.Dense(2),
+            ]
+        )
+    discriminator = keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            keras.layers.Dense(64, activation="leaky_relu"),
+            keras.layers.Dense(64, activation="leaky_relu"),
+            keras.layers.Dense(1),
+        ]
+    )
+    g_opt, d_opt = keras.optimizers.Adam(2e-3, beta_1=0.5), keras.optimizers.Adam(2e-3, beta_1=0.5)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    real_label, fake_label = (0.0, 1.0) if swap_labels else (1.0, 0.0)
+
+    @tf.function
+    def train_steps(n):
+        for _ in tf.range(n):
+            real = tf.gather(real_points, tf.random.uniform((256,), 0, 20000, dtype=tf.int32))
+            with tf.GradientTape() as tape:
+                real_logits = discriminator(real, training=True)
+                fake_logits = discriminator(
+                    generator(tf.random.normal((256, LATENT_DIM)), training=True), training=True
+                )
+                d_loss = bce(tf.fill(tf.shape(real_logits), real_label), real_logits) + bce(
+                    tf.fill(tf.shape(fake_logits), fake_label), fake_logits
+                )
+            grads = tape.gradient(d_loss, discriminator.trainable_variables)
+            d_opt.apply_gradients(zip(grads, discriminator.trainable_variables, strict=True))
+            with tf.GradientTape() as tape:
+                fake_logits = discriminator(
+                    generator(tf.random.normal((256, LATENT_DIM)), training=True), training=True
+                )
+                g_loss = bce(tf.ones_like(fake_logits), fake_logits)
+            grads = tape.gradient(g_loss, generator.trainable_variables)
+            g_opt.apply_gradients(zip(grads, generator.trainable_variables, strict=True))
+
+    for _ in range(steps // 500):
+        train_steps(tf.constant(500))
+    return generator
+
+
+def constant_generator(point, spread=0.1):
+    """A generator collapsed onto one point: its noise barely moves the output."""
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(LATENT_DIM,)), keras.layers.Dense(8), keras.layers.Dense(2)])
+    model.layers[0].set_weights([np.eye(LATENT_DIM, dtype="float32"), np.zeros(LATENT_DIM, "float32")])
+    kernel = np.zeros((LATENT_DIM, 2), "float32")
+    kernel[:2] = spread * np.eye(2)
+    model.layers[1].set_weights([kernel, np.asarray(point, "float32")])
+    return model
+
+
+@pytest.fixture(scope="module")
+def right_generator():
+    return train_gan(seed=0)
+
+
+@pytest.mark.slow
+def test_generator_is_scored_by_mmd_on_heldout_noise(right_generator, tmp_path, model_scorer):
+    import keras
+
+    untrained = keras.Sequential(
+        [keras.Input(shape=(LATENT_DIM,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(2)]
+    )
+    statuses = judged(
+        q5,
+        {
+            "right": right_generator,
+            "another seed, functional, tanh": train_gan(seed=1, functional=True),
+            "collapsed onto one mode": constant_generator(ring_centers()[2]),
+            "untrained": untrained,
+            "discriminator labels swapped": train_gan(seed=0, swap_labels=True, steps=1000),
+            "three outputs": keras.Sequential(
+                [keras.Input(shape=(LATENT_DIM,)), keras.layers.Dense(3), keras.layers.Dense(3)]
+            ),
+        },
+        right_generator,
+        tmp_path,
+        model_scorer,
+    )
+    assert statuses == {
+        "right": Status.PASSED,
+        "another seed, functional, tanh": Status.PASSED,
+        "collapsed onto one mode": Status.FAILED,
+        "untrained": Status.FAILED,
+        "discriminator labels swapped": Status.FAILED,
+        "three outputs": Status.FAILED,
+    }
+
+
+@pytest.mark.slow
+def test_generator_visible_check_reports_collapse(right_generator):
+    q5.check(right_generator)
+    with pytest.raises(CheckFailed, match="cover 1 of the 8 modes"):
+        q5.check(constant_generator(ring_centers()[5]))

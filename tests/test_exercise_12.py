@@ -1,0 +1,392 @@
+"""Exercise 12: different correct answers score full; each listed mistake loses the question's points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from judging import judge_answer
+
+from grader.checks import CheckFailed
+from grader.exercises import load_exercise
+from grader.exercises.ex12_attention_and_transformers import SEQ_LEN, VOCAB, sorting_data
+from grader.heldout import make_heldout
+from grader.modelscore import metric, metric_value
+from grader.outcomes import Status
+
+EXERCISE = load_exercise("12_attention_and_transformers")
+q1, q2, q3, q4, q5 = EXERCISE.questions
+
+
+def judged(question, cases, key, tmp_path, scorer=None):
+    """The status of each named answer, judged against the key answer."""
+    return {
+        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
+        for name, answer in cases.items()
+    }
+
+
+def softmax(scores, axis=-1):
+    e = np.exp(scores - scores.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+# Question 1: scaled dot-product attention.
+
+
+def attention(q, k, v):
+    weights = softmax(q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]))
+    return weights @ v, weights
+
+
+def einsum_attention(q, k, v):
+    from scipy.special import softmax as scipy_softmax
+
+    weights = scipy_softmax(np.einsum("...qd,...kd->...qk", q, k) / q.shape[-1] ** 0.5, axis=-1)
+    return [np.einsum("...qk,...kv->...qv", weights, v).tolist(), weights.tolist()]
+
+
+def unscaled(q, k, v):
+    weights = softmax(q @ np.swapaxes(k, -1, -2))
+    return weights @ v, weights
+
+
+def scaled_by_d(q, k, v):
+    weights = softmax(q @ np.swapaxes(k, -1, -2) / q.shape[-1])
+    return weights @ v, weights
+
+
+def softmax_over_queries(q, k, v):
+    weights = softmax(q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]), axis=-2)
+    return weights @ v, weights
+
+
+def overflowing(q, k, v):
+    e = np.exp(q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]))
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return weights @ v, weights
+
+
+def transposed_2d(q, k, v):
+    weights = softmax(q @ k.T / np.sqrt(q.shape[-1]))
+    return weights @ v, weights
+
+
+def test_attention_accepts_einsum_and_rejects_scaling_and_axis_mistakes(tmp_path):
+    with np.errstate(over="ignore", invalid="ignore"):
+        statuses = judged(
+            q1,
+            {
+                "matmul": attention,
+                "einsum and scipy, as lists": einsum_attention,
+                "no scaling": unscaled,
+                "divided by d": scaled_by_d,
+                "softmax over the queries": softmax_over_queries,
+                "softmax that overflows": overflowing,
+                "weights only": lambda q, k, v: attention(q, k, v)[1],
+                "2-D transpose on a batch": transposed_2d,
+            },
+            attention,
+            tmp_path,
+        )
+    assert statuses["matmul"] is Status.PASSED
+    assert statuses["einsum and scipy, as lists"] is Status.PASSED
+    assert all(
+        status is not Status.PASSED
+        for name, status in statuses.items()
+        if name not in ("matmul", "einsum and scipy, as lists")
+    )
+
+
+def test_attention_visible_checks_name_the_mistake():
+    q1.check(attention)
+    with pytest.raises(CheckFailed, match="unscaled scores"):
+        q1.check(unscaled)
+    with pytest.raises(CheckFailed, match="last axis"):
+        q1.check(softmax_over_queries)
+    with pytest.raises(CheckFailed, match="on a batch of 2.*raised ValueError"):
+        q1.check(transposed_2d)
+
+
+# Question 2: padding and causal masks.
+
+
+def make_mask(lengths, max_len, causal=False):
+    keys = np.arange(max_len)[None, None, :] < np.asarray(lengths)[:, None, None]
+    mask = np.broadcast_to(keys, (len(lengths), max_len, max_len))
+    return mask & np.tril(np.ones((max_len, max_len), dtype=bool)) if causal else mask
+
+
+def loop_mask(lengths, max_len, causal=False):
+    mask = np.zeros((len(lengths), max_len, max_len), dtype=int)
+    for b, length in enumerate(lengths):
+        for i in range(max_len):
+            for j in range(max_len):
+                mask[b, i, j] = int(j < length and (j <= i or not causal))
+    return mask.tolist()
+
+
+def test_masks_accept_loops_and_reject_wrong_masks(tmp_path):
+    t = np.arange(12)
+    statuses = judged(
+        q2,
+        {
+            "broadcast": make_mask,
+            "loops, as 0s and 1s": loop_mask,
+            "padding on the queries": lambda lengths, n, causal=False: np.swapaxes(make_mask(lengths, n, causal), 1, 2),
+            "inverted": lambda lengths, n, causal=False: ~make_mask(lengths, n, causal),
+            "causal looks ahead": lambda lengths, n, causal=False: (
+                make_mask(lengths, n) & (np.triu(np.ones((n, n), dtype=bool)) if causal else True)
+            ),
+            "causal hides the diagonal": lambda lengths, n, causal=False: (
+                make_mask(lengths, n) & (t[:n, None] > t[None, :n] if causal else True)
+            ),
+            "causal ignored": lambda lengths, n, causal=False: make_mask(lengths, n),
+        },
+        make_mask,
+        tmp_path,
+    )
+    assert statuses.pop("broadcast") is Status.PASSED
+    assert statuses.pop("loops, as 0s and 1s") is Status.PASSED
+    assert set(statuses.values()) == {Status.FAILED}
+
+
+def test_mask_visible_check_explains_swapped_axes():
+    q2.check(loop_mask)
+    with pytest.raises(CheckFailed, match="Padding hides keys"):
+        q2.check(lambda lengths, n, causal=False: np.swapaxes(make_mask(lengths, n, causal), 1, 2))
+
+
+# Question 3: attention with a mask.
+
+
+def masked_attention(q, k, v, mask):
+    scores = np.where(mask, q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]), -np.inf)
+    weights = softmax(scores)
+    return weights @ v, weights
+
+
+def big_negative(q, k, v, mask):
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]) + (1.0 - np.asarray(mask, dtype=float)) * -1e9
+    weights = softmax(scores)
+    return weights @ v, weights
+
+
+def renormalized(q, k, v, mask):
+    weights = softmax(q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])) * mask
+    weights = weights / weights.sum(axis=-1, keepdims=True)
+    return weights @ v, weights
+
+
+def with_scores(change):
+    def answer(q, k, v, mask):
+        weights = softmax(change(q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]), np.asarray(mask, dtype=float)))
+        return weights @ v, weights
+
+    return answer
+
+
+def zeroed_after_softmax(q, k, v, mask):
+    weights = softmax(q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])) * mask
+    return weights @ v, weights
+
+
+def test_masked_attention_accepts_equivalent_forms_and_rejects_mask_mistakes(tmp_path):
+    statuses = judged(
+        q3,
+        {
+            "where -inf": masked_attention,
+            "plus -1e9": big_negative,
+            "softmax, zero, renormalize": renormalized,
+            "penalty added with the wrong sign": with_scores(lambda s, m: s + (1.0 - m) * 1e9),
+            "mask subtracted where it should be kept": with_scores(lambda s, m: s - m * 1e9),
+            "mask multiplied into the scores": with_scores(lambda s, m: s * m),
+            "weights zeroed after the softmax": zeroed_after_softmax,
+            "mask ignored": lambda q, k, v, mask: attention(q, k, v),
+            "no scaling": lambda q, k, v, mask: masked_attention(q * np.sqrt(q.shape[-1]), k, v, mask),
+        },
+        masked_attention,
+        tmp_path,
+    )
+    right = ("where -inf", "plus -1e9", "softmax, zero, renormalize")
+    assert all(statuses.pop(name) is Status.PASSED for name in right)
+    assert set(statuses.values()) == {Status.FAILED}
+
+
+def test_masked_attention_visible_check_rejects_a_multiplied_mask():
+    q3.check(big_negative)
+    with pytest.raises(CheckFailed, match="-inf"):
+        q3.check(with_scores(lambda s, m: s * m))
+    with pytest.raises(CheckFailed, match="add up to 1"):
+        q3.check(zeroed_after_softmax)
+
+
+# Question 4: sinusoidal position encodings.
+
+
+def positional_encoding(length, depth):
+    columns = np.arange(depth)[None, :]
+    angles = np.arange(length)[:, None] / 10000.0 ** (2 * (columns // 2) / depth)
+    return np.where(columns % 2 == 0, np.sin(angles), np.cos(angles))
+
+
+def keras_layer_encoding(length, depth):
+    import keras
+
+    from grader.layers import PositionalEncoding
+
+    return keras.ops.convert_to_numpy(PositionalEncoding()(np.zeros((1, length, depth), dtype="float32")))[0]
+
+
+def variant(kind):
+    def answer(length, depth):
+        p, j = np.arange(length)[:, None], np.arange(depth)[None, :]
+        if kind == "column index":
+            angles = p / 10000.0 ** (j / depth)
+            return np.where(j % 2 == 0, np.sin(angles), np.cos(angles))
+        angles = p / 10000.0 ** (2 * (j // 2) / depth)
+        if kind == "swapped":
+            return np.where(j % 2 == 0, np.cos(angles), np.sin(angles))
+        if kind == "halves":
+            half = angles[:, 0::2]
+            return np.concatenate([np.sin(half), np.cos(half)], axis=1)
+        if kind == "no depth":
+            angles = p / 10.0 ** (2 * (j // 2))
+            return np.where(j % 2 == 0, np.sin(angles), np.cos(angles))
+        raise ValueError(kind)
+
+    return answer
+
+
+def test_positional_encoding_accepts_the_keras_layer_and_rejects_layout_mistakes(tmp_path):
+    statuses = judged(
+        q4,
+        {
+            "numpy": positional_encoding,
+            "the course's keras layer": keras_layer_encoding,
+            "sine and cosine swapped": variant("swapped"),
+            "column index for the pair": variant("column index"),
+            "sines then cosines": variant("halves"),
+            "exponent without the depth": variant("no depth"),
+        },
+        positional_encoding,
+        tmp_path,
+    )
+    assert statuses.pop("numpy") is Status.PASSED
+    assert statuses.pop("the course's keras layer") is Status.PASSED
+    assert set(statuses.values()) == {Status.FAILED}
+
+
+def test_positional_encoding_visible_checks_name_the_layout():
+    with pytest.raises(CheckFailed, match="other way round"):
+        q4.check(variant("swapped"))
+    with pytest.raises(CheckFailed, match="interleave"):
+        q4.check(variant("halves"))
+    with pytest.raises(CheckFailed, match="share the angle"):
+        q4.check(variant("column index"))
+
+
+# The shared pieces this exercise added: the token accuracy metric, the layer, the held-out set.
+
+
+def test_token_accuracy_metric_compares_the_most_likely_token_with_each_label():
+    assert metric("token_accuracy").higher_is_better
+    y = np.array([[0, 1, 2], [2, 2, 1]])
+    scores = np.eye(3)[y]  # (2, 3, 3): every token right
+    assert metric_value(scores, y, "token_accuracy") == 1.0
+    scores[0, :, :] = np.eye(3)[[1, 1, 1]]  # the first sequence has one token right out of three
+    assert metric_value(scores, y, "token_accuracy") == pytest.approx(4 / 6)
+    assert metric_value(scores[:, :2], y, "token_accuracy") == 0.0  # a shape that does not match scores nothing
+    assert metric_value(scores.reshape(6, 3), y, "token_accuracy") == 0.0
+
+
+def test_positional_encoding_layer_round_trips_in_safe_mode(tmp_path):
+    import keras
+
+    from grader.layers import PositionalEncoding
+
+    inputs = keras.Input(shape=(5,), dtype="int32")
+    model = keras.Model(inputs, PositionalEncoding(max_wavelength=100.0)(keras.layers.Embedding(4, 6)(inputs)))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    x = np.array([[0, 1, 2, 3, 0]])
+    assert np.allclose(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
+    assert loaded.layers[-1].max_wavelength == 100.0
+    with pytest.raises(ValueError, match="max_wavelength"):
+        PositionalEncoding(max_wavelength=0)
+
+
+def test_heldout_sequences_are_fresh_sorted_draws_from_the_secret():
+    x, y = make_heldout("ex12_sorted_digit_sequences", b"one")
+    assert x.shape == y.shape == (2000, SEQ_LEN) and x.min() >= 0 and x.max() < VOCAB
+    assert np.array_equal(np.sort(x, axis=1), y)
+    assert np.array_equal(x, make_heldout("ex12_sorted_digit_sequences", b"one")[0])
+    assert not np.array_equal(x, make_heldout("ex12_sorted_digit_sequences", b"two")[0])
+    public = {tuple(row) for seed in (0, 1) for row in sorting_data(4000 if seed == 0 else 1000, seed=seed)[0]}
+    assert sum(tuple(row) in public for row in x) < 5  # 10^8 possible sequences: the notebook's data is no help
+
+
+# Question 5: a trained encoder, scored on fresh sequences.
+
+
+def sorting_model(position=True, causal=False, n=4000, epochs=5, heads=2, key_dim=16, width=32, seed=0):
+    import keras
+
+    from grader.layers import PositionalEncoding
+
+    keras.utils.set_random_seed(seed)
+    x, y = sorting_data(n, seed=seed)
+    tokens = keras.Input(shape=(SEQ_LEN,), dtype="int32")
+    h = keras.layers.Embedding(VOCAB, width)(tokens)
+    if position:
+        h = PositionalEncoding()(h)
+    a = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=key_dim)(h, h, use_causal_mask=causal)
+    h = keras.layers.LayerNormalization()(h + a)
+    f = keras.layers.Dense(width)(keras.layers.Dense(2 * width, activation="relu")(h))
+    h = keras.layers.LayerNormalization()(h + f)
+    model = keras.Model(tokens, keras.layers.Dense(VOCAB, activation="softmax")(h))
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=epochs, batch_size=64, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def right_sorter():
+    return sorting_model()
+
+
+@pytest.fixture(scope="module")
+def unordered_sorter():
+    return sorting_model(position=False, n=2000, epochs=3)
+
+
+@pytest.mark.slow
+def test_sorting_model_is_scored_on_fresh_sequences(right_sorter, unordered_sorter, tmp_path, model_scorer):
+    statuses = judged(
+        q5,
+        {
+            "right": right_sorter,
+            "one wide head, another seed": sorting_model(heads=1, key_dim=24, width=24, epochs=4, seed=3),
+            "no position encoding": unordered_sorter,
+            "causal mask": sorting_model(causal=True, n=2000, epochs=2),
+            "undertrained": sorting_model(n=1000, epochs=1),
+            "not a model": lambda x: x,
+        },
+        right_sorter,
+        tmp_path,
+        model_scorer,
+    )
+    assert statuses == {
+        "right": Status.PASSED,
+        "one wide head, another seed": Status.PASSED,
+        "no position encoding": Status.FAILED,
+        "causal mask": Status.FAILED,
+        "undertrained": Status.FAILED,
+        "not a model": Status.FAILED,
+    }
+
+
+@pytest.mark.slow
+def test_sorting_visible_checks_point_at_the_position_encoding(right_sorter, unordered_sorter):
+    q5.check(right_sorter)
+    with pytest.raises(CheckFailed, match="position encoding is missing"):
+        q5.check(unordered_sorter)

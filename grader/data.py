@@ -91,6 +91,66 @@ def digits_split(seed: int = 0, validation: float = 0.25) -> tuple[np.ndarray, .
     return tuple(train_test_split(x, y, test_size=validation, random_state=seed, stratify=y))
 
 
+def shift_images(images: np.ndarray, rng: np.random.Generator, max_shift: int = 1) -> np.ndarray:
+    """Move each image by a random whole number of pixels, from -max_shift to max_shift along each axis.
+
+    ``images`` has shape (n, height, width) or (n, height, width, channels). The
+    border that a move uncovers is blank (0); what moves past the edge is lost.
+    Returns a new array of the same shape and dtype.
+    """
+    moves = rng.integers(-max_shift, max_shift + 1, size=(len(images), 2))
+    padding = [(0, 0), (max_shift, max_shift), (max_shift, max_shift)] + [(0, 0)] * (images.ndim - 3)
+    padded = np.pad(images, padding)
+    height, width = images.shape[1:3]
+    shifted = np.empty_like(images)
+    for index, (down, right) in enumerate(moves):
+        top, left = max_shift - down, max_shift - right
+        shifted[index] = padded[index, top : top + height, left : left + width]
+    return shifted
+
+
+def shifted_digits_split(seed: int = 0, validation: float = 0.25) -> tuple[np.ndarray, ...]:
+    """`digits_split` as images of shape (8, 8, 1), each moved by up to one pixel (lessons 08 and on).
+
+    The training images come twice, as they are and once moved at random; each
+    validation image is moved at random (`shift_images`), so the validation set
+    measures how well a model copes with digits that are not centred.
+    Returns ``(x_train, x_val, y_train, y_val)``: ``x`` float32 grey levels 0 to 16
+    of shape (n, 8, 8, 1), ``y`` integers; 2 x 1,347 training and 450 validation images.
+    """
+    x_train, x_val, y_train, y_val = digits_split(seed, validation)
+    rng = np.random.default_rng(seed + 8)
+    images_train, images_val = x_train.reshape(-1, 8, 8, 1), x_val.reshape(-1, 8, 8, 1)
+    x_train = np.concatenate([images_train, shift_images(images_train, rng)])
+    return x_train, shift_images(images_val, rng), np.concatenate([y_train, y_train]), y_val
+
+
+def small_digits_split(
+    seed: int = 0, n_train: int = 300, n_val: int = 400, label_noise: float = 0.25
+) -> tuple[np.ndarray, ...]:
+    """A small, carelessly labelled training subset of scikit-learn's digits, and a clean validation subset.
+
+    Lesson 07's data for overfitting: ``n_train`` raw images (grey levels 0 to
+    16) of which exactly ``round(label_noise * n_train)`` carry a wrong label (a
+    different digit drawn at random), and ``n_val`` other images with their true
+    labels. Both subsets are stratified; everything is fixed by ``seed``.
+    Returns ``(x_train, x_val, y_train, y_val)``: float32 ``x`` of shape (n, 64), int64 ``y``.
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = digits.data.astype(np.float32)
+    y = digits.target.astype(np.int64)
+    train, rest = train_test_split(np.arange(len(x)), train_size=n_train, random_state=seed, stratify=y)
+    val, _ = train_test_split(rest, train_size=n_val, random_state=seed, stratify=y[rest])
+    rng = np.random.default_rng(seed)
+    y_train = y[train].copy()
+    wrong = rng.choice(n_train, size=round(label_noise * n_train), replace=False)
+    y_train[wrong] = (y_train[wrong] + rng.integers(1, 10, size=len(wrong))) % 10
+    return x[train], x[val], y_train, y[val]
+
+
 def diabetes_split(seed: int = 0, validation: float = 0.25) -> tuple[np.ndarray, ...]:
     """scikit-learn's diabetes data in raw units (``scaled=False``): 10 measurements per patient.
 
@@ -105,3 +165,17 @@ def diabetes_split(seed: int = 0, validation: float = 0.25) -> tuple[np.ndarray,
     x = data.data.astype(np.float32)
     y = data.target.astype(np.float32)
     return tuple(train_test_split(x, y, test_size=validation, random_state=seed))
+
+
+def reviews_split(seed: int = 0, n_train: int = 600, n_val: int = 200) -> tuple[np.ndarray, ...]:
+    """Short film-review sentences from the course's own generator (`grader.corpus`), labels 1 = positive.
+
+    Returns ``(texts_train, texts_val, y_train, y_val)``, fixed by ``seed``: the
+    texts are NumPy arrays of dtype object holding Python strings (the form
+    Keras's ``fit`` and ``predict`` accept for text), the labels int64 of shape (n,).
+    """
+    from grader.corpus import make_reviews
+
+    texts, labels = make_reviews(n_train + n_val, seed=seed)
+    texts = np.array(texts, dtype=object)
+    return texts[:n_train], texts[n_train:], labels[:n_train], labels[n_train:]

@@ -1,0 +1,146 @@
+"""A small offline corpus of film-review sentences, written for this course (lesson 11).
+
+Every sentence is drawn from templates and word lists in this module, so the
+corpus needs no download and any number of fresh sentences can be drawn. The
+same seed always gives the same sentences. A label is 1 for a positive review
+and 0 for a negative one. Most sentences carry their sentiment in one or two
+words ("superb", "tedious"); some say "not" before a positive word, and some
+praise one thing and criticise another, joined by "but", where the part after
+"but" decides the label. A model that only averages word vectors cannot read
+word order, so it gets most, not all, of the "but" sentences right.
+
+Example:
+
+>>> texts, labels = make_reviews(3, seed=0)
+>>> len(texts), labels.tolist() == [int(x) for x in labels]
+(3, True)
+>>> texts == make_reviews(3, seed=0)[0]
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+POSITIVE = (
+    "great", "excellent", "wonderful", "superb", "brilliant", "moving", "delightful", "charming",
+    "gripping", "clever", "beautiful", "fantastic", "touching", "funny", "lovely", "stunning",
+)  # fmt: skip
+NEGATIVE = (
+    "awful", "terrible", "boring", "dull", "clumsy", "tedious", "weak", "bland",
+    "painful", "silly", "messy", "lifeless", "forgettable", "dreadful", "poor", "flat",
+)  # fmt: skip
+ASPECTS = (
+    "plot", "acting", "script", "music", "ending", "cast", "story", "dialogue",
+    "pacing", "soundtrack", "camera work", "lead actor", "director", "scenery", "humour", "characters",
+)  # fmt: skip
+ADVERBS = ("very", "really", "quite", "truly", "rather", "pretty", "so", "incredibly")
+# Rare words: each sentence may name a place or a companion. They carry no sentiment, and many of them
+# are seen only a few times, so some show up in validation text without ever being in the training text.
+_CITIES = (
+    "leeds", "lisbon", "osaka", "quito", "tartu", "accra", "bergen", "cusco", "dakar", "galway",
+    "hanoi", "izmir", "jaipur", "kazan", "lagos", "malmo", "nantes", "oulu", "perth", "riga",
+    "sapporo", "tromso", "utrecht", "varna", "wuhan", "zadar", "bilbao", "cork", "graz", "lyon",
+)  # fmt: skip
+_TOWN_STARTS = ("bal", "cor", "dun", "fen", "gar", "hol", "kin", "lor", "mar", "nor", "pen", "ros", "sel", "tor", "vel")
+_TOWN_ENDS = ("by", "ford", "ham", "ley", "mouth", "ton", "wick", "stead")
+# 30 cities and 120 made-up towns such as "balford".
+PLACES = _CITIES + tuple(start + end for start in _TOWN_STARTS for end in _TOWN_ENDS)
+COMPANIONS = ("my sister", "a friend", "my dad", "the kids", "my partner", "colleagues", "my aunt", "my cousin")
+
+_POSITIVE_ENDINGS = ("i would watch it again", "i recommend it", "worth every penny", "a real treat")
+_NEGATIVE_ENDINGS = ("i want my money back", "i nearly walked out", "a waste of an evening", "skip this one")
+
+_TEMPLATES = (
+    "the {aspect} was {adverb} {word}",
+    "what a {word} film",
+    "{word} {aspect} and {word2} {aspect2}",
+    "i thought the {aspect} was {word}",
+    "a {adverb} {word} film with {word2} {aspect}",
+    "honestly the {aspect} is {word}",
+    "{word} from start to finish",
+    "the {aspect} felt {word} and the {aspect2} was {adverb} {word2}",
+    "overall {adverb} {word}",
+)
+
+
+def _pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
+    return words[int(rng.integers(len(words)))]
+
+
+def _clause(rng: np.random.Generator, words: tuple[str, ...]) -> str:
+    template = _pick(rng, _TEMPLATES)
+    aspect, aspect2 = rng.choice(len(ASPECTS), size=2, replace=False)
+    return template.format(
+        aspect=ASPECTS[aspect],
+        aspect2=ASPECTS[aspect2],
+        adverb=_pick(rng, ADVERBS),
+        word=_pick(rng, words),
+        word2=_pick(rng, words),
+    )
+
+
+def _review(rng: np.random.Generator, label: int) -> str:
+    mine, other = (POSITIVE, NEGATIVE) if label == 1 else (NEGATIVE, POSITIVE)
+    kind = rng.random()
+    if kind < 0.12:  # praise or blame first, then the opposite after "but": the second part decides
+        text = f"{_clause(rng, other)} but {_clause(rng, mine)}"
+    elif kind < 0.22 and label == 0:  # "not" before a positive word
+        text = f"the {_pick(rng, ASPECTS)} was not {_pick(rng, POSITIVE)}"
+    else:
+        text = _clause(rng, mine)
+    if rng.random() < 0.35:
+        text += f", we saw it in {_pick(rng, PLACES)}"
+    if rng.random() < 0.25:
+        text += f" with {_pick(rng, COMPANIONS)}"
+    if rng.random() < 0.3:
+        text += f". {_pick(rng, _POSITIVE_ENDINGS if label == 1 else _NEGATIVE_ENDINGS)}"
+    text = text[0].upper() + text[1:]
+    return text + ("!" if rng.random() < 0.3 else ".")
+
+
+def draw_reviews(rng: np.random.Generator, n: int) -> tuple[list[str], np.ndarray]:
+    """Draw ``n`` review sentences and their labels (1 positive, 0 negative) from ``rng``.
+
+    Args:
+        rng: the random generator to draw from.
+        n: how many sentences.
+
+    Returns:
+        ``(texts, labels)``: a list of ``n`` strings with capitals and punctuation,
+        and an int64 array of shape (n,). About half the labels are 1.
+    """
+    labels = (rng.random(n) < 0.5).astype(np.int64)
+    return [_review(rng, int(label)) for label in labels], labels
+
+
+def make_reviews(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """``n`` review sentences and labels, the same for the same ``seed`` (see `draw_reviews`)."""
+    return draw_reviews(np.random.default_rng(seed), n)
+
+
+def imdb_reviews(num_words: int = 10_000, n: int | None = None) -> tuple[np.ndarray, ...]:
+    """IMDB film reviews (Maas et al., 2011) as text: DOWNLOADS about 80 MB through ``keras.datasets``.
+
+    For Colab only, behind a flag that is off by default; no test needs it. The
+    reviews come as word indices; this turns them back into (lowercase) words.
+
+    Args:
+        num_words: keep the most frequent words only. Defaults to 10,000.
+        n: keep the first ``n`` reviews of each split. Defaults to None (all 25,000).
+
+    Returns:
+        ``(x_train, x_test, y_train, y_test)``: object arrays of strings and int64 labels.
+    """
+    import keras
+
+    (train, y_train), (test, y_test) = keras.datasets.imdb.load_data(num_words=num_words)
+    index = keras.datasets.imdb.get_word_index()
+    words = {i + 3: word for word, i in index.items()}  # 0 padding, 1 start, 2 unknown, 3 unused
+
+    def as_text(sequences: np.ndarray) -> np.ndarray:
+        chosen = sequences if n is None else sequences[:n]
+        return np.array([" ".join(words.get(i, "") for i in seq if i > 3) for seq in chosen], dtype=object)
+
+    keep = slice(None) if n is None else slice(0, n)
+    return as_text(train), as_text(test), y_train[keep].astype(np.int64), y_test[keep].astype(np.int64)

@@ -1,0 +1,336 @@
+"""Exercise 11: different correct answers score full; each listed mistake loses the question's points."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from judging import judge_answer
+
+from grader.checks import CheckFailed
+from grader.corpus import make_reviews
+from grader.data import reviews_split
+from grader.exercises import load_exercise
+from grader.exercises.ex11_text_and_embeddings import HELDOUT_SIZE, SENTIMENT_ACCURACY
+from grader.heldout import make_heldout
+from grader.outcomes import Status
+
+EXERCISE = load_exercise("11_text_and_embeddings")
+q1, q2, q3, q4, q5 = EXERCISE.questions
+
+
+def judged(question, cases, key, tmp_path, scorer=None):
+    """The status of each named answer, judged against the key answer."""
+    return {
+        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
+        for name, answer in cases.items()
+    }
+
+
+# Question 1: the vocabulary.
+
+
+def build_vocabulary(texts, min_count):
+    counts = Counter(word for text in texts for word in text.split())
+    kept = sorted((w for w in counts if counts[w] >= min_count), key=lambda w: (-counts[w], w))
+    return ["", "[UNK]", *kept]
+
+
+def numpy_vocabulary(texts, min_count):
+    words, counts = np.unique(" ".join(texts).split(), return_counts=True)  # unique sorts the words
+    order = np.argsort(-counts, kind="stable")
+    return ["", "[UNK]"] + [str(words[i]) for i in order if counts[i] >= min_count]
+
+
+def strict_cutoff(texts, min_count):
+    counts = Counter(word for text in texts for word in text.split())
+    return ["", "[UNK]", *sorted((w for w in counts if counts[w] > min_count), key=lambda w: (-counts[w], w))]
+
+
+def first_seen_ties(texts, min_count):
+    counts = Counter(word for text in texts for word in text.split())
+    return ["", "[UNK]"] + [w for w, c in counts.most_common() if c >= min_count]
+
+
+def document_frequency(texts, min_count):
+    counts = Counter(word for text in texts for word in set(text.split()))
+    return ["", "[UNK]", *sorted((w for w in counts if counts[w] >= min_count), key=lambda w: (-counts[w], w))]
+
+
+def test_vocabulary_accepts_numpy_and_rejects_wrong_cutoff_order_and_tokens(tmp_path):
+    statuses = judged(
+        q1,
+        {
+            "counter": build_vocabulary,
+            "numpy unique": numpy_vocabulary,
+            "as a tuple": lambda t, m: tuple(build_vocabulary(t, m)),
+            "cutoff > instead of >=": strict_cutoff,
+            "ties in order of first appearance": first_seen_ties,
+            "alphabetical": lambda t, m: ["", "[UNK]", *sorted(build_vocabulary(t, m)[2:])],
+            "no reserved tokens": lambda t, m: build_vocabulary(t, m)[2:],
+            "counts texts, not words": document_frequency,
+            "a dict": lambda t, m: {w: i for i, w in enumerate(build_vocabulary(t, m))},
+        },
+        build_vocabulary,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"counter": Status.PASSED, "numpy unique": Status.PASSED, "as a tuple": Status.PASSED})
+    assert statuses == expected
+
+
+def test_vocabulary_visible_check_names_the_reserved_tokens():
+    q1.check(numpy_vocabulary)
+    with pytest.raises(CheckFailed, match="padding token"):
+        q1.check(lambda t, m: build_vocabulary(t, m)[2:])
+
+
+# Question 2: ids from a training-only vocabulary, padded on the requested side.
+
+
+def vectorize(train_texts, test_texts, min_count, length, padding, fit_on=None, oov=1, keep="first"):
+    vocabulary = build_vocabulary(fit_on(train_texts, test_texts) if fit_on else train_texts, min_count)
+    index = {w: i for i, w in enumerate(vocabulary)}
+
+    def encode(text):
+        ids = [index.get(w, oov) for w in text.split()]
+        ids = ids[:length] if keep == "first" else ids[-length:]
+        zeros = [0] * (length - len(ids))
+        return zeros + ids if padding == "pre" else ids + zeros
+
+    return np.array([encode(t) for t in train_texts]), np.array([encode(t) for t in test_texts])
+
+
+def keras_pad_sequences(train_texts, test_texts, min_count, length, padding):
+    import keras
+
+    index = {w: i for i, w in enumerate(build_vocabulary(train_texts, min_count))}
+    return tuple(
+        keras.utils.pad_sequences(
+            [[index.get(w, 1) for w in t.split()] for t in texts], maxlen=length, padding=padding, truncating="post"
+        )
+        for texts in (train_texts, test_texts)
+    )
+
+
+def test_vectorize_accepts_pad_sequences_and_rejects_leaks_and_wrong_sides(tmp_path):
+    statuses = judged(
+        q2,
+        {
+            "python": vectorize,
+            "keras pad_sequences": keras_pad_sequences,
+            "vocabulary fit on train and test": lambda *a: vectorize(*a, fit_on=lambda tr, te: list(tr) + list(te)),
+            "vocabulary fit on test": lambda *a: vectorize(*a, fit_on=lambda tr, te: te),
+            "always padded at the end": lambda tr, te, m, n, p: vectorize(tr, te, m, n, "post"),
+            "pre and post swapped": lambda tr, te, m, n, p: vectorize(tr, te, m, n, "post" if p == "pre" else "pre"),
+            "unknown words as padding": lambda *a: vectorize(*a, oov=0),
+            "keeps the last words": lambda *a: vectorize(*a, keep="last"),
+        },
+        vectorize,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"python": Status.PASSED, "keras pad_sequences": Status.PASSED})
+    assert statuses == expected
+
+
+def test_vectorize_visible_checks_catch_the_leak_and_the_side():
+    q2.check(keras_pad_sequences)
+    with pytest.raises(CheckFailed, match="train_texts only"):
+        q2.check(lambda *a: vectorize(*a, fit_on=lambda tr, te: list(tr) + list(te)))
+    with pytest.raises(CheckFailed, match="zeros at the start"):
+        q2.check(lambda tr, te, m, n, p: vectorize(tr, te, m, n, "post"))
+
+
+# Question 3: cosine nearest neighbours.
+
+
+def nearest_neighbours(embeddings, index, k):
+    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    similarities = unit @ unit[index]
+    similarities[index] = -np.inf
+    return np.argsort(-similarities)[:k]
+
+
+def sklearn_neighbours(embeddings, index, k):
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    scores = cosine_similarity(embeddings[index : index + 1], embeddings)[0]
+    return [int(i) for i in np.argsort(scores)[::-1] if i != index][:k]
+
+
+def by_score(score):
+    def neighbours(embeddings, index, k):
+        scores = np.array([score(row, embeddings[index]) for row in embeddings], dtype=float)
+        scores[index] = -np.inf
+        return np.argsort(-scores)[:k]
+
+    return neighbours
+
+
+def test_neighbours_accept_sklearn_and_reject_dot_product_distance_and_self(tmp_path):
+    statuses = judged(
+        q3,
+        {
+            "numpy": nearest_neighbours,
+            "sklearn": sklearn_neighbours,
+            "dot product": by_score(lambda a, b: a @ b),
+            "euclidean distance": by_score(lambda a, b: -np.linalg.norm(a - b)),
+            "itself included": lambda e, i, k: np.argsort(-(e @ e[i]) / np.linalg.norm(e, axis=1))[:k],
+            "least similar first": lambda e, i, k: nearest_neighbours(e, i, k)[::-1],
+        },
+        nearest_neighbours,
+        tmp_path,
+    )
+    assert statuses == {
+        "numpy": Status.PASSED,
+        "sklearn": Status.PASSED,
+        "dot product": Status.FAILED,
+        "euclidean distance": Status.FAILED,
+        "itself included": Status.FAILED,
+        "least similar first": Status.FAILED,
+    }
+
+
+def test_neighbours_visible_check_explains_the_dot_product():
+    with pytest.raises(CheckFailed, match=r"should return \[1, 2\].*dot product"):
+        q3.check(by_score(lambda a, b: a @ b))
+
+
+# Question 4: masked mean pooling.
+
+
+def masked_mean(vectors, mask):
+    m = np.asarray(mask, dtype=float)[:, :, None]
+    return (vectors * m).sum(axis=1) / m.sum(axis=1)
+
+
+def keras_pooling(vectors, mask):
+    import keras
+
+    pooled = keras.layers.GlobalAveragePooling1D()(vectors, mask=np.asarray(mask, dtype=bool))
+    return keras.ops.convert_to_numpy(pooled)
+
+
+def test_masked_mean_accepts_keras_pooling_and_rejects_an_ignored_mask(tmp_path):
+    statuses = judged(
+        q4,
+        {
+            "numpy": masked_mean,
+            "keras pooling with the mask": keras_pooling,
+            "loop": lambda v, m: np.array(
+                [row[np.asarray(r, dtype=bool)].mean(axis=0) for row, r in zip(v, m, strict=True)]
+            ),
+            "mask ignored": lambda v, m: v.mean(axis=1),
+            "masked sum": lambda v, m: (v * np.asarray(m, dtype=float)[:, :, None]).sum(axis=1),
+            "divided by the full length": lambda v, m: (v * np.asarray(m, dtype=float)[:, :, None]).mean(axis=1),
+            "one mean for the whole batch": lambda v, m: np.tile(
+                v[np.asarray(m, dtype=bool)].mean(axis=0), (len(v), 1)
+            ),
+        },
+        masked_mean,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"numpy": Status.PASSED, "keras pooling with the mask": Status.PASSED, "loop": Status.PASSED})
+    assert statuses == expected
+
+
+def test_masked_mean_visible_check_shows_the_padded_mean():
+    with pytest.raises(CheckFailed, match="padding included"):
+        q4.check(lambda v, m: v.mean(axis=1))
+
+
+# Held-out sentences: fresh draws from the secret, not the visible ones.
+
+
+def test_heldout_sentences_are_fresh_secret_draws():
+    x, y = make_heldout("review_sentences_11", b"one")
+    assert x.shape == (HELDOUT_SIZE,) and x.dtype.kind == "U" and y.shape == (HELDOUT_SIZE,)
+    assert 0.4 < y.mean() < 0.6 and set(np.unique(y)) == {0, 1}
+    assert np.array_equal(x, make_heldout("review_sentences_11", b"one")[0])
+    assert not np.array_equal(x, make_heldout("review_sentences_11", b"two")[0])
+    texts_train, texts_val, _, _ = reviews_split()
+    visible = set(texts_train) | set(texts_val)
+    assert np.mean([text in visible for text in x]) < 0.2  # short sentences repeat now and then, most are new
+    assert make_reviews(5, seed=3)[0] == make_reviews(5, seed=3)[0]
+
+
+# Question 5: the sentiment model, scored on held-out sentences.
+
+
+def sentiment_model(epochs=15, max_tokens=1000, learning_rate=0.01, functional=False, hidden=0):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    texts_train, _, y_train, _ = reviews_split()
+    vectorizer = keras.layers.TextVectorization(max_tokens=max_tokens, output_sequence_length=24)
+    vectorizer.adapt(texts_train)
+    layers = [
+        keras.Input(shape=(1,), dtype="string"),
+        vectorizer,
+        keras.layers.Embedding(vectorizer.vocabulary_size(), 16, mask_zero=True),
+        keras.layers.GlobalAveragePooling1D(),
+        *([keras.layers.Dense(hidden, activation="relu")] if hidden else []),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ]
+    if functional:
+        outputs = layers[0]
+        for layer in layers[1:]:
+            outputs = layer(outputs)
+        model = keras.Model(layers[0], outputs)
+    else:
+        model = keras.Sequential(layers)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(texts_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def right_sentiment():
+    return sentiment_model()
+
+
+@pytest.mark.slow
+def test_sentiment_model_is_scored_on_heldout_sentences(right_sentiment, tmp_path, model_scorer):
+    statuses = judged(
+        q5,
+        {
+            "right": right_sentiment,
+            "functional api, hidden layer, fewer epochs": sentiment_model(functional=True, hidden=8, epochs=8),
+            "undertrained: the majority class at best": sentiment_model(epochs=1, learning_rate=1e-3),
+            "vocabulary of three tokens": sentiment_model(max_tokens=3, epochs=5),
+        },
+        right_sentiment,
+        tmp_path,
+        model_scorer,
+    )
+    assert statuses == {
+        "right": Status.PASSED,
+        "functional api, hidden layer, fewer epochs": Status.PASSED,
+        "undertrained: the majority class at best": Status.FAILED,
+        "vocabulary of three tokens": Status.FAILED,
+    }
+
+
+@pytest.mark.slow
+def test_text_model_round_trips_through_the_scorer(right_sentiment, tmp_path, model_scorer):
+    path = tmp_path / "text.keras"
+    right_sentiment.save(path)
+    texts, labels = make_reviews(200, seed=77)
+    for x in (np.array(texts, dtype=object), np.array(texts, dtype=str)):  # object arrays are saved as strings
+        report = model_scorer.process.score(path, x, labels, "accuracy")
+        assert report["ok"], report
+        assert report["score"] >= SENTIMENT_ACCURACY and report["input_shape"] == [1]
+        assert [layer["class_name"] for layer in report["layers"]][:2] == ["TextVectorization", "Embedding"]
+
+
+@pytest.mark.slow
+def test_sentiment_visible_checks_want_raw_strings(right_sentiment):
+    import keras
+
+    q5.check(right_sentiment)
+    ids_model = keras.Sequential([keras.Input(shape=(24,)), keras.layers.Embedding(50, 4), keras.layers.Dense(1)])
+    with pytest.raises(CheckFailed, match='dtype="string"'):
+        q5.check(ids_model)

@@ -1,0 +1,395 @@
+"""Exercise 10: different correct answers score full; each listed mistake loses the question's points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from judging import judge_answer
+
+from grader.checks import CheckFailed
+from grader.exercises import load_exercise
+from grader.exercises.ex10_recurrent_networks import (
+    ECHO_MAE,
+    N_TRAIN,
+    SUNSPOT_MAE,
+    WINDOW,
+    echo_sequences,
+    sunspot_test_windows,
+    sunspots,
+)
+from grader.heldout import make_heldout
+from grader.modelscore import metric_value
+from grader.outcomes import Status
+
+EXERCISE = load_exercise("10_recurrent_networks")
+q1, q2, q3, q4, q5 = EXERCISE.questions
+
+
+def judged(question, cases, key, tmp_path, scorer=None):
+    """The status of each named answer, judged against the key answer."""
+    return {
+        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
+        for name, answer in cases.items()
+    }
+
+
+# Question 1: the unrolled forward pass.
+
+
+def rnn_forward(x, h0, w_x, w_h, b):
+    h, states = h0, []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ w_x + h @ w_h + b)
+        states.append(h)
+    return np.stack(states, axis=1)
+
+
+def keras_rnn_forward(x, h0, w_x, w_h, b):
+    import keras
+
+    layer = keras.layers.SimpleRNN(w_h.shape[0], return_sequences=True)
+    layer.build((None, x.shape[1], x.shape[2]))
+    layer.set_weights([w_x.astype("float32"), w_h.astype("float32"), b.astype("float32")])
+    states = layer(x.astype("float32"), initial_state=[h0.astype("float32")])
+    return keras.ops.convert_to_numpy(states).astype(np.float64)
+
+
+def preallocated_forward(x, h0, w_x, w_h, b):
+    inputs = np.einsum("btf,fu->btu", x, w_x) + b  # every step's input term at once
+    states = np.empty(inputs.shape)
+    h = h0
+    for t in range(x.shape[1]):
+        h = states[:, t] = np.tanh(inputs[:, t] + h @ w_h)
+    return states
+
+
+def mistake(kind):
+    def forward(x, h0, w_x, w_h, b):
+        h, states = (np.zeros_like(h0) if kind == "zeros" else h0), []
+        for t in range(x.shape[1]):
+            previous = h0 if kind == "not carried" else h
+            recurrent = w_h.T if kind == "transposed" else w_h
+            z = x[:, t] @ w_x + previous @ recurrent + b
+            h = z if kind == "no tanh" else np.tanh(z)
+            states.append(h)
+        return h if kind == "last only" else np.stack(states, axis=1)
+
+    return forward
+
+
+def test_rnn_forward_accepts_keras_and_rejects_the_usual_slips(tmp_path):
+    statuses = judged(
+        q1,
+        {
+            "loop": rnn_forward,
+            "keras SimpleRNN": keras_rnn_forward,
+            "inputs precomputed": preallocated_forward,
+            "recurrent kernel transposed": mistake("transposed"),
+            "h0 ignored": mistake("zeros"),
+            "state not carried": mistake("not carried"),
+            "last state only": mistake("last only"),
+            "tanh forgotten": mistake("no tanh"),
+        },
+        rnn_forward,
+        tmp_path,
+    )
+    assert statuses == {
+        "loop": Status.PASSED,
+        "keras SimpleRNN": Status.PASSED,
+        "inputs precomputed": Status.PASSED,
+        "recurrent kernel transposed": Status.FAILED,
+        "h0 ignored": Status.FAILED,
+        "state not carried": Status.FAILED,
+        "last state only": Status.FAILED,
+        "tanh forgotten": Status.FAILED,
+    }
+
+
+def test_rnn_forward_visible_checks_teach():
+    q1.check(rnn_forward)
+    with pytest.raises(CheckFailed, match="0.3634"):
+        q1.check(mistake("last only"))
+    with pytest.raises(CheckFailed, match="h @ W_h"):
+        q1.check(mistake("transposed"))
+
+
+# Question 2: windows and targets.
+
+
+def make_windows(series, window, horizon=1):
+    n = len(series) - window - horizon + 1
+    x = np.stack([series[i : i + window] for i in range(n)])[..., None]
+    return x, series[window + horizon - 1 :]
+
+
+def strided_windows(series, window, horizon=1):
+    views = np.lib.stride_tricks.sliding_window_view(np.asarray(series), window + horizon)
+    return views[:, :window, None].copy(), views[:, -1].tolist()
+
+
+def peeking_windows(series, window, horizon=1):
+    x, _ = make_windows(series, window, horizon)
+    return x, series[window - 1 : len(series) - horizon]  # the target is the window's own last value
+
+
+def horizon_ignored(series, window, horizon=1):
+    x, _ = make_windows(series, window, horizon)
+    return x, series[window : window + len(x)]
+
+
+def last_window_dropped(series, window, horizon=1):
+    x, y = make_windows(series, window, horizon)
+    return x[:-1], y[:-1]
+
+
+def test_make_windows_accepts_strides_and_rejects_peeking(tmp_path):
+    statuses = judged(
+        q2,
+        {
+            "loop": make_windows,
+            "sliding window view": strided_windows,
+            "target inside the window": peeking_windows,
+            "horizon ignored": horizon_ignored,
+            "one step too far": lambda s, w, h=1: (make_windows(s, w, h + 1)[0], make_windows(s, w, h + 1)[1]),
+            "last window dropped": last_window_dropped,
+            "no feature axis": lambda s, w, h=1: (make_windows(s, w, h)[0][..., 0], make_windows(s, w, h)[1]),
+        },
+        make_windows,
+        tmp_path,
+    )
+    assert statuses == {
+        "loop": Status.PASSED,
+        "sliding window view": Status.PASSED,
+        "target inside the window": Status.FAILED,
+        "horizon ignored": Status.FAILED,
+        "one step too far": Status.FAILED,
+        "last window dropped": Status.FAILED,
+        "no feature axis": Status.FAILED,
+    }
+
+
+def test_make_windows_visible_checks_name_the_peek():
+    q2.check(strided_windows)
+    with pytest.raises(CheckFailed, match="never inside it"):
+        q2.check(peeking_windows)
+    with pytest.raises(CheckFailed, match="Three steps ahead"):
+        q2.check(horizon_ignored)
+
+
+# Question 3: scaling with the training part only.
+
+
+def scale_series(series, n_train):
+    mean, std = series[:n_train].mean(), series[:n_train].std()
+    return (series - mean) / std, mean, std
+
+
+def sklearn_scale(series, n_train):
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(np.asarray(series)[:n_train, None])
+    return scaler.transform(np.asarray(series)[:, None])[:, 0], scaler.mean_[0], scaler.scale_[0]
+
+
+def whole_series(series, n_train):
+    return scale_series(series, len(series))
+
+
+def test_scale_series_accepts_sklearn_and_rejects_the_future(tmp_path):
+    statuses = judged(
+        q3,
+        {
+            "numpy": scale_series,
+            "sklearn": sklearn_scale,
+            "whole-series statistics": whole_series,
+            "sample deviation": lambda s, n: ((s - s[:n].mean()) / s[:n].std(ddof=1), s[:n].mean(), s[:n].std(ddof=1)),
+            "min-max": lambda s, n: ((s - s[:n].min()) / np.ptp(s[:n]), s[:n].min(), np.ptp(s[:n])),
+            "not scaled": lambda s, n: (s, 0.0, 1.0),
+            "training part only": lambda s, n: scale_series(s[:n], n),
+        },
+        scale_series,
+        tmp_path,
+    )
+    assert statuses == {
+        "numpy": Status.PASSED,
+        "sklearn": Status.PASSED,
+        "whole-series statistics": Status.FAILED,
+        "sample deviation": Status.FAILED,
+        "min-max": Status.FAILED,
+        "not scaled": Status.FAILED,
+        "training part only": Status.FAILED,
+    }
+
+
+def test_scale_series_visible_check_says_where_to_measure():
+    q3.check(sklearn_scale)
+    with pytest.raises(CheckFailed, match=r"series\[:n_train\] only"):
+        q3.check(whole_series)
+
+
+# Held-out sets and the sequence metric.
+
+
+def test_heldout_sets_come_from_the_secret():
+    x, y = make_heldout("echo_sequences", b"one")
+    assert x.shape == y.shape == (2000, 16, 1)
+    assert np.array_equal(y[:, 3:], x[:, :-3]) and not y[:, :3].any()
+    assert not np.array_equal(x, make_heldout("echo_sequences", b"two")[0])
+    xs, ys = make_heldout("sunspot_windows", b"one")
+    x_test, y_test = sunspot_test_windows()
+    assert xs.shape == (8 * len(x_test), WINDOW, 1) and ys.shape == (8 * len(y_test),)
+    assert np.array_equal(xs[1:, -1, 0][: len(y_test) - 1], ys[: len(y_test) - 1])  # each target is the next input
+    assert not np.allclose(ys[: len(y_test)], y_test)
+    assert np.allclose(ys[: len(y_test)], y_test, atol=1.0)
+    assert np.array_equal(xs, make_heldout("sunspot_windows", b"one")[0])
+    assert not np.array_equal(xs, make_heldout("sunspot_windows", b"two")[0])
+
+
+def test_naive_forecast_misses_the_threshold_on_every_secret():
+    for secret in [b"tests", b"one", b"two", b"three", b"four"]:
+        x, y = make_heldout("sunspot_windows", secret)
+        assert metric_value(x[:, -1, :], y, "mae") > SUNSPOT_MAE + 0.08
+    x_test, y_test = sunspot_test_windows()
+    assert metric_value(x_test[:, -1, :], y_test, "mae") > SUNSPOT_MAE + 0.1
+    assert len(sunspots()[1]) - N_TRAIN == len(y_test) == 79
+
+
+def test_sequence_mae_compares_every_step_and_refuses_one_output_per_sequence():
+    y = np.arange(12, dtype=np.float64).reshape(2, 3, 2)
+    assert metric_value(y + 0.5, y, "sequence_mae") == pytest.approx(0.5)
+    assert metric_value((y + 1.0).reshape(2, 6), y, "sequence_mae") == pytest.approx(1.0)
+    assert metric_value(y[:, -1, :], y, "sequence_mae") == float("inf")
+    assert metric_value(np.zeros((2, 3, 2)), y, "sequence_mae") == pytest.approx(5.5)
+
+
+# Question 4: the echo model, one output per step.
+
+
+def echo_model(layer="gru", per_step=True, epochs=10, functional=False, n=1000):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x, y = echo_sequences(n, seed=0)
+    recurrent = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[layer](16, return_sequences=per_step)
+    inputs = keras.Input(shape=(16, 1))
+    outputs = keras.layers.Dense(1)(recurrent(inputs))
+    if functional:
+        model = keras.Model(inputs, outputs)
+    else:
+        model = keras.Sequential([inputs, recurrent, keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    model.fit(x, y if per_step else y[:, -1], epochs=epochs, batch_size=32, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def right_echo():
+    return echo_model()
+
+
+@pytest.fixture(scope="module")
+def one_output_echo():
+    return echo_model(per_step=False, epochs=1)
+
+
+@pytest.mark.slow
+def test_echo_model_is_scored_on_fresh_sequences(right_echo, one_output_echo, tmp_path, model_scorer):
+    statuses = judged(
+        q4,
+        {
+            "right": right_echo,
+            "functional lstm on fewer sequences": echo_model(layer="lstm", functional=True, n=500),
+            "no return_sequences": one_output_echo,
+            "undertrained": echo_model(epochs=1),
+        },
+        right_echo,
+        tmp_path,
+        model_scorer,
+    )
+    assert statuses == {
+        "right": Status.PASSED,
+        "functional lstm on fewer sequences": Status.PASSED,
+        "no return_sequences": Status.FAILED,
+        "undertrained": Status.FAILED,
+    }
+
+
+@pytest.mark.slow
+def test_echo_visible_check_explains_return_sequences(right_echo, one_output_echo):
+    q4.check(right_echo)
+    with pytest.raises(CheckFailed, match="return_sequences=True"):
+        q4.check(one_output_echo)
+    x, y = echo_sequences(300, 1)
+    assert np.mean(np.abs(right_echo.predict(x, verbose=0) - y)) < ECHO_MAE / 2
+
+
+# Question 5: the sunspot forecaster.
+
+
+def forecaster(layer="gru", units=16, scale=True, peek=False, last_sequences=False, epochs=20):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    values = sunspots()[1]
+    series = (values - values[:N_TRAIN].mean()) / values[:N_TRAIN].std() if scale else values
+    train = series[:N_TRAIN].astype("float32")
+    x, y = make_windows(train, WINDOW)
+    if peek:
+        y = x[:, -1, 0]
+    recurrent = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[layer]
+    model = keras.Sequential(
+        [keras.Input(shape=(WINDOW, 1)), recurrent(units, return_sequences=last_sequences), keras.layers.Dense(1)]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    targets = np.repeat(y[:, None], WINDOW, axis=1)[..., None] if last_sequences else y
+    model.fit(x, targets, epochs=epochs, batch_size=16, verbose=0)
+    return model
+
+
+def naive_forecaster():
+    """Repeat the last value, wrapped as a Keras model: a Dense unit that reads only the last year."""
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(WINDOW, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    weights = np.zeros((WINDOW, 1), dtype="float32")
+    weights[-1, 0] = 1.0
+    model.layers[-1].set_weights([weights, np.zeros(1, dtype="float32")])
+    return model
+
+
+@pytest.fixture(scope="module")
+def right_forecaster():
+    return forecaster()
+
+
+@pytest.mark.slow
+def test_forecaster_is_scored_on_heldout_windows(right_forecaster, tmp_path, model_scorer):
+    statuses = judged(
+        q5,
+        {
+            "right": right_forecaster,
+            "lstm of 24 units": forecaster(layer="lstm", units=24),
+            "raw sunspot numbers": forecaster(scale=False),
+            "target inside the window": forecaster(peek=True),
+            "return_sequences on the last layer": forecaster(last_sequences=True),
+            "naive forecast as a model": naive_forecaster(),
+        },
+        right_forecaster,
+        tmp_path,
+        model_scorer,
+    )
+    assert statuses == {
+        "right": Status.PASSED,
+        "lstm of 24 units": Status.PASSED,
+        "raw sunspot numbers": Status.FAILED,
+        "target inside the window": Status.FAILED,
+        "return_sequences on the last layer": Status.FAILED,
+        "naive forecast as a model": Status.FAILED,
+    }
+
+
+@pytest.mark.slow
+def test_forecaster_visible_check_compares_with_the_naive_forecast(right_forecaster):
+    q5.check(right_forecaster)
+    with pytest.raises(CheckFailed, match="repeating the last value gives"):
+        q5.check(naive_forecaster())

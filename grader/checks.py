@@ -19,7 +19,7 @@ grader.checks.CheckFailed: add(2.0, 3.0) returned -1.0, but it should return 5.0
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -198,6 +198,8 @@ class ModelCheck:
         data: a function returning ``(x, y)`` to measure the model on. Defaults to None.
         minimum_accuracy: accuracy the model must reach on ``data``. Defaults to 0.
         tip: what to try when the accuracy is too low. Defaults to "".
+        layer_counts: least number of layers of each class, e.g. ``{"Conv2D": 1}``. Defaults to {}.
+        max_params: most parameters allowed. Defaults to None (no limit).
     """
 
     input_shape: tuple[int, ...]
@@ -206,6 +208,8 @@ class ModelCheck:
     data: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
     minimum_accuracy: float = 0.0
     tip: str = ""
+    layer_counts: dict[str, int] = field(default_factory=dict)
+    max_params: int | None = None
 
     def run(self, answer: Any) -> None:
         import keras
@@ -226,6 +230,18 @@ class ModelCheck:
         if self.output_activation and activation != self.output_activation:
             raise CheckFailed(
                 f"Your last layer uses the {activation!r} activation; it should use {self.output_activation!r}."
+            )
+        for name, least in self.layer_counts.items():
+            have = sum(1 for layer in answer.layers if type(layer).__name__ == name)
+            if have < least:
+                raise CheckFailed(
+                    f"Your model has {have} {name} layer(s); it should have at least {least}. "
+                    f"Add keras.layers.{name}(...) to it."
+                )
+        if self.max_params is not None and answer.count_params() > self.max_params:
+            raise CheckFailed(
+                f"Your model has {answer.count_params()} parameters; it may have at most {self.max_params}. "
+                "Use fewer filters or units."
             )
         if self.data is not None:
             x, y = self.data()

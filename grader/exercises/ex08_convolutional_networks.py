@@ -1,0 +1,400 @@
+"""Exercise 08, convolutional networks: convolve and pool in NumPy, size a layer, then train a small CNN.
+
+Mistakes the hidden tests catch: a flipped kernel (a true convolution instead
+of the cross-correlation Keras computes), 'same' padding split evenly or with
+the extra row on top instead of at the bottom, 'same' padding measured for
+stride 1 before striding, an output size that ignores the stride or is not
+rounded down, a parameter count without the input channels or the biases,
+pooling with stride 1 by default or across channels, a maximum that starts at
+0 (wrong for negative inputs), channels-first arrays or kernels in PyTorch's
+(out, in, height, width) layout where Keras's channels-last layout is asked
+for, a forgotten bias, and a dense network (or a model without pooling, or
+too large) where a small CNN is asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
+from grader.data import shift_images, shifted_digits_split
+from grader.heldout import heldout_set
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
+from grader.question import Exercise, Question
+
+CNN_PARAMS = 6090  # the specified network: 160 + 4,640 + 1,290 trainable parameters
+MAX_PARAMS = 8000
+CNN_ACCURACY = 0.85
+CNN_VISIBLE_ACCURACY = 0.85
+CNN_LAYERS = {"Conv2D": 1, "MaxPooling2D": 1}
+
+
+# Reference answers: the key comes from the solution notebook; these make the visible examples.
+
+
+def _same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """TensorFlow's 'same' padding: ceil(size / stride) outputs, the odd extra row after the image."""
+    outputs = -(-size // stride)
+    total = max((outputs - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
+def _conv2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: str = "valid") -> np.ndarray:
+    image, kernel = np.asarray(image, dtype=np.float64), np.asarray(kernel, dtype=np.float64)
+    kh, kw = kernel.shape
+    if padding == "same":
+        image = np.pad(image, [_same_padding(image.shape[0], kh, stride), _same_padding(image.shape[1], kw, stride)])
+    rows = (image.shape[0] - kh) // stride + 1
+    cols = (image.shape[1] - kw) // stride + 1
+    out = np.empty((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            out[i, j] = np.sum(image[i * stride : i * stride + kh, j * stride : j * stride + kw] * kernel)
+    return out
+
+
+def _conv2d_layer(
+    images: np.ndarray, kernels: np.ndarray, biases: np.ndarray, stride: int = 1, padding: str = "valid"
+) -> np.ndarray:
+    maps = [
+        [
+            sum(_conv2d(image[:, :, c], kernels[:, :, c, o], stride, padding) for c in range(kernels.shape[2]))
+            + biases[o]
+            for o in range(kernels.shape[3])
+        ]
+        for image in images
+    ]
+    return np.stack([np.stack(per_image, axis=-1) for per_image in maps])
+
+
+# Question 1: one channel, one kernel, 'valid' or 'same', any stride.
+
+_Q1_IMAGE = np.arange(16.0).reshape(4, 4)
+_Q1_DIAGONAL = np.array([[1.0, 0.0], [0.0, -1.0]])
+_Q1_ONES = np.ones((3, 3))
+
+
+def _conv_cases() -> list[tuple]:
+    rng = np.random.default_rng(808)
+    shapes = [
+        ((7, 9), (3, 2), 1, "valid"),
+        ((6, 6), (2, 2), 1, "same"),
+        ((8, 7), (3, 3), 2, "same"),
+        ((9, 9), (3, 3), 2, "valid"),
+        ((10, 8), (4, 3), 3, "same"),
+        ((5, 5), (5, 5), 1, "valid"),
+        ((6, 5), (1, 1), 2, "same"),
+        ((8, 8), (3, 3), 1, "same"),
+        ((11, 6), (2, 4), 2, "valid"),
+    ]
+    return [
+        (rng.normal(size=image), rng.normal(size=kernel).round(2), stride, padding)
+        for image, kernel, stride, padding in shapes
+    ]
+
+
+q1 = Question(
+    id="q1_conv2d",
+    points=3,
+    title="Cross-correlate an image with a kernel, with padding and stride",
+    checks=(
+        FunctionCheck(
+            args=(_Q1_IMAGE, _Q1_DIAGONAL, 1, "valid"),
+            expected=np.full((3, 3), -5.0),
+            call="conv2d(np.arange(16.0).reshape(4, 4), [[1, 0], [0, -1]], 1, 'valid')",
+            tip="Each output is sum(window * kernel) with the kernel as it is: x[i, j] - x[i + 1, j + 1] = -5. "
+            "+5 everywhere means you flipped the kernel (a true convolution); Keras does not flip it.",
+        ),
+        FunctionCheck(
+            args=(_Q1_IMAGE, _Q1_ONES, 2, "same"),
+            expected=np.array([[45.0, 39.0], [66.0, 50.0]]),
+            call="conv2d(np.arange(16.0).reshape(4, 4), np.ones((3, 3)), 2, 'same')",
+            tip="With 'same' there are ceil(4 / 2) = 2 outputs per axis, which need (2 - 1) * 2 + 3 - 4 = 1 row of "
+            "zeros in all: it goes after the image (bottom, right), none before it.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(cases=_conv_cases, rtol=1e-4, atol=1e-4, label="hidden images, kernels, strides and paddings"),
+    ),
+    hints=(
+        "Keras's Conv2D slides the kernel over the image WITHOUT flipping it: out[i, j] = "
+        "sum(image[i*s : i*s + kh, j*s : j*s + kw] * kernel). That is a cross-correlation.",
+        "For 'valid' there is no padding and (n - k) // s + 1 outputs per axis. For 'same' there are ceil(n / s) "
+        "outputs; pad with total = max((out - 1) * s + k - n, 0) zeros, total // 2 before and the rest after.",
+        "Pad with np.pad(image, [(top, bottom), (left, right)]), then loop over the output rows and columns and "
+        "take np.sum(window * kernel) for each.",
+    ),
+)
+
+
+# Question 2: max pooling of a channels-last feature map.
+
+_Q2_MAP = np.arange(16.0).reshape(4, 4, 1)
+_Q2_TWO = np.stack([np.arange(16.0).reshape(4, 4), -np.arange(16.0).reshape(4, 4)], axis=-1)
+
+
+def _pool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    rows, cols = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1
+    return np.array(
+        [
+            [x[i * stride : i * stride + size, j * stride : j * stride + size].max(axis=(0, 1)) for j in range(cols)]
+            for i in range(rows)
+        ]
+    )
+
+
+def _pool_cases() -> list[tuple]:
+    rng = np.random.default_rng(809)
+    return [
+        (rng.normal(size=(5, 7, 3)), 2, None),
+        (rng.normal(size=(6, 6, 2)), 2, 1),
+        (rng.normal(size=(9, 8, 4)), 3, 2),
+        (-rng.uniform(1.0, 2.0, size=(4, 6, 5)), 2, None),
+        (rng.normal(size=(4, 4, 1)), 4, None),
+        (rng.normal(size=(7, 5, 2)), 3, None),
+    ]
+
+
+q2 = Question(
+    id="q2_max_pool",
+    points=2,
+    title="Max pooling of a channels-last feature map",
+    checks=(
+        FunctionCheck(
+            args=(_Q2_MAP, 2, None),
+            expected=_pool(_Q2_MAP, 2, 2),
+            call="max_pool2d(np.arange(16.0).reshape(4, 4, 1), 2, None)",
+            tip="With stride=None the window jumps by its own size, as in keras.layers.MaxPooling2D(2): "
+            "four 2x2 windows whose largest values are 5, 7, 13 and 15.",
+        ),
+        FunctionCheck(
+            args=(_Q2_TWO, 2, None),
+            expected=_pool(_Q2_TWO, 2, 2),
+            call="max_pool2d(two_channels, 2, None)",
+            tip="two_channels has shape (4, 4, 2); its second channel is minus the first. Take the maximum over "
+            "each window's rows and columns (axis=(0, 1)), separately for each channel, and never compare with 0.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_pool_cases, label="hidden feature maps, window sizes and strides"),),
+    hints=(
+        "The output has (H - pool_size) // stride + 1 rows, the same for columns, and as many channels as the input. "
+        "When stride is None, use stride = pool_size.",
+        "For output (i, j) the window is x[i*s : i*s + p, j*s : j*s + p, :], of shape (p, p, C).",
+        "window.max(axis=(0, 1)) gives one maximum per channel; put those rows into an array of shape (rows, cols, C).",
+    ),
+)
+
+
+# Question 3: output shape and parameter count of a Conv2D layer.
+
+
+def _size_array(result: Any) -> np.ndarray:
+    """The answer ((height, width, channels), params) as one array [height, width, channels, params]."""
+    try:
+        shape, params = result
+        values = [float(v) for v in shape] + [float(params)]
+    except (TypeError, ValueError):
+        return np.full(1, np.nan)
+    return np.array(values)
+
+
+def _size_holds(expected: tuple[tuple[int, int, int], int]):
+    want = np.array([*expected[0], expected[1]], dtype=float)
+
+    def holds(result: Any) -> str | None:
+        got = _size_array(result)
+        if got.shape != want.shape:
+            return f"returned {describe(result)}; it should return a pair (output_shape, params) such as {expected}."
+        if not np.array_equal(got, want):
+            return f"returned {describe(result)}, but it should return {expected}."
+        return None
+
+    return holds
+
+
+def _size_cases() -> list[tuple]:
+    return [
+        ((8, 8, 1), 16, 3, 1, "same"),
+        ((4, 4, 16), 32, 3, 1, "same"),
+        ((28, 28, 3), 8, 5, 2, "valid"),
+        ((32, 24, 3), 10, (3, 5), 2, "same"),
+        ((15, 9, 7), 4, 4, 3, "valid"),
+        ((7, 7, 64), 1, 1, 1, "valid"),
+        ((9, 12, 5), 6, (2, 2), 2, "same"),
+        ((10, 10, 2), 3, 3, 4, "valid"),
+        ((13, 6, 4), 5, (5, 1), 3, "same"),
+    ]
+
+
+q3 = Question(
+    id="q3_conv_layer_size",
+    points=2,
+    title="Output shape and parameter count of a Conv2D layer",
+    checks=(
+        PropertyCheck(
+            args=((8, 8, 1), 16, 3, 1, "same"),
+            call="conv_layer_size((8, 8, 1), 16, 3, 1, 'same')",
+            holds=_size_holds(((8, 8, 16), 160)),
+            tip="'same' with stride 1 keeps 8 x 8; each of the 16 filters has 3 * 3 * 1 weights and one bias.",
+        ),
+        PropertyCheck(
+            args=((28, 28, 3), 8, 5, 2, "valid"),
+            call="conv_layer_size((28, 28, 3), 8, 5, 2, 'valid')",
+            holds=_size_holds(((12, 12, 8), 608)),
+            tip="'valid' gives (28 - 5) // 2 + 1 = 12 per axis (rounded down). A filter spans all 3 input channels: "
+            "5 * 5 * 3 weights plus a bias, times 8 filters.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(cases=_size_cases, transform=_size_array, rtol=0.0, atol=0.0, label="hidden layer settings"),
+    ),
+    hints=(
+        "The input shape is channels-last, (height, width, channels). The output shape is (rows, cols, filters): "
+        "the channels of the output are the filters.",
+        "'valid': (n - k) // s + 1 per axis. 'same': ceil(n / s) = -(-n // s) per axis, whatever the kernel. "
+        "kernel_size may be an int (square) or a pair (kh, kw).",
+        "Each filter has kh * kw * channels weights and 1 bias, so params = (kh * kw * channels + 1) * filters. "
+        "Return ((rows, cols, filters), params).",
+    ),
+)
+
+
+# Question 4: a whole Conv2D layer on a channels-last batch, with Keras's kernel layout.
+
+
+def _layer_case(
+    rng: np.random.Generator,
+    n: int,
+    size: tuple[int, int],
+    kernel: tuple[int, int],
+    c_in: int,
+    c_out: int,
+    stride: int,
+    padding: str,
+) -> tuple:
+    return (
+        rng.normal(size=(n, *size, c_in)),
+        rng.normal(size=(*kernel, c_in, c_out)).round(2),
+        rng.normal(size=c_out).round(2),
+        stride,
+        padding,
+    )
+
+
+def _layer_cases() -> list[tuple]:
+    rng = np.random.default_rng(810)
+    return [
+        _layer_case(rng, 2, (6, 7), (3, 2), 3, 4, 1, "valid"),
+        _layer_case(rng, 3, (8, 8), (3, 3), 1, 5, 2, "same"),
+        _layer_case(rng, 1, (5, 9), (2, 2), 4, 2, 1, "same"),
+        _layer_case(rng, 2, (9, 6), (4, 3), 2, 3, 2, "valid"),
+        _layer_case(rng, 4, (4, 4), (1, 1), 6, 2, 1, "valid"),
+    ]
+
+
+_Q4_ARGS = _layer_case(np.random.default_rng(8), 2, (5, 4), (3, 2), 3, 2, 1, "valid")
+_Q4_SAME = _layer_case(np.random.default_rng(9), 1, (6, 6), (2, 2), 2, 3, 2, "same")
+
+q4 = Question(
+    id="q4_conv2d_layer",
+    points=3,
+    title="A Conv2D layer on a channels-last batch",
+    checks=(
+        FunctionCheck(
+            args=_Q4_ARGS,
+            expected=_conv2d_layer(*_Q4_ARGS),
+            call="conv2d_layer(images, kernels, biases, 1, 'valid') with images (2, 5, 4, 3) and kernels (3, 2, 3, 2)",
+            rtol=1e-4,
+            atol=1e-4,
+            tip="Keras is channels-last: images[n, row, col, channel] and kernels[row, col, in_channel, out_channel]; "
+            "the result is (2, 3, 3, 2). Each output channel o sums, over the input channels c, the cross-correlation "
+            "of images[n, :, :, c] with kernels[:, :, c, o], then adds biases[o].",
+        ),
+        FunctionCheck(
+            args=_Q4_SAME,
+            expected=_conv2d_layer(*_Q4_SAME),
+            call="conv2d_layer(images, kernels, biases, 2, 'same') with images (1, 6, 6, 2) and kernels (2, 2, 2, 3)",
+            rtol=1e-4,
+            atol=1e-4,
+            tip="Reuse your conv2d from question 1 for each (input channel, output channel) pair; it already does the "
+            "padding and the stride.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_layer_cases, rtol=1e-4, atol=1e-4, label="hidden batches, kernels and biases"),),
+    hints=(
+        "The output has shape (N, rows, cols, C_out): one feature map per output channel, channels last, "
+        "like the output of keras.layers.Conv2D.",
+        "kernels has Keras's layout (kh, kw, C_in, C_out), the one layer.get_weights()[0] returns. "
+        "kernels[:, :, c, o] is the 2-D kernel that links input channel c to output channel o.",
+        "out[n, :, :, o] = sum over c of conv2d(images[n, :, :, c], kernels[:, :, c, o], stride, padding) + biases[o]; "
+        "collect the maps with np.stack(..., axis=-1).",
+    ),
+)
+
+
+# Question 5: a small CNN for digits that are not centred, judged on held-out images.
+
+
+@heldout_set("digits_shifted_images")
+def _shifted_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Every digit, moved by up to one pixel each way, a little lighter or darker, with pixel noise."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    images = shift_images(data.data.reshape(-1, 8, 8, 1).astype(np.float64), rng)
+    brightness = rng.uniform(0.85, 1.15, size=(len(images), 1, 1, 1))
+    noisy = images * brightness + rng.normal(0.0, 1.0, size=images.shape)
+    return np.clip(np.rint(noisy), 0.0, 16.0).astype(np.float32), data.target.astype(np.int64)
+
+
+_SHIFTED = shifted_digits_split()
+
+
+def _shifted_validation() -> tuple[np.ndarray, np.ndarray]:
+    return _SHIFTED[1], _SHIFTED[3]
+
+
+q5 = Question(
+    id="q5_digits_cnn",
+    points=4,
+    title="Train a small CNN on digits that are not centred",
+    checks=(
+        ModelCheck(
+            input_shape=(8, 8, 1),
+            output_units=10,
+            output_activation="softmax",
+            layer_counts=CNN_LAYERS,
+            max_params=MAX_PARAMS,
+            data=_shifted_validation,
+            minimum_accuracy=CNN_VISIBLE_ACCURACY,
+            tip="Check that the model rescales the grey levels (Rescaling(1 / 16)), that both Conv2D layers use "
+            "padding='same' and the ReLU, and train for 15 epochs with Adam.",
+        ),
+    ),
+    probes=(
+        ModelProbe(
+            heldout="digits_shifted_images",
+            threshold=CNN_ACCURACY,
+            metric="accuracy",
+            requirements=ModelRequirements(
+                input_shape=(8, 8, 1),
+                output_units=10,
+                output_activation="softmax",
+                max_params=MAX_PARAMS,
+                layer_counts=CNN_LAYERS,
+            ),
+        ),
+    ),
+    hints=(
+        "The model starts with keras.Input(shape=(8, 8, 1)): one grey channel, channels last. Then "
+        "keras.layers.Rescaling(1 / 16) brings the grey levels to 0..1.",
+        "Then Conv2D(16, 3, padding='same', activation='relu'), MaxPooling2D(2), Conv2D(32, 3, padding='same', "
+        "activation='relu'), MaxPooling2D(2), Flatten() and Dense(10, activation='softmax'): 6,090 parameters.",
+        "Compile with optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'], and fit on "
+        "x_train, y_train for 15 epochs with batch_size=32.",
+    ),
+)
+
+EXERCISE = Exercise(notebook="08_convolutional_networks", questions=(q1, q2, q3, q4, q5))

@@ -1,0 +1,506 @@
+"""Exercise 08: different correct answers score full; each listed mistake loses the question's points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from judging import judge_answer
+from numpy.lib.stride_tricks import sliding_window_view
+
+from grader.checks import CheckFailed, ModelCheck
+from grader.data import shift_images, shifted_digits_split
+from grader.exercises import load_exercise
+from grader.exercises.ex08_convolutional_networks import CNN_PARAMS, MAX_PARAMS
+from grader.heldout import make_heldout
+from grader.outcomes import Status
+
+EXERCISE = load_exercise("08_convolutional_networks")
+q1, q2, q3, q4, q5 = EXERCISE.questions
+
+
+def judged(question, cases, key, tmp_path, scorer=None):
+    """The status of each named answer, judged against the key answer."""
+    return {
+        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_").replace(",", ""), scorer)
+        for name, answer in cases.items()
+    }
+
+
+def assert_statuses(found, wanted):
+    assert found == wanted, {name: (found[name], wanted[name]) for name in wanted if found[name] != wanted[name]}
+
+
+# The instructor's answers, written as in the solution notebook.
+
+
+def same_pads(n, k, s):
+    total = max((-(-n // s) - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv2d(image, kernel, stride=1, padding="valid", pads=same_pads, flip=False):
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    if flip:
+        kernel = kernel[::-1, ::-1]
+    kh, kw = kernel.shape
+    if padding == "same":
+        image = np.pad(image, [pads(image.shape[0], kh, stride), pads(image.shape[1], kw, stride)])
+    rows, cols = (image.shape[0] - kh) // stride + 1, (image.shape[1] - kw) // stride + 1
+    out = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            out[i, j] = np.sum(image[i * stride : i * stride + kh, j * stride : j * stride + kw] * kernel)
+    return out
+
+
+def max_pool2d(x, pool_size=2, stride=None):
+    stride = stride or pool_size
+    rows, cols = (x.shape[0] - pool_size) // stride + 1, (x.shape[1] - pool_size) // stride + 1
+    out = np.zeros((rows, cols, x.shape[2]))
+    for i in range(rows):
+        for j in range(cols):
+            out[i, j] = x[i * stride : i * stride + pool_size, j * stride : j * stride + pool_size].max(axis=(0, 1))
+    return out
+
+
+def conv_layer_size(input_shape, filters, kernel_size, stride=1, padding="valid"):
+    h, w, c = input_shape
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    rows, cols = (
+        (-(-h // stride), -(-w // stride)) if padding == "same" else ((h - kh) // stride + 1, (w - kw) // stride + 1)
+    )
+    return (rows, cols, filters), (kh * kw * c + 1) * filters
+
+
+def conv2d_layer(images, kernels, biases, stride=1, padding="valid", conv=conv2d):
+    return np.stack(
+        [
+            np.stack(
+                [
+                    sum(conv(image[:, :, c], kernels[:, :, c, o], stride, padding) for c in range(kernels.shape[2]))
+                    + biases[o]
+                    for o in range(kernels.shape[3])
+                ],
+                axis=-1,
+            )
+            for image in images
+        ]
+    )
+
+
+# Question 1: cross-correlation with Keras's padding and stride.
+
+
+def conv2d_vectorized(image, kernel, stride=1, padding="valid"):
+    # A different correct answer: padding from the output size, windows from sliding_window_view, einsum.
+    kh, kw = np.shape(kernel)
+    if padding == "same":
+        image = np.pad(image, [same_pads(image.shape[0], kh, stride), same_pads(image.shape[1], kw, stride)])
+    windows = sliding_window_view(image, (kh, kw))[::stride, ::stride]
+    return np.einsum("ijuv,uv->ij", windows, kernel)
+
+
+def conv2d_keras(image, kernel, stride=1, padding="valid"):
+    import keras
+
+    kernel = np.asarray(kernel, dtype="float32")
+    layer = keras.layers.Conv2D(1, kernel.shape, strides=stride, padding=padding, use_bias=False)
+    layer.build((1, *image.shape, 1))
+    layer.set_weights([kernel[:, :, None, None]])
+    return keras.ops.convert_to_numpy(layer(image[None, :, :, None].astype("float32")))[0, :, :, 0]
+
+
+def symmetric_pads(n, k, s):
+    return k // 2, k // 2
+
+
+def extra_on_top(n, k, s):
+    bottom, top = same_pads(n, k, s)
+    return top, bottom
+
+
+def conv2d_stride_after(image, kernel, stride=1, padding="valid"):
+    return conv2d(image, kernel, 1, padding)[::stride, ::stride]
+
+
+def conv2d_ignores_stride(image, kernel, stride=1, padding="valid"):
+    return conv2d(image, kernel, 1, padding)
+
+
+def test_conv2d_accepts_vectorized_and_keras_and_rejects_flips_and_wrong_padding(tmp_path):
+    from scipy.signal import convolve2d
+
+    statuses = judged(
+        q1,
+        {
+            "loops": conv2d,
+            "vectorized": conv2d_vectorized,
+            "keras layer": conv2d_keras,
+            "flipped kernel": lambda x, k, s=1, p="valid": conv2d(x, k, s, p, flip=True),
+            "scipy convolve2d": lambda x, k, s=1, p="valid": convolve2d(x, k, mode="valid" if p == "valid" else "same")[
+                ::s, ::s
+            ],
+            "same padding k // 2 on each side": lambda x, k, s=1, p="valid": conv2d(x, k, s, p, pads=symmetric_pads),
+            "extra padding on top": lambda x, k, s=1, p="valid": conv2d(x, k, s, p, pads=extra_on_top),
+            "stride-1 padding, then every s-th output": conv2d_stride_after,
+            "stride ignored": conv2d_ignores_stride,
+        },
+        conv2d,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"loops": Status.PASSED, "vectorized": Status.PASSED, "keras layer": Status.PASSED})
+    assert_statuses(statuses, expected)
+
+
+def test_conv2d_visible_checks_name_the_flip_and_the_padding_side():
+    q1.check(conv2d_vectorized)
+    with pytest.raises(CheckFailed, match="flipped the kernel"):
+        q1.check(lambda x, k, s=1, p="valid": conv2d(x, k, s, p, flip=True))
+    with pytest.raises(CheckFailed, match="after the image"):
+        q1.check(lambda x, k, s=1, p="valid": conv2d(x, k, s, p, pads=symmetric_pads))
+
+
+# Question 2: max pooling per channel.
+
+
+def max_pool_vectorized(x, pool_size=2, stride=None):
+    stride = pool_size if stride is None else stride
+    return sliding_window_view(x, (pool_size, pool_size), axis=(0, 1))[::stride, ::stride].max(axis=(-2, -1))
+
+
+def max_pool_keras(x, pool_size=2, stride=None):
+    import keras
+
+    layer = keras.layers.MaxPooling2D(pool_size, strides=stride)
+    return keras.ops.convert_to_numpy(layer(x[None].astype("float32")))[0]
+
+
+def max_pool_from_zero(x, pool_size=2, stride=None):
+    return np.maximum(max_pool2d(x, pool_size, stride), 0.0)
+
+
+def max_pool_partial_windows(x, pool_size=2, stride=None):
+    stride = stride or pool_size
+    rows, cols = -(-x.shape[0] // stride), -(-x.shape[1] // stride)
+    return np.array(
+        [
+            [
+                x[i * stride : i * stride + pool_size, j * stride : j * stride + pool_size].max(axis=(0, 1))
+                for j in range(cols)
+            ]
+            for i in range(rows)
+        ]
+    )
+
+
+def test_max_pool_accepts_vectorized_and_keras_and_rejects_stride_channels_and_zero(tmp_path):
+    statuses = judged(
+        q2,
+        {
+            "loops": max_pool2d,
+            "vectorized": max_pool_vectorized,
+            "keras layer": max_pool_keras,
+            "stride 1 by default": lambda x, p=2, s=None: max_pool2d(x, p, s or 1),
+            "across channels": lambda x, p=2, s=None: (
+                max_pool2d(x, p, s).max(axis=-1, keepdims=True) + 0 * max_pool2d(x, p, s)
+            ),
+            "maximum starts at 0": max_pool_from_zero,
+            "channels first": lambda x, p=2, s=None: np.moveaxis(max_pool2d(np.moveaxis(x, 0, -1), p, s), -1, 0),
+            "partial windows kept": max_pool_partial_windows,
+            "average pooling": lambda x, p=2, s=None: sliding_window_view(x, (p, p), axis=(0, 1))[
+                :: s or p, :: s or p
+            ].mean(axis=(-2, -1)),
+        },
+        max_pool2d,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"loops": Status.PASSED, "vectorized": Status.PASSED, "keras layer": Status.PASSED})
+    assert_statuses(statuses, expected)
+
+
+def test_max_pool_visible_checks_catch_the_default_stride_and_the_zero():
+    q2.check(max_pool_vectorized)
+    with pytest.raises(CheckFailed, match="jumps by its own size"):
+        q2.check(lambda x, p=2, s=None: max_pool2d(x, p, s or 1))
+    with pytest.raises(CheckFailed, match="never compare with 0"):
+        q2.check(max_pool_from_zero)
+
+
+# Question 3: output shape and parameter count.
+
+
+def conv_layer_size_keras(input_shape, filters, kernel_size, stride=1, padding="valid"):
+    import keras
+
+    model = keras.Sequential(
+        [keras.Input(input_shape), keras.layers.Conv2D(filters, kernel_size, strides=stride, padding=padding)]
+    )
+    return tuple(model.output_shape[1:]), model.count_params()
+
+
+def with_size(rows_cols=None, params=None, channels_first=False, output_first=False):
+    def answer(input_shape, filters, kernel_size, stride=1, padding="valid"):
+        if channels_first:
+            c, h, w = input_shape
+            input_shape = (h, w, c)
+        (rows, cols, f), p = conv_layer_size(input_shape, filters, kernel_size, stride, padding)
+        kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+        if rows_cols is not None:
+            rows, cols = rows_cols(input_shape, kh, kw, stride, padding)
+        if params is not None:
+            p = params(kh, kw, input_shape[2], filters)
+        return ((f, rows, cols) if output_first else (rows, cols, f)), p
+
+    return answer
+
+
+def no_floor(shape, kh, kw, s, padding):
+    if padding == "same":
+        return -(-shape[0] // s), -(-shape[1] // s)
+    return (shape[0] - kh) / s + 1, (shape[1] - kw) / s + 1
+
+
+def test_conv_layer_size_accepts_keras_and_rejects_wrong_arithmetic_and_channel_order(tmp_path):
+    statuses = judged(
+        q3,
+        {
+            "arithmetic": conv_layer_size,
+            "built in keras": conv_layer_size_keras,
+            "'same' keeps the size whatever the stride": with_size(
+                rows_cols=lambda sh, kh, kw, s, p: (
+                    (sh[0], sh[1]) if p == "same" else ((sh[0] - kh) // s + 1, (sh[1] - kw) // s + 1)
+                )
+            ),
+            "'same' rounded down": with_size(
+                rows_cols=lambda sh, kh, kw, s, p: (
+                    (sh[0] // s, sh[1] // s) if p == "same" else ((sh[0] - kh) // s + 1, (sh[1] - kw) // s + 1)
+                )
+            ),
+            "'valid' not rounded down": with_size(rows_cols=no_floor),
+            "stride ignored": with_size(
+                rows_cols=lambda sh, kh, kw, s, p: (sh[0], sh[1]) if p == "same" else (sh[0] - kh + 1, sh[1] - kw + 1)
+            ),
+            "input channels forgotten": with_size(params=lambda kh, kw, c, f: (kh * kw + 1) * f),
+            "biases forgotten": with_size(params=lambda kh, kw, c, f: kh * kw * c * f),
+            "input read as channels first": with_size(channels_first=True),
+            "output channels first": with_size(output_first=True),
+        },
+        conv_layer_size,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"arithmetic": Status.PASSED, "built in keras": Status.PASSED})
+    assert_statuses(statuses, expected)
+
+
+def test_conv_layer_size_visible_check_mentions_the_input_channels():
+    with pytest.raises(CheckFailed, match="all 3 input channels"):
+        q3.check(with_size(params=lambda kh, kw, c, f: (kh * kw + 1) * f))
+
+
+# Question 4: a Conv2D layer on a channels-last batch.
+
+
+def conv2d_layer_einsum(images, kernels, biases, stride=1, padding="valid"):
+    kh, kw = kernels.shape[:2]
+    if padding == "same":
+        images = np.pad(
+            images, [(0, 0), same_pads(images.shape[1], kh, stride), same_pads(images.shape[2], kw, stride), (0, 0)]
+        )
+    windows = sliding_window_view(images, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]  # (N, rows, cols, C_in, kh, kw)
+    return np.einsum("nijcuv,uvco->nijo", windows, kernels) + biases
+
+
+def conv2d_layer_keras(images, kernels, biases, stride=1, padding="valid"):
+    import keras
+
+    layer = keras.layers.Conv2D(kernels.shape[3], kernels.shape[:2], strides=stride, padding=padding)
+    layer.build(images.shape)
+    layer.set_weights([kernels.astype("float32"), biases.astype("float32")])
+    return keras.ops.convert_to_numpy(layer(images.astype("float32")))
+
+
+def pytorch_kernel_layout(images, kernels, biases, stride=1, padding="valid"):
+    # Reads the (kh, kw, C_in, C_out) array as if it were (C_out, C_in, kh, kw), reshaped without transposing.
+    as_torch = kernels.reshape(kernels.shape[3], kernels.shape[2], kernels.shape[0], kernels.shape[1])
+    return conv2d_layer(images, np.transpose(as_torch, (2, 3, 1, 0)), biases, stride, padding)
+
+
+def channels_first_images(images, kernels, biases, stride=1, padding="valid"):
+    # Reads the (N, H, W, C) batch as (N, C, H, W), reshaped without transposing.
+    n, h, w, c = images.shape
+    as_first = images.reshape(n, c, h, w)
+    return conv2d_layer(np.transpose(as_first, (0, 2, 3, 1)), kernels, biases, stride, padding)
+
+
+def test_conv2d_layer_accepts_einsum_and_keras_and_rejects_layout_mistakes(tmp_path):
+    statuses = judged(
+        q4,
+        {
+            "loops over conv2d": conv2d_layer,
+            "einsum": conv2d_layer_einsum,
+            "keras layer": conv2d_layer_keras,
+            "kernels in pytorch layout": pytorch_kernel_layout,
+            "images read as channels first": channels_first_images,
+            "output channels first": lambda *a: np.moveaxis(conv2d_layer(*a), -1, 1),
+            "bias forgotten": lambda x, k, b, s=1, p="valid": conv2d_layer(x, k, 0 * b, s, p),
+            "flipped kernels": lambda x, k, b, s=1, p="valid": conv2d_layer(x, k[::-1, ::-1], b, s, p),
+            "input channels not summed": lambda x, k, b, s=1, p="valid": conv2d_layer(x[..., :1], k[:, :, :1], b, s, p),
+        },
+        conv2d_layer,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"loops over conv2d": Status.PASSED, "einsum": Status.PASSED, "keras layer": Status.PASSED})
+    assert_statuses(statuses, expected)
+
+
+def test_conv2d_layer_visible_check_explains_channels_last():
+    with pytest.raises(CheckFailed, match="channels-last"):
+        q4.check(lambda *a: np.moveaxis(conv2d_layer(*a), -1, 1))
+
+
+# Shared pieces: the data helpers, the held-out set, ModelCheck's layer rules.
+
+
+def test_shift_images_moves_by_at_most_one_pixel_and_blanks_the_border():
+    image = np.arange(1.0, 10.0).reshape(1, 3, 3, 1)
+    moved = shift_images(np.repeat(image, 200, axis=0), np.random.default_rng(0))
+    assert moved.shape == (200, 3, 3, 1)
+    assert np.all(moved[:, 1, 1, 0] != 0)  # the centre pixel always holds one of the image's pixels
+    assert len({m.tobytes() for m in moved}) == 9  # every one of the 9 moves happens
+    assert all(np.isin(m[m != 0], image).all() for m in moved)
+    x_train, x_val, y_train, y_val = shifted_digits_split()
+    assert x_train.shape == (2694, 8, 8, 1) and x_val.shape == (450, 8, 8, 1) and len(y_train) == 2694
+
+
+def test_heldout_images_are_secret_moves_of_every_digit():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x, y = make_heldout("digits_shifted_images", b"one")
+    assert x.shape == (1797, 8, 8, 1) and x.dtype == np.float32 and np.array_equal(y, digits.target)
+    assert x.min() >= 0 and x.max() <= 16 and np.array_equal(x, np.rint(x))
+    assert np.mean(np.all(x.reshape(1797, 64) == digits.data, axis=1)) < 0.01
+    assert np.array_equal(x, make_heldout("digits_shifted_images", b"one")[0])
+    assert not np.array_equal(x, make_heldout("digits_shifted_images", b"two")[0])
+
+
+def test_model_check_counts_layers_and_parameters():
+    import keras
+
+    dense = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
+    with pytest.raises(CheckFailed, match="0 Conv2D layer"):
+        ModelCheck(input_shape=(8, 8, 1), output_units=10, layer_counts={"Conv2D": 1}).run(dense)
+    with pytest.raises(CheckFailed, match="650 parameters; it may have at most 600"):
+        ModelCheck(input_shape=(8, 8, 1), output_units=10, max_params=600).run(dense)
+    ModelCheck(input_shape=(8, 8, 1), output_units=10, layer_counts={"Flatten": 1, "Dense": 1}, max_params=650).run(
+        dense
+    )
+
+
+# Question 5: a trained CNN, scored on held-out images.
+
+
+def cnn(epochs=15, filters=(16, 32), pool=True, functional=False, train=True):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x_train, _, y_train, _ = shifted_digits_split()
+    layers = [keras.layers.Rescaling(1 / 16)]
+    for count in filters:
+        layers.append(keras.layers.Conv2D(count, 3, padding="same", activation="relu"))
+        if pool:
+            layers.append(keras.layers.MaxPooling2D(2))
+    layers += [keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    inputs = keras.Input(shape=(8, 8, 1))
+    if functional:
+        outputs = inputs
+        for layer in layers:
+            outputs = layer(outputs)
+        model = keras.Model(inputs, outputs)
+    else:
+        model = keras.Sequential([inputs, *layers])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    if train:
+        model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+    return model
+
+
+def dense_on_images(epochs=30):
+    # Lesson 05's dense network, given the same (8, 8, 1) images and the same training data.
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x_train, _, y_train, _ = shifted_digits_split()
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(8, 8, 1)),
+            keras.layers.Rescaling(1 / 16),
+            keras.layers.Flatten(),
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+    return model
+
+
+def channels_first_cnn():
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=(1, 8, 8)),
+            keras.layers.Conv2D(16, 3, padding="same", activation="relu", data_format="channels_first"),
+            keras.layers.MaxPooling2D(2, data_format="channels_first"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def right_cnn():
+    return cnn()
+
+
+def test_the_specified_cnn_has_the_stated_parameter_count():
+    assert cnn(train=False).count_params() == CNN_PARAMS < MAX_PARAMS
+
+
+@pytest.mark.slow
+def test_digits_cnn_is_scored_on_heldout_images(right_cnn, tmp_path, model_scorer):
+    statuses = judged(
+        q5,
+        {
+            "right": right_cnn,
+            "functional api, fewer filters": cnn(filters=(12, 24), functional=True),
+            "dense network": dense_on_images(epochs=3),
+            "no pooling": cnn(pool=False, filters=(8,), train=False),
+            "too many filters": cnn(filters=(32, 64), train=False),
+            "channels first": channels_first_cnn(),
+            "undertrained": cnn(epochs=1),
+        },
+        right_cnn,
+        tmp_path,
+        model_scorer,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"right": Status.PASSED, "functional api, fewer filters": Status.PASSED})
+    assert_statuses(statuses, expected)
+
+
+@pytest.mark.slow
+def test_digits_cnn_visible_check_asks_for_convolutions(right_cnn):
+    q5.check(right_cnn)
+    with pytest.raises(CheckFailed, match="0 Conv2D layer"):
+        q5.check(dense_on_images(epochs=1))
+    with pytest.raises(CheckFailed, match=r"shape=\(8, 8, 1\)"):
+        q5.check(channels_first_cnn())

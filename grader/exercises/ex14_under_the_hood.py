@@ -1,0 +1,530 @@
+"""Exercise 14, under the hood: a GradientTape step, a custom fit loop, a callback, saving and loading.
+
+Mistakes the hidden tests catch: calling the model without ``training=True``
+in the training step (the models have a BatchNormalization layer, so the loss,
+the gradients and its moving statistics all change), applying the gradients
+with the wrong sign (``-g``, gradient ascent) or to the wrong variables (only
+the first layer's, or the list in the wrong order), a loss metric that is not
+reset between epochs (an accumulating mean over all epochs so far), an
+accuracy taken in inference mode instead of from the training step's
+outputs, shuffling or reordering the batches, a callback that logs every
+batch instead of every epoch, that never stops training or stops one epoch
+late, or keeps its list of losses on the class (shared by every instance), and
+a save that keeps only the weights (a ``.weights.h5`` file cannot be loaded
+as a model) or returns the original model instead of the loaded one. Every
+function is called on fresh, seeded models and data the student never sees;
+the judge compares losses, final weights and predictions with the key within
+a float32 tolerance.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.checks import FreshCallCheck, describe
+from grader.probes import FunctionProbe
+from grader.question import Exercise, Question
+
+N_FEATURES = 4
+N_CLASSES = 3
+
+
+@dataclass(frozen=True)
+class ObservedProbe(FunctionProbe):
+    """A `FunctionProbe` that records what a call did, not only what it returned.
+
+    Args:
+        observe: ``observe(args, result) -> array``, run in the kernel right
+            after the student's call: it may read the model it was given (its
+            weights after a training step, say) or use the result (fit a model
+            with the student's callback). Defaults to returning the result.
+    """
+
+    observe: Callable[[tuple, Any], Any] | None = None
+
+    def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:
+        observe = self.observe
+
+        def observed(*args: Any) -> Any:
+            result = answer(*args)
+            return observe(args, result) if observe else result
+
+        return super().collect(observed, directory, question)
+
+
+# Small models and data, built fresh and seeded for every check and probe.
+
+
+def small_model(seed: int = 0, hidden: int = 8) -> Any:
+    """Dense (no bias) -> BatchNormalization -> relu -> Dense(3 logits), built with ``seed``, for (n, 4) inputs.
+
+    The first Dense layer has no bias: BatchNormalization would cancel it, leave its gradient at rounding
+    noise, and Adam would turn that noise into steps of full size.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [
+            keras.Input(shape=(N_FEATURES,)),
+            keras.layers.Dense(hidden, use_bias=False),  # BatchNormalization's beta is the bias
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("relu"),
+            keras.layers.Dense(N_CLASSES),
+        ]
+    )
+
+
+def small_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points in 4-D (float32) and 3 class labels (int64) that depend on them, with a little noise."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(1.0, 2.0, size=(n, N_FEATURES)).astype(np.float32)
+    score = x[:, 0] - x[:, 1] + 0.5 * rng.normal(size=n)
+    y = np.digitize(score, [-1.0, 1.0]).astype(np.int64)
+    return x, y
+
+
+def _loss_fn() -> Any:
+    import keras
+
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def _optimizer(kind: str, model: Any) -> Any:
+    """A fresh optimizer, already built for ``model``, so a tf.function step creates no variables of its own."""
+    import keras
+
+    if kind == "sgd":
+        optimizer = keras.optimizers.SGD(learning_rate=0.1)
+    elif kind == "momentum":
+        optimizer = keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)
+    else:
+        optimizer = keras.optimizers.Adam(learning_rate=0.01)
+    optimizer.build(model.trainable_variables)
+    return optimizer
+
+
+def _flat_weights(model: Any) -> np.ndarray:
+    """Every weight of the model, the BatchNormalization moving statistics included, as one float64 vector."""
+    return np.concatenate([np.ravel(np.asarray(w, dtype=np.float64)) for w in model.get_weights()])
+
+
+def _clone(model: Any) -> Any:
+    import keras
+
+    twin = keras.models.clone_model(model)
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+# Question 1: one training step.
+
+
+def _reference_step(model: Any, optimizer: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> float:
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return float(loss)
+
+
+def _step_observe(args: tuple, result: Any) -> np.ndarray:
+    return np.concatenate([np.reshape(np.asarray(result, dtype=np.float64), (-1,)), _flat_weights(args[0])])
+
+
+def _step_cases() -> list[tuple]:
+    cases = []
+    for index, (kind, n) in enumerate([("sgd", 32), ("momentum", 20), ("adam", 50)]):
+        x, y = small_data(n, seed=1410 + index)
+        model = small_model(seed=1400 + index)
+        cases.append((model, _optimizer(kind, model), _loss_fn(), x, y))
+    return cases
+
+
+def _step_args() -> tuple:
+    x, y = small_data(32, seed=7)
+    model = small_model(seed=3)
+    return model, _optimizer("sgd", model), _loss_fn(), x, y
+
+
+def _step_holds(args: tuple, result: Any) -> str | None:
+    model, _, loss_fn, x, y = args
+    twin = small_model(seed=3)  # the same start as the model the check gave you
+    start = twin.get_weights()
+    reference = _reference_step(twin, _optimizer("sgd", twin), loss_fn, x, y)
+    try:
+        loss = float(np.asarray(result))
+    except (TypeError, ValueError):
+        return f"returned {describe(result)}; it should return the loss of the batch, one number."
+    if not np.isclose(loss, reference, rtol=1e-4, atol=1e-6):
+        return (
+            f"returned the loss {loss:.6f}; the batch's loss in training mode, before the update, is {reference:.6f}. "
+            "Call the model as model(x, training=True) inside the tape, then loss_fn(y, logits)."
+        )
+    names = [v.path for v in model.weights]
+    for name, begin, got, want in zip(names, start, model.get_weights(), twin.get_weights(), strict=True):
+        if np.allclose(got, want, rtol=1e-4, atol=1e-6):
+            continue
+        if "moving" in name:
+            return (
+                f"left {name} at {describe(np.ravel(got)[:3])}..., where a training step moves it to "
+                f"{describe(np.ravel(want)[:3])}.... BatchNormalization updates its moving statistics only when "
+                "the model runs with training=True."
+            )
+        if np.allclose(got, 2 * begin - want, rtol=1e-3, atol=1e-5):
+            return f"moved {name} the wrong way: the optimizer subtracts the gradient itself; pass it as it is."
+        return (
+            f"left {name} at {describe(np.ravel(got)[:3])}..., where one step moves it to "
+            f"{describe(np.ravel(want)[:3])}.... Apply the gradients to model.trainable_variables, in the same "
+            "order as you asked the tape for them."
+        )
+    return None
+
+
+q1 = Question(
+    id="q1_train_step",
+    points=2,
+    title="One training step with tf.GradientTape",
+    checks=(
+        FreshCallCheck(
+            make_args=_step_args,
+            call="train_step(model, optimizer, loss_fn, x, y) on a fresh model with BatchNormalization and SGD(0.1)",
+            holds=_step_holds,
+        ),
+    ),
+    probes=(
+        ObservedProbe(
+            cases=_step_cases,
+            observe=_step_observe,
+            rtol=1e-4,
+            atol=1e-5,
+            label="fresh models with SGD, momentum and Adam (the returned loss and every weight after the step)",
+        ),
+    ),
+    hints=(
+        "Four moves: run the model on x inside `with tf.GradientTape() as tape:`, compute the loss there too, "
+        "ask the tape for the gradients, hand them to the optimizer.",
+        "The model has a BatchNormalization layer, so call it as model(x, training=True). Ask for "
+        "tape.gradient(loss, model.trainable_variables) and apply those gradients to those same variables.",
+        "with tf.GradientTape() as tape: loss = loss_fn(y, model(x, training=True)); then "
+        "grads = tape.gradient(loss, model.trainable_variables); "
+        "optimizer.apply_gradients(zip(grads, model.trainable_variables)); return float(loss)",
+    ),
+)
+
+
+# Question 2: a whole fit loop that reports a loss and an accuracy per epoch.
+
+
+def _reference_fit(model: Any, optimizer: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray, epochs: int,
+                   batch_size: int) -> dict[str, list[float]]:
+    import keras
+    import tensorflow as tf
+
+    mean_loss, accuracy = keras.metrics.Mean(), keras.metrics.SparseCategoricalAccuracy()
+    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+    for _ in range(epochs):
+        mean_loss.reset_state()
+        accuracy.reset_state()
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            with tf.GradientTape() as tape:
+                logits = model(xb, training=True)
+                loss = loss_fn(yb, logits)
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+            mean_loss.update_state(loss, sample_weight=len(xb))
+            accuracy.update_state(yb, logits)
+        history["loss"].append(float(mean_loss.result()))
+        history["accuracy"].append(float(accuracy.result()))
+    return history
+
+
+def _history_problem(result: Any, epochs: int) -> str | None:
+    if not isinstance(result, dict) or not {"loss", "accuracy"} <= set(result):
+        return f"returned {describe(result)}; it should return a dict with the lists 'loss' and 'accuracy'."
+    for name in ("loss", "accuracy"):
+        values = np.asarray(result[name], dtype=np.float64).reshape(-1)
+        if values.shape != (epochs,):
+            return f"returned {len(values)} values under {name!r}; it should return one per epoch, {epochs}."
+    return None
+
+
+def _fit_observe(args: tuple, result: Any) -> np.ndarray:
+    problem = _history_problem(result, args[5])
+    if problem:
+        raise ValueError(problem)
+    curves = [np.asarray(result[name], dtype=np.float64).reshape(-1) for name in ("loss", "accuracy")]
+    return np.concatenate([*curves, _flat_weights(args[0])])
+
+
+def _fit_cases() -> list[tuple]:
+    cases = []
+    for index, (kind, n, batch, epochs) in enumerate([("sgd", 96, 32, 4), ("adam", 120, 24, 3)]):
+        x, y = small_data(n, seed=1430 + index)
+        model = small_model(seed=1420 + index)
+        cases.append((model, _optimizer(kind, model), _loss_fn(), x, y, epochs, batch))
+    return cases
+
+
+_FIT_EPOCHS = 4
+
+
+def _fit_args() -> tuple:
+    x, y = small_data(64, seed=11)
+    model = small_model(seed=5)
+    return model, _optimizer("sgd", model), _loss_fn(), x, y, _FIT_EPOCHS, 16
+
+
+def _fit_holds(args: tuple, result: Any) -> str | None:
+    problem = _history_problem(result, _FIT_EPOCHS)
+    if problem:
+        return problem
+    _, _, loss_fn, x, y, epochs, batch = args
+    twin = small_model(seed=5)
+    want = _reference_fit(twin, _optimizer("sgd", twin), loss_fn, x, y, epochs, batch)
+    got_loss = np.asarray(result["loss"], dtype=np.float64)
+    got_acc = np.asarray(result["accuracy"], dtype=np.float64)
+    want_loss, want_acc = np.asarray(want["loss"]), np.asarray(want["accuracy"])
+    if not np.allclose(got_loss[0], want_loss[0], rtol=1e-4, atol=1e-6):
+        return (
+            f"reported the epoch-1 loss {got_loss[0]:.5f}; the mean of that epoch's batch losses is "
+            f"{want_loss[0]:.5f}. Update the model in training=True mode, batches in order, no shuffling."
+        )
+    running = np.cumsum(want_loss) / np.arange(1, epochs + 1)
+    if not np.allclose(got_loss, want_loss, rtol=1e-4, atol=1e-6):
+        if np.allclose(got_loss, running, rtol=1e-3, atol=1e-5):
+            return (
+                f"reported the losses {describe(got_loss)}: a running mean over all epochs so far. The mean of each "
+                f"epoch alone is {describe(want_loss)}. Call reset_state() on your metrics at the start of every epoch."
+            )
+        return f"reported the losses {describe(got_loss)}; they should be {describe(want_loss)}."
+    if not np.allclose(got_acc, want_acc, rtol=1e-4, atol=1e-6):
+        return (
+            f"reported the accuracies {describe(got_acc)}; they should be {describe(want_acc)}: measured on the "
+            "logits of each training step, with the metric reset every epoch."
+        )
+    return None
+
+
+q2 = Question(
+    id="q2_fit_custom",
+    points=3,
+    title="A custom fit loop with metrics reset every epoch",
+    checks=(
+        FreshCallCheck(
+            make_args=_fit_args,
+            call="fit_custom(model, optimizer, loss_fn, x, y, epochs=4, batch_size=16) on 64 points",
+            holds=_fit_holds,
+        ),
+    ),
+    probes=(
+        ObservedProbe(
+            cases=_fit_cases,
+            observe=_fit_observe,
+            rtol=1e-4,
+            atol=1e-5,
+            label="fresh models and data (the per-epoch losses and accuracies, and the final weights)",
+        ),
+    ),
+    hints=(
+        "Two loops: epochs outside, batches inside (x[start:start + batch_size], in order). Each batch does one "
+        "training step as in question 1, then updates two metrics.",
+        "Make keras.metrics.Mean() and keras.metrics.SparseCategoricalAccuracy() once, before the loops. At the "
+        "start of every epoch call reset_state() on both; at the end append float(metric.result()) to the history.",
+        "Inside the tape keep the logits: logits = model(xb, training=True); loss = loss_fn(yb, logits). After "
+        "apply_gradients: mean_loss.update_state(loss, sample_weight=len(xb)); accuracy.update_state(yb, logits).",
+    ),
+)
+
+
+# Question 3: a callback that logs each epoch's loss and stops below a threshold.
+
+_CALLBACK_EPOCHS = 12
+
+
+def callback_run(callback: Any, seed: int = 0) -> Any:
+    """Fit a fresh small model for up to 12 epochs with ``callback``; return the History."""
+    import keras
+
+    model = small_model(seed=seed)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.2), loss=_loss_fn())
+    x, y = small_data(64, seed=seed + 1)
+    return model.fit(x, y, batch_size=32, epochs=_CALLBACK_EPOCHS, shuffle=False, verbose=0, callbacks=[callback])
+
+
+def _callback_record(callback: Any, history: Any) -> np.ndarray:
+    losses = np.asarray(getattr(callback, "losses", None), dtype=np.float64).reshape(-1)
+    return np.concatenate([[float(len(history.epoch))], losses])
+
+
+def _callback_observe(args: tuple, result: Any) -> np.ndarray:
+    import keras
+
+    if not isinstance(result, keras.callbacks.Callback):
+        raise TypeError(f"LossLogger({args[0]}) made a {type(result).__name__}, not a keras.callbacks.Callback")
+    return _callback_record(result, callback_run(result, seed=1440))
+
+
+def _callback_cases() -> list[tuple]:
+    # Thresholds reached at epoch 7, never and at the first epoch (the losses fall from 1.35 to 0.50).
+    return [(0.6,), (0.0,), (5.0,)]
+
+
+def _callback_args() -> tuple:
+    return (0.8,)
+
+
+def _callback_holds(args: tuple, result: Any) -> str | None:
+    import keras
+
+    if not isinstance(result, keras.callbacks.Callback):
+        return f"made {describe(result)}; LossLogger must subclass keras.callbacks.Callback."
+    history = callback_run(result, seed=0)
+    losses = getattr(result, "losses", None)
+    if not isinstance(losses, list):
+        return f"left callback.losses as {describe(losses)}; it should be a list, one loss per epoch."
+    epochs = len(history.epoch)
+    if len(losses) != epochs:
+        return (
+            f"recorded {len(losses)} losses while fit ran {epochs} epochs. Record logs['loss'] in on_epoch_end, "
+            "not in a batch method, and start each LossLogger with its own empty list (set it in __init__)."
+        )
+    if not np.allclose(losses, history.history["loss"], rtol=1e-6):
+        return f"recorded {describe(np.asarray(losses))}; fit reported {describe(np.asarray(history.history['loss']))}."
+    below = [k for k, loss in enumerate(losses) if loss < args[0]]
+    if not below:
+        return f"let fit run all {epochs} epochs; with threshold 0.8 it should stop after the first epoch whose loss is below it."
+    if epochs != below[0] + 1:
+        return (
+            f"stopped after {epochs} epochs; the loss first fell below 0.8 in epoch {below[0] + 1}, so training should "
+            "stop right there: set self.model.stop_training = True in that epoch's on_epoch_end."
+        )
+    return None
+
+
+q3 = Question(
+    id="q3_loss_logger",
+    points=2,
+    title="A callback that logs each epoch and stops below a threshold",
+    checks=(
+        FreshCallCheck(
+            make_args=_callback_args,
+            call="model.fit(..., epochs=12, callbacks=[LossLogger(0.8)]) on a fresh model",
+            holds=_callback_holds,
+        ),
+    ),
+    probes=(
+        ObservedProbe(
+            cases=_callback_cases,
+            observe=_callback_observe,
+            rtol=1e-5,
+            atol=1e-6,
+            label="fits of fresh models with several thresholds (the number of epochs run and the logged losses)",
+        ),
+    ),
+    hints=(
+        "Subclass keras.callbacks.Callback. Keras calls on_epoch_end(self, epoch, logs) after every epoch; "
+        "logs['loss'] is that epoch's mean training loss, and self.model is the model being trained.",
+        "In __init__ call super().__init__(), keep the threshold and make self.losses = [] (on the instance, not "
+        "on the class, or every LossLogger shares one list).",
+        "def on_epoch_end(self, epoch, logs=None): self.losses.append(logs['loss']); "
+        "if logs['loss'] < self.threshold: self.model.stop_training = True",
+    ),
+)
+
+
+# Question 4: save a model as .keras and load it back.
+
+
+def _trained_small_model(seed: int) -> Any:
+    import keras
+
+    model = small_model(seed=seed, hidden=6)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=_loss_fn())
+    x, y = small_data(64, seed=seed + 1)
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    return model
+
+
+def _save_observe(args: tuple, result: Any) -> np.ndarray:
+    import keras
+
+    model, folder = args
+    if not isinstance(result, keras.Model):
+        raise TypeError(f"save_and_load returned a {type(result).__name__}, not a Keras model")
+    if result is model:
+        raise ValueError("save_and_load returned the model it was given, not the model loaded from the file")
+    if not list(Path(folder).glob("*.keras")):
+        raise ValueError("save_and_load left no .keras file in the folder")
+    x, _ = small_data(40, seed=1459)
+    return np.asarray(result.predict(x, verbose=0), dtype=np.float64)
+
+
+def _save_cases() -> list[tuple]:
+    return [(_trained_small_model(seed), Path(tempfile.mkdtemp(prefix="q4-"))) for seed in (1450, 1451)]
+
+
+def _save_args() -> tuple:
+    return _trained_small_model(9), Path(tempfile.mkdtemp(prefix="q4-check-"))
+
+
+def _save_holds(args: tuple, result: Any) -> str | None:
+    import keras
+
+    model, folder = args
+    files = sorted(p.name for p in Path(folder).iterdir())
+    if not any(name.endswith(".keras") for name in files):
+        return (
+            f"left these files in the folder: {files or 'none'}. Save the whole model with "
+            "model.save(folder / 'model.keras'); save_weights keeps only the numbers, not the architecture."
+        )
+    if not isinstance(result, keras.Model):
+        return f"returned {describe(result)}; return the model that keras.saving.load_model gives you."
+    if result is model:
+        return "returned the model it was given. Return the one you loaded from the file, to prove the file works."
+    x, _ = small_data(20, seed=99)
+    want, got = model.predict(x, verbose=0), result.predict(x, verbose=0)
+    if not np.allclose(got, want, rtol=1e-5, atol=1e-6):
+        return f"returned a model that predicts {describe(got[:2])} where the original predicts {describe(want[:2])}."
+    return None
+
+
+q4 = Question(
+    id="q4_save_and_load",
+    points=2,
+    title="Save a model as .keras and load it back",
+    checks=(
+        FreshCallCheck(
+            make_args=_save_args,
+            call="save_and_load(model, folder) on a small trained model and an empty folder",
+            holds=_save_holds,
+        ),
+    ),
+    probes=(
+        ObservedProbe(
+            cases=_save_cases,
+            observe=_save_observe,
+            rtol=1e-5,
+            atol=1e-6,
+            label="small trained models (the loaded model's predictions on hidden inputs)",
+        ),
+    ),
+    hints=(
+        "A .keras file holds the architecture, the weights and the compile settings together; a .weights.h5 "
+        "file holds only the weights, and keras.saving.load_model cannot rebuild a model from it.",
+        "folder is a pathlib.Path: folder / 'model.keras' is a file name inside it.",
+        "path = folder / 'model.keras'; model.save(path); return keras.saving.load_model(path)",
+    ),
+)
+
+
+EXERCISE = Exercise(notebook="14_under_the_hood", questions=(q1, q2, q3, q4))

@@ -1,0 +1,401 @@
+"""Exercise 14 (under the hood): right answers pass, the listed mistakes lose their points."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from judging import _probe
+
+from grader.checks import CheckFailed
+from grader.exercises.ex14_under_the_hood import (
+    ObservedProbe,
+    callback_run,
+    q1,
+    q2,
+    q3,
+    q4,
+    small_data,
+    small_model,
+)
+from grader.judge import split_items
+from grader.outcomes import Status
+from grader.probes import JudgeContext
+
+
+def judged(question, cases, key_answer, tmp_path):
+    """Each case's status, judged as the grader does against a key probed once from ``key_answer``."""
+    key = _probe(question, key_answer, tmp_path / "key")
+    statuses = {}
+    for name, answer in cases.items():
+        folder = tmp_path / name.replace(" ", "_")
+        items = _probe(question, answer, folder)
+        context = JudgeContext(folder, None)
+        statuses[name] = Status.PASSED
+        for index, probe in enumerate(question.probes):
+            outcome = probe.judge(split_items(items, index), split_items(key, index), context)
+            if outcome.status is not Status.PASSED:
+                statuses[name] = outcome.status
+                break
+    return statuses
+
+
+# Question 1: one training step.
+
+
+def train_step(model, optimizer, loss_fn, x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return float(loss)
+
+
+def train_step_by_hand(model, optimizer, loss_fn, x, y):
+    # A different correct answer: the loss written out, a tf.function, optimizer.apply.
+    y = tf.convert_to_tensor(y)
+    with tf.GradientTape() as tape:
+        logits = model(tf.convert_to_tensor(x), training=True)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+    optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+    return loss.numpy()
+
+
+@tf.function
+def compiled_step(model, optimizer, loss_fn, x, y):
+    # A different correct answer: the step as a graph (the grader's optimizers come already built).
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return loss
+
+
+def step_without_training_flag(model, optimizer, loss_fn, x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return float(loss)
+
+
+def step_wrong_sign(model, optimizer, loss_fn, x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip([-g for g in grads], model.trainable_variables, strict=True))
+    return float(loss)
+
+
+def step_first_layer_only(model, optimizer, loss_fn, x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    variables = model.layers[0].trainable_variables
+    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+    return float(loss)
+
+
+def step_loss_after_update(model, optimizer, loss_fn, x, y):
+    train_step(model, optimizer, loss_fn, x, y)
+    return float(loss_fn(y, model(x, training=False)))
+
+
+def test_train_step_accepts_correct_steps_and_rejects_the_mistakes(tmp_path):
+    statuses = judged(
+        q1,
+        {
+            "tape": train_step,
+            "by hand": train_step_by_hand,
+            "tf.function": compiled_step,
+            "no training=True": step_without_training_flag,
+            "wrong sign": step_wrong_sign,
+            "first layer only": step_first_layer_only,
+            "loss after the update": step_loss_after_update,
+        },
+        train_step,
+        tmp_path,
+    )
+    assert statuses == {
+        "tape": Status.PASSED,
+        "by hand": Status.PASSED,
+        "tf.function": Status.PASSED,
+        "no training=True": Status.FAILED,
+        "wrong sign": Status.FAILED,
+        "first layer only": Status.FAILED,
+        "loss after the update": Status.FAILED,
+    }
+
+
+def test_train_step_visible_check_names_the_mistake():
+    q1.check(train_step)
+    q1.check(train_step_by_hand)
+    with pytest.raises(CheckFailed, match="training=True"):
+        q1.check(step_without_training_flag)
+    with pytest.raises(CheckFailed, match="wrong way"):
+        q1.check(step_wrong_sign)
+    with pytest.raises(CheckFailed, match="trainable_variables"):
+        q1.check(step_first_layer_only)
+
+
+# Question 2: a fit loop with per-epoch metrics.
+
+
+def fit_custom(model, optimizer, loss_fn, x, y, epochs, batch_size, reset=True, training=True, order=None):
+    mean_loss, accuracy = keras.metrics.Mean(), keras.metrics.SparseCategoricalAccuracy()
+    history = {"loss": [], "accuracy": []}
+    for _ in range(epochs):
+        if reset:
+            mean_loss.reset_state()
+            accuracy.reset_state()
+        starts = list(range(0, len(x), batch_size))
+        for start in order(starts) if order else starts:
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            with tf.GradientTape() as tape:
+                logits = model(xb, training=training)
+                loss = loss_fn(yb, logits)
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+            mean_loss.update_state(loss, sample_weight=len(xb))
+            accuracy.update_state(yb, logits)
+        history["loss"].append(float(mean_loss.result()))
+        history["accuracy"].append(float(accuracy.result()))
+    return history
+
+
+def fit_with_lists(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    # A different correct answer: plain Python lists, the step of question 1, accuracy by hand.
+    history = {"loss": [], "accuracy": []}
+    for _ in range(epochs):
+        losses, hits = [], 0
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            with tf.GradientTape() as tape:
+                logits = model(xb, training=True)
+                loss = loss_fn(yb, logits)
+            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True))
+            losses.append(float(loss))
+            hits += int(np.sum(np.argmax(logits.numpy(), axis=1) == yb))
+        history["loss"].append(float(np.mean(losses)))
+        history["accuracy"].append(hits / len(x))
+    return history
+
+
+def fit_accuracy_after_the_epoch(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    history = fit_custom(model, optimizer, loss_fn, x, y, epochs, batch_size)
+    history["accuracy"][-1] = float(np.mean(np.argmax(model.predict(x, verbose=0), axis=1) == y))
+    return history
+
+
+def test_fit_custom_accepts_correct_loops_and_rejects_the_mistakes(tmp_path):
+    statuses = judged(
+        q2,
+        {
+            "metrics": fit_custom,
+            "lists": fit_with_lists,
+            "no reset": lambda *a: fit_custom(*a, reset=False),
+            "no training=True": lambda *a: fit_custom(*a, training=False),
+            "batches reversed": lambda *a: fit_custom(*a, order=lambda s: s[::-1]),
+            "accuracy in inference mode": fit_accuracy_after_the_epoch,
+            "history as a list": lambda *a: fit_custom(*a)["loss"],
+        },
+        fit_custom,
+        tmp_path,
+    )
+    assert statuses == {
+        "metrics": Status.PASSED,
+        "lists": Status.PASSED,
+        "no reset": Status.FAILED,
+        "no training=True": Status.FAILED,
+        "batches reversed": Status.FAILED,
+        "accuracy in inference mode": Status.FAILED,
+        "history as a list": Status.ERROR,
+    }
+
+
+def test_fit_custom_visible_check_spots_a_running_mean():
+    q2.check(fit_custom)
+    with pytest.raises(CheckFailed, match="reset_state"):
+        q2.check(lambda *a: fit_custom(*a, reset=False))
+    with pytest.raises(CheckFailed, match="training=True"):
+        q2.check(lambda *a: fit_custom(*a, training=False))
+
+
+# Question 3: a callback.
+
+
+class LossLogger(keras.callbacks.Callback):
+    def __init__(self, threshold):
+        super().__init__()
+        self.threshold = threshold
+        self.losses = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.losses.append(logs["loss"])
+        if logs["loss"] < self.threshold:
+            self.model.stop_training = True
+
+
+class LoggerWithHistory(keras.callbacks.Callback):
+    # A different correct answer: stops in on_epoch_end, builds losses on train begin.
+    def __init__(self, threshold):
+        super().__init__()
+        self.threshold = threshold
+        self.losses = []
+
+    def on_train_begin(self, logs=None):
+        self.losses = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        self.losses.append(float(loss))
+        self.model.stop_training = bool(loss < self.threshold)
+
+
+class SharedList(LossLogger):
+    losses = []  # noqa: RUF012 - the mistake under test: one list on the class
+
+    def __init__(self, threshold):
+        keras.callbacks.Callback.__init__(self)
+        self.threshold = threshold
+
+
+class PerBatch(LossLogger):
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_batch_end(self, batch, logs=None):
+        LossLogger.on_epoch_end(self, batch, logs)
+
+
+class NeverStops(LossLogger):
+    def on_epoch_end(self, epoch, logs=None):
+        self.losses.append(logs["loss"])
+
+
+class StopsLate(LossLogger):
+    def on_epoch_end(self, epoch, logs=None):
+        if self.losses and self.losses[-1] < self.threshold:
+            self.model.stop_training = True
+        self.losses.append(logs["loss"])
+
+
+def test_loss_logger_accepts_correct_callbacks_and_rejects_the_mistakes(tmp_path):
+    statuses = judged(
+        q3,
+        {
+            "logger": LossLogger,
+            "with train begin": LoggerWithHistory,
+            "shared list": SharedList,
+            "per batch": PerBatch,
+            "never stops": NeverStops,
+            "stops late": StopsLate,
+        },
+        LossLogger,
+        tmp_path,
+    )
+    assert statuses == {
+        "logger": Status.PASSED,
+        "with train begin": Status.PASSED,
+        "shared list": Status.FAILED,
+        "per batch": Status.FAILED,
+        "never stops": Status.FAILED,
+        "stops late": Status.FAILED,
+    }
+
+
+def test_loss_logger_visible_check_and_a_plain_run():
+    q3.check(LossLogger)
+    logger = LossLogger(0.8)
+    history = callback_run(logger)
+    assert 1 < len(history.epoch) < 12 and logger.losses == history.history["loss"]
+    SharedList.losses = []
+    for wrong in (PerBatch, NeverStops, StopsLate):
+        with pytest.raises(CheckFailed):
+            q3.check(wrong)
+
+
+# Question 4: save and load.
+
+
+def save_and_load(model, folder):
+    path = folder / "model.keras"
+    model.save(path)
+    return keras.saving.load_model(path)
+
+
+def save_as_string_path(model, folder):
+    path = f"{folder}/trained.keras"
+    keras.saving.save_model(model, path)
+    return keras.models.load_model(path, compile=False)
+
+
+def save_weights_only(model, folder):
+    path = folder / "model.weights.h5"
+    model.save_weights(path)
+    return keras.saving.load_model(path)
+
+
+def return_the_original(model, folder):
+    model.save(folder / "model.keras")
+    return model
+
+
+def rebuild_from_weights(model, folder):
+    # Weights into a copy of the live model: predicts right, but nothing in the folder is a model.
+    model.save_weights(folder / "model.weights.h5")
+    twin = keras.models.clone_model(model)
+    twin.load_weights(folder / "model.weights.h5")
+    return twin
+
+
+def test_save_and_load_accepts_keras_files_and_rejects_weights_only(tmp_path):
+    statuses = judged(
+        q4,
+        {
+            "save and load": save_and_load,
+            "string path": save_as_string_path,
+            "weights only": save_weights_only,
+            "the original": return_the_original,
+            "weights into a clone": rebuild_from_weights,
+        },
+        save_and_load,
+        tmp_path,
+    )
+    assert statuses == {
+        "save and load": Status.PASSED,
+        "string path": Status.PASSED,
+        "weights only": Status.ERROR,
+        "the original": Status.ERROR,
+        "weights into a clone": Status.ERROR,
+    }
+
+
+def test_save_and_load_visible_check_explains_weights_only():
+    q4.check(save_and_load)
+    with pytest.raises(CheckFailed, match="No model config|save_weights"):
+        q4.check(save_weights_only)
+    with pytest.raises(CheckFailed, match="save_weights keeps only"):
+        q4.check(rebuild_from_weights)
+
+
+# The probe kind and the helpers.
+
+
+def test_observed_probe_records_the_state_after_the_call(tmp_path):
+    probe = ObservedProbe(cases=lambda: [(np.zeros(2),)], observe=lambda args, result: args[0] + result)
+
+    def add_one_in_place(a):
+        a += 1.0
+        return 10.0
+
+    items = probe.collect(add_one_in_place, tmp_path, "q")
+    assert probe.judge(items, items, None).status is Status.PASSED
+    assert set(items) == {"case0"}
+
+
+def test_small_model_and_data_are_seeded():
+    assert np.array_equal(small_data(10, seed=3)[0], small_data(10, seed=3)[0])
+    a, b = small_model(seed=4), small_model(seed=4)
+    assert all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights(), strict=True))
+    assert sorted(set(small_data(300)[1])) == [0, 1, 2]

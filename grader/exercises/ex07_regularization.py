@@ -1,0 +1,434 @@
+"""Exercise 07, overfitting and regularization: dropout, an L2 penalty, early stopping, a regularized network.
+
+Mistakes the hidden tests catch: dropout still active at inference, kept values
+not rescaled by 1/(1-p) during training (or rescaled at inference instead), p
+read as the probability to keep, one mask shared by the whole batch; an L2
+penalty that also counts the biases, uses half the factor (lambda/2) or a mean,
+or whose gradient misses the factor 2 or touches the biases; early stopping
+that keeps the last epoch's weights instead of the best, stops one epoch early
+or late, counts a tie as an improvement or looks past the stop for the best
+epoch; an EarlyStopping callback that does not restore the best weights,
+watches the training loss, or ignores the patience; and a network that
+memorizes its noisy training labels (no regularization) and so misses the
+held-out accuracy target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from grader.checks import FreshCallCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
+from grader.data import small_digits_split
+from grader.heldout import heldout_set
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
+from grader.question import Exercise, Question
+
+HIDDEN_UNITS = 128
+NETWORK_PARAMS = (64 * 128 + 128) + (128 * 128 + 128) + (128 * 10 + 10)  # 26,122 in the three Dense layers
+MAX_PARAMS = 27_200  # room for two BatchNormalization(128) layers (512 numbers each)
+ACCURACY = 0.82  # held-out: dropout and/or early stopping reach 0.84 to 0.89 over seeds; no regularization 0.75 to 0.78
+VISIBLE_ACCURACY = 0.83  # on the validation images, a little above the held-out target to leave a margin
+
+
+# Held-out set: noisy versions of the digits that are in neither public subset, with their true labels.
+
+
+def _perturb(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each image a little lighter or darker, plus pixel noise; rounded and clipped to 0..16 like the originals."""
+    brightness = rng.uniform(0.85, 1.15, size=(len(x), 1))
+    noisy = x.astype(np.float64) * brightness + rng.normal(0.0, 1.0, size=x.shape)
+    return np.clip(np.rint(noisy), 0.0, 16.0).astype(np.float32)
+
+
+@heldout_set("digits_small_regularized")
+def _digits_small_regularized(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x_train, x_val, _, _ = small_digits_split()
+    public = {row.tobytes() for row in np.concatenate([x_train, x_val])}
+    unseen = np.array([row.astype(np.float32).tobytes() not in public for row in data.data])
+    return _perturb(data.data[unseen], rng), data.target[unseen].astype(np.int64)
+
+
+# Question 1: inverted dropout.
+
+
+def _signed(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Values between 0.5 and 2 in size with random signs: never 0, so a dropped value is plain to see."""
+    return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def _dropout_cases() -> list[tuple]:
+    data = np.random.default_rng(707)
+    specs = [((200, 10), 0.5, True), ((100, 30), 0.2, True), ((50, 40), 0.8, True), ((64, 16), 0.5, False),
+             ((20, 8, 3), 0.3, True), ((30, 10), 0.0, True), ((40, 10), 0.9, False)]  # fmt: skip
+    return [
+        (_signed(data, shape), p, training, np.random.default_rng(71 + i))
+        for i, (shape, p, training) in enumerate(specs)
+    ]
+
+
+def _dropout_problem(x: np.ndarray, p: float, training: bool, got: Any) -> str | None:
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{describe(got)}, which is not an array of numbers"
+    if got.shape != x.shape:
+        return f"an array of shape {got.shape} for an input of shape {x.shape}; dropout keeps the shape"
+    if not training:
+        if np.allclose(got, x, rtol=1e-6, atol=1e-9):
+            return None
+        if np.allclose(got, (1.0 - p) * x, rtol=1e-6, atol=1e-9):
+            return "x * (1 - p) with training=False; inverted dropout rescales during training, so inference returns x unchanged"
+        return "changed values with training=False; at inference dropout is switched off and returns x unchanged"
+    dropped = np.abs(got) < 1e-12
+    if p > 0 and np.allclose(got[~dropped], x[~dropped], rtol=1e-6):
+        return f"kept values that were not rescaled; with p={p} each kept value must be divided by 1 - p = {1 - p:.2g}"
+    if not np.allclose(got[~dropped], x[~dropped] / (1.0 - p), rtol=1e-5):
+        return f"values that are neither 0 nor x / (1 - p) with p={p}"
+    share, sigma = dropped.mean(), np.sqrt(p * (1.0 - p) / x.size)
+    if abs(share - p) > 5.0 * sigma + 1e-12:
+        return f"an array with {share:.0%} of its values dropped, where p={p} drops about {p:.0%}"
+    rows = dropped.reshape(len(x), -1)
+    if 0 < p < 1 and len(x) > 1 and np.all(rows == rows[0]):
+        return "the same mask for every example; draw one random number per value of x"
+    return None
+
+
+def _dropout_verify(args: tuple, got: np.ndarray) -> str | None:
+    x, p, training, _ = args
+    return _dropout_problem(x, p, training, got)
+
+
+def _dropout_holds(args: tuple, got: Any) -> str | None:
+    problem = _dropout_problem(args[0], args[1], args[2], got)
+    return f"returned {problem}." if problem else None
+
+
+_Q1_X = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]])
+
+
+def _big_ones() -> tuple:
+    return (np.full((400, 5), 3.0), 0.5, True, np.random.default_rng(7))
+
+
+# Question 2: an L2 penalty and its gradient, on the weight matrices only.
+
+
+def _l2_reference(layers: list[tuple[np.ndarray, np.ndarray]], lam: float) -> tuple[float, list[tuple]]:
+    penalty = lam * sum(float(np.sum(w**2)) for w, _ in layers)
+    return penalty, [(2.0 * lam * w, np.zeros_like(b)) for w, b in layers]
+
+
+def _l2_flat(result: Any) -> np.ndarray:
+    """The penalty followed by every gradient, flattened into one vector (in the kernel)."""
+    penalty, grads = result
+    parts = [np.ravel(np.asarray(penalty, dtype=np.float64))]
+    for pair in grads:
+        parts += [np.ravel(np.asarray(g, dtype=np.float64)) for g in pair]
+    return np.concatenate(parts)
+
+
+def _l2_cases() -> list[tuple]:
+    rng = np.random.default_rng(7007)
+    cases = []
+    for sizes, lam in [([3, 2], 0.01), ([4, 5, 3], 1e-3), ([64, 16, 10], 1e-4), ([2, 3, 3, 1], 0.5), ([6, 1], 0.05)]:
+        layers = [
+            (
+                rng.normal(0.0, 1.0, size=(n_in, n_out)),
+                rng.uniform(1.0, 3.0, size=n_out) * rng.choice([-1.0, 1.0], size=n_out),
+            )
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+        ]
+        cases.append((layers, lam))
+    return cases
+
+
+_Q2_LAYERS = [
+    (np.array([[1.0, -2.0], [0.0, 3.0]]), np.array([5.0, 5.0])),
+    (np.array([[1.0], [1.0]]), np.array([-4.0])),
+]
+
+
+def _l2_holds(layers: list[tuple[np.ndarray, np.ndarray]], lam: float) -> Callable[[Any], str | None]:
+    penalty, grads = _l2_reference(layers, lam)
+    with_biases = penalty + lam * sum(float(np.sum(b**2)) for _, b in layers)
+
+    def holds(result: Any) -> str | None:
+        try:
+            got_penalty, got_grads = result
+            got_penalty = float(np.asarray(got_penalty, dtype=np.float64))
+            got_grads = [tuple(np.asarray(g, dtype=np.float64) for g in pair) for pair in got_grads]
+        except (TypeError, ValueError):
+            return f"returned {describe(result)}; it should return (penalty, grads) with one (dW, db) pair per layer."
+        if not np.isclose(got_penalty, penalty, rtol=1e-6):
+            if np.isclose(got_penalty, with_biases, rtol=1e-6):
+                return f"the penalty is {got_penalty:.6g}, which counts the biases too; it should be {penalty:.6g}."
+            if np.isclose(got_penalty, penalty / 2, rtol=1e-6):
+                return f"the penalty is {got_penalty:.6g}, half of {penalty:.6g}: use lam * sum(W**2), as Keras's L2(lam) does."
+            return f"the penalty is {got_penalty:.6g}, but it should be {penalty:.6g}."
+        if len(got_grads) != len(grads) or any(len(pair) != 2 for pair in got_grads):
+            return f"grads has {len(got_grads)} entries; it should hold one (dW, db) pair for each of the {len(grads)} layers."
+        for k, ((dw, db), (want_dw, want_db)) in enumerate(zip(got_grads, grads, strict=True)):
+            if dw.shape != want_dw.shape or not np.allclose(dw, want_dw, rtol=1e-6, atol=1e-12):
+                return f"dW of layer {k} is {describe(dw)}, but it should be 2 * lam * W = {describe(want_dw)}."
+            if db.shape != want_db.shape or not np.allclose(db, want_db, atol=1e-12):
+                return f"db of layer {k} is {describe(db)}; the penalty does not depend on the biases, so it should be all zeros."
+        return None
+
+    return holds
+
+
+# Question 3: the epochs early stopping trains and keeps.
+
+
+def _early_stopping_reference(val_losses: list[float], patience: int) -> tuple[int, int]:
+    best, best_epoch, wait = np.inf, 0, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best:
+            best, best_epoch, wait = loss, epoch, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch, best_epoch
+    return len(val_losses), best_epoch
+
+
+def _curve(rng: np.random.Generator, n: int, turn: int) -> list[float]:
+    """A validation loss that falls, then climbs after epoch ``turn``, with noise; rounded so that ties happen."""
+    epochs = np.arange(1, n + 1)
+    shape = 0.3 + 1.2 * np.exp(-epochs / (turn / 3)) + 0.004 * np.maximum(0, epochs - turn) ** 1.5
+    return np.round(shape + rng.normal(0.0, 0.015, size=n), 2).tolist()
+
+
+def _early_stopping_cases() -> list[tuple]:
+    rng = np.random.default_rng(77)
+    cases: list[tuple] = [
+        ([0.9, 0.7, 0.6, 0.65, 0.62, 0.61, 0.5], 3),  # the visible example: a lower value comes after the stop
+        ([0.5, 0.4, 0.4, 0.4, 0.45], 2),  # a tie is not an improvement
+        ([1.0, 0.8, 0.7, 0.65, 0.6], 2),  # never stops
+        ([0.7, 0.75, 0.8, 0.6, 0.9], 1),  # patience 1
+        ([0.3, 0.31, 0.32, 0.33, 0.34, 0.35], 4),  # the first epoch is the best
+    ]
+    for n, turn, patience in [(40, 12, 5), (60, 20, 10), (30, 8, 3), (80, 30, 7), (25, 20, 6)]:
+        cases.append((_curve(rng, n, turn), patience))
+    return cases
+
+
+# Question 4: an EarlyStopping callback, run on a scripted training history.
+
+_SCRIPT_VAL_LOSS = [1.0, 0.8, 0.66, 0.58, 0.53, 0.50, 0.52, 0.51, 0.54, 0.505,
+                    0.56, 0.57, 0.55, 0.58, 0.60, 0.49, 0.62, 0.63, 0.64, 0.66]  # fmt: skip
+_SCRIPT_LOSS = [1.1 * 0.85**k for k in range(len(_SCRIPT_VAL_LOSS))]  # the training loss only falls
+_SCRIPT_VAL_ACCURACY = [0.50, 0.60, 0.70, 0.75, 0.78, 0.80, 0.81, 0.83, 0.82, 0.84,
+                        0.80, 0.79, 0.81, 0.78, 0.77, 0.85, 0.76, 0.75, 0.75, 0.74]  # fmt: skip
+
+
+def scripted_run(callback: Any) -> np.ndarray:
+    """Drive ``callback`` through the scripted 20-epoch history; return [epochs run, epoch whose weights are kept].
+
+    At the end of epoch ``e`` (counted from 1) the model's only weight is ``e``,
+    so the weight left after ``on_train_end`` names the epoch that was kept.
+    """
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["accuracy"])
+    model.stop_training = False
+    callback.set_model(model)
+    callback.on_train_begin({})
+    epochs = 0
+    for epoch, (loss, val_loss, val_accuracy) in enumerate(
+        zip(_SCRIPT_LOSS, _SCRIPT_VAL_LOSS, _SCRIPT_VAL_ACCURACY, strict=True)
+    ):
+        callback.on_epoch_begin(epoch, {})
+        model.set_weights([np.full((1, 1), epoch + 1.0, dtype=np.float32), np.zeros(1, dtype=np.float32)])
+        logs = {"loss": loss, "accuracy": val_accuracy - 0.05, "val_loss": val_loss, "val_accuracy": val_accuracy}
+        callback.on_epoch_end(epoch, logs)
+        epochs = epoch + 1
+        if model.stop_training:
+            break
+    callback.on_train_end({})
+    return np.array([epochs, float(model.get_weights()[0][0, 0])])
+
+
+def _callback_holds(result: Any) -> str | None:
+    import keras
+
+    if not isinstance(result, keras.callbacks.Callback):
+        return f"returned {describe(result)}, not a Keras callback such as keras.callbacks.EarlyStopping(...)."
+    epochs, kept = scripted_run(result)
+    if epochs != 9:
+        return (
+            f"on a 20-epoch history whose val_loss is lowest at epoch 6, the callback let training run for {epochs:.0f} "
+            "epochs; with patience 3 it should stop after epoch 9 (three epochs without a lower val_loss)."
+        )
+    if kept != 6:
+        return f"after training the model holds the weights of epoch {kept:.0f}; it should hold those of epoch 6, the best val_loss."
+    return None
+
+
+# Question 5: turn an overfitting network into one that generalizes.
+
+_SMALL_DIGITS = small_digits_split()
+
+
+def _validation() -> tuple[np.ndarray, np.ndarray]:
+    return _SMALL_DIGITS[1], _SMALL_DIGITS[3]
+
+
+q1 = Question(
+    id="q1_dropout",
+    points=2,
+    title="Inverted dropout with a training flag",
+    checks=(
+        FunctionCheck(
+            args=(_Q1_X, 0.5, False, np.random.default_rng(0)),
+            expected=_Q1_X,
+            call="dropout_forward(x, 0.5, training=False, rng)",
+            tip="At inference (training=False) dropout is switched off: return x itself, with no mask and no scaling.",
+        ),
+        FreshCallCheck(
+            make_args=_big_ones,
+            call="dropout_forward(np.full((400, 5), 3.0), 0.5, training=True, rng)",
+            holds=_dropout_holds,
+            tip="Draw keep = rng.random(x.shape) >= p, then return x * keep / (1 - p): here every value is 0 or 6.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_dropout_cases, verify=_dropout_verify, label="hidden inputs with p from 0 to 0.9"),),
+    hints=(
+        "Two cases. With training=False return x unchanged. With training=True, drop each value with probability p "
+        "and scale up the values you keep.",
+        "keep = rng.random(x.shape) >= p gives one True (keep) or False (drop) per value of x, each True with probability 1 - p.",
+        "if not training: return x; keep = rng.random(x.shape) >= p; return x * keep / (1 - p)",
+    ),
+)
+
+q2 = Question(
+    id="q2_l2_penalty",
+    points=2,
+    title="The L2 penalty and its gradient",
+    checks=(
+        PropertyCheck(
+            args=(_Q2_LAYERS, 0.01),
+            call="l2_penalty(layers, 0.01)",
+            holds=_l2_holds(_Q2_LAYERS, 0.01),
+            tip="Weight decay penalizes the weight matrices only: penalty = lam * (sum of W**2 over every layer), "
+            "its gradient 2 * lam * W, and 0 for every bias.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=_l2_cases, transform=_l2_flat, rtol=1e-6, atol=1e-12, label="hidden networks of 1 to 3 layers"
+        ),
+    ),
+    hints=(
+        "Loop over the (W, b) pairs. Add up lam * np.sum(W**2); leave b out of the penalty.",
+        "The derivative of lam * w**2 is 2 * lam * w. The penalty does not change when a bias changes, so its gradient "
+        "with respect to b is np.zeros_like(b).",
+        "penalty = lam * sum(np.sum(W**2) for W, b in layers); grads = [(2 * lam * W, np.zeros_like(b)) for W, b in layers]",
+    ),
+)
+
+q3 = Question(
+    id="q3_early_stopping",
+    points=2,
+    title="Which epochs early stopping trains and keeps",
+    checks=(
+        FunctionCheck(
+            args=([0.9, 0.7, 0.6, 0.65, 0.62, 0.61, 0.5], 3),
+            expected=(6, 3),
+            call="early_stopping([0.9, 0.7, 0.6, 0.65, 0.62, 0.61, 0.5], patience=3)",
+            tip="Epoch 3 has the lowest loss so far (0.6); epochs 4, 5 and 6 do not beat it, so training stops after "
+            "epoch 6, before it sees the 0.5 of epoch 7, and the weights of epoch 3 are restored.",
+        ),
+        FunctionCheck(
+            args=([1.0, 0.9, 0.8], 2),
+            expected=(3, 3),
+            call="early_stopping([1.0, 0.9, 0.8], patience=2)",
+            tip="The loss improves every epoch, so training runs to the end and keeps the last epoch.",
+        ),
+    ),
+    probes=(FunctionProbe(cases=_early_stopping_cases, rtol=0, atol=0, label="hidden validation curves"),),
+    hints=(
+        "Walk through the losses once, keeping the best loss so far, its epoch, and a count of epochs since it improved.",
+        "Only a strictly lower loss is an improvement: it resets the count to 0. Otherwise add 1 to the count and stop "
+        "as soon as the count reaches patience. Epochs count from 1.",
+        "Return (epoch at which you stopped, or len(val_losses) if you never stopped, best epoch). The best epoch is "
+        "the one whose weights restore_best_weights=True puts back.",
+    ),
+)
+
+q4 = Question(
+    id="q4_early_stopping_callback",
+    points=2,
+    title="An EarlyStopping callback that restores the best weights",
+    checks=(
+        PropertyCheck(
+            args=(3,),
+            call="make_early_stopping(3)",
+            holds=_callback_holds,
+            tip="Use keras.callbacks.EarlyStopping with monitor='val_loss', patience=patience and restore_best_weights=True.",
+        ),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=lambda: [(2,), (3,), (5,), (10,)],
+            transform=scripted_run,
+            rtol=0,
+            atol=0,
+            label="a scripted training history with patience 2, 3, 5 and 10",
+        ),
+    ),
+    hints=(
+        "Keras has the callback ready: keras.callbacks.EarlyStopping. Read its arguments in the lesson's section 6.",
+        "It must watch the validation loss ('val_loss'), wait `patience` epochs, and put back the best weights when "
+        "training ends. By default it keeps the last weights.",
+        "return keras.callbacks.EarlyStopping(monitor='val_loss', patience=patience, restore_best_weights=True)",
+    ),
+)
+
+q5 = Question(
+    id="q5_regularized_model",
+    points=4,
+    title="Regularize a network that memorizes noisy labels",
+    checks=(
+        ModelCheck(
+            input_shape=(64,),
+            output_units=10,
+            output_activation="softmax",
+            data=_validation,
+            minimum_accuracy=VISIBLE_ACCURACY,
+            tip="The network still learns the wrong labels by heart. Add a Dropout layer after each hidden Dense layer, "
+            "stop early with your callback from question 4, or both. Batch normalization alone does not help here.",
+        ),
+    ),
+    probes=(
+        ModelProbe(
+            heldout="digits_small_regularized",
+            threshold=ACCURACY,
+            metric="accuracy",
+            requirements=ModelRequirements(
+                input_shape=(64,),
+                output_units=10,
+                output_activation="softmax",
+                max_params=MAX_PARAMS,
+                layer_counts={"Dense": 3},
+            ),
+        ),
+    ),
+    hints=(
+        "Train the network as given first and look at its curves: the training accuracy climbs to 1.0 because it learns "
+        "the 75 wrong labels too, while the validation accuracy falls back to about 0.77.",
+        "keras.layers.Dropout(0.5) after each hidden Dense layer makes memorizing hard. Early stopping on val_loss "
+        "(question 4) stops before the network starts to learn the wrong labels. Either one alone helps; both help more.",
+        "Insert keras.layers.Dropout(0.5) after each Dense(128, 'relu'), compile as before, and fit with "
+        "validation_data=(x_val, y_val), epochs=100, callbacks=[make_early_stopping(10)].",
+    ),
+)
+
+EXERCISE = Exercise(notebook="07_regularization", questions=(q1, q2, q3, q4, q5))

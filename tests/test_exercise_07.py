@@ -1,0 +1,433 @@
+"""Exercise 07 (regularization): different correct answers score full; each listed mistake loses the question's points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from judging import judge_answer
+
+from grader.checks import CheckFailed
+from grader.data import small_digits_split
+from grader.exercises import load_exercise
+from grader.exercises.ex07_regularization import MAX_PARAMS, NETWORK_PARAMS, scripted_run
+from grader.heldout import make_heldout
+from grader.outcomes import Status
+
+EXERCISE = load_exercise("07_regularization")
+q1, q2, q3, q4, q5 = EXERCISE.questions
+
+
+def judged(question, cases, key, tmp_path, scorer=None):
+    """The status of each named answer, judged against the key answer."""
+    return {
+        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
+        for name, answer in cases.items()
+    }
+
+
+# Question 1: inverted dropout.
+
+
+def dropout_forward(x, p, training, rng):
+    if not training:
+        return x
+    keep = rng.random(x.shape) >= p
+    return x * keep / (1 - p)
+
+
+def binomial_dropout(x, p, training, rng):
+    if not training or p == 0:
+        return x.copy()
+    return np.where(rng.binomial(1, 1 - p, size=x.shape) == 1, x / (1 - p), 0.0)
+
+
+def always_dropping(x, p, training, rng):
+    return x * (rng.random(x.shape) >= p) / (1 - p)
+
+
+def not_rescaled(x, p, training, rng):
+    return x * (rng.random(x.shape) >= p) if training else x
+
+
+def classic_dropout(x, p, training, rng):
+    return x * (rng.random(x.shape) >= p) if training else x * (1 - p)
+
+
+def p_is_keep(x, p, training, rng):
+    return x * (rng.random(x.shape) < p) / p if training and p > 0 else x
+
+
+def divided_by_p(x, p, training, rng):
+    return x * (rng.random(x.shape) >= p) / p if training and p > 0 else x
+
+
+def one_mask_per_batch(x, p, training, rng):
+    return x * (rng.random(x.shape[1:]) >= p) / (1 - p) if training else x
+
+
+def test_dropout_accepts_other_masks_and_rejects_the_listed_mistakes(tmp_path):
+    statuses = judged(
+        q1,
+        {
+            "uniform mask": dropout_forward,
+            "binomial mask": binomial_dropout,
+            "active at inference": always_dropping,
+            "not rescaled": not_rescaled,
+            "scaled at inference instead": classic_dropout,
+            "p is the keep probability": p_is_keep,
+            "divided by p": divided_by_p,
+            "one mask for the batch": one_mask_per_batch,
+        },
+        dropout_forward,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"uniform mask": Status.PASSED, "binomial mask": Status.PASSED})
+    assert statuses == expected
+
+
+def test_dropout_visible_checks_name_the_flag_and_the_scale():
+    q1.check(binomial_dropout)
+    with pytest.raises(CheckFailed, match="training=False"):
+        q1.check(always_dropping)
+    with pytest.raises(CheckFailed, match="not rescaled"):
+        q1.check(not_rescaled)
+
+
+# Question 2: the L2 penalty on the weights (not the biases), Keras's factor.
+
+
+def l2_penalty(layers, lam):
+    penalty = lam * sum(np.sum(w**2) for w, _ in layers)
+    return penalty, [(2 * lam * w, np.zeros_like(b)) for w, b in layers]
+
+
+def keras_l2_penalty(layers, lam):
+    import keras
+
+    regularizer = keras.regularizers.L2(lam)
+    penalty = sum(float(keras.ops.convert_to_numpy(regularizer(w.astype("float64")))) for w, _ in layers)
+    return penalty, tuple([2 * lam * w, 0 * b] for w, b in layers)
+
+
+def with_biases(layers, lam):
+    penalty = lam * sum(np.sum(w**2) + np.sum(b**2) for w, b in layers)
+    return penalty, [(2 * lam * w, 2 * lam * b) for w, b in layers]
+
+
+def test_l2_penalty_accepts_keras_and_rejects_biases_and_wrong_factors(tmp_path):
+    statuses = judged(
+        q2,
+        {
+            "numpy": l2_penalty,
+            "keras regularizer": keras_l2_penalty,
+            "biases penalized": with_biases,
+            "bias gradient only": lambda layers, lam: (l2_penalty(layers, lam)[0], with_biases(layers, lam)[1]),
+            "half the factor": lambda layers, lam: (
+                l2_penalty(layers, lam)[0] / 2,
+                [(lam * w, 0 * b) for w, b in layers],
+            ),
+            "gradient without the 2": lambda layers, lam: (
+                l2_penalty(layers, lam)[0],
+                [(lam * w, 0 * b) for w, b in layers],
+            ),
+            "mean instead of sum": lambda layers, lam: (
+                lam * sum(np.mean(w**2) for w, _ in layers),
+                l2_penalty(layers, lam)[1],
+            ),
+            "no bias gradients": lambda layers, lam: (l2_penalty(layers, lam)[0], [(2 * lam * w,) for w, _ in layers]),
+        },
+        l2_penalty,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"numpy": Status.PASSED, "keras regularizer": Status.PASSED})
+    assert statuses == expected
+
+
+def test_l2_penalty_matches_what_keras_adds_to_the_loss():
+    import keras
+
+    rng = np.random.default_rng(0)
+    model = keras.Sequential(
+        [keras.Input(shape=(4,))]
+        + [keras.layers.Dense(n, kernel_regularizer=keras.regularizers.L2(0.01)) for n in (3, 2)]
+    )
+    layers = [(rng.normal(size=(4, 3)), rng.normal(size=3)), (rng.normal(size=(3, 2)), rng.normal(size=2))]
+    for layer, (w, b) in zip(model.layers, layers, strict=True):
+        layer.set_weights([w, b])
+    added = sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses)
+    assert np.isclose(added, l2_penalty(layers, 0.01)[0], rtol=1e-5)
+
+
+def test_l2_penalty_visible_check_names_the_biases():
+    with pytest.raises(CheckFailed, match="counts the biases"):
+        q2.check(with_biases)
+    with pytest.raises(CheckFailed, match="half of"):
+        q2.check(lambda layers, lam: (l2_penalty(layers, lam)[0] / 2, l2_penalty(layers, lam)[1]))
+
+
+# Question 3: the epoch early stopping stops at, and the one it keeps.
+
+
+def early_stopping(val_losses, patience):
+    best, best_epoch, wait = float("inf"), 0, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best:
+            best, best_epoch, wait = loss, epoch, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch, best_epoch
+    return len(val_losses), best_epoch
+
+
+def early_stopping_numpy(val_losses, patience):
+    losses = np.asarray(val_losses)
+    record = np.minimum.accumulate(losses)
+    improved = np.concatenate([[True], losses[1:] < record[:-1]])
+    last_improvement = np.maximum.accumulate(np.where(improved, np.arange(len(losses)), 0))
+    stalled = np.flatnonzero(np.arange(len(losses)) - last_improvement >= patience)
+    stop = int(stalled[0]) if len(stalled) else len(losses) - 1
+    return [stop + 1, int(last_improvement[stop]) + 1]
+
+
+def keras_early_stopping(val_losses, patience):
+    """What keras.callbacks.EarlyStopping itself does with these losses."""
+    import keras
+
+    callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    model.stop_training = False
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, loss in enumerate(val_losses):
+        model.set_weights([np.full((1, 1), epoch + 1.0), np.zeros(1)])
+        callback.on_epoch_end(epoch, {"val_loss": loss})
+        if model.stop_training:
+            break
+    callback.on_train_end()
+    return epoch + 1, int(model.get_weights()[0][0, 0])
+
+
+def without_restoring(val_losses, patience):
+    stopped, _ = early_stopping(val_losses, patience)
+    return stopped, stopped
+
+
+def tie_is_improvement(val_losses, patience):
+    best, best_epoch, wait = float("inf"), 0, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss <= best:
+            best, best_epoch, wait = loss, epoch, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch, best_epoch
+    return len(val_losses), best_epoch
+
+
+def one_epoch_late(val_losses, patience):
+    return early_stopping(val_losses, patience + 1)
+
+
+def best_of_all(val_losses, patience):
+    return early_stopping(val_losses, patience)[0], int(np.argmin(val_losses)) + 1
+
+
+def zero_based(val_losses, patience):
+    stopped, best = early_stopping(val_losses, patience)
+    return stopped - 1, best - 1
+
+
+def test_early_stopping_agrees_with_keras_on_the_hidden_curves():
+    from grader.exercises.ex07_regularization import _early_stopping_cases
+
+    for val_losses, patience in _early_stopping_cases():
+        assert early_stopping(val_losses, patience) == keras_early_stopping(val_losses, patience)
+
+
+def test_early_stopping_accepts_vectorized_code_and_rejects_the_listed_mistakes(tmp_path):
+    statuses = judged(
+        q3,
+        {
+            "loop": early_stopping,
+            "vectorized": early_stopping_numpy,
+            "weights not restored": without_restoring,
+            "a tie counts as improvement": tie_is_improvement,
+            "one epoch late": one_epoch_late,
+            "best epoch after the stop": best_of_all,
+            "epochs counted from 0": zero_based,
+        },
+        early_stopping,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"loop": Status.PASSED, "vectorized": Status.PASSED})
+    assert statuses == expected
+
+
+def test_early_stopping_visible_check_explains_the_example():
+    q3.check(early_stopping_numpy)
+    with pytest.raises(CheckFailed, match="weights of epoch 3 are restored"):
+        q3.check(without_restoring)
+
+
+# Question 4: the EarlyStopping callback, judged by what it does on a scripted history.
+
+
+def make_early_stopping(patience):
+    import keras
+
+    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+
+
+def explicit_mode(patience):
+    import keras
+
+    return keras.callbacks.EarlyStopping(
+        "val_loss", min_delta=0.0, patience=patience, mode="min", restore_best_weights=True
+    )
+
+
+def with_change(**change):
+    import keras
+
+    def make(patience):
+        arguments = {"monitor": "val_loss", "patience": patience, "restore_best_weights": True, **change}
+        return keras.callbacks.EarlyStopping(**arguments)
+
+    return make
+
+
+def test_scripted_run_follows_the_script():
+    assert scripted_run(make_early_stopping(3)).tolist() == [9, 6]
+    assert scripted_run(make_early_stopping(10)).tolist() == [20, 16]  # never stops, still restores the best
+    assert scripted_run(with_change(restore_best_weights=False)(3)).tolist() == [9, 9]
+
+
+def test_callback_accepts_explicit_arguments_and_rejects_the_listed_mistakes(tmp_path):
+    statuses = judged(
+        q4,
+        {
+            "defaults": make_early_stopping,
+            "explicit mode and min_delta": explicit_mode,
+            "best weights not restored": with_change(restore_best_weights=False),
+            "watches the training loss": with_change(monitor="loss"),
+            "patience fixed at 3": lambda patience: make_early_stopping(3),
+            "watches the validation accuracy": with_change(monitor="val_accuracy", mode="max"),
+            "not a callback": lambda patience: {"monitor": "val_loss", "patience": patience},
+        },
+        make_early_stopping,
+        tmp_path,
+    )
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update(
+        {"defaults": Status.PASSED, "explicit mode and min_delta": Status.PASSED, "not a callback": Status.ERROR}
+    )
+    assert statuses == expected
+
+
+def test_callback_visible_check_names_the_restored_epoch():
+    q4.check(explicit_mode)
+    with pytest.raises(CheckFailed, match="weights of epoch 9"):
+        q4.check(with_change(restore_best_weights=False))
+
+
+# The data and the held-out set.
+
+
+def test_small_digits_have_a_quarter_of_wrong_training_labels_and_clean_validation_labels():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    truth = {row.astype(np.float32).tobytes(): label for row, label in zip(digits.data, digits.target, strict=True)}
+    x_train, x_val, y_train, y_val = small_digits_split()
+    assert x_train.shape == (300, 64) and x_val.shape == (400, 64)
+    true_train = np.array([truth[row.tobytes()] for row in x_train])
+    assert np.sum(true_train != y_train) == 75
+    assert np.array_equal(y_val, [truth[row.tobytes()] for row in x_val])
+    assert np.array_equal(small_digits_split()[2], y_train)
+
+
+def test_heldout_digits_are_secret_noisy_versions_of_unseen_images():
+    from sklearn.datasets import load_digits
+
+    x_train, x_val, _, _ = small_digits_split()
+    public = {row.tobytes() for row in np.concatenate([x_train, x_val])}
+    x, y = make_heldout("digits_small_regularized", b"one")
+    assert x.shape == (len(load_digits().data) - 700, 64) and len(y) == len(x)
+    assert x.min() >= 0 and x.max() <= 16 and np.array_equal(x, np.rint(x))
+    assert sum(row.tobytes() in public for row in x) < 5
+    assert np.array_equal(x, make_heldout("digits_small_regularized", b"one")[0])
+    assert not np.array_equal(x, make_heldout("digits_small_regularized", b"two")[0])
+    assert np.array_equal(y, make_heldout("digits_small_regularized", b"two")[1])
+
+
+# Question 5: the regularized network, scored on held-out data.
+
+
+def network(dropout=0.0, l2=0.0, batch_norm=False, early_stopping_patience=None, epochs=100, seed=0):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    x_train, x_val, y_train, y_val = small_digits_split()
+    regularizer = keras.regularizers.L2(l2) if l2 else None
+    layers = [keras.Input(shape=(64,)), keras.layers.Rescaling(1 / 16)]
+    for _ in range(2):
+        layers.append(keras.layers.Dense(128, activation="relu", kernel_regularizer=regularizer))
+        if batch_norm:
+            layers.append(keras.layers.BatchNormalization())
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout))
+    model = keras.Sequential([*layers, keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    callbacks = [make_early_stopping(early_stopping_patience)] if early_stopping_patience else []
+    model.fit(
+        x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=32, verbose=0, callbacks=callbacks
+    )
+    return model
+
+
+def test_parameter_limit_leaves_room_for_two_batch_norm_layers():
+    assert NETWORK_PARAMS == 26_122
+    assert NETWORK_PARAMS + 2 * 4 * 128 <= MAX_PARAMS < NETWORK_PARAMS + 3 * 4 * 128
+
+
+@pytest.fixture(scope="module")
+def regularized():
+    return network(dropout=0.5, early_stopping_patience=10)
+
+
+@pytest.fixture(scope="module")
+def unregularized():
+    return network()
+
+
+@pytest.mark.slow
+def test_regularized_network_passes_and_unregularized_fails_on_heldout_data(
+    regularized, unregularized, tmp_path, model_scorer
+):
+    statuses = judged(
+        q5,
+        {
+            "dropout and early stopping": regularized,
+            "early stopping only": network(early_stopping_patience=10),
+            "no regularization": unregularized,
+        },
+        regularized,
+        tmp_path,
+        model_scorer,
+    )
+    assert statuses == {
+        "dropout and early stopping": Status.PASSED,
+        "early stopping only": Status.PASSED,
+        "no regularization": Status.FAILED,
+    }
+
+
+@pytest.mark.slow
+def test_regularized_network_passes_its_visible_check(regularized, unregularized):
+    q5.check(regularized)
+    with pytest.raises(CheckFailed, match="visible validation data"):
+        q5.check(unregularized)

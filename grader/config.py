@@ -73,6 +73,12 @@ class GraderConfig:
         lms: how submission file names carry the student: "canvas", "moodle",
             or a regular expression with ``student`` and ``file`` groups (see
             `grader.lms`); empty for a folder per student. Defaults to "".
+        gpus: "" for the CPU, "all", or GPU indices such as "0,1"; each worker
+            takes one (see `grader.gpus`). Defaults to "".
+        warm: start kernels warm, forked from a server that imported TensorFlow
+            once per worker (see `grader.warm`); False starts each cold. Defaults to True.
+        scheduler: a Dask scheduler address (``tcp://host:8786``) to grade on
+            a cluster; empty grades on this machine. Defaults to "".
     """
 
     course: Path = field(default_factory=Path.cwd)
@@ -83,6 +89,9 @@ class GraderConfig:
     db_url: str = ""
     show_expected: bool = False
     lms: str = ""
+    gpus: str = ""
+    scheduler: str = ""
+    warm: bool = True
 
     def with_overrides(self, **values: object) -> GraderConfig:
         """Return a copy with the given fields (top level or limits) replaced.

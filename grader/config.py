@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +66,7 @@ class GraderConfig:
         course: the course root (holds solutions/, exercises/, .grader/).
             Defaults to the current folder.
         limits: sandbox resource bounds. Defaults to ``Limits()``.
-        workers: notebooks graded at once. Defaults to 1.
+        workers: notebooks graded at once. Defaults to the number of CPU cores.
         sandbox: run student code in bubblewrap. Defaults to True.
         seed: the seed the grader fixes in every kernel. Defaults to 0.
         db_url: nbgrader gradebook URL; empty means ``sqlite:///<out>/gradebook.db``.
@@ -83,7 +84,7 @@ class GraderConfig:
 
     course: Path = field(default_factory=Path.cwd)
     limits: Limits = field(default_factory=Limits)
-    workers: int = 1
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     sandbox: bool = True
     seed: int = 0
     db_url: str = ""

@@ -271,15 +271,16 @@ def execute(request: ExecutionRequest) -> Execution:
                 request.zygote.reap()
             atexit.unregister(client._cleanup_kernel)  # nbclient's own exit hook fails on a dead kernel
     seconds = time.monotonic() - started
-    if watch.reason is Status.TIMEOUT:
-        status, message = Status.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."
-    elif watch.reason is Status.DISK:
-        status, message = Status.DISK, f"The notebook wrote more than {limits.disk_mb} MB outside its working folder."
-    elif cage is not None and cage.oom_killed() or watch.reason is Status.MEMORY:
+    # The root cause first: a notebook that flooded processes or memory often times out afterwards.
+    if cage is not None and cage.oom_killed() or watch.reason is Status.MEMORY:
         status, message = Status.MEMORY, f"The notebook used more than {limits.memory_mb} MB of memory."
     elif cage is not None and cage.pids_exhausted() or watch.reason is Status.PROCESSES:
         status = Status.PROCESSES
         message = f"The notebook tried to run more than {limits.max_processes} processes or threads at once."
+    elif watch.reason is Status.TIMEOUT:
+        status, message = Status.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."
+    elif watch.reason is Status.DISK:
+        status, message = Status.DISK, f"The notebook wrote more than {limits.disk_mb} MB outside its working folder."
     peak_memory = cage.peak_memory_bytes() if cage is not None else watch.peak_rss
     if cage is not None:
         cage.destroy()

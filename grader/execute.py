@@ -127,7 +127,7 @@ class BoundedNotebookClient(NotebookClient):
 
 
 class _Watch:
-    """Stops the run when the notebook's wall time, its host disk or (without a cage) its memory runs out."""
+    """Stops the run when the notebook's wall time, its host disk, its processes or (without a cage) its memory run out."""
 
     def __init__(self, km: AsyncKernelManager, limits: Limits, cage: Cage | None, scratch: Path) -> None:
         self.km, self.limits, self.cage, self.scratch = km, limits, cage, scratch
@@ -155,18 +155,22 @@ class _Watch:
             if tick % 5 == 0 and folder_bytes(self.scratch) > self.limits.disk_mb * 1024 * 1024:
                 self._kill(Status.DISK)
                 return
-            if self.cage is None:
-                pid = _kernel_pid(self.km)
-                if pid is None:
-                    continue
-                rss, count = tree_usage(pid)
-                self.peak_rss = max(self.peak_rss, rss)
-                if rss > self.limits.memory_mb * 1024 * 1024:
-                    self._kill(Status.MEMORY)
-                    return
-                if count > self.limits.max_processes:
+            if self.cage is not None:
+                if self.cage.pids_exhausted():  # stop a process flood at once, however slowly it forks
                     self._kill(Status.PROCESSES)
                     return
+                continue
+            pid = _kernel_pid(self.km)
+            if pid is None:
+                continue
+            rss, count = tree_usage(pid)
+            self.peak_rss = max(self.peak_rss, rss)
+            if rss > self.limits.memory_mb * 1024 * 1024:
+                self._kill(Status.MEMORY)
+                return
+            if count > self.limits.max_processes:
+                self._kill(Status.PROCESSES)
+                return
 
     def _kill(self, reason: Status) -> None:
         self.reason = reason

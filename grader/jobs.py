@@ -31,7 +31,7 @@ from grader.gpus import Gpu
 from grader.ingest import InvalidNotebook, read_submission
 from grader.normalize import normalize
 from grader.outcomes import Execution, Status, Submission
-from grader.warm import worker_zygote
+from grader.warm import uses_tensorflow, worker_zygote
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,8 @@ def run_job(job: Job) -> JobResult:
         return JobResult(None, Status.INVALID, f"We could not match your notebook to the exercise: {exc}.")
     try:
         gpu = job.gpu if job.gpu is not None else _worker_gpu
-        zygote = worker_zygote(job.scratch.parent, job.limits, gpu) if job.sandbox and job.warm else None
+        warm = job.sandbox and job.warm
+        zygote = worker_zygote(job.scratch.parent, job.limits, gpu, uses_tensorflow(nb)) if warm else None
         request = ExecutionRequest(
             notebook=nb, scratch=job.scratch, limits=job.limits, sandbox=job.sandbox, gpu=gpu, zygote=zygote
         )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import select
 import signal
 import subprocess
@@ -102,10 +103,13 @@ class Zygote:
             (bound into the server's sandbox; each child sees only its own).
         limits: sizes for the children's /tmp, home and files.
         gpu: the worker's GPU, if any. Defaults to None.
+        heavy: also import TensorFlow and Keras (for notebooks that use them).
+            A NumPy notebook gets a light server: forks of it are ten times cheaper.
+            Defaults to True.
     """
 
-    def __init__(self, run_root: Path, limits: Limits, gpu: Gpu | None = None) -> None:
-        self.run_root, self.limits, self.gpu = run_root, limits, gpu
+    def __init__(self, run_root: Path, limits: Limits, gpu: Gpu | None = None, heavy: bool = True) -> None:
+        self.run_root, self.limits, self.gpu, self.heavy = run_root, limits, gpu, heavy
         self._process: subprocess.Popen[str] | None = None
         self._server: psutil.Process | None = None
         self.preload_seconds = 0.0
@@ -117,7 +121,8 @@ class Zygote:
         self.run_root.mkdir(parents=True, exist_ok=True)
         gpu = gpu_sandbox(self.gpu)
         spec = SandboxSpec(scratch=self.run_root, home_mb=256, env={**SERVER_ENV, **gpu.env}, devices=gpu.devices, uid=SERVER_UID)
-        argv = bwrap_argv(spec, [sys.executable, "-m", "grader.zygote"], bwrap=find_bwrap())
+        command = [sys.executable, "-m", "grader.zygote", *(["--heavy"] if self.heavy else [])]
+        argv = bwrap_argv(spec, command, bwrap=find_bwrap())
         self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         ready = self._read(START_TIMEOUT)
         if not ready.get("ready"):
@@ -209,18 +214,24 @@ class Zygote:
         }
 
 
+_TF_IMPORT = re.compile(r"^\s*(?:import|from)\s+(?:keras|tensorflow)\b", re.M)
 _zygotes: dict[tuple, Zygote] = {}
 
 
-def worker_zygote(run_root: Path, limits: Limits, gpu: Gpu | None) -> Zygote | None:
+def uses_tensorflow(nb) -> bool:
+    """Whether a notebook imports Keras or TensorFlow (then its kernel is forked from the heavy server)."""
+    return any(c.cell_type == "code" and _TF_IMPORT.search(c.source) for c in nb.cells)
+
+
+def worker_zygote(run_root: Path, limits: Limits, gpu: Gpu | None, heavy: bool = True) -> Zygote | None:
     """This process's server for ``run_root`` (started once), or None when warm kernels cannot run here."""
-    key = (str(run_root), limits, gpu)
+    key = (str(run_root), limits, gpu, heavy)
     zygote = _zygotes.get(key)
     if zygote is not None and zygote.alive:
         return zygote
     if zygote is not None and zygote.preload_seconds < 0:
         return None  # it failed before: stay cold
-    zygote = Zygote(run_root, limits, gpu)
+    zygote = Zygote(run_root, limits, gpu, heavy)
     try:
         zygote.start()
     except (WarmUnavailable, OSError, ValueError) as exc:

@@ -37,7 +37,8 @@ CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS = 0x20000, 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
-PRELOAD = ("numpy", "sklearn", "matplotlib.pyplot", "tensorflow", "keras", "ipykernel.kernelapp", "grader.question", "grader.data")
+LIGHT = ("numpy", "sklearn", "matplotlib.pyplot", "ipykernel.kernelapp", "grader.question", "grader.data")
+HEAVY = (*LIGHT, "tensorflow", "keras")  # a fork of a process that imported TensorFlow costs ~10x more
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -53,12 +54,12 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
     _check(_libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)), f"mount {target}")
 
 
-def preload() -> float:
+def preload(modules: tuple[str, ...]) -> float:
     """Import what notebooks use, once, before any fork; returns the seconds it took."""
     import importlib
 
     started = time.monotonic()
-    for name in PRELOAD:
+    for name in modules:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional library only makes the kernel colder
@@ -180,7 +181,7 @@ def serve() -> None:
     for fd in (0, 1):
         os.dup2(devnull, fd)
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
-    seconds = preload()
+    seconds = preload(HEAVY if "--heavy" in sys.argv[1:] else LIGHT)
     _libc.prctl(PR_SET_DUMPABLE, 0)
     answers.write(json.dumps({"ready": True, "preload_seconds": seconds}) + "\n")
     waiting: dict[int, int] = {}

@@ -5,12 +5,12 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint build install bwrap chromium clean
+.PHONY: demo test lint build install bwrap chromium postgres clean
 
 demo: install bwrap
 	$(PYTHON) -m grader.demo
 
-test: install bwrap chromium
+test: install bwrap chromium postgres
 	bash tests/run.sh
 
 lint: install
@@ -24,7 +24,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -c constraints.txt -e ".[instructor,dev]"
+	$(PYTHON) -m pip install --quiet -c constraints.txt -e ".[instructor,cluster,postgres,dev]"
 	touch $(STAMP)
 
 bwrap:
@@ -36,6 +36,11 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing chromium with apt (the class report is checked in a headless browser)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "Installing postgresql with apt (a test grades into a real PostgreSQL gradebook)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
 clean:
 	rm -rf demo .grader .pytest_cache

@@ -35,8 +35,8 @@ import nbformat
 from grader.build import ensure_key
 from grader.config import GraderConfig
 from grader.course import Course
-from grader.grade import Job, JobResult, run_job
 from grader.heldout import load_secret
+from grader.jobs import Job, JobResult, run_job
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.modelscore import ModelScorerProcess
 from grader.normalize import role_of

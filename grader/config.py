@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +66,7 @@ class GraderConfig:
         course: the course root (holds solutions/, exercises/, .grader/).
             Defaults to the current folder.
         limits: sandbox resource bounds. Defaults to ``Limits()``.
-        workers: notebooks graded at once. Defaults to 1.
+        workers: notebooks graded at once. Defaults to the number of CPU cores.
         sandbox: run student code in bubblewrap. Defaults to True.
         seed: the seed the grader fixes in every kernel. Defaults to 0.
         db_url: nbgrader gradebook URL; empty means ``sqlite:///<out>/gradebook.db``.
@@ -73,16 +74,25 @@ class GraderConfig:
         lms: how submission file names carry the student: "canvas", "moodle",
             or a regular expression with ``student`` and ``file`` groups (see
             `grader.lms`); empty for a folder per student. Defaults to "".
+        gpus: "" for the CPU, "all", or GPU indices such as "0,1"; each worker
+            takes one (see `grader.gpus`). Defaults to "".
+        warm: start kernels warm, forked from a server that imported TensorFlow
+            once per worker (see `grader.warm`); False starts each cold. Defaults to True.
+        scheduler: a Dask scheduler address (``tcp://host:8786``) to grade on
+            a cluster; empty grades on this machine. Defaults to "".
     """
 
     course: Path = field(default_factory=Path.cwd)
     limits: Limits = field(default_factory=Limits)
-    workers: int = 1
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     sandbox: bool = True
     seed: int = 0
     db_url: str = ""
     show_expected: bool = False
     lms: str = ""
+    gpus: str = ""
+    scheduler: str = ""
+    warm: bool = True
 
     def with_overrides(self, **values: object) -> GraderConfig:
         """Return a copy with the given fields (top level or limits) replaced.

@@ -8,6 +8,7 @@ time, memory, processes, disk and output, and reports how the run ended.
 Example:
 
 >>> from grader.config import Limits
+from grader.gpus import Gpu, gpu_sandbox
 >>> run = ExecutionRequest(notebook=nb, scratch=Path("/tmp/x"), limits=Limits())  # doctest: +SKIP
 >>> execute(run).status  # doctest: +SKIP
 <Status.PASSED: 'passed'>
@@ -35,6 +36,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.config import Limits
+from grader.gpus import Gpu, gpu_sandbox
 from grader.outcomes import CellRecord, Execution, Status
 from grader.sandbox import Cage, SandboxSpec, bwrap_argv, find_bwrap, tree_usage
 
@@ -55,6 +57,9 @@ class ExecutionRequest:
         limits: resource bounds.
         sandbox: run inside bubblewrap. Defaults to True.
         env: extra environment variables for the kernel.
+        gpu: the GPU this run may use (see `grader.gpus`); None for the CPU. Defaults to None.
+        zygote: a warm-kernel server (`grader.warm.Zygote`) whose run folder holds
+            ``scratch``; None starts a cold kernel. Defaults to None.
     """
 
     notebook: nbformat.NotebookNode
@@ -62,6 +67,8 @@ class ExecutionRequest:
     limits: Limits
     sandbox: bool = True
     env: dict[str, str] = field(default_factory=dict)
+    gpu: Gpu | None = None
+    zygote: Any = None
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -81,6 +88,21 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         conn = os.path.realpath(self.connection_file)
         return self._wrap([sys.executable, "-m", "ipykernel_launcher", "-f", conn])
+
+
+class WarmKernelManager(AsyncKernelManager):
+    """A kernel manager whose "launch" is a fork of the warm-kernel server, caged before it runs."""
+
+    def __init__(self, zygote: Any, cage: Cage | None, own: Path, env: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._zygote, self._cage, self._own, self._env = zygote, cage, own, env
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        assert self.provisioner is not None
+        process = self._zygote.spawn(self._own, Path(os.path.realpath(self.connection_file)), self._env, self._cage)
+        self.provisioner.process = process
+        self.provisioner.pid, self.provisioner.pgid = process.pid, None
+        self._reconcile_connection_info(self.provisioner.connection_info)
 
 
 class BoundedNotebookClient(NotebookClient):
@@ -105,11 +127,12 @@ class BoundedNotebookClient(NotebookClient):
 
 
 class _Watch:
-    """Stops the run when the notebook's wall time, its host disk or (without a cage) its memory runs out."""
+    """Stops the run when the notebook's wall time, its host disk, its processes or (without a cage) its memory run out."""
 
     def __init__(self, km: AsyncKernelManager, limits: Limits, cage: Cage | None, scratch: Path) -> None:
         self.km, self.limits, self.cage, self.scratch = km, limits, cage, scratch
         self.reason: Status | None = None
+        self.peak_rss = 0  # measured only without a cage (a cage counts its own peak)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -132,17 +155,22 @@ class _Watch:
             if tick % 5 == 0 and folder_bytes(self.scratch) > self.limits.disk_mb * 1024 * 1024:
                 self._kill(Status.DISK)
                 return
-            if self.cage is None:
-                pid = _kernel_pid(self.km)
-                if pid is None:
-                    continue
-                rss, count = tree_usage(pid)
-                if rss > self.limits.memory_mb * 1024 * 1024:
-                    self._kill(Status.MEMORY)
-                    return
-                if count > self.limits.max_processes:
+            if self.cage is not None:
+                if self.cage.pids_exhausted():  # stop a process flood at once, however slowly it forks
                     self._kill(Status.PROCESSES)
                     return
+                continue
+            pid = _kernel_pid(self.km)
+            if pid is None:
+                continue
+            rss, count = tree_usage(pid)
+            self.peak_rss = max(self.peak_rss, rss)
+            if rss > self.limits.memory_mb * 1024 * 1024:
+                self._kill(Status.MEMORY)
+                return
+            if count > self.limits.max_processes:
+                self._kill(Status.PROCESSES)
+                return
 
     def _kill(self, reason: Status) -> None:
         self.reason = reason
@@ -195,6 +223,7 @@ def kernel_environment(request: ExecutionRequest, probe_dir: Path) -> dict[str, 
         "PYTHONWARNINGS": "ignore",
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "JUPYTER_PLATFORM_DIRS": "1",
+        **gpu_sandbox(request.gpu).env,
         **request.env,
     }
 
@@ -210,13 +239,12 @@ def execute(request: ExecutionRequest) -> Execution:
     limits = request.limits
     env = kernel_environment(request, probe_dir)
     cage = Cage.create(limits.memory_mb * 1024 * 1024, limits.max_processes) if request.sandbox else None
-    wrap = _sandbox_wrapper(request, shared, env, cage) if request.sandbox else _plain_wrapper(shared, env)
-    km = SandboxKernelManager(
-        wrap,
-        transport="ipc",
-        ip=str(runtime / "kernel"),
-        connection_file=str(runtime / "kernel.json"),
-    )
+    sockets = {"transport": "ipc", "ip": str(runtime / "kernel"), "connection_file": str(runtime / "kernel.json")}
+    if request.zygote is not None:
+        km: AsyncKernelManager = WarmKernelManager(request.zygote, cage, shared, env, **sockets)
+    else:
+        wrap = _sandbox_wrapper(request, shared, env, cage) if request.sandbox else _plain_wrapper(shared, env)
+        km = SandboxKernelManager(wrap, **sockets)
     nb = request.notebook
     client = BoundedNotebookClient(
         nb,
@@ -243,17 +271,21 @@ def execute(request: ExecutionRequest) -> Execution:
             status, message = Status.CRASHED, f"The notebook could not run: {exc}"
         finally:
             kill_sandbox(km, cage)
+            if request.zygote is not None:
+                request.zygote.reap()
             atexit.unregister(client._cleanup_kernel)  # nbclient's own exit hook fails on a dead kernel
     seconds = time.monotonic() - started
-    if watch.reason is Status.TIMEOUT:
-        status, message = Status.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."
-    elif watch.reason is Status.DISK:
-        status, message = Status.DISK, f"The notebook wrote more than {limits.disk_mb} MB outside its working folder."
-    elif cage is not None and cage.oom_killed() or watch.reason is Status.MEMORY:
+    # The root cause first: a notebook that flooded processes or memory often times out afterwards.
+    if cage is not None and cage.oom_killed() or watch.reason is Status.MEMORY:
         status, message = Status.MEMORY, f"The notebook used more than {limits.memory_mb} MB of memory."
     elif cage is not None and cage.pids_exhausted() or watch.reason is Status.PROCESSES:
         status = Status.PROCESSES
         message = f"The notebook tried to run more than {limits.max_processes} processes or threads at once."
+    elif watch.reason is Status.TIMEOUT:
+        status, message = Status.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."
+    elif watch.reason is Status.DISK:
+        status, message = Status.DISK, f"The notebook wrote more than {limits.disk_mb} MB outside its working folder."
+    peak_memory = cage.peak_memory_bytes() if cage is not None else watch.peak_rss
     if cage is not None:
         cage.destroy()
     if client.output_cut:
@@ -268,13 +300,15 @@ def execute(request: ExecutionRequest) -> Execution:
         cells=tuple(_cell_records(nb)),
         seconds=seconds,
         cell_seconds=_cell_seconds(nb),
+        device=gpu_sandbox(request.gpu).label,
+        peak_memory_bytes=peak_memory,
     )
 
 
 def _sandbox_wrapper(request: ExecutionRequest, shared: Path, env: dict[str, str], cage: Cage | None) -> Any:
     bwrap = find_bwrap()
     limits = request.limits
-    spec = SandboxSpec(scratch=shared, home_mb=limits.disk_mb, env=env)
+    spec = SandboxSpec(scratch=shared, home_mb=limits.disk_mb, env=env, devices=gpu_sandbox(request.gpu).devices)
     fsize = limits.disk_mb * 1024 * 1024
 
     def wrap(kernel_argv: list[str]) -> list[str]:

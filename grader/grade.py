@@ -16,80 +16,34 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import shutil
-import sys
 import tempfile
-import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from grader.build import ensure_key
-from grader.config import GraderConfig, Limits
+from grader.config import GraderConfig
 from grader.course import Course
-from grader.execute import ExecutionRequest, execute
+from grader.gpus import plan_gpus, worker_gpus
 from grader.heldout import load_secret
-from grader.ingest import InvalidNotebook, ingest, read_submission
+from grader.ingest import ingest
+from grader.jobs import Job, JobResult
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.ledger import Ledger
 from grader.lms import RosterEntry, arrange, read_roster, write_export
 from grader.modelscore import ModelScorerProcess
-from grader.normalize import normalize
-from grader.outcomes import CellRecord, Execution, NotebookResult, Status, StudentOutput, Submission, Verdict
+from grader.outcomes import CellRecord, NotebookResult, Status, StudentOutput, Submission, Verdict
 from grader.probes import JudgeContext
+from grader.progress import LineProgress, ProgressReporter, default_reporter
 from grader.question import Exercise
 from grader.record import GradebookRecorder
 from grader.report import write_reports
 from grader.unzip import unpack_class
+from grader.workers import run_jobs
 
 log = logging.getLogger(__name__)
 
 PIPELINE = ("ingest", "normalize", "execute", "judge", "record", "report")
-
-
-@dataclass(frozen=True)
-class Job:
-    """What a worker needs to run one submission (plain, picklable values)."""
-
-    submission: Submission
-    source: Path
-    released: Path
-    scratch: Path
-    limits: Limits
-    sandbox: bool
-    seed: int
-
-
-@dataclass(frozen=True)
-class JobResult:
-    execution: Execution | None
-    status: Status
-    message: str
-
-
-def run_job(job: Job) -> JobResult:
-    """Worker side: read, normalize, execute. Never raises."""
-    try:
-        student = read_submission(job.submission.path)  # type: ignore[arg-type]
-    except (InvalidNotebook, OSError) as exc:
-        return JobResult(None, Status.INVALID, f"We could not read your notebook: {exc}.")
-    try:
-        source = nbformat.read(job.source, as_version=4)
-        released = nbformat.read(job.released, as_version=4)
-        nb = normalize(student, source, released, seed=job.seed)
-    except Exception as exc:  # noqa: BLE001 - a notebook we cannot rebuild is invalid, not fatal
-        return JobResult(None, Status.INVALID, f"We could not match your notebook to the exercise: {exc}.")
-    try:
-        request = ExecutionRequest(notebook=nb, scratch=job.scratch, limits=job.limits, sandbox=job.sandbox)
-        execution = execute(request)
-    except Exception as exc:  # noqa: BLE001 - the grader's fault: never the student's points
-        log.exception("executing %s/%s failed", job.submission.student, job.submission.notebook)
-        return JobResult(None, Status.INFRASTRUCTURE, f"The grader could not run this notebook: {exc}")
-    return JobResult(execution, execution.status, execution.message)
 
 
 MAX_OUTPUT_CHARS = 2000
@@ -122,7 +76,7 @@ class ClassGrader:
     """Runs the pipeline over a class; see `grade_class`."""
 
     def __init__(
-        self, course: Course, config: GraderConfig, out: Path, progress: Callable[[str], None], resume: bool = True
+        self, course: Course, config: GraderConfig, out: Path, progress: ProgressReporter, resume: bool = True
     ) -> None:
         self.course, self.config, self.out, self.progress, self.resume = course, config, out, progress, resume
 
@@ -142,7 +96,7 @@ class ClassGrader:
         if entries:
             missing = write_export(results, entries, self.out / "lms_export.csv")
             for student, notebook in missing:
-                self.progress(f"missing: {student} ({entries.get(student, RosterEntry(student)).name}) handed in no {notebook}")
+                self.progress.note(f"missing: {student} ({entries.get(student, RosterEntry(student)).name}) handed in no {notebook}")
         return results
 
     def _run_plain(self, class_dir: Path, notebooks: list[str] | None) -> list[NotebookResult]:
@@ -166,8 +120,9 @@ class ClassGrader:
         done = [r for r in (ledger.load(s) for s in submissions) if r is not None] if self.resume else []
         finished = {(r.submission.student, r.submission.notebook) for r in done}
         todo = [s for s in submissions if (s.student, s.notebook) not in finished]
+        self.progress.start(total=len(submissions), done=len(done))
         if done:
-            self.progress(f"resuming: {len(done)} of {len(submissions)} submissions were graded before")
+            self.progress.note(f"resuming: {len(done)} of {len(submissions)} submissions were graded before")
         scratch_root = Path(tempfile.mkdtemp(prefix="grader-run-"))
         try:
             with GradebookRecorder(db_url) as recorder, ModelScorerProcess(
@@ -185,11 +140,9 @@ class ClassGrader:
                     ledger.save(result)  # before the gradebook: a rerun then records it, never regrades it
                     recorder.record(result)
                     results.append(result)
-                    self.progress(
-                        f"[{len(results)}/{len(submissions)}] {submission.student} {submission.notebook}: "
-                        f"{result.score:g}/{result.max_score:g} ({result.status.value}, {seconds:.1f} s)"
-                    )
+                    self.progress.update(result)
         finally:
+            self.progress.close()
             shutil.rmtree(scratch_root, ignore_errors=True)
         results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
         write_reports(results, self.out, show_details=self.config.show_expected)
@@ -198,10 +151,10 @@ class ClassGrader:
     def _jobs(self, submissions: list[Submission], scratch_root: Path) -> list[Job]:
         jobs = []
         for index, sub in enumerate(submissions):
-            scratch = scratch_root / f"{index:04d}"
+            scratch = scratch_root / "jobs" / f"{index:04d}"  # jobs/ is all a warm-kernel server may see
             jobs.append(
                 Job(sub, self.course.source_path(sub.notebook), self.course.released_path(sub.notebook),
-                    scratch, self.config.limits, self.config.sandbox, self.config.seed)
+                    scratch, self.config.limits, self.config.sandbox, self.config.seed, warm=self.config.warm)
             )
         return jobs
 
@@ -212,27 +165,9 @@ class ClassGrader:
                 yield sub, JobResult(None, Status.MISSING, "No notebook was handed in."), 0.0
             elif sub.problem:
                 yield sub, JobResult(None, Status.INVALID, f"We could not use your notebook: {sub.problem}."), 0.0
-        if not runnable:
-            return
-        if self.config.workers <= 1:
-            for job in runnable:
-                started = time.monotonic()
-                job.scratch.mkdir(parents=True)
-                yield job.submission, run_job(job), time.monotonic() - started
-            return
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.config.workers, mp_context=context) as pool:
-            futures: dict[Future, tuple[Job, float]] = {}
-            for job in runnable:
-                job.scratch.mkdir(parents=True)
-                futures[pool.submit(run_job, job)] = (job, time.monotonic())
-            for future in as_completed(futures):
-                job, started = futures[future]
-                try:
-                    job_result = future.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker is the grader's problem
-                    job_result = JobResult(None, Status.INFRASTRUCTURE, f"The grading worker failed: {exc}")
-                yield job.submission, job_result, time.monotonic() - started
+        gpus = worker_gpus(plan_gpus(self.config.gpus, self.config.workers))
+        for job, job_result, seconds in run_jobs(runnable, self.config.workers, gpus, self.config.scheduler):
+            yield job.submission, job_result, seconds
 
     def _judge(self, sub: Submission, job: JobResult, exercise: Exercise, key: dict, scorer: HeldoutScorer, seconds: float) -> NotebookResult:
         if job.execution is None:
@@ -242,7 +177,10 @@ class ClassGrader:
         verdicts = judge_notebook(exercise, job.execution, key, context)
         shutil.rmtree(job.execution.scratch, ignore_errors=True)
         outputs = student_outputs(job.execution.cells)
-        return NotebookResult(sub, job.execution.status, job.execution.message, verdicts, seconds, outputs=outputs)
+        return NotebookResult(
+            sub, job.execution.status, job.execution.message, verdicts, seconds, outputs=outputs, device=job.execution.device,
+            cell_seconds=job.execution.cell_seconds, peak_memory_bytes=job.execution.peak_memory_bytes,
+        )
 
 
 def _with_roster(class_dir: Path, dest: Path, students: list[str]) -> Path:
@@ -261,7 +199,7 @@ def grade_class(
     out: Path,
     config: GraderConfig,
     notebooks: list[str] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressReporter | Callable[[str], None] | None = None,
     resume: bool = True,
     roster: Path | None = None,
 ) -> list[NotebookResult]:
@@ -272,5 +210,10 @@ def grade_class(
     ``roster`` CSV, every student on it is graded (``missing`` when they handed
     nothing in) and ``out/lms_export.csv`` carries their names and emails.
     """
-    report = progress or (lambda line: print(line, file=sys.stderr))
-    return ClassGrader(Course(config.course), config, out, report, resume).run(class_dir, notebooks, roster)
+    if progress is None:
+        reporter: ProgressReporter = default_reporter()
+    elif callable(progress) and not hasattr(progress, "update"):
+        reporter = LineProgress(progress)
+    else:
+        reporter = progress  # type: ignore[assignment]
+    return ClassGrader(Course(config.course), config, out, reporter, resume).run(class_dir, notebooks, roster)

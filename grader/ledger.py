@@ -64,6 +64,9 @@ class Ledger:
             verdicts=tuple(Verdict(**{**v, "status": Status(v["status"])}) for v in result["verdicts"]),
             seconds=result["seconds"],
             outputs=tuple(StudentOutput(**o) for o in result.get("outputs", [])),
+            device=result.get("device", "cpu"),
+            cell_seconds=result.get("cell_seconds", 0.0),
+            peak_memory_bytes=result.get("peak_memory_bytes", 0),
         )
 
     def save(self, result: NotebookResult) -> None:
@@ -73,7 +76,8 @@ class Ledger:
         entry = {
             "fingerprint": self._fingerprint(result.submission),
             "result": {"status": result.status.value, "message": result.message, "verdicts": verdicts, "seconds": result.seconds,
-                       "outputs": [asdict(o) for o in result.outputs]},
+                       "outputs": [asdict(o) for o in result.outputs], "device": result.device,
+                       "cell_seconds": result.cell_seconds, "peak_memory_bytes": result.peak_memory_bytes},
         }
         path = self._path(result.submission)
         partial = path.with_suffix(f".{os.getpid()}.tmp")

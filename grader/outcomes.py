@@ -85,6 +85,8 @@ class Execution:
     cells: tuple[CellRecord, ...] = ()
     seconds: float = 0.0
     cell_seconds: float = 0.0  # time spent inside cells, as the kernel reported it
+    device: str = "cpu"  # "cpu", or "gpu:N" for the GPU the sandbox was given
+    peak_memory_bytes: int = 0  # the most memory the notebook's processes held at once (0: unknown)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ class NotebookResult:
     seconds: float = 0.0
     executed_notebook: Path | None = None
     outputs: tuple[StudentOutput, ...] = field(default_factory=tuple)
+    device: str = "cpu"  # where the notebook ran: "cpu" or "gpu:N"
+    cell_seconds: float = 0.0  # of ``seconds``, the time spent inside the notebook's cells
+    peak_memory_bytes: int = 0  # the most memory the notebook's processes held at once (0: unknown)
 
     @property
     def score(self) -> float:

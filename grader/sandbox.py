@@ -73,12 +73,17 @@ class SandboxSpec:
         home_mb: size of each tmpfs: home (with the working folder) and /tmp.
         env: environment variables inside (everything else is cleared).
         readonly: extra host paths bound read-only at the same path.
+        devices: host device nodes (a GPU's, say) made usable inside. Defaults to ().
+        uid: run as this user id in a user namespace of its own (the warm-kernel
+            server needs a non-root id to nest namespaces). Defaults to None.
     """
 
     scratch: Path
     home_mb: int = 256
     env: dict[str, str] = field(default_factory=dict)
     readonly: tuple[Path, ...] = ()
+    devices: tuple[str, ...] = ()
+    uid: int | None = None
 
 
 def find_bwrap() -> str:
@@ -120,9 +125,13 @@ def bwrap_argv(spec: SandboxSpec, command: list[str], bwrap: str = "bwrap") -> l
     """Build the ``bwrap`` command line that runs ``command`` inside ``spec``."""
     home_bytes = str(spec.home_mb * 1024 * 1024)
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    if spec.uid is not None:
+        args += ["--unshare-user", "--uid", str(spec.uid), "--gid", str(spec.uid)]
     args += ["--hostname", "sandbox"]
     args += _system_binds()
     args += ["--proc", "/proc", "--dev", "/dev"]
+    for device in spec.devices:  # e.g. /dev/nvidia0: only the nodes this sandbox was given
+        args += ["--dev-bind-try", device, device]
     # The tmpfs mounts come before the binds: a course under /tmp must not be hidden by them.
     args += ["--size", home_bytes, "--perms", "1777", "--tmpfs", "/tmp"]
     args += ["--size", home_bytes, "--perms", "0700", "--tmpfs", SANDBOX_HOME]
@@ -192,6 +201,11 @@ class Cage:
         procs = " ".join(f"'{d / 'cgroup.procs'}'" for d in self.dirs.values())
         script = f'for f in {procs}; do echo $$ > "$f" || exit 97; done; exec "$@"'
         return ["/bin/sh", "-c", script, "grader-cage", *command]
+
+    def adopt(self, pid: int) -> None:
+        """Move a running process (by host pid) into this cage; its children will start inside it."""
+        for d in self.dirs.values():
+            (d / "cgroup.procs").write_text(str(pid))
 
     def _read(self, controller: str, file: str) -> str:
         try:

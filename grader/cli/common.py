@@ -17,6 +17,7 @@ def add_course_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-processes", type=int, help="processes and threads per notebook")
     parser.add_argument("--disk-mb", type=int, help="scratch disk per notebook, in MB")
     parser.add_argument("--output-kb", type=int, help="output kept per notebook, in KB")
+    parser.add_argument("--cold", action="store_true", help="start every kernel cold, not forked from a warm server")
     parser.add_argument("--show-config", action="store_true", help="print the settings in effect and exit")
 
 
@@ -24,6 +25,7 @@ def config_from(args: argparse.Namespace, **extra: object) -> GraderConfig:
     config = load_config(args.course)
     return config.with_overrides(
         sandbox=False if args.no_sandbox else None,
+        warm=False if getattr(args, "cold", False) else None,
         cell_timeout=args.timeout,
         notebook_timeout=args.notebook_timeout,
         memory_mb=args.memory_mb,

@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--regrade", action="store_true", help="grade everything again, ignoring what an earlier run into --out finished")
     parser.add_argument("--show-expected", action="store_true", default=None, help="show hidden expected values in feedback")
     parser.add_argument("--lms", help="PATH is an LMS download: canvas, moodle, or a regex with (?P<student>) and (?P<file>) groups")
+    parser.add_argument("--gpus", help="grade on NVIDIA GPUs: all, or indices such as 0,1 (each worker takes one)")
+    parser.add_argument("--scheduler", help="grade on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786")
     parser.add_argument("--roster", type=Path, help="class list CSV (id, name, email): absentees are listed, the export gets names")
     add_course_options(parser)
 
@@ -37,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from grader.unzip import BadArchive
 
     config = config_from(
-        args, workers=args.workers, db_url=args.db_url, seed=args.seed, show_expected=args.show_expected, lms=args.lms
+        args, workers=args.workers, db_url=args.db_url, seed=args.seed, show_expected=args.show_expected, lms=args.lms,
+        gpus=args.gpus, scheduler=args.scheduler,
     )
     if args.show_config:
         print(config.describe())
@@ -48,6 +51,15 @@ def run(args: argparse.Namespace) -> int:
     if args.roster is not None and not args.roster.is_file():
         error(f"the roster {args.roster} does not exist.", "pass a CSV with a column id (and name, email).")
         return EXIT_USAGE
+    if config.gpus:
+        from grader.gpus import GpuError, plan_gpus
+
+        try:
+            plan = plan_gpus(config.gpus, config.workers)
+        except GpuError as exc:
+            error(str(exc))
+            return EXIT_ENVIRONMENT
+        print(f"GPUs: worker i uses GPU {', '.join(plan)} (in that order)")
     if config.lms:
         try:
             lms_pattern(config.lms)

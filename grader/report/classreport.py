@@ -207,9 +207,9 @@ def report_html(results: list[NotebookResult]) -> str:
            if stopped else "<p>No timeouts, memory stops, crashes or invalid files.</p>")
         + "<h2>Slowest notebooks</h2>" + _figure("slowest", "slowest notebooks")
         + "<h2>Every submission</h2>"
-        + _table(["student", "notebook", "score", "run", "time", "note"],
+        + _table(["student", "notebook", "score", "run", "time", "device", "note"],
                  [[escape(r.submission.student), escape(r.submission.notebook), f"{number(r.score)} / {number(r.max_score)}",
-                   status_label(r.status.value), f"{r.seconds:.1f} s", escape(r.message)] for r in ordered])
+                   status_label(r.status.value), f"{r.seconds:.1f} s", escape(r.device), escape(r.message)] for r in ordered])
     )
     return page("Class report", body)
 

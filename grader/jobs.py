@@ -1,0 +1,165 @@
+"""One submission's work on a grading worker: read, normalize, execute in the sandbox.
+
+A `Job` holds plain, picklable values, so any worker can run it: this process,
+a local process pool, or a Dask worker on another machine. For a remote worker
+the job travels as a `PackedJob` (the notebooks' bytes instead of paths), and
+the result comes back as a `PackedResult` whose probe files the coordinator
+writes into its own scratch folder before judging. Probe files are carried as
+bytes and are never unpickled or executed.
+
+Example:
+
+>>> result = run_job(job)  # doctest: +SKIP
+>>> result.status
+<Status.COMPLETED: 'completed'>
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from grader.config import Limits
+from grader.execute import ExecutionRequest, execute
+from grader.gpus import Gpu
+from grader.ingest import InvalidNotebook, read_submission
+from grader.normalize import normalize
+from grader.outcomes import Execution, Status, Submission
+from grader.warm import uses_tensorflow, worker_zygote
+
+log = logging.getLogger(__name__)
+
+MAX_PROBE_BYTES = 200 * 1024 * 1024
+_worker_gpu: Gpu | None = None  # set once per worker process by `take_gpu`
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to run one submission (plain, picklable values)."""
+
+    submission: Submission
+    source: Path
+    released: Path
+    scratch: Path
+    limits: Limits
+    sandbox: bool
+    seed: int
+    gpu: Gpu | None = None
+    warm: bool = True
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """How the run ended; ``execution`` is None when the notebook never ran."""
+
+    execution: Execution | None
+    status: Status
+    message: str
+
+
+def take_gpu(queue) -> None:
+    """Process-pool initializer: this worker takes the next GPU of the plan (see `grader.gpus`)."""
+    global _worker_gpu
+    _worker_gpu = queue.get()
+
+
+def run_job(job: Job) -> JobResult:
+    """Worker side: read, normalize, execute. Never raises."""
+    try:
+        student = read_submission(job.submission.path)  # type: ignore[arg-type]
+    except (InvalidNotebook, OSError) as exc:
+        return JobResult(None, Status.INVALID, f"We could not read your notebook: {exc}.")
+    try:
+        source = nbformat.read(job.source, as_version=4)
+        released = nbformat.read(job.released, as_version=4)
+        nb = normalize(student, source, released, seed=job.seed)
+    except Exception as exc:  # noqa: BLE001 - a notebook we cannot rebuild is invalid, not fatal
+        return JobResult(None, Status.INVALID, f"We could not match your notebook to the exercise: {exc}.")
+    try:
+        gpu = job.gpu if job.gpu is not None else _worker_gpu
+        warm = job.sandbox and job.warm
+        zygote = worker_zygote(job.scratch.parent, job.limits, gpu, uses_tensorflow(nb)) if warm else None
+        request = ExecutionRequest(
+            notebook=nb, scratch=job.scratch, limits=job.limits, sandbox=job.sandbox, gpu=gpu, zygote=zygote
+        )
+        execution = execute(request)
+    except Exception as exc:  # noqa: BLE001 - the grader's fault: never the student's points
+        log.exception("executing %s/%s failed", job.submission.student, job.submission.notebook)
+        return JobResult(None, Status.INFRASTRUCTURE, f"The grader could not run this notebook: {exc}")
+    return JobResult(execution, execution.status, execution.message)
+
+
+@dataclass(frozen=True)
+class PackedJob:
+    """A `Job` that carries its notebooks as bytes, for a worker that cannot read the coordinator's files."""
+
+    job: Job
+    student: bytes
+    source: bytes
+    released: bytes
+
+
+@dataclass(frozen=True)
+class PackedResult:
+    """A `JobResult` whose probe files travel as bytes (regular files only, bounded in size)."""
+
+    result: JobResult
+    probe_files: dict[str, bytes]
+
+
+def pack_job(job: Job) -> PackedJob:
+    """Read the job's files so it can run anywhere."""
+    return PackedJob(job, job.submission.path.read_bytes(), job.source.read_bytes(), job.released.read_bytes())  # type: ignore[union-attr]
+
+
+def run_packed(packed: PackedJob) -> PackedResult:
+    """Remote worker side: write the notebooks into a scratch folder of its own, run, pack the probe files."""
+    with tempfile.TemporaryDirectory(prefix="grader-remote-") as tmp:
+        folder = Path(tmp)
+        paths = {name: folder / f"{name}.ipynb" for name in ("student", "source", "released")}
+        for name, path in paths.items():
+            path.write_bytes(getattr(packed, name))
+        sub = dataclasses.replace(packed.job.submission, path=paths["student"])
+        job = dataclasses.replace(packed.job, submission=sub, source=paths["source"], released=paths["released"], scratch=folder / "run")
+        job.scratch.mkdir()
+        result = run_job(job)
+        files = _read_probe_files(result.execution.probe_dir) if result.execution else {}
+        if result.execution is not None:
+            result = dataclasses.replace(result, execution=dataclasses.replace(result.execution, scratch=Path(), probe_dir=Path()))
+        return PackedResult(result, files)
+
+
+def _read_probe_files(folder: Path) -> dict[str, bytes]:
+    files, total = {}, 0
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if entry.is_symlink() or not entry.is_file():
+            continue  # links and folders are never carried (the judge would refuse them anyway)
+        total += entry.stat().st_size
+        if total > MAX_PROBE_BYTES:
+            break
+        files[entry.name] = entry.read_bytes()
+    return files
+
+
+def unpack_result(packed: PackedResult, scratch: Path) -> JobResult:
+    """Coordinator side: write the probe files into ``scratch`` and point the execution at them."""
+    result = packed.result
+    if result.execution is None:
+        return result
+    probe_dir = scratch / "probes"
+    probe_dir.mkdir(parents=True, exist_ok=True)
+    for name, data in packed.probe_files.items():
+        if "/" in name or name in {"", ".", ".."} or "\0" in name:
+            continue
+        (probe_dir / name).write_bytes(data)
+    return dataclasses.replace(result, execution=dataclasses.replace(result.execution, scratch=scratch, probe_dir=probe_dir))
+
+
+def discard(scratch: Path) -> None:
+    shutil.rmtree(scratch, ignore_errors=True)

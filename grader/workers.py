@@ -1,0 +1,90 @@
+"""Run many jobs: in this process, on a local process pool, or on a Dask cluster.
+
+Results come back as they finish; the coordinator (`grader.grade`) alone
+judges them and writes the gradebook. Every worker gets the same sandbox and
+limits; with GPUs, each local worker takes its GPU once, when it starts.
+
+Example:
+
+>>> for job, result, seconds in run_jobs(jobs, workers=2):  # doctest: +SKIP
+...     print(job.submission.student, result.status.value)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+
+from grader.gpus import Gpu
+from grader.jobs import Job, JobResult, pack_job, run_job, run_packed, take_gpu, unpack_result
+from grader.outcomes import Status
+
+Finished = tuple[Job, JobResult, float]
+
+
+def _failed(exc: BaseException) -> JobResult:
+    return JobResult(None, Status.INFRASTRUCTURE, f"The grading worker failed: {type(exc).__name__}: {exc}")
+
+
+def run_serial(jobs: list[Job], gpu: Gpu | None = None) -> Iterator[Finished]:
+    for job in jobs:
+        started = time.monotonic()
+        job.scratch.mkdir(parents=True, exist_ok=True)
+        yield job, run_job(dataclasses.replace(job, gpu=gpu) if gpu else job), time.monotonic() - started
+
+
+def run_pool(jobs: list[Job], workers: int, gpus: list[Gpu] = ()) -> Iterator[Finished]:
+    context = multiprocessing.get_context("spawn")
+    initializer, initargs = None, ()
+    if gpus:
+        queue = context.Queue()
+        for gpu in gpus:
+            queue.put(gpu)
+        initializer, initargs = take_gpu, (queue,)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+        futures: dict[Future, tuple[Job, float]] = {}
+        for job in jobs:
+            job.scratch.mkdir(parents=True, exist_ok=True)
+            futures[pool.submit(run_job, job)] = (job, time.monotonic())
+        for future in as_completed(futures):
+            job, started = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker is the grader's problem, never the student's
+                result = _failed(exc)
+            yield job, result, time.monotonic() - started
+
+
+def run_dask(jobs: list[Job], scheduler: str) -> Iterator[Finished]:
+    """Each job runs on a Dask worker (which needs the course environment and bubblewrap)."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:
+        raise RuntimeError("--scheduler needs Dask: pip install 'keras-course[cluster]'") from exc
+    with Client(scheduler, timeout=30) as client:
+        futures = {}
+        for job in jobs:
+            future = client.submit(run_packed, pack_job(job), pure=False, key=f"grade-{job.submission.student}-{job.submission.notebook}-{id(job)}")
+            futures[future] = (job, time.monotonic())
+        for future in dask_completed(futures):
+            job, started = futures[future]
+            try:
+                result = unpack_result(future.result(), job.scratch)
+            except Exception as exc:  # noqa: BLE001 - a lost worker is the grader's problem
+                result = _failed(exc)
+            yield job, result, time.monotonic() - started
+
+
+def run_jobs(jobs: list[Job], workers: int = 1, gpus: list[Gpu] = (), scheduler: str = "") -> Iterator[Finished]:
+    """Run ``jobs`` the configured way; yields ``(job, result, seconds)`` as each finishes."""
+    if not jobs:
+        return iter(())
+    if scheduler:
+        return run_dask(jobs, scheduler)
+    if workers <= 1:
+        return run_serial(jobs, gpus[0] if gpus else None)
+    return run_pool(jobs, workers, list(gpus))

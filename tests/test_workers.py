@@ -1,0 +1,69 @@
+"""Where notebooks run: a local pool (with a GPU per worker), a Dask cluster, and the progress shown meanwhile."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from grader.grade import grade_class
+from grader.jobs import PackedResult, _read_probe_files, unpack_result
+from grader.outcomes import Execution, Status
+from grader.progress import LineProgress
+from grader.sample_class import NOTEBOOK, make_submission, solution_answers
+
+
+def _class(course, folder):
+    source, released = course.read_source(NOTEBOOK), course.read_released(NOTEBOOK)
+    for student, nb in {"correct": make_submission(source, released, solution_answers(source)), "blank": released}.items():
+        (folder / student).mkdir(parents=True)
+        nbformat.write(nb, folder / student / f"{NOTEBOOK}.ipynb")
+    return folder
+
+
+def test_probe_files_travel_as_bytes_without_links_or_paths(tmp_path):
+    probes = tmp_path / "probes"
+    probes.mkdir()
+    (probes / "q1.json").write_text('{"p0.case0": 1}')
+    (probes / "secret").symlink_to("/etc/passwd")
+    (probes / "sub").mkdir()
+    files = _read_probe_files(probes)
+    assert files == {"q1.json": b'{"p0.case0": 1}'}
+    from grader.jobs import JobResult
+
+    execution = Execution(Status.COMPLETED, "ok", scratch=tmp_path, probe_dir=tmp_path)
+    packed = PackedResult(JobResult(execution, Status.COMPLETED, "ok"), {**files, "../escape.json": b"x", "q2.json": b"{}"})
+    result = unpack_result(packed, tmp_path / "coordinator")
+    assert sorted(p.name for p in result.execution.probe_dir.iterdir()) == ["q1.json", "q2.json"]
+    assert not (tmp_path / "escape.json").exists()
+
+
+def test_line_progress_counts_and_estimates_what_is_left():
+    lines = []
+    progress = LineProgress(lines.append)
+    progress.start(total=3, done=1)
+
+    class Result:
+        class submission:
+            student, notebook = "ada", NOTEBOOK
+        score, max_score, seconds = 10.0, 10.0, 2.5
+        status = Status.COMPLETED
+
+    progress.update(Result)
+    assert lines[0].startswith("[2/3] ada 01_the_neuron: 10/10 (completed, 2.5 s)") and "left" in lines[0]
+    progress.update(Result)
+    assert lines[1].startswith("[3/3]") and "left" not in lines[1]
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_grades_the_class_and_the_coordinator_alone_writes_the_gradebook(course, config, tmp_path):
+    from distributed import LocalCluster
+
+    folder = _class(course, tmp_path / "class")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        results = grade_class(folder, tmp_path / "out", config.with_overrides(scheduler=cluster.scheduler_address), progress=lambda _: None)
+    scores = {r.submission.student: r.score for r in results}
+    assert scores == {"correct": 10, "blank": 0}
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{tmp_path / 'out' / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission_notebook(NOTEBOOK, NOTEBOOK, "correct").score == 10

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
+from grader.colab import setup_cell_source
 from grader.course import Course
 
 REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
@@ -22,6 +23,7 @@ def test_colab_badge_and_setup_cell_use_the_repository_url_from_pyproject(path):
     badge = f"https://colab.research.google.com/github/{slug}/blob/main/{folder}/{path.name}"
     assert badge in nb.cells[0].source
     setup = next(c for c in nb.cells if c.cell_type == "code")
+    assert setup.source == setup_cell_source(REPOSITORY), "the first code cell is grader.colab's setup cell (it also says whether a GPU is in use)"
     assert f"git+{REPOSITORY}" in setup.source
     code = "\n".join(line for line in setup.source.lower().splitlines() if not line.lstrip().startswith("#"))
     assert "tensorflow" not in code and not re.search(r"[\"' ]keras[\"'<>=\[ ]", code), "never reinstall TensorFlow or Keras in Colab"

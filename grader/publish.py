@@ -3,7 +3,8 @@
 The bundle is a folder ready to push as the students' repository: its Colab
 badges and setup cells point at that repository's URL, and it holds no
 solutions, no answer keys, no held-out secret, no tests (they hold correct
-answers), no benchmarks and no instructor README. Every exercise notebook is
+answers), no benchmarks, no instructor README and no `grader/references`
+(the reference implementations the judge compares with). Every exercise notebook is
 checked on the way out: one that still carries a solution or hidden-test
 marker stops the publish. What students may still read by design: the staged
 hints of each question (the last one nearly gives the answer, like a tutor
@@ -49,7 +50,7 @@ It runs your notebook the way the grader does and prints each question's
 result and a hint. The visible checks teach; hidden tests, run by your
 instructor's grader, decide the grade.
 """
-_EXCLUDED_NAMES = {"__pycache__", ".ipynb_checkpoints"}
+_EXCLUDED_NAMES = {"__pycache__", ".ipynb_checkpoints", "references"}  # grader/references: the judge's reference code
 FORBIDDEN_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS", ".probe(")
 _GITHUB = re.compile(r"^https://github\.com/[\w.-]+/[\w.-]+$")
 

@@ -8,21 +8,21 @@ from judging import judge_answer
 
 from grader.checks import CheckFailed
 from grader.data import digits_split
+from grader.exercises import ex06_optimizers
 from grader.exercises.ex06_optimizers import (
     DIGITS_PARAMS,
     Rosenbrock,
-    adam_reference,
-    momentum_reference,
     q1,
     q2,
     q3,
     q4,
     q5,
-    rmsprop_reference,
     schedule_rates,
 )
+from grader.exercises.ex06_visible import VISIBLE_PATHS
 from grader.heldout import make_heldout
 from grader.outcomes import Status
+from grader.references.optimizers import adam_reference, momentum_reference, rmsprop_reference
 
 
 def judged(question, cases, key, tmp_path, scorer=None):
@@ -387,3 +387,12 @@ def test_digits_visible_checks_ask_for_sgd_with_momentum(right_model):
     q5.check(right_model)
     visible_fails(q5, sgd_model(optimizer="adam", learning_rate=0.01, epochs=1), "keras.optimizers.SGD")
     visible_fails(q5, sgd_model(momentum=0.0, epochs=1), "momentum=0.9")
+
+
+def test_stored_visible_paths_are_what_the_references_compute():
+    refs = {"q1": ex06_optimizers._momentum_refs, "q2": ex06_optimizers._rmsprop_refs, "q3": ex06_optimizers._adam_refs}
+    for name, stored in VISIBLE_PATHS.items():
+        computed = refs[name[:2]](getattr(ex06_optimizers, f"_{name}")())
+        assert len(stored) == len(computed)
+        for path, reference in zip(stored, computed, strict=True):
+            np.testing.assert_allclose(path, reference, rtol=0, atol=0)

@@ -35,6 +35,7 @@ import numpy as np
 
 from grader.checks import CheckFailed, FreshCallCheck, ModelCheck, PropertyCheck, describe
 from grader.data import digits_split
+from grader.exercises.ex06_visible import VISIBLE_PATHS
 from grader.heldout import heldout_set
 from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
 from grader.question import Exercise, Question
@@ -91,63 +92,6 @@ def parabola(x: np.ndarray) -> np.ndarray:
     return 2.0 * np.asarray(x, dtype=float)
 
 
-# Reference optimizers (trusted side). Each returns the (steps + 1, d) path, start included.
-
-
-def momentum_reference(grad_fn: Callable, x0: Any, learning_rate: float, momentum: float, steps: int) -> np.ndarray:
-    x = np.array(x0, dtype=float)
-    velocity = np.zeros_like(x)
-    path = [x.copy()]
-    for _ in range(steps):
-        velocity = momentum * velocity - learning_rate * grad_fn(x)
-        x = x + velocity
-        path.append(x.copy())
-    return np.array(path)
-
-
-def rmsprop_reference(
-    grad_fn: Callable, x0: Any, learning_rate: float, rho: float, epsilon: float, steps: int, inside: bool = True
-) -> np.ndarray:
-    x = np.array(x0, dtype=float)
-    s = np.zeros_like(x)
-    path = [x.copy()]
-    for _ in range(steps):
-        g = grad_fn(x)
-        s = rho * s + (1.0 - rho) * g * g
-        x = x - learning_rate * g / (np.sqrt(s + epsilon) if inside else np.sqrt(s) + epsilon)
-        path.append(x.copy())
-    return np.array(path)
-
-
-def adam_reference(
-    grad_fn: Callable,
-    x0: Any,
-    learning_rate: float,
-    beta_1: float,
-    beta_2: float,
-    epsilon: float,
-    steps: int,
-    style: str = "paper",
-) -> np.ndarray:
-    x = np.array(x0, dtype=float)
-    m, v = np.zeros_like(x), np.zeros_like(x)
-    path = [x.copy()]
-    for t in range(1, steps + 1):
-        g = grad_fn(x)
-        m = beta_1 * m + (1.0 - beta_1) * g
-        v = beta_2 * v + (1.0 - beta_2) * g * g
-        m_hat, v_hat = m / (1.0 - beta_1**t), v / (1.0 - beta_2**t)
-        if style == "keras":
-            alpha = learning_rate * np.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
-            x = x - alpha * m / (np.sqrt(v) + epsilon)
-        elif style == "inside":
-            x = x - learning_rate * m_hat / np.sqrt(v_hat + epsilon)
-        else:
-            x = x - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
-        path.append(x.copy())
-    return np.array(path)
-
-
 # Comparing paths.
 
 
@@ -182,9 +126,15 @@ def _path_problem(got: Any, references: Sequence[np.ndarray]) -> str | None:
     return f"a path that is at {describe(got[step])} after step {step}; it should be at {describe(want[step])}"
 
 
-def _visible(references: Callable[[tuple], list[np.ndarray]]) -> Callable[[tuple, Any], str | None]:
+def _visible(name: str) -> Callable[[tuple, Any], str | None]:
+    """A visible check against the accepted paths of visible example ``name``, stored as numbers.
+
+    The reference optimizers stay on the instructor's side (`grader.references`, never in the student
+    bundle); `tests/test_exercise_06.py` proves these stored paths are what they compute.
+    """
+
     def holds(args: tuple, result: Any) -> str | None:
-        problem = _path_problem(result, references(args))
+        problem = _path_problem(result, [np.asarray(path, dtype=float) for path in VISIBLE_PATHS[name]])
         return f"returned {problem}." if problem else None
 
     return holds
@@ -198,6 +148,8 @@ def _verify(references: Callable[[tuple], list[np.ndarray]]) -> Callable[[tuple,
 
 
 def _momentum_refs(args: tuple) -> list[np.ndarray]:
+    from grader.references.optimizers import momentum_reference  # instructor side only
+
     return [momentum_reference(*args)]
 
 
@@ -227,14 +179,14 @@ q1 = Question(
         FreshCallCheck(
             make_args=_q1_example,
             call="momentum_path(grad, x0=[1.0], learning_rate=0.1, momentum=0.9, steps=3) with grad(x) = 2x",
-            holds=_visible(_momentum_refs),
+            holds=_visible("q1_example"),
             tip="The path is [[1.0], [0.8], [0.46], [0.062]]: the velocity starts at 0 and is updated "
             "before the position, v = momentum * v - learning_rate * g, then x = x + v.",
         ),
         FreshCallCheck(
             make_args=_q1_plain,
             call="momentum_path(grad, x0=[1.0, -2.0], learning_rate=0.25, momentum=0.0, steps=2)",
-            holds=_visible(_momentum_refs),
+            holds=_visible("q1_plain"),
             tip="With momentum 0 this is plain gradient descent: each step subtracts learning_rate * g, so "
             "every coordinate halves: [[1, -2], [0.5, -1], [0.25, -0.5]].",
         ),
@@ -261,6 +213,8 @@ q1 = Question(
 
 
 def _rmsprop_refs(args: tuple) -> list[np.ndarray]:
+    from grader.references.optimizers import rmsprop_reference  # instructor side only
+
     return [rmsprop_reference(*args, inside=True), rmsprop_reference(*args, inside=False)]
 
 
@@ -290,14 +244,14 @@ q2 = Question(
         FreshCallCheck(
             make_args=_q2_example,
             call="rmsprop_path(grad, x0=[1.0], learning_rate=0.1, rho=0.9, epsilon=1e-7, steps=2) with grad(x) = 2x",
-            holds=_visible(_rmsprop_refs),
+            holds=_visible("q2_example"),
             tip="The first step: s = 0.9 * 0 + 0.1 * 2**2 = 0.4, so x moves by 0.1 * 2 / sqrt(0.4) = 0.3162 to 0.6838. "
             "Keep a moving average of g squared, and divide by its square root.",
         ),
         FreshCallCheck(
             make_args=_q2_zero,
             call="rmsprop_path(grad, x0=[0.0, 3.0], learning_rate=0.01, rho=0.9, epsilon=1e-7, steps=2)",
-            holds=_visible(_rmsprop_refs),
+            holds=_visible("q2_zero"),
             tip="The first coordinate starts at the minimum, so its gradient and its average are 0: epsilon is "
             "what keeps 0 / 0 from turning into NaN. Add it inside or after the square root.",
         ),
@@ -322,6 +276,8 @@ q2 = Question(
 
 
 def _adam_refs(args: tuple) -> list[np.ndarray]:
+    from grader.references.optimizers import adam_reference  # instructor side only
+
     return [adam_reference(*args, style=style) for style in ("paper", "keras", "inside")]
 
 
@@ -352,7 +308,7 @@ q3 = Question(
             make_args=_q3_example,
             call="adam_path(grad, x0=[1.0], learning_rate=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-7, steps=3) "
             "with grad(x) = 2x",
-            holds=_visible(_adam_refs),
+            holds=_visible("q3_example"),
             tip="With bias correction Adam's first step is learning_rate * sign(g): 1.0 goes to 0.9. Without it the "
             "first step is 0.316. Divide m by (1 - beta_1**t) and v by (1 - beta_2**t), with t = 1 on the first step.",
         ),
@@ -360,7 +316,7 @@ q3 = Question(
             make_args=_q3_long,
             call="adam_path(grad, x0=[-1.0, 2.0], learning_rate=0.05, beta_1=0.9, beta_2=0.999, epsilon=1e-7, "
             "steps=25) on a bowl",
-            holds=_visible(_adam_refs),
+            holds=_visible("q3_long"),
             tip="Count t from 1 on the first step and add 1 each step; m averages g with beta_1, v averages g**2 with "
             "beta_2.",
         ),

@@ -1,0 +1,1 @@
+"""Trusted reference implementations the judge compares with; instructor-only, never in the student bundle."""

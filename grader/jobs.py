@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,7 @@ class JobResult:
     execution: Execution | None
     status: Status
     message: str
+    seconds: float = 0.0  # the worker's own time for this job (reading, normalizing, running), not queueing
 
 
 def take_gpu(queue) -> None:
@@ -70,7 +72,13 @@ def take_gpu(queue) -> None:
 
 
 def run_job(job: Job) -> JobResult:
-    """Worker side: read, normalize, execute. Never raises."""
+    """Worker side: read, normalize, execute, timed. Never raises."""
+    started = time.monotonic()
+    result = _run_job(job)
+    return dataclasses.replace(result, seconds=time.monotonic() - started)
+
+
+def _run_job(job: Job) -> JobResult:
     try:
         student = read_submission(job.submission.path)  # type: ignore[arg-type]
     except (InvalidNotebook, OSError) as exc:

@@ -1,6 +1,7 @@
 """Run many jobs: in this process, on a local process pool, or on a Dask cluster.
 
-Results come back as they finish; the coordinator (`grader.grade`) alone
+Results come back as they finish, each with the worker's own time for it
+(not the time it waited in the queue); the coordinator (`grader.grade`) alone
 judges them and writes the gradebook. Every worker gets the same sandbox and
 limits; with GPUs, each local worker takes its GPU once, when it starts.
 
@@ -55,7 +56,7 @@ def run_pool(jobs: list[Job], workers: int, gpus: list[Gpu] = ()) -> Iterator[Fi
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a dead worker is the grader's problem, never the student's
                 result = _failed(exc)
-            yield job, result, time.monotonic() - started
+            yield job, result, result.seconds or time.monotonic() - started
 
 
 def run_dask(jobs: list[Job], scheduler: str) -> Iterator[Finished]:
@@ -76,7 +77,7 @@ def run_dask(jobs: list[Job], scheduler: str) -> Iterator[Finished]:
                 result = unpack_result(future.result(), job.scratch)
             except Exception as exc:  # noqa: BLE001 - a lost worker is the grader's problem
                 result = _failed(exc)
-            yield job, result, time.monotonic() - started
+            yield job, result, result.seconds or time.monotonic() - started
 
 
 def run_jobs(jobs: list[Job], workers: int = 1, gpus: list[Gpu] = (), scheduler: str = "") -> Iterator[Finished]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import diabetes_split, digits_split
-from grader.heldout import heldout_set
+from grader.heldout import heldout_set, perturb_digits
 from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
 from grader.question import Exercise, Question
 
@@ -33,19 +33,12 @@ DIABETES_VISIBLE_MAE = 52.0
 # Held-out sets: secret-seeded, label-preserving perturbations of the public data.
 
 
-def _perturb_digits(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each image a little lighter or darker, plus pixel noise; rounded and clipped to 0..16 like the originals."""
-    brightness = rng.uniform(0.85, 1.15, size=(len(x), 1))
-    noisy = x.astype(np.float64) * brightness + rng.normal(0.0, 1.0, size=x.shape)
-    return np.clip(np.rint(noisy), 0.0, 16.0).astype(np.float32)
-
-
 @heldout_set("digits")
 def _digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
 
     data = load_digits()
-    return _perturb_digits(data.data, rng), data.target.astype(np.int64)
+    return perturb_digits(data.data, rng), data.target.astype(np.int64)
 
 
 @heldout_set("diabetes")
@@ -168,7 +161,7 @@ def _digits_validation() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _noisy_digits_validation() -> tuple[np.ndarray, np.ndarray]:
-    return _perturb_digits(_DIGITS[1], np.random.default_rng(2024)), _DIGITS[3]
+    return perturb_digits(_DIGITS[1], np.random.default_rng(2024)), _DIGITS[3]
 
 
 def _diabetes_mae_holds(predictions: Any) -> str | None:

@@ -36,7 +36,7 @@ import numpy as np
 from grader.checks import CheckFailed, FreshCallCheck, ModelCheck, PropertyCheck, describe
 from grader.data import digits_split
 from grader.exercises.ex06_visible import VISIBLE_PATHS
-from grader.heldout import heldout_set
+from grader.heldout import heldout_set, perturb_digits
 from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
 from grader.question import Exercise, Question
 
@@ -456,19 +456,12 @@ q4 = Question(
 # Question 5: train the digits network with SGD, momentum and the schedule, to a held-out accuracy.
 
 
-def _perturb_digits(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each image a little fainter or bolder, with pixel noise; rounded and clipped to 0..16 like the originals."""
-    contrast = rng.uniform(0.85, 1.15, size=(len(x), 1))
-    noisy = x.astype(np.float64) * contrast + rng.normal(0.0, 0.8, size=x.shape)
-    return np.clip(np.rint(noisy), 0.0, 16.0).astype(np.float32)
-
-
 @heldout_set("digits_optimizers")
 def _digits_heldout(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
 
     data = load_digits()
-    return _perturb_digits(data.data, rng), data.target.astype(np.int64)
+    return perturb_digits(data.data, rng, noise=0.8), data.target.astype(np.int64)
 
 
 def _digits_validation() -> tuple[np.ndarray, np.ndarray]:

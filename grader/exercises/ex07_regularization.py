@@ -22,7 +22,7 @@ import numpy as np
 
 from grader.checks import FreshCallCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import small_digits_split
-from grader.heldout import heldout_set
+from grader.heldout import heldout_set, perturb_digits
 from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
 from grader.question import Exercise, Question
 
@@ -36,13 +36,6 @@ VISIBLE_ACCURACY = 0.83  # on the validation images, a little above the held-out
 # Held-out set: noisy versions of the digits that are in neither public subset, with their true labels.
 
 
-def _perturb(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each image a little lighter or darker, plus pixel noise; rounded and clipped to 0..16 like the originals."""
-    brightness = rng.uniform(0.85, 1.15, size=(len(x), 1))
-    noisy = x.astype(np.float64) * brightness + rng.normal(0.0, 1.0, size=x.shape)
-    return np.clip(np.rint(noisy), 0.0, 16.0).astype(np.float32)
-
-
 @heldout_set("digits_small_regularized")
 def _digits_small_regularized(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
@@ -51,7 +44,7 @@ def _digits_small_regularized(rng: np.random.Generator) -> tuple[np.ndarray, np.
     x_train, x_val, _, _ = small_digits_split()
     public = {row.tobytes() for row in np.concatenate([x_train, x_val])}
     unseen = np.array([row.astype(np.float32).tobytes() not in public for row in data.data])
-    return _perturb(data.data[unseen], rng), data.target[unseen].astype(np.int64)
+    return perturb_digits(data.data[unseen], rng), data.target[unseen].astype(np.int64)
 
 
 # Question 1: inverted dropout.

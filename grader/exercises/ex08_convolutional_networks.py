@@ -20,7 +20,7 @@ import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import shift_images, shifted_digits_split
-from grader.heldout import heldout_set
+from grader.heldout import heldout_set, perturb_digits
 from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
 from grader.question import Exercise, Question
 
@@ -344,9 +344,7 @@ def _shifted_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
     data = load_digits()
     images = shift_images(data.data.reshape(-1, 8, 8, 1).astype(np.float64), rng)
-    brightness = rng.uniform(0.85, 1.15, size=(len(images), 1, 1, 1))
-    noisy = images * brightness + rng.normal(0.0, 1.0, size=images.shape)
-    return np.clip(np.rint(noisy), 0.0, 16.0).astype(np.float32), data.target.astype(np.int64)
+    return perturb_digits(images, rng), data.target.astype(np.int64)
 
 
 _SHIFTED = shifted_digits_split()

@@ -35,7 +35,7 @@ import psutil
 
 from grader.config import Limits
 from grader.gpus import Gpu, gpu_sandbox
-from grader.sandbox import SANDBOX_HOME, Cage, SandboxSpec, bwrap_argv, find_bwrap
+from grader.sandbox import SANDBOX_HOME, Cage, SandboxSpec, bwrap_argv, find_bwrap, python_environment
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,9 @@ class Zygote:
         probe = self.run_root / ".selftest" / "shared"
         probe.mkdir(parents=True, exist_ok=True)
         (self.run_root / ".selftest-sibling").mkdir(exist_ok=True)
-        answer = self._ask({"op": "selftest", "run_root": str(self.run_root), "own": str(probe), "home": SANDBOX_HOME})
+        answer = self._ask(
+            {"op": "selftest", "run_root": str(self.run_root), "own": str(probe), "home": SANDBOX_HOME, "keep": _keep()}
+        )
         if not answer.get("ok") or answer.get("visible") != [".selftest"]:
             self.close()
             raise WarmUnavailable(f"a warm kernel cannot isolate itself here: {answer}")
@@ -183,7 +185,7 @@ class Zygote:
         answer = self._ask({
             "op": "spawn", "run_root": str(self.run_root), "own": str(own), "home": SANDBOX_HOME,
             "tmpfs_bytes": self.limits.disk_mb * 1024 * 1024, "fsize": self.limits.disk_mb * 1024 * 1024,
-            "connection_file": str(connection_file), "env": self._child_env(env),
+            "connection_file": str(connection_file), "env": self._child_env(env), "keep": _keep(),
         })
         if "pid" not in answer:
             raise WarmUnavailable(f"the warm-kernel server could not fork: {answer}")
@@ -212,6 +214,11 @@ class Zygote:
             **SERVER_ENV,
             **env,
         }
+
+
+def _keep() -> list[str]:
+    """The read-only paths a kernel needs (the Python environment and the course package)."""
+    return [str(path) for path in python_environment()]
 
 
 _TF_IMPORT = re.compile(r"^\s*(?:import|from)\s+(?:keras|tensorflow)\b", re.M)

@@ -81,18 +81,27 @@ def _enter_namespaces() -> None:
     _write("/proc/self/gid_map", f"0 {gid} 1")
 
 
-def _isolate_files(run_root: str, own: str, home: str, size_bytes: int) -> None:
-    """Only this submission's folder of the run stays visible; /tmp and home are new and empty."""
+def _isolate_files(run_root: str, own: str, home: str, size_bytes: int, keep: tuple[str, ...] = ()) -> None:
+    """Only this submission's folder of the run stays visible; /tmp and home are new and empty.
+
+    ``keep`` names read-only paths under /tmp that must survive the new /tmp (a
+    Python environment in a clone under /tmp, say); they are bound back in place.
+    """
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    stash = f"{home}/.grader-own-{os.getpid()}"  # the server's home, covered below
-    os.mkdir(stash)
-    _mount(own, stash, None, MS_BIND | MS_REC)
+    survivors = [own, *(path for path in keep if (path + "/").startswith("/tmp/"))]
+    stashes = []
+    for index, path in enumerate(survivors):
+        stash = f"{home}/.grader-keep-{os.getpid()}-{index}"  # the server's home, covered below
+        os.mkdir(stash)
+        _mount(path, stash, None, MS_BIND | MS_REC)
+        stashes.append((stash, path))
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={size_bytes},mode=1777")
     if not (run_root + "/").startswith("/tmp/"):
         _mount("tmpfs", run_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    os.makedirs(own)
-    _mount(stash, own, None, MS_BIND | MS_REC)
-    _check(_libc.umount2(stash.encode(), MNT_DETACH), "umount stash")
+    for stash, path in stashes:
+        os.makedirs(path, exist_ok=True)
+        _mount(stash, path, None, MS_BIND | MS_REC)
+        _check(_libc.umount2(stash.encode(), MNT_DETACH), "umount stash")
     _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size_bytes},mode=0700")
     os.makedirs(f"{home}/work")
 
@@ -111,7 +120,9 @@ def _become_kernel(go_fd: int, request: dict) -> None:
         os.setsid()  # its own session and group: a student's killpg(0) stays inside the submission
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         _enter_namespaces()
-        _isolate_files(request["run_root"], request["own"], request["home"], int(request["tmpfs_bytes"]))
+        _isolate_files(
+            request["run_root"], request["own"], request["home"], int(request["tmpfs_bytes"]), tuple(request.get("keep", ()))
+        )
         resource.setrlimit(resource.RLIMIT_FSIZE, (int(request["fsize"]),) * 2)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         os.environ.clear()
@@ -140,7 +151,9 @@ def _selftest(request: dict) -> dict:
         os.close(read_end)
         try:
             _enter_namespaces()
-            _isolate_files(request["run_root"], request["own"], request["home"], 1 << 20)
+            _isolate_files(request["run_root"], request["own"], request["home"], 1 << 20, tuple(request.get("keep", ())))
+            if not all(os.path.exists(path) for path in request.get("keep", ())):
+                raise FileNotFoundError("the Python environment is not visible after isolation")
             visible = sorted(os.listdir(request["run_root"]))
             os.write(write_end, json.dumps({"ok": True, "visible": visible}).encode())
         except BaseException as exc:  # noqa: BLE001 - report, never fall into the server's loop

@@ -40,11 +40,11 @@ class HeldoutScorer:
         self.secret = secret
         self._sets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def __call__(self, model: Path, heldout: str, metric: str) -> dict[str, Any]:
+    def __call__(self, model: Path, heldout: str, metric: str, weights_of: tuple[str, ...] = ()) -> dict[str, Any]:
         if heldout not in self._sets:
             self._sets[heldout] = make_heldout(heldout, self.secret)
         x, y = self._sets[heldout]
-        return self.process.score(model, x, y, metric)
+        return self.process.score(model, x, y, metric, weights_of)
 
 
 def split_items(items: dict[str, Any], index: int) -> dict[str, Any]:
@@ -79,9 +79,21 @@ def judge_question(
         if outcome.status is not Status.PASSED:
             if visible_error and visible_error.startswith(("CheckFailed", "NotAttempted")):
                 outcome = ProbeOutcome(outcome.status, visible_error.split(": ", 1)[1], outcome.detail or outcome.message)
-            return _verdict(question, outcome)
+            return _verdict(question, _naming_requirement(question, probe, outcome))
         details.append(outcome.detail)
     return _verdict(question, ProbeOutcome(Status.PASSED, "Correct.", "; ".join(d for d in details if d)))
+
+
+def _naming_requirement(question: Question, probe: Any, outcome: ProbeOutcome) -> ProbeOutcome:
+    """Lead a failed question's message with the requirement it missed, in the question's own words."""
+    if outcome.status is not Status.FAILED:
+        return outcome
+    covers = getattr(probe, "covers", ())
+    requirement = question.requirement(outcome.requirement or (covers[0] if covers else ""))
+    if requirement is None:
+        return outcome
+    message = f"Not yet met: {requirement.text}. {outcome.message}"
+    return ProbeOutcome(outcome.status, message, outcome.detail, requirement.id)
 
 
 def judge_in_kernel(question: Question, cells: list[CellRecord], execution: Execution) -> Verdict:

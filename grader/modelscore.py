@@ -128,21 +128,148 @@ def metric_value(predictions: np.ndarray, y: np.ndarray, name: str) -> float:
     return metric(name).compute(np.asarray(predictions, dtype=np.float64), y)
 
 
-def describe_model(model: Any) -> dict[str, Any]:
-    """Plain facts about a loaded model, read from its public config."""
-    layers = []
+_SCALARS = (str, int, float, bool, type(None))
+_FOLDED_ACTIVATIONS = {"ReLU": "relu", "Softmax": "softmax", "ELU": "elu"}
+MAX_REPORTED_WEIGHTS = 20_000
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """A JSON-safe copy of a config value: scalars, lists and dicts of them; anything else as None."""
+    if isinstance(value, _SCALARS):
+        return value if not isinstance(value, float) or np.isfinite(value) else None
+    if depth < 4 and isinstance(value, list | tuple):
+        return [_plain(v, depth + 1) for v in value]
+    if depth < 4 and isinstance(value, dict):
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    return None
+
+
+def _activation_name(layer: Any, config: dict[str, Any]) -> str | None:
+    if type(layer).__name__ in _FOLDED_ACTIVATIONS:
+        return _FOLDED_ACTIVATIONS[type(layer).__name__]
+    activation = config.get("activation")
+    return activation if isinstance(activation, str) else None
+
+
+def _layer_facts(layer: Any, path: str) -> dict[str, Any]:
+    """What the judge may read of one layer: its class, config, parameter counts and (small) statistics."""
+    config = layer.get_config()
+    facts: dict[str, Any] = {
+        "class_name": type(layer).__name__,
+        "name": layer.name,
+        "path": path,
+        "units": config.get("units"),
+        "activation": _activation_name(layer, config),
+        "trainable": bool(layer.trainable),
+        "params": int(layer.count_params()) if layer.built else 0,
+        "trainable_params": int(sum(int(np.prod(w.shape)) for w in layer.trainable_weights)),
+        "config": {k: _plain(v) for k, v in config.items() if k not in {"dtype", "name"}},
+    }
+    if type(layer).__name__ == "Normalization" and layer.built:
+        facts["mean"] = np.asarray(layer.mean, dtype=np.float64).ravel().tolist()
+        facts["variance"] = np.asarray(layer.variance, dtype=np.float64).ravel().tolist()
+    return facts
+
+
+def _walk_layers(model: Any, prefix: str = "") -> list[dict[str, Any]]:
+    """Every layer, nested models' layers included, in order; ``path`` names the nesting."""
+    found = []
     for layer in model.layers:
-        config = layer.get_config()
-        activation = config.get("activation")
-        layers.append(
-            {
-                "class_name": type(layer).__name__,
-                "units": config.get("units"),
-                "activation": activation if isinstance(activation, str) else None,
-            }
-        )
+        path = f"{prefix}{layer.name}"
+        found.append(_layer_facts(layer, path))
+        if hasattr(layer, "layers") and layer.layers:
+            found.extend(_walk_layers(layer, prefix=f"{path}/"))
+    return found
+
+
+def fold_activations(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The layer list with each activation layer folded into the layer before it.
+
+    ``Dense(1)`` followed by ``Activation("sigmoid")`` computes what
+    ``Dense(1, activation="sigmoid")`` does, so both read the same here.
+
+    >>> fold_activations([{"class_name": "Dense", "units": 1, "activation": "linear"},
+    ...                   {"class_name": "Activation", "units": None, "activation": "sigmoid"}])
+    [{'class_name': 'Dense', 'units': 1, 'activation': 'sigmoid'}]
+    """
+    folded: list[dict[str, Any]] = []
+    for layer in layers:
+        is_activation = layer.get("class_name") in {"Activation", *_FOLDED_ACTIVATIONS}
+        if is_activation and folded and folded[-1].get("activation") in (None, "linear"):
+            folded[-1] = {**folded[-1], "activation": layer.get("activation")}
+            continue
+        folded.append(dict(layer))
+    return folded
+
+
+def _compile_facts(archive: Path) -> dict[str, Any] | None:
+    """The saved compile settings, read from the archive and resolved with Keras's own ``get`` functions."""
+    import keras
+
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            config = json.loads(opened.read("config.json"))
+    except (KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    compiled = config.get("compile_config") if isinstance(config, dict) else None
+    if not isinstance(compiled, dict):
+        return None
+    facts: dict[str, Any] = {"loss": None, "optimizer": None, "metrics": _plain(compiled.get("metrics"))}
+    try:
+        loss = keras.losses.get(compiled.get("loss"))
+        function = getattr(loss, "fn", loss)
+        facts["loss"] = {
+            "name": getattr(function, "__name__", type(loss).__name__),
+            "config": _plain(loss.get_config()) if hasattr(loss, "get_config") else {},
+        }
+    except Exception as exc:  # noqa: BLE001 - an unknown or custom loss is reported, not trusted
+        facts["loss"] = {"name": None, "error": f"{type(exc).__name__}: {exc}"[:200]}
+    try:
+        optimizer = keras.optimizers.get(compiled.get("optimizer"))
+        facts["optimizer"] = {"class_name": type(optimizer).__name__, "config": _plain(optimizer.get_config())}
+    except Exception as exc:  # noqa: BLE001 - same for optimizers
+        facts["optimizer"] = {"class_name": None, "error": f"{type(exc).__name__}: {exc}"[:200]}
+    return facts
+
+
+def _weights_of(model: Any, names: list[str]) -> dict[str, list[list[float]]]:
+    """The weights of the named layers (searched through nested models), as plain lists."""
+    wanted = set(names)
+    found: dict[str, list[list[float]]] = {}
+
+    def visit(container: Any) -> None:
+        for layer in container.layers:
+            if layer.name in wanted and layer.name not in found:
+                arrays = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
+                if sum(a.size for a in arrays) <= MAX_REPORTED_WEIGHTS:
+                    found[layer.name] = [a.ravel().tolist() for a in arrays]
+            if hasattr(layer, "layers") and layer.layers:
+                visit(layer)
+
+    visit(model)
+    return found
+
+
+def describe_model(model: Any, archive: Path | None = None, weights_of: list[str] | None = None) -> dict[str, Any]:
+    """Plain facts about a loaded model, read from its public config and its archive (never reported by a kernel).
+
+    ``layers`` lists the top-level layers, ``all_layers`` every layer with nested
+    models opened up, ``compile`` the loss and optimizer it was saved with.
+    """
+    layers = [_layer_facts(layer, layer.name) for layer in model.layers]
     input_shape = list(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
-    return {"layers": layers, "params": int(model.count_params()), "input_shape": input_shape}
+    trainable = int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
+    return {
+        "layers": layers,
+        "all_layers": _walk_layers(model),
+        "params": int(model.count_params()),
+        "trainable_params": trainable,
+        "input_shape": input_shape,
+        "input_dtype": str(model.inputs[0].dtype) if getattr(model, "inputs", None) else None,
+        "output_shape": _plain(list(model.outputs[0].shape[1:])) if getattr(model, "outputs", None) else None,
+        "compile": _compile_facts(archive) if archive is not None else None,
+        "weights": _weights_of(model, weights_of) if weights_of else {},
+    }
 
 
 def score_request(request: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +290,8 @@ def score_request(request: dict[str, Any]) -> dict[str, Any]:
             x = x.astype(object)
         predictions = model.predict(x, verbose=0, batch_size=256)
         score = metric_value(predictions, y, request["metric"])
-        return {"ok": True, "score": score, **describe_model(model)}
+        facts = describe_model(model, archive=path, weights_of=request.get("weights_of"))
+        return {"ok": True, "score": score, **facts}
     except Exception as exc:  # noqa: BLE001 - any failure to load or run is the model's
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:1000]}
     finally:
@@ -230,8 +358,13 @@ class ModelScorerProcess:
             env=env,
         )
 
-    def score(self, model: Path, x: np.ndarray, y: np.ndarray, metric: str) -> dict[str, Any]:
-        """Score one model file; returns the scorer's answer (``ok``, ``score``, layers...)."""
+    def score(
+        self, model: Path, x: np.ndarray, y: np.ndarray, metric: str, weights_of: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Score one model file; returns the scorer's answer (``ok``, ``score``, layers, compile settings...).
+
+        ``weights_of`` names layers whose weights the answer should carry (small layers only).
+        """
         token = uuid.uuid4().hex
         model_copy = self.work_dir / f"{token}.keras"
         data = self.work_dir / f"{token}.npz"
@@ -240,7 +373,8 @@ class ModelScorerProcess:
             x = x.astype(str)
         np.savez(data, x=x, y=y)
         try:
-            return self._ask({"model": str(model_copy), "data": str(data), "metric": metric})
+            request = {"model": str(model_copy), "data": str(data), "metric": metric, "weights_of": list(weights_of)}
+            return self._ask(request)
         finally:
             model_copy.unlink(missing_ok=True)
             data.unlink(missing_ok=True)

@@ -21,6 +21,8 @@ Example (judge side):
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,18 +37,23 @@ from grader.outcomes import Status
 
 @dataclass(frozen=True)
 class ProbeOutcome:
-    """The judge's finding for one probe: a status, a student message, an instructor detail."""
+    """The judge's finding for one probe: a status, a student message, an instructor detail.
+
+    ``requirement`` is the id of the question's requirement that failed, when
+    the probe can tell which one (else the judge names the probe's first).
+    """
 
     status: Status
     message: str = ""
     detail: str = ""
+    requirement: str = ""
 
 
 PASSED = ProbeOutcome(Status.PASSED, "Correct.")
 
 
 class ModelScorer(Protocol):
-    def __call__(self, model: Path, heldout: str, metric: str) -> dict[str, Any]: ...
+    def __call__(self, model: Path, heldout: str, metric: str, weights_of: tuple[str, ...] = ()) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,89 @@ def _item_error(item: Any) -> ProbeOutcome | None:
     raise ChannelError(f"unknown error kind {kind!r}")
 
 
+def _arrays_in(value: Any) -> list[np.ndarray]:
+    """Every NumPy array in ``value`` (nested in lists, tuples and dicts), in a fixed order."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [array for part in value for array in _arrays_in(part)]
+    if isinstance(value, dict):
+        return [array for name in sorted(value, key=str) for array in _arrays_in(value[name])]
+    return []
+
+
+def arguments_state(args: Any) -> dict[str, Any]:
+    """Plain data describing the arrays in ``args``: their shapes, their numbers, a digest of the rest.
+
+    The kernel records it after calling the student's function; the judge
+    computes it on its own copy of the hidden inputs and compares the two, so a
+    function that writes into its arguments is seen. Numbers are compared with
+    a tolerance (an update undone by the opposite update may leave rounding).
+
+    >>> state = arguments_state([np.zeros((2, 3)), {"b": np.ones(2)}])
+    >>> state["shapes"]["shape"], len(state["values"]["data"])
+    ([5], 8)
+    """
+    arrays = _arrays_in(args)
+    numeric = [a for a in arrays if a.dtype.kind in "biuf"]
+    others = hashlib.sha256(b"".join(repr(a.tolist()).encode() for a in arrays if a.dtype.kind not in "biuf"))
+    shapes = [n for a in numeric for n in (a.ndim, *a.shape)]
+    values = np.concatenate([a.astype(np.float64).ravel() for a in numeric]) if numeric else np.zeros(0)
+    if values.size > 200_000:
+        others.update(values.tobytes())
+        values = np.zeros(0)
+    return {"shapes": encode(np.array(shapes, dtype=np.int64)), "values": encode(values), "others": encode(others.hexdigest())}
+
+
+def _same_state(got: Any, want: dict[str, Any]) -> bool:
+    """Whether a recorded arguments state matches the judge's own (shapes exactly, numbers to rounding)."""
+    if not isinstance(got, dict) or set(got) != set(want):
+        return False
+    if decode(got["others"]) != decode(want["others"]):
+        return False
+    if compare(decode(got["shapes"]), decode(want["shapes"]), 0.0, 0.0) is not None:
+        return False
+    return compare(decode(got["values"]), decode(want["values"]), 1e-9, 1e-12) is None
+
+
+def _private_copy(args: tuple) -> tuple:
+    """Arguments the student's code may change without touching the case (deep copies where possible)."""
+    try:
+        return copy.deepcopy(args)
+    except Exception:  # noqa: BLE001 - a model or other uncopyable argument is passed as it is
+        return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+
+
+def _with_generator(args: tuple, position: int | None, seed_shift: int = 0) -> tuple:
+    """Replace the integer seed at ``position`` with a fresh ``np.random.Generator``."""
+    if position is None:
+        return args
+    seeded = list(args)
+    seeded[position] = np.random.default_rng(int(args[position]) + seed_shift)
+    return tuple(seeded)
+
+
+_OTHER_SEED = 7919
+
+
+def _scramble_global_random(salt: int) -> None:
+    """Reseed the global random states, so code that ignores its generator gives different results."""
+    import random
+    import sys
+
+    np.random.seed(salt)
+    random.seed(salt)
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(salt)
+
+
 @dataclass(frozen=True)
 class FunctionProbe:
     """Call the student's function on hidden cases and compare with the key.
+
+    Beyond the values, it checks that the function leaves its arguments as they
+    were (when the instructor's answer does), and, for a function that takes a
+    random generator, that its randomness comes from that generator alone.
 
     Args:
         cases: returns a list of argument tuples (built lazily, seeded).
@@ -95,6 +182,25 @@ class FunctionProbe:
         label: what the cases are, for messages. Defaults to "a hidden input".
         transform: turns the answer's result into one array in the kernel (for
             functions that return a tuple, say). Defaults to None.
+        covers: ids of the question's requirements this probe checks; a failure
+            names the first (or ``unchanged`` / ``generator`` when that is what
+            failed and the question lists it). Defaults to ().
+        generator: position of the argument that is a random generator. The
+            cases hold an integer seed there; the probe passes
+            ``np.random.default_rng(seed)``, calls again with the same seed (after
+            reseeding NumPy's, Python's and Keras's global state) and once with
+            another seed, and the judge requires the same result for the same
+            seed and, where the instructor's answer differs, a different one for
+            another seed. Defaults to None.
+
+    Example (a function that must not change its input):
+
+    >>> from grader.channel import encode
+    >>> probe = FunctionProbe(cases=lambda: [(np.ones(2),)], covers=("value",))
+    >>> items = probe.collect(lambda a: a.sum(), Path("."), "q")
+    >>> key = probe.collect(lambda a: a.sum(), Path("."), "q")
+    >>> probe.judge(items, key, None).status.value
+    'passed'
     """
 
     cases: Callable[[], list[tuple]]
@@ -103,42 +209,120 @@ class FunctionProbe:
     verify: Callable[[tuple, np.ndarray], str | None] | None = None
     label: str = "a hidden input"
     transform: Callable[[Any], Any] | None = None
+    covers: tuple[str, ...] = ()
+    generator: int | None = None
+
+    def _call(self, answer: Any, args: tuple, seed_shift: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One call: its encoded result (or error item) and the state of its arguments afterwards."""
+        given = _private_copy(_with_generator(args, self.generator, seed_shift))
+        try:
+            result = answer(*given)
+            item = encode(self.transform(result) if self.transform else result)
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            item = _error_item(exc)
+        kept = [a for i, a in enumerate(given) if i != self.generator]
+        return item, arguments_state(kept)
 
     def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:
         items: dict[str, Any] = {}
         for index, args in enumerate(self.cases()):
-            copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-            try:
-                result = answer(*copies)
-                items[f"case{index}"] = encode(self.transform(result) if self.transform else result)
-            except BaseException as exc:  # noqa: BLE001 - student code may raise anything
-                if isinstance(exc, KeyboardInterrupt | SystemExit):
-                    raise
-                items[f"case{index}"] = _error_item(exc)
+            name = f"case{index}"
+            if self.generator is not None:
+                _scramble_global_random(1000 + index)
+            items[name], items[f"{name}.after"] = self._call(answer, args)
+            if self.generator is not None:
+                _scramble_global_random(2000 + index)
+                items[f"{name}.again"], _ = self._call(answer, args)
+                items[f"{name}.other"], _ = self._call(answer, args, seed_shift=_OTHER_SEED)
         return items
 
+    def _requirement(self, wanted: str) -> str:
+        return wanted if wanted in self.covers else (self.covers[0] if self.covers else "")
+
     def judge(self, items: dict, key: dict, context: JudgeContext | None) -> ProbeOutcome:
-        cases = self.cases() if self.verify else None
-        for name in sorted(key, key=_case_order):
+        cases = self.cases()
+        for name in sorted((n for n in key if "." not in n), key=_case_order):
             if name not in items:
                 return ProbeOutcome(Status.FAILED, "A hidden test found no result from your code.", f"{name} missing")
             failed = _item_error(items[name])
             if failed:
                 return failed
-            got = decode(items[name])
-            if self.verify is not None:
-                problem = self.verify(cases[_case_order(name)], np.asarray(got))
-                detail = problem or ""
-            else:
-                expected = decode(key[name])
-                problem = compare(got, expected, self.rtol, self.atol)
-                detail = f"{name}: expected {expected!r}, got {got!r}"
-            if problem:
-                message = f"On {self.label}, your answer returned {problem}."
-                if context is not None and context.show_expected and self.verify is None:
-                    message += f" Expected {expected!r}; got {got!r}."
-                return ProbeOutcome(Status.FAILED, message, detail)
+            args = cases[_case_order(name)]
+            outcome = self._judge_value(items[name], key[name], args, name, context)
+            if outcome is not None:
+                return outcome
+            outcome = self._judge_inputs(items, key, args, name)
+            if outcome is not None:
+                return outcome
+            if self.generator is not None:
+                outcome = self._judge_generator(items, key, name)
+                if outcome is not None:
+                    return outcome
         return PASSED
+
+    def _judge_value(
+        self, item: Any, key_item: Any, args: tuple, name: str, context: JudgeContext | None
+    ) -> ProbeOutcome | None:
+        got = decode(item)
+        if self.verify is not None:
+            problem = self.verify(args, np.asarray(got))
+            detail = problem or ""
+        else:
+            expected = decode(key_item)
+            problem = compare(got, expected, self.rtol, self.atol)
+            detail = f"{name}: expected {expected!r}, got {got!r}"
+        if not problem:
+            return None
+        message = f"On {self.label}, your answer returned {problem}."
+        if context is not None and context.show_expected and self.verify is None:
+            message += f" Expected {expected!r}; got {got!r}."
+        return ProbeOutcome(Status.FAILED, message, detail, self._requirement("value"))
+
+    def _judge_inputs(self, items: dict, key: dict, args: tuple, name: str) -> ProbeOutcome | None:
+        """Unchanged arguments are required when the instructor's answer leaves them unchanged."""
+        original = arguments_state([a for i, a in enumerate(args) if i != self.generator])
+        if not _same_state(key.get(f"{name}.after"), original):
+            return None
+        if not _same_state(items.get(f"{name}.after"), original):
+            return ProbeOutcome(
+                Status.FAILED,
+                f"On {self.label}, your function changed the arrays it was given. Work on a copy "
+                "(`x = x.copy()`) or build new arrays instead of writing into the arguments.",
+                f"{name}: arguments changed by the call",
+                self._requirement("unchanged"),
+            )
+        return None
+
+    def _judge_generator(self, items: dict, key: dict, name: str) -> ProbeOutcome | None:
+        """Same seed, same result; another seed, another result (when the instructor's differs)."""
+        first, again, other = (items.get(name), items.get(f"{name}.again"), items.get(f"{name}.other"))
+        if again is None or other is None:
+            return ProbeOutcome(Status.FAILED, "A hidden test found no result from your code.", f"{name} runs missing")
+        for item in (again, other):
+            failed = _item_error(item)
+            if failed:
+                return failed
+        if compare(decode(again), decode(first), 0.0, 0.0):
+            return ProbeOutcome(
+                Status.FAILED,
+                f"On {self.label}, two generators made with the same seed gave different results. Draw every "
+                "random number from the generator you are given (`rng.random(...)`, `rng.normal(...)`), not from "
+                "`np.random` or another source.",
+                f"{name}: same seed, different results",
+                self._requirement("generator"),
+            )
+        key_differs = compare(decode(key[f"{name}.other"]), decode(key[name]), 0.0, 0.0) is not None
+        if key_differs and compare(decode(other), decode(first), 0.0, 0.0) is None:
+            return ProbeOutcome(
+                Status.FAILED,
+                f"On {self.label}, generators with different seeds gave the same result. Use the generator you "
+                "are given for every random draw.",
+                f"{name}: different seeds, same result",
+                self._requirement("generator"),
+            )
+        return None
 
 
 def _case_order(name: str) -> int:
@@ -152,6 +336,7 @@ class ValueProbe:
     rtol: float = 1e-6
     atol: float = 1e-8
     label: str = "this value"
+    covers: tuple[str, ...] = ()
 
     def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:
         try:
@@ -168,13 +353,46 @@ class ValueProbe:
         got, expected = decode(items["value"]), decode(key["value"])
         problem = compare(got, expected, self.rtol, self.atol)
         if problem:
-            return ProbeOutcome(Status.FAILED, f"{self.label.capitalize()} is {problem}.", f"expected {expected!r}, got {got!r}")
+            return ProbeOutcome(
+                Status.FAILED,
+                f"{self.label.capitalize()} is {problem}.",
+                f"expected {expected!r}, got {got!r}",
+                self.covers[0] if self.covers else "",
+            )
         return PASSED
+
+
+@dataclass(frozen=True)
+class ModelRule:
+    """One requirement of a saved model, decided on the trusted scorer's report of it.
+
+    Args:
+        aspect: what it is about: "input", "layers", "compile", "params",
+            "preprocessing", "masking", "trainable", "weights" or "heldout". A
+            failure names the question's requirement with this id when the
+            question lists one, else the probe's first.
+        check: ``check(report) -> problem or None``; the report is what
+            `grader.modelscore.describe_model` measured on the loaded model
+            (``layers``, ``all_layers``, ``compile``, ``params``, ...). The
+            problem reads after "your model": "has no Normalization layer".
+
+    Example:
+
+    >>> rule = ModelRule("params", lambda r: None if r["params"] <= 100 else f"has {r['params']} parameters")
+    >>> rule.check({"params": 120})
+    'has 120 parameters'
+    """
+
+    aspect: str
+    check: Callable[[dict[str, Any]], str | None]
 
 
 @dataclass(frozen=True)
 class ModelRequirements:
     """Architecture rules a saved model must meet (checked on its config, not its internals).
+
+    The last layer is read with activation layers folded in, so
+    ``Dense(1)`` + ``Activation("sigmoid")`` meets ``output_activation="sigmoid"``.
 
     Args:
         input_shape: shape of one example. Defaults to None (any).
@@ -182,6 +400,9 @@ class ModelRequirements:
         output_activation: the last layer's activation. Defaults to "" (any).
         max_params: most parameters allowed. Defaults to None (no limit).
         layer_counts: least number of layers of each class, e.g. ``{"Dense": 2}``. Defaults to {}.
+        rules: further requirements (compile settings, hidden layers,
+            preprocessing statistics, ...), see `ModelRule` and the rule
+            builders below. Defaults to ().
     """
 
     input_shape: tuple[int, ...] | None = None
@@ -189,24 +410,164 @@ class ModelRequirements:
     output_activation: str = ""
     max_params: int | None = None
     layer_counts: dict[str, int] = field(default_factory=dict)
+    rules: tuple[ModelRule, ...] = ()
 
-    def problems(self, report: dict[str, Any]) -> list[str]:
-        found: list[str] = []
-        layers = report.get("layers", [])
+    def problems(self, report: dict[str, Any]) -> list[tuple[str, str]]:
+        """Every unmet rule as ``(aspect, what is wrong)``, in the order the rules are stated."""
+        from grader.modelscore import fold_activations
+
+        found: list[tuple[str, str]] = []
+        layers = fold_activations(report.get("layers", []))
         last = layers[-1] if layers else {}
         if self.input_shape is not None and tuple(report.get("input_shape") or ()) != tuple(self.input_shape):
-            found.append(f"it takes inputs of shape {tuple(report.get('input_shape') or ())}, not {tuple(self.input_shape)}")
+            found.append(("input", f"it takes inputs of shape {tuple(report.get('input_shape') or ())}, not {tuple(self.input_shape)}"))
         if self.output_units is not None and last.get("units") != self.output_units:
-            found.append(f"its last layer has {last.get('units')} units, not {self.output_units}")
+            found.append(("layers", f"its last layer has {last.get('units')} units, not {self.output_units}"))
         if self.output_activation and last.get("activation") != self.output_activation:
-            found.append(f"its last layer's activation is {last.get('activation')!r}, not {self.output_activation!r}")
+            found.append(("layers", f"its last layer's activation is {last.get('activation')!r}, not {self.output_activation!r}"))
         if self.max_params is not None and report.get("params", 0) > self.max_params:
-            found.append(f"it has {report.get('params')} parameters, more than {self.max_params}")
+            found.append(("params", f"it has {report.get('params')} parameters, more than {self.max_params}"))
         for name, least in self.layer_counts.items():
-            have = sum(1 for layer in layers if layer.get("class_name") == name)
+            have = sum(1 for layer in report.get("all_layers", layers) if layer.get("class_name") == name)
             if have < least:
-                found.append(f"it has {have} {name} layer(s), fewer than {least}")
+                found.append(("layers", f"it has {have} {name} layer(s), fewer than {least}"))
+        for rule in self.rules:
+            try:
+                problem = rule.check(report)
+            except (KeyError, TypeError, ValueError, IndexError) as exc:
+                problem = f"could not be checked ({type(exc).__name__}: {exc})"
+            if problem:
+                found.append((rule.aspect, problem))
         return found
+
+
+# Rule builders: the common model requirements, each one `ModelRule`. -----------------------------
+
+
+def compiled_with(
+    loss: str | None = None,
+    optimizer: str | None = None,
+    learning_rate: float | None = None,
+    rtol: float = 1e-6,
+    **settings: Any,
+) -> ModelRule:
+    """The model was compiled with this loss, optimizer class, learning rate and optimizer settings.
+
+    Names are Keras's own: the loss as ``keras.losses.get`` resolves it
+    (``"mse"`` and ``"mean_squared_error"`` are one loss), the optimizer's class
+    name (``"Adam"``). ``settings`` may hold ``from_logits=`` (a loss setting)
+    or optimizer settings such as ``momentum=0.9``.
+    """
+    loss_settings = {k: v for k, v in settings.items() if k in {"from_logits", "label_smoothing"}}
+    optimizer_settings = {k: v for k, v in settings.items() if k not in loss_settings}
+
+    def check(report: dict[str, Any]) -> str | None:
+        compiled = report.get("compile")
+        if not compiled:
+            return "was saved without compile settings: call `model.compile(...)` before training and saving it"
+        if loss is not None:
+            got = (compiled.get("loss") or {}).get("name")
+            if got != _loss_name(loss):
+                return f"is compiled with the loss {got!r}, not {loss!r}"
+            loss_config = (compiled.get("loss") or {}).get("config") or {}
+            for name, wanted in loss_settings.items():
+                if loss_config.get(name, False) != wanted:
+                    return f"uses the loss with {name}={loss_config.get(name)!r}, not {wanted!r}"
+        opt = compiled.get("optimizer") or {}
+        if optimizer is not None and opt.get("class_name") != optimizer:
+            return f"is compiled with the optimizer {opt.get('class_name')!r}, not {optimizer!r}"
+        config = opt.get("config") or {}
+        if learning_rate is not None:
+            rate = config.get("learning_rate")
+            if not isinstance(rate, int | float) or not np.isclose(rate, learning_rate, rtol=rtol, atol=0.0):
+                return f"uses a learning rate of {rate!r}, not {learning_rate!r}"
+        for name, wanted in optimizer_settings.items():
+            got_value = config.get(name)
+            same = (
+                np.isclose(got_value, wanted, rtol=rtol, atol=0.0)
+                if isinstance(wanted, float) and isinstance(got_value, int | float)
+                else got_value == wanted
+            )
+            if not same:
+                return f"uses the optimizer with {name}={got_value!r}, not {wanted!r}"
+        return None
+
+    return ModelRule("compile", check)
+
+
+def _loss_name(identifier: str) -> str:
+    """The canonical name Keras gives a loss identifier (``"mse"`` -> ``"mean_squared_error"``)."""
+    import keras
+
+    loss = keras.losses.get(identifier)
+    return getattr(getattr(loss, "fn", loss), "__name__", identifier)
+
+
+def hidden_layers(class_name: str, units: tuple[int, ...] | None = None, activation: str | None = None) -> ModelRule:
+    """The layers of ``class_name`` before the last one have these units and this activation, in order.
+
+    Activation layers are folded into the layer before them.
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        from grader.modelscore import fold_activations
+
+        layers = [layer for layer in fold_activations(report.get("layers", [])) if layer.get("class_name") == class_name]
+        hidden = layers[:-1]
+        if units is not None and tuple(layer.get("units") for layer in hidden) != tuple(units):
+            return f"has hidden {class_name} layers of {[layer.get('units') for layer in hidden]} units, not {list(units)}"
+        if activation is not None:
+            wrong = [layer.get("activation") for layer in hidden if layer.get("activation") != activation]
+            if wrong:
+                return f"has a hidden {class_name} layer with the activation {wrong[0]!r}, not {activation!r}"
+        return None
+
+    return ModelRule("layers", check)
+
+
+def only_layers(allowed: set[str], aspect: str = "layers") -> ModelRule:
+    """Every layer (nested models opened up) is of one of the ``allowed`` classes."""
+
+    def check(report: dict[str, Any]) -> str | None:
+        others = sorted({layer["class_name"] for layer in report.get("all_layers", []) if layer.get("class_name") not in allowed})
+        return f"uses layers that this question does not allow: {', '.join(others)}" if others else None
+
+    return ModelRule(aspect, check)
+
+
+def layer_setting(class_name: str, setting: str, wanted: Any, aspect: str = "layers") -> ModelRule:
+    """Every layer of ``class_name`` (at least one) has ``setting`` equal to ``wanted`` in its config."""
+
+    def check(report: dict[str, Any]) -> str | None:
+        layers = [layer for layer in report.get("all_layers", []) if layer.get("class_name") == class_name]
+        if not layers:
+            return f"has no {class_name} layer"
+        for layer in layers:
+            got = (layer.get("config") or {}).get(setting)
+            if got != wanted:
+                return f"has a {class_name} layer with {setting}={got!r}, where {setting}={wanted!r} is asked for"
+        return None
+
+    return ModelRule(aspect, check)
+
+
+def normalization_matches(statistics: Callable[[], tuple[np.ndarray, np.ndarray]], rtol: float = 1e-3, atol: float = 1e-6) -> ModelRule:
+    """The model's Normalization layer learned the mean and variance that ``statistics()`` computes (trusted side)."""
+
+    def check(report: dict[str, Any]) -> str | None:
+        layers = [layer for layer in report.get("all_layers", []) if layer.get("class_name") == "Normalization"]
+        if not layers:
+            return "has no Normalization layer"
+        mean, variance = (np.asarray(a, dtype=np.float64).ravel() for a in statistics())
+        got_mean = np.asarray(layers[0].get("mean") or [], dtype=np.float64)
+        got_variance = np.asarray(layers[0].get("variance") or [], dtype=np.float64)
+        if got_mean.shape != mean.shape or got_variance.shape != variance.shape:
+            return "has a Normalization layer adapted to data of another shape"
+        if not (np.allclose(got_mean, mean, rtol=rtol, atol=atol) and np.allclose(got_variance, variance, rtol=rtol, atol=atol)):
+            return "has a Normalization layer adapted on other data than the training split (call `adapt` on the training inputs only)"
+        return None
+
+    return ModelRule("preprocessing", check)
 
 
 @dataclass(frozen=True)
@@ -219,13 +580,23 @@ class ModelProbe:
         metric: a name in `grader.modelscore.METRICS`: "accuracy" (higher is
             better), "mae" / "mse" (lower is better), ... Defaults to "accuracy".
         threshold: the score the model must reach (at least, or at most for errors).
-        requirements: architecture rules. Defaults to none.
+        requirements: architecture, compile and preprocessing rules. Defaults to none.
+        covers: ids of the question's requirements this probe checks; a failed
+            rule names the requirement whose id is its aspect ("compile",
+            "layers", "heldout", ...) when the question lists it. Defaults to ().
+        weights_of: names of (small) layers whose trained weights the scorer
+            reports, for rules that compare them. Defaults to ().
     """
 
     heldout: str
     threshold: float
     metric: str = "accuracy"
     requirements: ModelRequirements = field(default_factory=ModelRequirements)
+    covers: tuple[str, ...] = ()
+    weights_of: tuple[str, ...] = ()
+
+    def _requirement(self, aspect: str) -> str:
+        return aspect if aspect in self.covers else (self.covers[0] if self.covers else "")
 
     def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:
         import keras
@@ -255,7 +626,7 @@ class ModelProbe:
         if context is None or context.score_model is None:
             raise RuntimeError("ModelProbe.judge needs a JudgeContext with a model scorer")
         path = safe_file(context.probe_dir, item.get("name"), ".keras")
-        report = context.score_model(path, self.heldout, self.metric)
+        report = context.score_model(path, self.heldout, self.metric, self.weights_of)
         if not report.get("ok"):
             return ProbeOutcome(
                 Status.FAILED,
@@ -265,7 +636,13 @@ class ModelProbe:
             )
         problems = self.requirements.problems(report)
         if problems:
-            return ProbeOutcome(Status.FAILED, "Your model does not match the specification: " + "; ".join(problems) + ".")
+            aspect, first = problems[0]
+            return ProbeOutcome(
+                Status.FAILED,
+                f"Your model does not meet the question's requirements: {first}.",
+                "; ".join(problem for _, problem in problems),
+                self._requirement(aspect),
+            )
         score = float(report["score"])
         good = score >= self.threshold if self.higher_is_better else score <= self.threshold
         detail = f"{self.metric} on held-out data {score:.4f}, threshold {self.threshold}"
@@ -275,6 +652,7 @@ class ModelProbe:
                 Status.FAILED,
                 f"On held-out data your model's {self.metric} is {score:.3f}; it needs {word} {self.threshold}.",
                 detail,
+                self._requirement("heldout"),
             )
         return ProbeOutcome(Status.PASSED, f"Correct: held-out {self.metric} {score:.3f}.", detail)
 

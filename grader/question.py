@@ -45,6 +45,28 @@ _hints_shown: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """One thing a question's text asks for, in the student's words, checked by a hidden probe.
+
+    Args:
+        id: a short name that probes list in their ``covers``, e.g. "shape".
+            Model probes name requirements by aspect: "compile", "layers",
+            "params", "preprocessing", "masking", "trainable", "weights", "heldout".
+        text: what is required, as the question states it, e.g.
+            "returns an array of shape (n, m)". It also appears in the question's
+            text in the notebook, word for word.
+
+    Example:
+
+    >>> Requirement("unchanged", "leaves its arguments unchanged").text
+    'leaves its arguments unchanged'
+    """
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Question:
     """A graded question.
 
@@ -55,6 +77,8 @@ class Question:
         checks: visible checks, run by `check`. Defaults to ().
         probes: hidden probes, run by `probe` and decided by the judge. Defaults to ().
         hints: staged hints, from a nudge to nearly the answer. Defaults to ().
+        requirements: what the question's text asks for, each checked by the
+            probes that list its id in ``covers``. Defaults to ().
     """
 
     id: str
@@ -63,6 +87,11 @@ class Question:
     checks: tuple[Check, ...] = ()
     probes: tuple[Probe, ...] = ()
     hints: tuple[str, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
+
+    def requirement(self, requirement_id: str) -> Requirement | None:
+        """The requirement with this id, or None."""
+        return next((r for r in self.requirements if r.id == requirement_id), None)
 
     def check(self, answer: Any) -> None:
         """Run the visible checks; print a summary, or stop at the first problem."""

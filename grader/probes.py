@@ -21,7 +21,6 @@ Example (judge side):
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -133,12 +132,19 @@ def _same_state(got: Any, want: dict[str, Any]) -> bool:
     return compare(decode(got["values"]), decode(want["values"]), 1e-9, 1e-12) is None
 
 
-def _private_copy(args: tuple) -> tuple:
-    """Arguments the student's code may change without touching the case (deep copies where possible)."""
-    try:
-        return copy.deepcopy(args)
-    except Exception:  # noqa: BLE001 - a model or other uncopyable argument is passed as it is
-        return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+def _private_copy(value: Any) -> Any:
+    """A copy of the arrays in ``value`` (through lists, tuples and dicts); other objects are passed as they are.
+
+    Models, optimizers and generators are not copied: a probe that hands them
+    over means the student's code to use (and change) them.
+    """
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(_private_copy(part) for part in value)
+    if type(value) is dict:
+        return {name: _private_copy(part) for name, part in value.items()}
+    return value
 
 
 def _with_generator(args: tuple, position: int | None, seed_shift: int = 0) -> tuple:
@@ -192,6 +198,10 @@ class FunctionProbe:
             another seed, and the judge requires the same result for the same
             seed and, where the instructor's answer differs, a different one for
             another seed. Defaults to None.
+        observe: ``observe(args, result) -> value``, run in the kernel right
+            after the call, to record what the call did, not only what it
+            returned (a model's weights after a training step, a fit run with
+            the student's callback). Defaults to None (the result itself).
 
     Example (a function that must not change its input):
 
@@ -211,12 +221,15 @@ class FunctionProbe:
     transform: Callable[[Any], Any] | None = None
     covers: tuple[str, ...] = ()
     generator: int | None = None
+    observe: Callable[[tuple, Any], Any] | None = None
 
     def _call(self, answer: Any, args: tuple, seed_shift: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
         """One call: its encoded result (or error item) and the state of its arguments afterwards."""
         given = _private_copy(_with_generator(args, self.generator, seed_shift))
         try:
             result = answer(*given)
+            if self.observe is not None:
+                result = self.observe(given, result)
             item = encode(self.transform(result) if self.transform else result)
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything
             if isinstance(exc, KeyboardInterrupt | SystemExit):

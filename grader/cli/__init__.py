@@ -15,9 +15,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from grader.cli import audit, build, check, grade, publish
+from grader.cli import audit, build, check, grade, mutate, publish
 
-COMMANDS = {"build": build, "grade": grade, "check": check, "audit": audit, "publish": publish}
+COMMANDS = {"build": build, "grade": grade, "check": check, "audit": audit, "publish": publish, "mutate": mutate}
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 
 

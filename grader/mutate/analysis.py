@@ -1,0 +1,172 @@
+"""Grade mutants of a solution through the real pipeline and say which ones kept full marks.
+
+Each mutant becomes one student of a class folder in ``OUT/class/`` (the
+released exercise filled in with the solution, one answer cell mutated), next
+to the unmutated solution as student ``solution``. `grader.grade.grade_class`
+grades them all, with its workers, warm kernels and ledger, so an interrupted
+run resumes like ``grader grade``. A mutant is *killed* when it scores less than
+full marks (a crash or timeout included), *equivalent* when it kept full marks
+and is in the reviewed list beside the solution, and *survived* otherwise.
+
+Example:
+
+>>> report = run_mutation(course, "03_the_forward_pass", mutants, Path("out"), config)  # doctest: +SKIP
+>>> report.survived  # doctest: +SKIP
+2
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from grader.config import GraderConfig
+from grader.course import Course
+from grader.grade import grade_class
+from grader.mutate.equivalents import Equivalent
+from grader.mutate.mutants import Mutant, mutant_notebook
+from grader.outcomes import NotebookResult
+
+BASELINE = "solution"
+KILLED, SURVIVED, EQUIVALENT = "killed", "survived", "equivalent"
+CSV_FIELDS = ("id", "question", "operator", "cell", "line", "column", "before", "after", "outcome", "score",
+              "max_score", "run_status", "lost", "seconds", "student")
+
+
+class MutationError(RuntimeError):
+    """The mutation run cannot be judged (for one, the solution itself loses points)."""
+
+
+@dataclass(frozen=True)
+class MutantOutcome:
+    """How one mutant fared.
+
+    Args:
+        mutant: the mutant.
+        outcome: "killed", "survived" or "equivalent".
+        score: the mutant's total score.
+        max_score: full marks.
+        run_status: how its notebook run ended ("completed", "timeout", "crashed", ...).
+        lost: the questions that lost points.
+        seconds: the time its notebook took.
+    """
+
+    mutant: Mutant
+    outcome: str
+    score: float
+    max_score: float
+    run_status: str
+    lost: tuple[str, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class MutationReport:
+    """The result of one ``grader mutate`` run.
+
+    Args:
+        notebook: the exercise id.
+        outcomes: one per mutant graded, in mutant order.
+        seconds: wall-clock time of the run.
+    """
+
+    notebook: str
+    outcomes: tuple[MutantOutcome, ...]
+    seconds: float
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    @property
+    def survival_percent(self) -> float:
+        """Survivors as a percentage of the mutants not reviewed as equivalent."""
+        judged = len(self.outcomes) - self.count(EQUIVALENT)
+        return 100.0 * self.count(SURVIVED) / judged if judged else 0.0
+
+    def survivors_by_question(self) -> dict[str, list[MutantOutcome]]:
+        grouped: dict[str, list[MutantOutcome]] = {}
+        for outcome in self.outcomes:
+            if outcome.outcome == SURVIVED:
+                grouped.setdefault(outcome.mutant.question, []).append(outcome)
+        return grouped
+
+
+def write_class(course: Course, notebook: str, mutants: list[Mutant], class_dir: Path) -> None:
+    """One student folder per mutant plus ``solution``; the folder is rebuilt so it holds only these."""
+    source, released = course.read_source(notebook), course.read_released(notebook)
+    shutil.rmtree(class_dir, ignore_errors=True)
+    for student, mutant in [(BASELINE, None), *((m.student, m) for m in mutants)]:
+        (class_dir / student).mkdir(parents=True)
+        nbformat.write(mutant_notebook(source, released, mutant), class_dir / student / f"{notebook}.ipynb")
+
+
+def classify(mutant: Mutant, result: NotebookResult, full: float, equivalents: dict[str, Equivalent]) -> MutantOutcome:
+    """Killed, survived or equivalent, from the mutant's grading result."""
+    lost = tuple(v.question for v in result.verdicts if v.score < v.max_score)
+    if result.score < full or lost:
+        outcome = KILLED
+    elif mutant.id in equivalents and equivalents[mutant.id].change in ("", mutant.change):
+        outcome = EQUIVALENT
+    else:
+        outcome = SURVIVED
+    return MutantOutcome(mutant, outcome, result.score, result.max_score, result.status.value, lost, result.seconds)
+
+
+def run_mutation(
+    course: Course,
+    notebook: str,
+    mutants: list[Mutant],
+    out: Path,
+    config: GraderConfig,
+    equivalents: dict[str, Equivalent] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> MutationReport:
+    """Grade the solution and every mutant, then classify each mutant.
+
+    Args:
+        course: the course.
+        notebook: the exercise id.
+        mutants: the mutants to grade (see `grader.mutate.mutants.select`).
+        out: the output folder: ``class/``, the grading ledger, grades, ``mutants.csv``.
+        config: grading settings (workers, limits, sandbox, warm kernels).
+        equivalents: reviewed equivalent mutants by id. Defaults to none.
+        progress: called with a line per graded notebook; None shows `grader grade`'s progress.
+
+    Returns:
+        The report; ``out/mutants.csv`` holds one row per mutant.
+
+    Raises:
+        MutationError: when the unmutated solution does not get full marks.
+    """
+    started = time.monotonic()
+    equivalents = equivalents or {}
+    write_class(course, notebook, mutants, out / "class")
+    results = {r.submission.student: r for r in grade_class(out / "class", out, config, notebooks=[notebook], progress=progress)}
+    baseline = results[BASELINE]
+    if baseline.score < baseline.max_score:
+        raise MutationError(
+            f"the unmutated solution of {notebook} scores {baseline.score:g}/{baseline.max_score:g} "
+            f"({baseline.status.value}: {baseline.message or 'see ' + str(out / 'feedback' / BASELINE)}). "
+            "Mutants are compared with full marks: make the solution pass first (`grader build`, `grader grade`)."
+        )
+    outcomes = tuple(classify(m, results[m.student], baseline.max_score, equivalents) for m in mutants)
+    report = MutationReport(notebook, outcomes, time.monotonic() - started)
+    write_csv(report, out / "mutants.csv")
+    return report
+
+
+def write_csv(report: MutationReport, path: Path) -> None:
+    """One row per mutant: where it changed what, and how its grading ended."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_FIELDS)
+        for o in report.outcomes:
+            m = o.mutant
+            writer.writerow([m.id, m.question, m.operator, m.cell, m.line, m.column, m.before, m.after, o.outcome,
+                             f"{o.score:g}", f"{o.max_score:g}", o.run_status, " ".join(o.lost), f"{o.seconds:.1f}", m.student])

@@ -12,8 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.cli.common import add_course_options, config_from
+
+if TYPE_CHECKING:
+    from grader.mutate.analysis import MutationReport
 
 MUTATE_CELL_TIMEOUT, MUTATE_NOTEBOOK_TIMEOUT = 60.0, 300.0  # a mutant that loops forever should not cost minutes
 MAX_SHOWN = 160
@@ -100,7 +104,7 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
 
 
-def print_report(report, out: Path) -> None:
+def print_report(report: MutationReport, out: Path) -> None:
     """Survivors per question, then the summary row and where the CSV is."""
     survivors = report.survivors_by_question()
     for question, outcomes in survivors.items():

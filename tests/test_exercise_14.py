@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 from judging import _probe
 
+from grader.channel import decode
 from grader.checks import CheckFailed
 from grader.exercises.ex14_under_the_hood import (
-    ObservedProbe,
     callback_run,
     q1,
     q2,
@@ -21,7 +21,7 @@ from grader.exercises.ex14_under_the_hood import (
 )
 from grader.judge import split_items
 from grader.outcomes import Status
-from grader.probes import JudgeContext
+from grader.probes import FunctionProbe, JudgeContext
 
 
 def judged(question, cases, key_answer, tmp_path):
@@ -101,6 +101,11 @@ def step_loss_after_update(model, optimizer, loss_fn, x, y):
     return float(loss_fn(y, model(x, training=False)))
 
 
+def step_scaling_x_in_place(model, optimizer, loss_fn, x, y):
+    x /= 1.0 + 1e-3  # "normalizes" the batch it was given, in place
+    return train_step(model, optimizer, loss_fn, x, y)
+
+
 def test_train_step_accepts_correct_steps_and_rejects_the_mistakes(tmp_path):
     statuses = judged(
         q1,
@@ -112,6 +117,7 @@ def test_train_step_accepts_correct_steps_and_rejects_the_mistakes(tmp_path):
             "wrong sign": step_wrong_sign,
             "first layer only": step_first_layer_only,
             "loss after the update": step_loss_after_update,
+            "x changed in place": step_scaling_x_in_place,
         },
         train_step,
         tmp_path,
@@ -124,6 +130,7 @@ def test_train_step_accepts_correct_steps_and_rejects_the_mistakes(tmp_path):
         "wrong sign": Status.FAILED,
         "first layer only": Status.FAILED,
         "loss after the update": Status.FAILED,
+        "x changed in place": Status.FAILED,
     }
 
 
@@ -164,7 +171,31 @@ def fit_custom(model, optimizer, loss_fn, x, y, epochs, batch_size, reset=True, 
 
 
 def fit_with_lists(model, optimizer, loss_fn, x, y, epochs, batch_size):
-    # A different correct answer: plain Python lists, the step of question 1, accuracy by hand.
+    # A different correct answer: plain Python lists, the step of question 1, loss and accuracy by hand.
+    history = {"loss": [], "accuracy": []}
+    for _ in range(epochs):
+        losses, hits = [], 0
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            with tf.GradientTape() as tape:
+                logits = model(xb, training=True)
+                loss = loss_fn(yb, logits)
+            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True))
+            losses.append(float(loss) * len(xb))
+            hits += int(np.sum(np.argmax(logits.numpy(), axis=1) == yb))
+        history["loss"].append(float(np.sum(losses) / len(x)))
+        history["accuracy"].append(hits / len(x))
+    return history
+
+
+def fit_accuracy_after_the_epoch(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    history = fit_custom(model, optimizer, loss_fn, x, y, epochs, batch_size)
+    history["accuracy"][-1] = float(np.mean(np.argmax(model.predict(x, verbose=0), axis=1) == y))
+    return history
+
+
+def fit_unweighted_mean(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    # The mean of the batch losses, each batch counted once: wrong when the last batch is smaller.
     history = {"loss": [], "accuracy": []}
     for _ in range(epochs):
         losses, hits = [], 0
@@ -181,10 +212,14 @@ def fit_with_lists(model, optimizer, loss_fn, x, y, epochs, batch_size):
     return history
 
 
-def fit_accuracy_after_the_epoch(model, optimizer, loss_fn, x, y, epochs, batch_size):
-    history = fit_custom(model, optimizer, loss_fn, x, y, epochs, batch_size)
-    history["accuracy"][-1] = float(np.mean(np.argmax(model.predict(x, verbose=0), axis=1) == y))
-    return history
+def fit_dropping_the_last_batch(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    whole = (len(x) // batch_size) * batch_size or len(x)
+    return fit_custom(model, optimizer, loss_fn, x[:whole], y[:whole], epochs, batch_size)
+
+
+def fit_shuffled(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    order = np.random.default_rng(0).permutation(len(x))
+    return fit_custom(model, optimizer, loss_fn, x[order], y[order], epochs, batch_size)
 
 
 def test_fit_custom_accepts_correct_loops_and_rejects_the_mistakes(tmp_path):
@@ -198,6 +233,9 @@ def test_fit_custom_accepts_correct_loops_and_rejects_the_mistakes(tmp_path):
             "batches reversed": lambda *a: fit_custom(*a, order=lambda s: s[::-1]),
             "accuracy in inference mode": fit_accuracy_after_the_epoch,
             "history as a list": lambda *a: fit_custom(*a)["loss"],
+            "unweighted mean of batch losses": fit_unweighted_mean,
+            "last partial batch dropped": fit_dropping_the_last_batch,
+            "shuffled": fit_shuffled,
         },
         fit_custom,
         tmp_path,
@@ -210,6 +248,9 @@ def test_fit_custom_accepts_correct_loops_and_rejects_the_mistakes(tmp_path):
         "batches reversed": Status.FAILED,
         "accuracy in inference mode": Status.FAILED,
         "history as a list": Status.ERROR,
+        "unweighted mean of batch losses": Status.FAILED,
+        "last partial batch dropped": Status.FAILED,
+        "shuffled": Status.FAILED,
     }
 
 
@@ -280,6 +321,13 @@ class StopsLate(LossLogger):
         self.losses.append(logs["loss"])
 
 
+class StopsAtEqual(LossLogger):
+    def on_epoch_end(self, epoch, logs=None):
+        self.losses.append(logs["loss"])
+        if logs["loss"] <= self.threshold:
+            self.model.stop_training = True
+
+
 def test_loss_logger_accepts_correct_callbacks_and_rejects_the_mistakes(tmp_path):
     statuses = judged(
         q3,
@@ -290,6 +338,7 @@ def test_loss_logger_accepts_correct_callbacks_and_rejects_the_mistakes(tmp_path
             "per batch": PerBatch,
             "never stops": NeverStops,
             "stops late": StopsLate,
+            "stops at an equal loss": StopsAtEqual,
         },
         LossLogger,
         tmp_path,
@@ -301,6 +350,7 @@ def test_loss_logger_accepts_correct_callbacks_and_rejects_the_mistakes(tmp_path
         "per batch": Status.FAILED,
         "never stops": Status.FAILED,
         "stops late": Status.FAILED,
+        "stops at an equal loss": Status.FAILED,
     }
 
 
@@ -382,16 +432,16 @@ def test_save_and_load_visible_check_explains_weights_only():
 # The probe kind and the helpers.
 
 
-def test_observed_probe_records_the_state_after_the_call(tmp_path):
-    probe = ObservedProbe(cases=lambda: [(np.zeros(2),)], observe=lambda args, result: args[0] + result)
+def test_an_observing_probe_records_the_state_after_the_call(tmp_path):
+    probe = FunctionProbe(cases=lambda: [(np.zeros(2),)], observe=lambda args, result: args[0] + result)
 
     def add_one_in_place(a):
         a += 1.0
         return 10.0
 
     items = probe.collect(add_one_in_place, tmp_path, "q")
-    assert probe.judge(items, items, None).status is Status.PASSED
-    assert set(items) == {"case0"}
+    assert decode(items["case0"]).tolist() == [11.0, 11.0]
+    assert set(items) == {"case0", "case0.after"}
 
 
 def test_small_model_and_data_are_seeded():

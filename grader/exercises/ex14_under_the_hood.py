@@ -20,8 +20,6 @@ a float32 tolerance.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,33 +27,10 @@ import numpy as np
 
 from grader.checks import FreshCallCheck, describe
 from grader.probes import FunctionProbe
-from grader.question import Exercise, Question
+from grader.question import Exercise, Question, Requirement
 
 N_FEATURES = 4
 N_CLASSES = 3
-
-
-@dataclass(frozen=True)
-class ObservedProbe(FunctionProbe):
-    """A `FunctionProbe` that records what a call did, not only what it returned.
-
-    Args:
-        observe: ``observe(args, result) -> array``, run in the kernel right
-            after the student's call: it may read the model it was given (its
-            weights after a training step, say) or use the result (fit a model
-            with the student's callback). Defaults to returning the result.
-    """
-
-    observe: Callable[[tuple, Any], Any] | None = None
-
-    def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:
-        observe = self.observe
-
-        def observed(*args: Any) -> Any:
-            result = answer(*args)
-            return observe(args, result) if observe else result
-
-        return super().collect(observed, directory, question)
 
 
 # Small models and data, built fresh and seeded for every check and probe.
@@ -115,14 +90,6 @@ def _flat_weights(model: Any) -> np.ndarray:
     return np.concatenate([np.ravel(np.asarray(w, dtype=np.float64)) for w in model.get_weights()])
 
 
-def _clone(model: Any) -> Any:
-    import keras
-
-    twin = keras.models.clone_model(model)
-    twin.set_weights(model.get_weights())
-    return twin
-
-
 # Question 1: one training step.
 
 
@@ -137,6 +104,7 @@ def _reference_step(model: Any, optimizer: Any, loss_fn: Any, x: np.ndarray, y: 
 
 
 def _step_observe(args: tuple, result: Any) -> np.ndarray:
+    """The returned loss, then every weight after the step (BatchNormalization's moving statistics too)."""
     return np.concatenate([np.reshape(np.asarray(result, dtype=np.float64), (-1,)), _flat_weights(args[0])])
 
 
@@ -201,13 +169,23 @@ q1 = Question(
         ),
     ),
     probes=(
-        ObservedProbe(
+        FunctionProbe(
             cases=_step_cases,
             observe=_step_observe,
             rtol=1e-4,
             atol=1e-5,
-            label="fresh models with SGD, momentum and Adam (the returned loss and every weight after the step)",
+            label="fresh models with SGD, momentum and Adam (the loss your step returned, every weight after it)",
+            covers=("loss", "update", "training_mode", "unchanged"),
         ),
+    ),
+    requirements=(
+        Requirement("loss", "returns the batch's loss computed before the update, as one number"),
+        Requirement(
+            "update",
+            "moves every trainable weight by one optimizer step with the gradients of that loss, whatever the optimizer",
+        ),
+        Requirement("training_mode", "runs the model in training mode, so BatchNormalization's moving statistics move"),
+        Requirement("unchanged", "leaves x and y unchanged"),
     ),
     hints=(
         "Four moves: run the model on x inside `with tf.GradientTape() as tape:`, compute the loss there too, "
@@ -259,6 +237,7 @@ def _history_problem(result: Any, epochs: int) -> str | None:
 
 
 def _fit_observe(args: tuple, result: Any) -> np.ndarray:
+    """The per-epoch losses and accuracies, then every weight after the loop (it raises on a malformed history)."""
     problem = _history_problem(result, args[5])
     if problem:
         raise ValueError(problem)
@@ -267,8 +246,10 @@ def _fit_observe(args: tuple, result: Any) -> np.ndarray:
 
 
 def _fit_cases() -> list[tuple]:
+    """Equal batches; a partial last batch (100 = 3 x 32 + 4); one epoch of a single batch larger than the data."""
     cases = []
-    for index, (kind, n, batch, epochs) in enumerate([("sgd", 96, 32, 4), ("adam", 120, 24, 3)]):
+    shapes = [("sgd", 96, 32, 4), ("adam", 100, 32, 3), ("momentum", 20, 64, 1)]
+    for index, (kind, n, batch, epochs) in enumerate(shapes):
         x, y = small_data(n, seed=1430 + index)
         model = small_model(seed=1420 + index)
         cases.append((model, _optimizer(kind, model), _loss_fn(), x, y, epochs, batch))
@@ -327,13 +308,27 @@ q2 = Question(
         ),
     ),
     probes=(
-        ObservedProbe(
+        FunctionProbe(
             cases=_fit_cases,
             observe=_fit_observe,
             rtol=1e-4,
             atol=1e-5,
-            label="fresh models and data (the per-epoch losses and accuracies, and the final weights)",
+            label="fresh models and data, one with a smaller last batch (the per-epoch losses and accuracies, "
+            "and the weights after your loop)",
+            covers=("loss", "history", "reset", "accuracy", "batches", "unchanged"),
         ),
+    ),
+    requirements=(
+        Requirement("history", 'returns {"loss": [...], "accuracy": [...]}, one float per epoch in each list'),
+        Requirement(
+            "loss", "each epoch's loss is the mean of its batch losses weighted by batch size (the last batch may be smaller)"
+        ),
+        Requirement("reset", "both metrics restart at every epoch"),
+        Requirement("accuracy", "each epoch's accuracy is measured on the logits of that epoch's training steps"),
+        Requirement(
+            "batches", "trains the model in place, one step per batch of batch_size, in order, with no shuffling"
+        ),
+        Requirement("unchanged", "leaves x and y unchanged"),
     ),
     hints=(
         "Two loops: epochs outside, batches inside (x[start:start + batch_size], in order). Each batch does one "
@@ -361,22 +356,37 @@ def callback_run(callback: Any, seed: int = 0) -> Any:
     return model.fit(x, y, batch_size=32, epochs=_CALLBACK_EPOCHS, shuffle=False, verbose=0, callbacks=[callback])
 
 
-def _callback_record(callback: Any, history: Any) -> np.ndarray:
-    losses = np.asarray(getattr(callback, "losses", None), dtype=np.float64).reshape(-1)
-    return np.concatenate([[float(len(history.epoch))], losses])
-
-
-def _callback_observe(args: tuple, result: Any) -> np.ndarray:
+def _callback_fit(args: tuple, result: Any) -> Any:
     import keras
 
     if not isinstance(result, keras.callbacks.Callback):
         raise TypeError(f"LossLogger({args[0]}) made a {type(result).__name__}, not a keras.callbacks.Callback")
-    return _callback_record(result, callback_run(result, seed=1440))
+    return callback_run(result, seed=1440)
+
+
+def _callback_observe(args: tuple, result: Any) -> np.ndarray:
+    """How many epochs fit ran with the student's callback, then the losses the callback kept."""
+    history = _callback_fit(args, result)
+    losses = np.asarray(getattr(result, "losses", None), dtype=np.float64).reshape(-1)
+    return np.concatenate([[float(len(history.epoch))], losses])
+
+
+def _exact_loss(epoch: int) -> float:
+    """The loss of ``epoch`` (counting from 0) in the probe's fit, as ``logs['loss']`` gives it."""
+    import keras
+
+    losses: list[float] = []
+    recorder = keras.callbacks.LambdaCallback(on_epoch_end=lambda _, logs: losses.append(logs["loss"]))
+    callback_run(recorder, seed=1440)
+    return losses[epoch]
 
 
 def _callback_cases() -> list[tuple]:
-    # Thresholds reached at epoch 7, never and at the first epoch (the losses fall from 1.35 to 0.50).
-    return [(0.6,), (0.0,), (5.0,)]
+    """Thresholds reached at epoch 7, never, at the first epoch, and one exactly equal to epoch 4's loss.
+
+    The losses fall from 1.35 to 0.50, so an equal threshold is not yet "below": training goes on past epoch 4.
+    """
+    return [(0.6,), (0.0,), (5.0,), (_exact_loss(3),)]
 
 
 def _callback_args() -> tuple:
@@ -423,13 +433,20 @@ q3 = Question(
         ),
     ),
     probes=(
-        ObservedProbe(
+        FunctionProbe(
             cases=_callback_cases,
             observe=_callback_observe,
             rtol=1e-5,
             atol=1e-6,
-            label="fits of fresh models with several thresholds (the number of epochs run and the logged losses)",
+            label="fits of fresh models with several thresholds, one equal to an epoch's loss (the epochs run "
+            "and the losses your callback kept)",
+            covers=("stop", "losses", "callback"),
         ),
+    ),
+    requirements=(
+        Requirement("callback", "LossLogger(threshold) is a keras.callbacks.Callback"),
+        Requirement("losses", 'appends logs["loss"] to its own list self.losses after every epoch'),
+        Requirement("stop", "stops training in the first epoch whose loss is strictly below threshold"),
     ),
     hints=(
         "Subclass keras.callbacks.Callback. Keras calls on_epoch_end(self, epoch, logs) after every epoch; "
@@ -510,13 +527,18 @@ q4 = Question(
         ),
     ),
     probes=(
-        ObservedProbe(
+        FunctionProbe(
             cases=_save_cases,
             observe=_save_observe,
             rtol=1e-5,
             atol=1e-6,
             label="small trained models (the loaded model's predictions on hidden inputs)",
+            covers=("file", "loaded"),
         ),
+    ),
+    requirements=(
+        Requirement("file", "saves the whole model into a .keras file inside folder"),
+        Requirement("loaded", "returns the model loaded from that file, which predicts exactly like the original"),
     ),
     hints=(
         "A .keras file holds the architecture, the weights and the compile settings together; a .weights.h5 "

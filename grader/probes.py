@@ -263,16 +263,13 @@ class FunctionProbe:
             if failed:
                 return failed
             args = cases[_case_order(name)]
-            outcome = self._judge_value(items[name], key[name], args, name, context)
+            outcome = (
+                (self._judge_generator(items, key, name) if self.generator is not None else None)
+                or self._judge_value(items[name], key[name], args, name, context)
+                or self._judge_inputs(items, key, args, name)
+            )
             if outcome is not None:
                 return outcome
-            outcome = self._judge_inputs(items, key, args, name)
-            if outcome is not None:
-                return outcome
-            if self.generator is not None:
-                outcome = self._judge_generator(items, key, name)
-                if outcome is not None:
-                    return outcome
         return PASSED
 
     def _judge_value(

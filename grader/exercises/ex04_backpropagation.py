@@ -4,17 +4,37 @@ The network is lesson 04's: ``Z1 = X W1 + b1``, ``H = relu(Z1)``, ``Z2 = H W2 + 
 ``P = sigmoid(Z2)``, scored with the binary cross-entropy averaged over the batch.
 Parameters live in a dict with the keys ``W1`` (d, m), ``b1`` (m,), ``W2`` (m, 1), ``b2`` (1,).
 
-Mistakes the hidden tests catch: a missing bias gradient, gradients not averaged
-over the batch (n times too large), a ReLU mask forgotten, a forward difference
-where a central one was asked for, a gradient check run with too large a step,
-a relative error computed another way, the last partial mini-batch dropped, the
-step taken uphill, and a trained network that does not separate the moons.
+Mistakes the hidden tests catch (each question lists its requirements; the
+judge names the one a failed answer misses):
+
+- backward: a missing or zero bias gradient; gradients not averaged over the
+  batch (n times too large) or bias gradients averaged instead of summed; the
+  ReLU mask forgotten or taken as ``Z1 >= 0`` (hidden sums exactly at 0 are
+  tried); bias gradients of shape (1, m) where (m,) is asked (``keepdims``), or
+  a scalar ``b2``; code that breaks on a batch of one (``np.squeeze``) or one
+  hidden unit; params, cache or Y changed in place;
+- numerical_gradient: a forward difference; a divisor of eps for 2 eps; the
+  step it is given ignored, or another default than 1e-5; entries not put
+  back; arrays returned flat; arrays of more than two dimensions skipped;
+- gradient_check: too large a step (hidden sums a few thousandths from a ReLU
+  kink) or far too small; g and g_num concatenated in different key orders; a
+  per-parameter maximum, an absolute error or squared norms; one number
+  returned as an array; params or grads changed;
+- gd_epoch: the last partial batch dropped, or balanced batches
+  (``np.array_split``); no step when batch_size exceeds n; a squeezed batch of
+  one row; the step taken uphill, with stale parameters, or averaged again;
+  biases not updated; the caller's arrays updated in place (a shallow
+  ``dict(params)`` copy); arrays returned with another shape;
+- train_network: a network that does not separate the moons (missing bias
+  gradient, not averaged, too few units, untrained), X and Y shuffled apart,
+  W1 transposed or W2 / b2 of another shape, X or Y shuffled in place.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,7 +42,7 @@ import numpy as np
 from grader.checks import FreshCallCheck, PropertyCheck, describe
 from grader.data import moons_split
 from grader.probes import FunctionProbe
-from grader.question import Exercise, Question
+from grader.question import Exercise, Question, Requirement
 
 NAMES = ("W1", "b1", "W2", "b2")
 CHECK_THRESHOLD = 1e-6  # the largest relative error a gradient check may report for exact gradients
@@ -71,15 +91,16 @@ def _relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300))
 
 
-@dataclass(frozen=True, eq=False)
-class NetworkLoss:
-    """The mean BCE of the network on one fixed batch, as a function of the parameters only."""
+def network_loss(X: np.ndarray, Y: np.ndarray) -> Callable[[Mapping[str, np.ndarray]], float]:
+    """The mean BCE of the network on one fixed batch, as a function of the parameters only.
 
-    X: np.ndarray
-    Y: np.ndarray
+    The batch stays readable as ``loss_fn.keywords["X"]`` and ``["Y"]``, so the judge can rebuild the gradients.
+    """
+    return partial(_param_loss, X=X, Y=Y)
 
-    def __call__(self, params: Mapping[str, np.ndarray]) -> float:
-        return _loss(params, self.X, self.Y)
+
+def _param_loss(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
+    return _loss(params, X, Y)
 
 
 def _near_kinks(seed: int, n: int = 12, m: int = 6, gap: float = 0.005) -> tuple[dict, np.ndarray, np.ndarray]:
@@ -119,9 +140,11 @@ def _dict_problem(result: Any, expected: Mapping[str, np.ndarray], n: int | None
         got = _as_float_array(result[name])
         if got is None:
             return f"returned {describe(result[name])} for {name!r}, which is not an array of numbers."
-        if got.size != want.size:
-            return f"returned {name!r} of shape {got.shape}; it should have the shape {want.shape} of its parameter."
-        got = got.reshape(want.shape)
+        if got.shape != want.shape:
+            return (
+                f"returned {name!r} of shape {got.shape}; it should have exactly the shape {want.shape} of its "
+                "parameter (a sum with `keepdims=True`, a reshape or `np.squeeze` changes it)."
+            )
         if np.allclose(got, want, rtol=1e-6, atol=1e-9):
             continue
         if n and n > 1 and np.allclose(got, n * want, rtol=1e-6, atol=1e-9):
@@ -140,6 +163,45 @@ def _flat_network(result: Any) -> np.ndarray:
     if missing:
         raise ValueError(f"a dict without {' and '.join(map(repr, missing))}")
     return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in NAMES])
+
+
+def _shapes_json(result: Any) -> str:
+    """The shape of every array of a dict, as JSON text ``{name: shape}`` (kernel side)."""
+    if not isinstance(result, Mapping):
+        raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
+    return json.dumps({str(name): list(np.shape(result[name])) for name in result})
+
+
+def _shapes_problem(output: Any, want: Mapping[str, tuple[int, ...]]) -> str | None:
+    """What is wrong with the shapes recorded by `_shapes_json`, against the shapes ``want``, or None."""
+    try:
+        got = json.loads(str(output))
+    except ValueError:
+        return "something that is not a dict of arrays"
+    if not isinstance(got, dict):
+        return "something that is not a dict of arrays"
+    missing = [name for name in want if name not in got]
+    if missing:
+        return f"a dict without {' and '.join(map(repr, missing))}"
+    extra = [name for name in got if name not in want]
+    if extra:
+        return f"a dict with the extra key {extra[0]!r}"
+    for name, shape in want.items():
+        if tuple(got[name]) != tuple(shape):
+            return (
+                f"{name!r} of shape {tuple(got[name])}, which is not the shape of its parameter "
+                "(a sum with `keepdims=True`, a reshape or `np.squeeze` changes it)"
+            )
+    return None
+
+
+def _shaped_like_argument(position: int) -> Callable[[tuple, Any], str | None]:
+    """A verify function: the answer's dict has the keys and shapes of the dict argument at ``position``."""
+
+    def verify(args: tuple, output: Any) -> str | None:
+        return _shapes_problem(output, {name: np.shape(value) for name, value in args[position].items()})
+
+    return verify
 
 
 def _flat_sorted(result: Any) -> np.ndarray:
@@ -183,14 +245,34 @@ def _backward_holds(args: tuple, result: Any) -> str | None:
     return _dict_problem(result, _gradients(params, cache[0], Y), n=len(Y))
 
 
+def _backward_case(rng: np.random.Generator, n: int, d: int, m: int, bias_scale: float = 0.3) -> tuple:
+    params = _random_params(rng, d, m, bias_scale)
+    X, Y = _batch(rng, n, d)
+    return params, _forward(params, X)[1], Y
+
+
 def _backward_cases() -> list[tuple]:
     rng = np.random.default_rng(404)
-    cases = []
-    for n, d, m, bias_scale in [(7, 2, 5, 0.3), (1, 3, 4, 0.3), (40, 4, 10, 1.0), (25, 2, 16, 0.5)]:
-        params = _random_params(rng, d, m, bias_scale)
-        X, Y = _batch(rng, n, d)
-        cases.append((params, _forward(params, X)[1], Y))
-    return cases
+    return [
+        _backward_case(rng, *sizes) for sizes in [(7, 2, 5, 0.3), (40, 4, 10, 1.0), (25, 2, 16, 0.5), (9, 1, 1, 0.5)]
+    ]
+
+
+def _backward_single_cases() -> list[tuple]:
+    """Batches of one example: ``np.squeeze`` or a fixed n breaks here."""
+    rng = np.random.default_rng(405)
+    return [_backward_case(rng, 1, 3, 4), _backward_case(rng, 1, 2, 1), _backward_case(rng, 1, 1, 6)]
+
+
+def _backward_boundary_cases() -> list[tuple]:
+    """Hidden sums exactly 0 (a row of zeros meets zero biases): the ReLU's slope there is 0, as 1[Z1 > 0] says."""
+    rng = np.random.default_rng(406)
+    params = _random_params(rng, 3, 6)
+    params["b1"][[0, 2, 5]] = 0.0
+    X, Y = _batch(rng, 8, 3)
+    X[[1, 4]] = 0.0
+    Y[[1, 4]] = [[0.0], [1.0]]
+    return [(params, _forward(params, X)[1], Y)]
 
 
 q1 = Question(
@@ -211,7 +293,39 @@ q1 = Question(
             tip="Use the sizes from the arrays (n = len(X)), never fixed numbers.",
         ),
     ),
-    probes=(FunctionProbe(cases=_backward_cases, transform=_flat_network, label="a hidden batch"),),
+    probes=(
+        FunctionProbe(
+            cases=_backward_cases, transform=_flat_network, label="a hidden batch", covers=("value", "unchanged")
+        ),
+        FunctionProbe(
+            cases=_backward_single_cases,
+            transform=_flat_network,
+            label="a hidden batch of one example",
+            covers=("batch", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_backward_boundary_cases,
+            transform=_flat_network,
+            label="a hidden batch where some hidden sums are exactly 0",
+            covers=("relu", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=lambda: _backward_cases() + _backward_single_cases(),
+            transform=_shapes_json,
+            verify=_shaped_like_argument(0),
+            label="a hidden batch",
+            covers=("shapes", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement("value", "returns the gradients of the mean BCE loss, averaged over the n examples of the batch"),
+        Requirement("relu", "lets the gradient through the ReLU only where Z1 > 0 (not where Z1 = 0)"),
+        Requirement(
+            "shapes", "gives each gradient exactly the shape of its parameter: b1 of shape (m,) and b2 of shape (1,)"
+        ),
+        Requirement("batch", "works for any batch size n, a batch of one example included"),
+        Requirement("unchanged", "leaves params, cache and Y unchanged"),
+    ),
     hints=(
         "Work from the output back: dZ2, then dW2 and db2, then dH, dZ1, and finally dW1 and db1.",
         "The loss is a mean over the batch, so dZ2 = (sigmoid(Z2) - Y) / n. A bias gradient is its delta summed over "
@@ -243,21 +357,42 @@ def _numeric_holds(args: tuple, result: Any) -> str | None:
 
 
 def _wavy(params: Mapping[str, np.ndarray]) -> float:
-    return float(np.sum(np.sin(params["M"]) * params["M"] ** 2) + np.prod(params["v"]) + np.sum(params["v"] ** 4))
+    return float(
+        np.sum(np.sin(params["M"]) * params["M"] ** 2)
+        + np.prod(params["v"])
+        + np.sum(params["v"] ** 4)
+        + np.sum(np.cos(params["T"]) * params["T"])
+        + float(params["c"][0]) ** 3
+    )
+
+
+def _steep_cubic(params: Mapping[str, np.ndarray]) -> float:
+    """A cubic whose central difference is off by 1000 eps^2: a default step other than 1e-5 shows."""
+    return float(1000.0 * np.sum(params["a"] ** 3))
 
 
 def _numeric_cases() -> list[tuple]:
     rng = np.random.default_rng(4042)
-    wavy = {"M": rng.normal(size=(2, 3)), "v": rng.normal(size=3)}
+    wavy = {
+        "M": rng.normal(size=(2, 3)),
+        "v": rng.normal(size=3),
+        "T": rng.normal(size=(2, 1, 3)),
+        "c": np.array([0.7]),
+    }
     params, X, Y = _near_kinks(4043)
     smooth = _random_params(rng, 3, 4)
     X2, Y2 = _batch(rng, 10, 3)
     return [
         (_wavy, wavy, 0.1),
-        (NetworkLoss(X, Y), params, 1e-2),
-        (NetworkLoss(X2, Y2), smooth, 1e-3),
-        (NetworkLoss(X2, Y2), smooth, 1e-5),
+        (network_loss(X, Y), params, 1e-2),
+        (network_loss(X2, Y2), smooth, 1e-3),
+        (network_loss(X2, Y2), smooth, 1e-5),
     ]
+
+
+def _default_step_cases() -> list[tuple]:
+    """Called without eps: the signature's default, 1e-5, must be the step."""
+    return [(_steep_cubic, {"a": np.array([0.01, -0.02, 0.03])})]
 
 
 q2 = Question(
@@ -273,7 +408,35 @@ q2 = Question(
             "to its original value after measuring it.",
         ),
     ),
-    probes=(FunctionProbe(cases=_numeric_cases, transform=_flat_sorted, label="hidden loss functions"),),
+    probes=(
+        FunctionProbe(
+            cases=_numeric_cases, transform=_flat_sorted, label="hidden loss functions", covers=("central", "unchanged")
+        ),
+        FunctionProbe(
+            cases=_default_step_cases,
+            transform=_flat_sorted,
+            label="a hidden loss function, called without eps",
+            covers=("default", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_numeric_cases,
+            transform=_shapes_json,
+            verify=_shaped_like_argument(1),
+            label="hidden loss functions",
+            covers=("shapes", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "central", "returns the central difference of every entry of every array, with the step eps it is given"
+        ),
+        Requirement("default", "uses eps = 1e-5 when it is called without eps"),
+        Requirement(
+            "shapes",
+            "returns a dict with the same keys, each array of the shape of its parameter, whatever its number of dimensions",
+        ),
+        Requirement("unchanged", "leaves params as it was when it returns"),
+    ),
     hints=(
         "Loop over the names in params, and over every index of each array with np.ndindex(value.shape).",
         "For each entry: remember its value, set it to value + eps and call loss_fn(params), set it to value - eps "
@@ -293,12 +456,12 @@ def _scaled(grads: Mapping[str, np.ndarray], factors: Mapping[str, float]) -> di
 
 def _check_case(seed: int, factors: Mapping[str, float]) -> tuple:
     params, X, Y = _near_kinks(seed)
-    return NetworkLoss(X, Y), params, _scaled(_gradients(params, X, Y), factors)
+    return network_loss(X, Y), params, _scaled(_gradients(params, X, Y), factors)
 
 
 def _true_relative_error(args: tuple) -> float:
     loss_fn, params, grads = args
-    exact = _gradients(params, loss_fn.X, loss_fn.Y)
+    exact = _gradients(params, loss_fn.keywords["X"], loss_fn.keywords["Y"])
     return _relative_error(_flat_network(grads), _flat_network(exact))
 
 
@@ -337,19 +500,64 @@ def _visible_check_args(factors: Mapping[str, float]) -> Callable[[], tuple]:
 
 
 def _check_verify(args: tuple, output: np.ndarray) -> str | None:
-    if output.size != 1:
+    if output.shape != ():
         return f"an array of shape {output.shape} where one number was expected"
-    return _check_problem(args, float(output.ravel()[0]))
+    return _check_problem(args, float(output))
+
+
+def _number_array(result: Any) -> np.ndarray:
+    """The answer as a float array of its own shape (kernel side), so the judge sees whether it is one number."""
+    return np.asarray(result, dtype=float)
 
 
 def _check_cases() -> list[tuple]:
+    """Wrong gradients: the check must report the error they really have."""
     return [
-        _check_case(4045, {}),
-        _check_case(4046, {}),
         _check_case(4047, {"W1": 2.0, "b1": 2.0, "W2": 2.0, "b2": 2.0}),
         _check_case(4048, {"b1": 0.0, "b2": 0.0}),
         _check_case(4049, {"W2": 1.01}),
     ]
+
+
+def _step_cases() -> list[tuple]:
+    """Exact gradients, with hidden sums a few thousandths from a ReLU kink."""
+    return [_check_case(4045, {}), _check_case(4046, {})]
+
+
+def _reordered(case: tuple) -> tuple:
+    loss_fn, params, grads = case
+    return loss_fn, params, {name: grads[name] for name in reversed(list(grads))}
+
+
+def _order_cases() -> list[tuple]:
+    """grads with its keys in another order than params: g and g_num must still line up."""
+    return [_reordered(_check_case(4051, {})), _reordered(_check_case(4052, {"b1": 3.0}))]
+
+
+def _quadratic_loss(params: Mapping[str, np.ndarray], centre: Mapping[str, np.ndarray], curvature: float) -> float:
+    return float(sum(0.5 * curvature * np.sum((params[name] - centre[name]) ** 2) for name in centre))
+
+
+def _central_cases() -> list[tuple]:
+    """Exact gradients of a quadratic bowl near its bottom: central differences are exact there, forward ones are not.
+
+    The gradients are about 1e-4, the curvature 2, so a forward difference with
+    any step from 1e-8 up reports a relative error above 1e-5.
+    """
+    rng = np.random.default_rng(4053)
+    centre = {"W": rng.normal(size=(2, 3)), "b": rng.normal(size=3)}
+    params = {name: value + rng.normal(scale=1e-4, size=value.shape) for name, value in centre.items()}
+    grads = {name: 2.0 * (params[name] - centre[name]) for name in centre}
+    return [(partial(_quadratic_loss, centre=centre, curvature=2.0), params, grads)]
+
+
+def _exact_verify(args: tuple, output: np.ndarray) -> str | None:
+    if output.shape != ():
+        return f"an array of shape {output.shape} where one number was expected"
+    reported = float(output)
+    if np.isfinite(reported) and 0.0 <= reported < CHECK_THRESHOLD:
+        return None
+    return f"a relative error of {reported:.1e} for gradients that are exactly right (it should be below {CHECK_THRESHOLD:.0e})"
 
 
 q3 = Question(
@@ -378,7 +586,43 @@ q3 = Question(
             "before you take the norms: one number for the whole network.",
         ),
     ),
-    probes=(FunctionProbe(cases=_check_cases, verify=_check_verify, transform=float, label="hidden gradient checks"),),
+    probes=(
+        FunctionProbe(
+            cases=_step_cases,
+            verify=_check_verify,
+            transform=_number_array,
+            label="hidden gradient checks of exact gradients near ReLU kinks",
+            covers=("step", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_check_cases,
+            verify=_check_verify,
+            transform=_number_array,
+            label="hidden gradient checks of wrong gradients",
+            covers=("value", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_central_cases,
+            verify=_exact_verify,
+            transform=_number_array,
+            label="a hidden gradient check of exact gradients near a minimum",
+            covers=("central", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_order_cases,
+            verify=_check_verify,
+            transform=_number_array,
+            label="hidden gradient checks whose grads list the keys in another order",
+            covers=("order", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement("value", "returns the relative error of all the parameters together, as one number"),
+        Requirement("central", "measures the gradients of loss_fn with central differences"),
+        Requirement("step", "gives a relative error below 1e-6 for exactly right gradients, also near a ReLU kink"),
+        Requirement("order", "puts g and g_num in the same order, whatever the order of the keys in grads"),
+        Requirement("unchanged", "leaves params and grads unchanged"),
+    ),
     hints=(
         "Measure the gradients with your numerical_gradient(loss_fn, params, eps) from question 2, then compare.",
         "Put every array in one long vector, in the same order for both: np.concatenate([g[name].ravel() for name "
@@ -406,19 +650,43 @@ def _epoch_holds(args: tuple, result: Any) -> str | None:
     return _dict_problem(result, {"w": np.array([[1.76]]), "b": np.array([0.72])})
 
 
-def _epoch_cases() -> list[tuple]:
+def _epoch_data() -> dict[str, Any]:
     rng = np.random.default_rng(4050)
     X1 = rng.normal(size=(10, 3))
     Y1 = X1 @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
-    line = {"w": rng.normal(size=(3, 1)), "b": rng.normal(size=1)}
+    X3 = rng.normal(size=(10, 1))
     X2, _, y2, _ = moons_split(seed=7)
-    X2, y2 = X2[:100], y2[:100]
-    network = _random_params(rng, 2, 6)
+    return {
+        "line": {"w": rng.normal(size=(3, 1)), "b": rng.normal(size=1)},
+        "X1": X1,
+        "Y1": Y1,
+        "line1": {"w": rng.normal(size=(1, 1)), "b": rng.normal(size=1)},
+        "X3": X3,
+        "Y3": 3.0 * X3 - 1.0,
+        "network": _random_params(rng, 2, 6),
+        "X2": X2[:100],
+        "Y2": y2[:100].reshape(-1, 1).astype(float),
+    }
+
+
+def _epoch_cases() -> list[tuple]:
+    """Batch sizes that divide n: the step itself."""
+    data = _epoch_data()
     return [
-        (line, X1, Y1, line_gradients, 4, 0.1),
-        (line, X1, Y1, line_gradients, 10, 0.05),
-        (network, X2, y2.reshape(-1, 1).astype(float), _gradients, 32, 0.5),
-        (network, X2[:7], y2[:7].reshape(-1, 1).astype(float), _gradients, 1, 0.2),
+        (data["line"], data["X1"], data["Y1"], line_gradients, 5, 0.1),
+        (data["network"], data["X2"][:96], data["Y2"][:96], _gradients, 32, 0.5),
+    ]
+
+
+def _partial_batch_cases() -> list[tuple]:
+    """A smaller last batch (of one row, too), a batch size larger than n, batches of one."""
+    data = _epoch_data()
+    return [
+        (data["line"], data["X1"], data["Y1"], line_gradients, 4, 0.1),
+        (data["line1"], data["X3"], data["Y3"], line_gradients, 3, 0.05),
+        (data["network"], data["X2"], data["Y2"], _gradients, 32, 0.5),
+        (data["line"], data["X1"], data["Y1"], line_gradients, 16, 0.05),
+        (data["network"], data["X2"][:7], data["Y2"][:7], _gradients, 1, 0.2),
     ]
 
 
@@ -435,7 +703,41 @@ q4 = Question(
             "learning_rate * gradient from every parameter, and the next batch uses the updated parameters.",
         ),
     ),
-    probes=(FunctionProbe(cases=_epoch_cases, transform=_flat_sorted, label="hidden data and gradient functions"),),
+    probes=(
+        FunctionProbe(
+            cases=_epoch_cases,
+            transform=_flat_sorted,
+            label="hidden data and gradient functions",
+            covers=("step", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_partial_batch_cases,
+            transform=_flat_sorted,
+            label="hidden data whose size batch_size does not divide",
+            covers=("batches", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=lambda: _epoch_cases() + _partial_batch_cases(),
+            transform=_shapes_json,
+            verify=_shaped_like_argument(0),
+            label="hidden data and gradient functions",
+            covers=("shapes", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "batches",
+            "goes through the rows in the order given, in consecutive batches of batch_size rows, the last batch "
+            "smaller when batch_size does not divide n (a single batch when batch_size is larger than n)",
+        ),
+        Requirement(
+            "step",
+            "takes one step downhill per batch for every key grad_fn returns, and the next batch sees the updated "
+            "parameters",
+        ),
+        Requirement("shapes", "returns a dict with the keys of params, each array of the shape of its parameter"),
+        Requirement("unchanged", "leaves the caller's arrays unchanged"),
+    ),
     hints=(
         "Loop with `for start in range(0, len(X), batch_size)` and take X[start : start + batch_size].",
         "Call grad_fn(params, X_batch, Y_batch) for each batch with the parameters as they are now, then update "
@@ -461,11 +763,33 @@ def _unflatten(packed: np.ndarray, d: int) -> dict[str, np.ndarray] | None:
 def _trained_flat(result: Any) -> np.ndarray:
     """Ravel a trained parameter dict after checking that W1 is (2, m) (kernel side)."""
     flat = _flat_network(result)
-    m = np.size(result["b1"])
-    if np.shape(result["W1"]) != (2, m) or np.size(result["W2"]) != m or np.size(result["b2"]) != 1:
+    if _trained_shapes_problem({name: np.shape(result[name]) for name in NAMES}):
         shapes = ", ".join(f"{name} {np.shape(result[name])}" for name in NAMES)
         raise ValueError(f"parameters of shapes {shapes}, where W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,) were expected")
     return flat
+
+
+def _trained_shapes_problem(got: Mapping[str, Any]) -> str | None:
+    """What is wrong with the shapes of trained parameters (W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,)), or None."""
+    missing = [name for name in NAMES if name not in got]
+    if missing:
+        return f"a dict without {' and '.join(map(repr, missing))}"
+    shapes = {name: tuple(got[name]) for name in NAMES}
+    m = shapes["W1"][1] if len(shapes["W1"]) == 2 else None
+    want = {"W1": (2, m), "b1": (m,), "W2": (m, 1), "b2": (1,)}
+    wrong = [name for name in NAMES if shapes[name] != want[name]]
+    if m is None or m < 1 or wrong:
+        listed = ", ".join(f"{name} {shapes[name]}" for name in NAMES)
+        return f"parameters of shapes {listed}, where W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,) were expected"
+    return None
+
+
+def _trained_shapes_verify(args: tuple, output: Any) -> str | None:
+    try:
+        got = json.loads(str(output))
+    except ValueError:
+        return "something that is not a dict of arrays"
+    return _trained_shapes_problem(got) if isinstance(got, dict) else "something that is not a dict of arrays"
 
 
 def _accuracy(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
@@ -532,10 +856,25 @@ q5 = Question(
     probes=(
         FunctionProbe(
             cases=_train_cases,
+            verify=_trained_shapes_verify,
+            transform=_shapes_json,
+            label="a hidden training set",
+            covers=("shapes", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_train_cases,
             verify=_train_verify,
             transform=_trained_flat,
             label="a hidden training set, measured on fresh moons",
+            covers=("accuracy", "unchanged"),
         ),
+    ),
+    requirements=(
+        Requirement(
+            "shapes", "returns the trained parameters as a dict: W1 of shape (2, m), b1 (m,), W2 (m, 1), b2 (1,)"
+        ),
+        Requirement("accuracy", "classifies at least 94% of new points from the same two moons correctly"),
+        Requirement("unchanged", "leaves X and Y unchanged"),
     ),
     hints=(
         "Start from init_params(n_in=2, n_hidden=16, seed=0) and a generator rng = np.random.default_rng(0).",

@@ -108,6 +108,40 @@ def sum_without_keepdims_softmax(z):
     return exps / exps.sum(axis=-1)  # broadcasts along the wrong axis, silently when n == K
 
 
+def in_place_sigmoid_derivative(z):
+    z = np.asarray(z)
+    np.negative(z, out=z)  # writes -z into the caller's array
+    s = 1 / (1 + np.exp(z))
+    return s * (1 - s)
+
+
+def in_place_leaky_derivative(z, alpha=0.1):
+    z[z > 0] = 1.0  # the caller's z becomes the answer
+    z[z <= 0] = alpha
+    return z
+
+
+def in_place_softmax(z):
+    z -= np.max(z, axis=-1, keepdims=True)  # shifts the caller's logits
+    exps = np.exp(z)
+    return exps / np.sum(exps, axis=-1, keepdims=True)
+
+
+def whole_batch_softmax(z):
+    exps = np.exp(z - z.max())
+    return exps / exps.sum()  # one distribution over every entry of the batch
+
+
+def in_place_clip_bce(p, y, epsilon=EPSILON):
+    np.clip(p, epsilon, 1 - epsilon, out=p)  # clips the caller's predictions
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def in_place_clip_cce(p, y_one_hot, epsilon=EPSILON):
+    np.clip(p, epsilon, 1 - epsilon, out=p)
+    return -np.mean(np.sum(y_one_hot * np.log(p), axis=-1))
+
+
 def central_difference_slope(z, alpha=0.1, h=1e-6):
     def leaky(v):
         return np.where(v > 0, v, alpha * v)
@@ -126,6 +160,11 @@ QUESTION_CASES = {
             "s(1 - s) applied to z": (lambda z: z * (1 - z), False),
             "exp(-z) / (1 + exp(-z))**2 overflows": (lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, False),
             "the sigmoid itself": (sigmoid, False),
+            "in float32": (lambda z: sigmoid_derivative(np.float32(z)), True),
+            "writes -z into z": (in_place_sigmoid_derivative, False),
+            "squeezed": (lambda z: np.squeeze(sigmoid_derivative(z)), False),
+            "flattened": (lambda z: np.ravel(sigmoid_derivative(z)), False),
+            "tanh's derivative": (lambda z: 1 - np.tanh(z) ** 2, False),
         },
     ),
     "q2": (
@@ -140,6 +179,15 @@ QUESTION_CASES = {
             "central difference at 0": (central_difference_slope, False),
             "alpha fixed at 0.1": (lambda z, alpha=0.1: np.where(z > 0, 1.0, 0.1), False),
             "alpha * z instead of alpha": (lambda z, alpha=0.1: np.where(z > 0, 1.0, alpha * z), False),
+            "ones_like with a mask": (lambda z, alpha=0.1: np.where(np.asarray(z) <= 0, alpha, np.ones_like(z)), True),
+            "default alpha 0.01": (lambda z, alpha=0.01: np.where(z > 0, 1.0, alpha), False),
+            "default alpha 0.3 (Keras's)": (lambda z, alpha=0.3: np.where(z > 0, 1.0, alpha), False),
+            "writes into z": (in_place_leaky_derivative, False),
+            "flattened list comprehension": (
+                lambda z, alpha=0.1: np.array([1.0 if v > 0 else alpha for v in np.ravel(z)]),
+                False,
+            ),
+            "squeezed": (lambda z, alpha=0.1: np.squeeze(np.where(z > 0, 1.0, alpha)), False),
         },
     ),
     "q3": (
@@ -153,6 +201,11 @@ QUESTION_CASES = {
             "softmax over the batch axis": (batch_axis_softmax, False),
             "one max for the whole batch": (global_max_softmax, False),
             "sum without keepdims": (sum_without_keepdims_softmax, False),
+            "scipy with axis=-1": (lambda z: __import__("scipy.special").special.softmax(z, axis=-1), True),
+            "shifts z in place": (in_place_softmax, False),
+            "squeezed": (lambda z: np.squeeze(softmax(z)), False),
+            "one distribution for the whole batch": (whole_batch_softmax, False),
+            "max without keepdims": (lambda z: softmax(z) if z.shape[0] != z.shape[1] else naive_softmax(z.T).T, False),
         },
     ),
     "q4": (
@@ -172,6 +225,29 @@ QUESTION_CASES = {
             ),
             "sum over the batch": (lambda p, y, epsilon=EPSILON: binary_cross_entropy(p, y, epsilon) * p.size, False),
             "sign flipped": (lambda p, y, epsilon=EPSILON: -binary_cross_entropy(p, y, epsilon), False),
+            "sum divided by n": (
+                lambda p, y, epsilon=EPSILON: (
+                    -np.sum(y * np.log(np.clip(p, epsilon, 1 - epsilon)) + (1 - y) * np.log(np.clip(1 - p, epsilon, 1)))
+                    / len(p)
+                ),
+                True,
+            ),
+            "clips p in place": (in_place_clip_bce, False),
+            "epsilon fixed at 1e-7": (lambda p, y, epsilon=EPSILON: binary_cross_entropy(p, y, 1e-7), False),
+            "mean over axis 0": (
+                lambda p, y, epsilon=EPSILON: (
+                    -np.mean(
+                        y * np.log(np.clip(p, epsilon, 1 - epsilon))
+                        + (1 - y) * np.log(1 - np.clip(p, epsilon, 1 - epsilon)),
+                        axis=0,
+                    )
+                ),
+                False,
+            ),
+            "log base 10": (
+                lambda p, y, epsilon=EPSILON: binary_cross_entropy(p, y, epsilon) / np.log(10),
+                False,
+            ),
         },
     ),
     "q5": (
@@ -200,6 +276,20 @@ QUESTION_CASES = {
                 lambda p, y, epsilon=EPSILON: -np.mean(np.sum(y * np.log(np.clip(p, epsilon, 1)), axis=0)),
                 False,
             ),
+            "sum divided by len": (
+                lambda p, y, epsilon=EPSILON: -np.sum(y * np.log(np.clip(p, epsilon, 1 - epsilon))) / len(p),
+                True,
+            ),
+            "clips p in place": (in_place_clip_cce, False),
+            "epsilon fixed at 1e-7": (lambda p, y, epsilon=EPSILON: categorical_cross_entropy(p, y, 1e-7), False),
+            "mean with keepdims": (
+                lambda p, y, epsilon=EPSILON: (
+                    -np.mean(
+                        np.sum(y * np.log(np.clip(p, epsilon, 1 - epsilon)), axis=-1, keepdims=True), keepdims=True
+                    )
+                ),
+                False,
+            ),
         },
     ),
     "q6": (
@@ -212,6 +302,24 @@ QUESTION_CASES = {
             "y - p": (lambda z, y: (y - softmax(z)) / len(z), False),
             "softmax without max subtraction": (lambda z, y: (naive_softmax(z) - y) / len(z), False),
             "softmax over the batch axis": (lambda z, y: (batch_axis_softmax(z) - y) / len(z), False),
+            "log-softmax form": (
+                lambda z, y: (
+                    (
+                        np.exp(
+                            z
+                            - z.max(1, keepdims=True)
+                            - np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True))
+                        )
+                        - y
+                    )
+                    / z.shape[0]
+                ),
+                True,
+            ),
+            "divided by K": (lambda z, y: (softmax(z) - y) / z.shape[1], False),
+            "precedence: p - y / n": (lambda z, y: softmax(z) - y / len(z), False),
+            "softmax that shifts z in place": (lambda z, y: (in_place_softmax(z) - y) / len(z), False),
+            "squeezed": (lambda z, y: np.squeeze((softmax(z) - y) / len(z)), False),
         },
     ),
 }
@@ -263,3 +371,42 @@ def test_blank_answer_is_not_attempted(tmp_path):
     with pytest.raises(NotAttempted):
         q3.check(stub)
     assert judge_answer(q3, stub, softmax, tmp_path) == Status.NOT_ATTEMPTED
+
+
+def requirement_named(question, answer, key, tmp_path):
+    """The id of the requirement the judge names for a failing answer."""
+    from judging import _probe
+
+    from grader.judge import _naming_requirement, split_items
+    from grader.probes import JudgeContext
+
+    key_items = _probe(question, key, tmp_path / "key")
+    items = _probe(question, answer, tmp_path / "student")
+    for index, probe in enumerate(question.probes):
+        outcome = probe.judge(split_items(items, index), split_items(key_items, index), JudgeContext(tmp_path))
+        if outcome.status is not Status.PASSED:
+            named = _naming_requirement(question, probe, outcome)
+            assert named.message.startswith(f"Not yet met: {question.requirement(named.requirement).text}.")
+            return named.requirement
+    return None
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "key", "requirement"),
+    [
+        (q1, lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, sigmoid_derivative, "finite"),
+        (q1, in_place_sigmoid_derivative, sigmoid_derivative, "unchanged"),
+        (q2, lambda z, alpha=0.1: np.where(z >= 0, 1.0, alpha), leaky_relu_derivative, "value"),
+        (q2, lambda z, alpha=0.01: np.where(z > 0, 1.0, alpha), leaky_relu_derivative, "alpha"),
+        (q2, lambda z, alpha=0.1: np.squeeze(np.where(z > 0, 1.0, alpha)), leaky_relu_derivative, "shape"),
+        (q3, lambda z: np.squeeze(softmax(z)), softmax, "batches"),
+        (q3, naive_softmax, softmax, "stable"),
+        (q3, in_place_softmax, softmax, "unchanged"),
+        (q4, lambda p, y, epsilon=EPSILON: binary_cross_entropy(p, y, 1e-7), binary_cross_entropy, "epsilon"),
+        (q4, in_place_clip_bce, binary_cross_entropy, "unchanged"),
+        (q5, lambda p, y, epsilon=EPSILON: categorical_cross_entropy(p, y) * len(p), categorical_cross_entropy, "mean"),
+        (q6, lambda z, y: np.squeeze((softmax(z) - y) / len(z)), softmax_cross_entropy_gradient, "shape"),
+    ],
+)
+def test_failures_name_the_requirement_missed(question, answer, key, requirement, tmp_path):
+    assert requirement_named(question, answer, key, tmp_path) == requirement

@@ -1,7 +1,31 @@
 """Exercise 01, the neuron: weighted sum, sigmoid, the perceptron rule, logistic regression in Keras.
 
-Mistakes the hidden tests catch: a forgotten bias, step and sigmoid confused,
-labels treated as {-1, 1} instead of {0, 1}, a model with the wrong output.
+Mistakes the hidden tests catch: a forgotten bias (or a bias added to every
+product, d times), a result of shape (n, 1) or a squeezed batch of one where
+shape (n,) is asked for, ``w @ x`` that runs only on square batches, inputs
+written into (``x *= w``, ``z *= -1``); step and sigmoid confused, the sign of
+the exponent flipped; a perceptron with labels treated as {-1, 1}, a prediction
+of 1 at ``w . x + b == 0`` (the hidden data start every run on the line), a
+learning rate or an ``epochs`` count ignored, updates made once per epoch
+instead of after each example, examples shuffled, labels rewritten in place,
+``w`` of shape (d, 1); a Keras model with the wrong output, a hidden layer, a
+Normalization layer adapted on all the data (or not adapted), or compiled with
+another loss than binary cross-entropy (such as ``mse``, which still clears the
+accuracy threshold).
+
+The perceptron is judged exactly against the key on integer-valued data with
+learning rates that are powers of two, so every formula for ``w . x + b`` gives
+the same bits and a point exactly on the line is on it for everyone.
+
+The held-out threshold of question 4 stays 0.92 (accuracy on the secret-perturbed
+breast cancer set): it is not where the missing requirements are decided. Measured
+over seeds 0-4 and three secrets (TF single-threaded, 15 runs each): the
+solution (Adam 0.01, 60 epochs) 0.977-0.984; RMSprop for 100 epochs in a
+functional model 0.975-0.982; the listed mistake ``loss="mse"`` 0.981-0.986 and
+a model without Normalization 0.81-0.94, which is why the compile and
+preprocessing rules decide those, not the threshold. Under-trained runs (Adam at
+0.001 for 20 epochs: 0.84-0.92; SGD for 10 epochs: 0.89-0.94) straddle it and
+also fail the visible 0.92 check on the validation split, so students see them.
 """
 
 from __future__ import annotations
@@ -10,10 +34,26 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import FunctionCheck, ModelCheck, PropertyCheck
+from grader.checks import FreshCallCheck, FunctionCheck, PropertyCheck
 from grader.data import breast_cancer_split, iris_petals
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
-from grader.question import Exercise, Question
+from grader.probes import (
+    FunctionProbe,
+    ModelProbe,
+    ModelRequirements,
+    ModelRule,
+    compiled_with,
+    normalization_matches,
+    only_layers,
+)
+from grader.question import Exercise, Question, Requirement
+
+
+def _shape_of(result: Any) -> np.ndarray:
+    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own."""
+    return np.array(np.shape(result), dtype=np.int64)
+
+
+# Question 1: the weighted sum --------------------------------------------------------------------
 
 
 def _weighted_sum_cases() -> list[tuple]:
@@ -21,66 +61,12 @@ def _weighted_sum_cases() -> list[tuple]:
     return [
         (rng.normal(size=3), rng.normal(size=3), 0.7),
         (rng.normal(size=(7, 4)), rng.normal(size=4), -1.3),
-        (rng.normal(size=(1, 5)), rng.normal(size=5), 2.0),
+        (rng.normal(size=(1, 5)), rng.normal(size=5), 2.0),  # a batch of one: np.squeeze would drop its axis
         (np.zeros((2, 3)), rng.normal(size=3), 0.5),
+        (rng.normal(size=(4, 4)), rng.normal(size=4), 1.5),  # square: w @ x runs here and is wrong
+        (rng.normal(size=(1, 1)), rng.normal(size=1), -0.25),
+        (rng.normal(size=1), rng.normal(size=1), 3.0),
     ]
-
-
-def _sigmoid_cases() -> list[tuple]:
-    rng = np.random.default_rng(202)
-    return [
-        (np.array(0.0),),
-        (np.linspace(-8, 8, 17),),
-        (rng.normal(scale=3.0, size=(4, 5)),),
-        (np.array([-30.0, 30.0]),),
-    ]
-
-
-def _separable_blobs(seed: int, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    direction = rng.normal(size=d)
-    direction /= np.linalg.norm(direction)
-    x = rng.normal(size=(n, d)) * 2.0 + 3.0
-    score = (x - x.mean(axis=0)) @ direction
-    keep = np.abs(score) > 0.5  # leave a margin so the perceptron converges quickly
-    return x[keep], (score[keep] > 0).astype(np.int64)
-
-
-def _perceptron_cases() -> list[tuple]:
-    x_iris, y_iris = iris_petals()
-    x_blob, y_blob = _separable_blobs(303, 80, 3)
-    return [(x_iris, y_iris, 50, 1.0), (x_blob, y_blob, 100, 0.5)]
-
-
-def _weights_and_bias(result: Any) -> np.ndarray:
-    weights, bias = result
-    return np.concatenate([np.ravel(np.asarray(weights, dtype=float)), np.ravel(np.asarray(bias, dtype=float))])
-
-
-def _separates(args: tuple, packed: np.ndarray) -> str | None:
-    x, y = args[0], args[1]
-    if packed.shape != (x.shape[1] + 1,):
-        return f"weights and bias of {packed.size} numbers in all, where {x.shape[1] + 1} were expected"
-    z = x @ packed[:-1] + packed[-1]
-    if np.array_equal((z > 0).astype(int), y) or np.array_equal((z >= 0).astype(int), y):
-        return None
-    wrong = int(np.sum((z > 0).astype(int) != y))
-    return f"weights that misclassify {wrong} of {len(y)} training points of a separable dataset"
-
-
-def _separates_iris(result: Any) -> str | None:
-    x, y = iris_petals()
-    try:
-        packed = _weights_and_bias(result)
-    except Exception:  # noqa: BLE001 - student values may fail to convert in any way
-        return "return a pair (weights, bias)."
-    problem = _separates((x, y), packed)
-    return f"it returned {problem}." if problem else None
-
-
-def _visible_validation() -> tuple[np.ndarray, np.ndarray]:
-    _, x_val, _, y_val = breast_cancer_split()
-    return x_val, y_val
 
 
 q1 = Question(
@@ -101,13 +87,46 @@ q1 = Question(
             tip="For a batch, each row of x is one example: x @ w gives one sum per row.",
         ),
     ),
-    probes=(FunctionProbe(cases=_weighted_sum_cases, label="a hidden batch of inputs"),),
+    probes=(
+        FunctionProbe(
+            cases=_weighted_sum_cases,
+            transform=_shape_of,
+            label="a hidden batch of inputs (the shape of the result)",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(cases=_weighted_sum_cases, label="a hidden batch of inputs", covers=("value", "unchanged")),
+    ),
     hints=(
         "The neuron computes z = w1*x1 + ... + wn*xn + b.",
         "NumPy's `x @ w` computes the products and the sum for one example or for every row of a batch.",
         "The whole body can be one line: `return x @ w + b`.",
     ),
+    requirements=(
+        Requirement("value", "returns w · x + b, with the bias added once per example"),
+        Requirement(
+            "shape",
+            "returns one number for one example of shape (d,) and an array of shape (n,) for a batch of shape "
+            "(n, d), a batch of one included",
+        ),
+        Requirement("unchanged", "leaves x and w unchanged"),
+    ),
 )
+
+# Question 2: the sigmoid -------------------------------------------------------------------------
+
+
+def _sigmoid_cases() -> list[tuple]:
+    rng = np.random.default_rng(202)
+    return [
+        (np.array(0.0),),
+        (np.linspace(-8, 8, 17),),
+        (rng.normal(scale=3.0, size=(4, 5)),),
+        (np.array([-30.0, 30.0]),),
+        (0.5,),
+        (rng.normal(scale=2.0, size=(1, 3)),),
+        (rng.normal(scale=2.0, size=(2, 3, 1)),),
+    ]
+
 
 q2 = Question(
     id="q2_sigmoid",
@@ -122,12 +141,108 @@ q2 = Question(
             tip="The sigmoid is smooth: it gives values strictly between 0 and 1, not only 0 or 1 as the step does.",
         ),
     ),
-    probes=(FunctionProbe(cases=_sigmoid_cases, label="hidden inputs"),),
+    probes=(
+        FunctionProbe(
+            cases=_sigmoid_cases,
+            transform=_shape_of,
+            label="hidden inputs (the shape of the result)",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(cases=_sigmoid_cases, label="hidden inputs", covers=("value", "unchanged")),
+    ),
     hints=(
         "sigmoid(z) = 1 / (1 + e^(-z)).",
         "Use `np.exp` so the function works on whole arrays at once.",
     ),
+    requirements=(
+        Requirement("value", "returns 1 / (1 + e^(-z)) for each element of z"),
+        Requirement("shape", "returns a number for a number and an array of the shape of z for an array"),
+        Requirement("unchanged", "leaves z unchanged"),
+    ),
 )
+
+# Question 3: the perceptron ----------------------------------------------------------------------
+
+
+def _separable_blobs(seed: int, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    direction = rng.normal(size=d)
+    direction /= np.linalg.norm(direction)
+    x = rng.normal(size=(n, d)) * 2.0 + 3.0
+    score = (x - x.mean(axis=0)) @ direction
+    keep = np.abs(score) > 0.5  # leave a margin so the perceptron converges quickly
+    return x[keep], (score[keep] > 0).astype(np.int64)
+
+
+def _integer_points(seed: int, n: int, d: int, separable: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Small integer features (exact in floating point), labels from an integer line or overlapping."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-4, 5, size=(n, d)).astype(np.float64)
+    w = rng.integers(-3, 4, size=d)
+    score = x @ w + 1
+    if separable:
+        keep = score != 0
+        return x[keep], (score[keep] > 0).astype(np.int64)
+    return x, rng.integers(0, 2, size=n).astype(np.int64)
+
+
+def _perceptron_cases() -> list[tuple]:
+    """Separable data: the weights must classify every training point."""
+    x_iris, y_iris = iris_petals()
+    x_blob, y_blob = _separable_blobs(303, 80, 3)
+    return [(x_iris, y_iris, 50, 1.0), (x_blob, y_blob, 100, 0.5)]
+
+
+def _perceptron_rule_cases() -> list[tuple]:
+    """Integer data and a learning rate of 1: the rule gives exactly one (w, b) for everyone."""
+    x_sep, y_sep = _integer_points(311, 30, 2, separable=True)
+    x_mix, y_mix = _integer_points(312, 25, 3, separable=False)
+    return [
+        (x_sep, y_sep, 30, 1.0),
+        (x_mix, y_mix, 3, 1.0),
+        (np.array([[0.0, 0.0], [1.0, 2.0], [-2.0, 1.0]]), np.array([1, 1, 0]), 4, 1.0),  # starts on the line
+        (np.array([[2.0, -1.0, 3.0]]), np.array([1]), 2, 1.0),  # one example
+    ]
+
+
+def _perceptron_schedule_cases() -> list[tuple]:
+    """Other learning rates and a run stopped before it converges."""
+    x_sep, y_sep = _integer_points(313, 40, 3, separable=True)
+    return [(x_sep, y_sep, 1, 0.25), (x_sep, y_sep, 2, 0.5), (x_sep, y_sep, 40, 0.125)]
+
+
+def _weights_and_bias(result: Any) -> np.ndarray:
+    """Kernel side: the pair (w, b) as one array [w..., b]; w must be 1-D and b a single number."""
+    weights, bias = result
+    w = np.asarray(weights, dtype=float)
+    b = np.asarray(bias, dtype=float)
+    if w.ndim != 1:
+        raise ValueError(f"return w of shape (d,), one weight per feature; yours has shape {w.shape}")
+    if b.size != 1:
+        raise ValueError(f"return b as a single number; yours has shape {b.shape}")
+    return np.concatenate([w, b.ravel()])
+
+
+def _separates(args: tuple, packed: np.ndarray) -> str | None:
+    x, y = args[0], args[1]
+    if packed.shape != (x.shape[1] + 1,):
+        return f"weights and bias of {packed.size} numbers in all, where {x.shape[1] + 1} were expected"
+    z = x @ packed[:-1] + packed[-1]
+    if np.array_equal((z > 0).astype(int), y):
+        return None
+    wrong = int(np.sum((z > 0).astype(int) != y))
+    return f"weights that misclassify {wrong} of {len(y)} training points of a separable dataset"
+
+
+def _separates_iris(result: Any) -> str | None:
+    x, y = iris_petals()
+    try:
+        packed = _weights_and_bias(result)
+    except Exception as exc:  # noqa: BLE001 - student values may fail to convert in any way
+        return f"return a pair (w, b) ({exc})."
+    problem = _separates((x, y), packed)
+    return f"it returned {problem}." if problem else None
+
 
 q3 = Question(
     id="q3_perceptron",
@@ -147,46 +262,133 @@ q3 = Question(
             verify=_separates,
             transform=_weights_and_bias,
             label="a hidden linearly separable dataset",
+            covers=("separates", "returns", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_perceptron_rule_cases,
+            transform=_weights_and_bias,
+            rtol=1e-9,
+            atol=1e-9,
+            label="a hidden dataset",
+            covers=("rule", "start", "labels", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_perceptron_schedule_cases,
+            transform=_weights_and_bias,
+            rtol=1e-9,
+            atol=1e-9,
+            label="a hidden dataset with other learning rates and epochs",
+            covers=("epochs",),
         ),
     ),
     hints=(
         "Loop over the epochs; in each, loop over the examples one by one.",
         "The prediction is 1 when x @ w + b > 0, else 0. The labels are 0 and 1, not -1 and 1.",
-        "Update with error = y - prediction: w += learning_rate * error * x and b += learning_rate * error.",
+        "Update with error = y - prediction: w = w + learning_rate * error * x and b = b + learning_rate * error.",
+    ),
+    requirements=(
+        Requirement("start", "starts from zero weights and a zero bias"),
+        Requirement(
+            "rule",
+            "predicts 1 only when w · x + b > 0 (a point exactly on the line counts as 0) and updates w and b "
+            "right after each example, in the order given",
+        ),
+        Requirement("epochs", "goes over the examples `epochs` times, scaling each update by `learning_rate`"),
+        Requirement("labels", "uses the labels 0 and 1 as they are given"),
+        Requirement("returns", "returns the pair (w, b), with w of shape (d,) and b a number"),
+        Requirement("separates", "classifies every training point correctly on data that a line can separate"),
+        Requirement("unchanged", "leaves x and y unchanged"),
     ),
 )
+
+# Question 4: logistic regression in Keras --------------------------------------------------------
+
+HELDOUT_ACCURACY = 0.92  # see the module docstring for the measured distribution
+
+
+def _training_statistics() -> tuple[np.ndarray, np.ndarray]:
+    """Trusted side: the mean and variance a Normalization layer learns from ``x_train`` alone."""
+    x_train = breast_cancer_split()[0].astype(np.float64)
+    return x_train.mean(axis=0), x_train.var(axis=0)
+
+
+def _one_sigmoid_unit(report: dict[str, Any]) -> str | None:
+    """The model is a Normalization layer, then one Dense unit with a sigmoid (activation layers folded in)."""
+    from grader.modelscore import fold_activations
+
+    layers = [layer for layer in fold_activations(report["layers"]) if layer["class_name"] != "InputLayer"]
+    kinds = [layer["class_name"] for layer in layers]
+    if kinds != ["Normalization", "Dense"]:
+        return f"is made of the layers {kinds}, where a Normalization layer and then one Dense layer are asked for"
+    dense = layers[-1]
+    if dense["units"] != 1:
+        return f"has a Dense layer of {dense['units']} units, where one unit is asked for"
+    if dense["activation"] != "sigmoid":
+        return f"ends with the activation {dense['activation']!r}, where the sigmoid is asked for"
+    return None
+
+
+def _visible_probabilities(args: tuple, result: Any) -> str | None:
+    """Visible check: the model maps the validation inputs to probabilities that classify them well."""
+    x_val = args[0]
+    y_val = breast_cancer_split()[3]
+    p = np.asarray(result, dtype=float)
+    if p.shape != (len(x_val), 1):
+        return f"returned shape {p.shape}; one output unit gives shape ({len(x_val)}, 1)."
+    if p.min() < 0 or p.max() > 1:
+        return (
+            f"returned values from {p.min():.3g} to {p.max():.3g}: end with one Dense unit with the sigmoid "
+            "activation, so the outputs are probabilities."
+        )
+    accuracy = float(np.mean((p[:, 0] > 0.5) == y_val))
+    if accuracy < HELDOUT_ACCURACY:
+        return (
+            f"classifies {accuracy:.3f} of the validation tumours correctly; it should reach at least "
+            f"{HELDOUT_ACCURACY}. Normalize the inputs inside the model and train for more epochs."
+        )
+    return None
+
 
 q4 = Question(
     id="q4_logistic_model",
     points=4,
     title="Logistic regression in Keras",
     checks=(
-        ModelCheck(
-            input_shape=(30,),
-            output_units=1,
-            output_activation="sigmoid",
-            data=_visible_validation,
-            minimum_accuracy=0.92,
-            tip="Normalize the inputs inside the model and train for more epochs.",
+        FreshCallCheck(
+            make_args=lambda: (breast_cancer_split()[1],),
+            call="model(x_val)",
+            holds=_visible_probabilities,
         ),
     ),
     probes=(
         ModelProbe(
             heldout="breast_cancer",
-            threshold=0.92,
+            threshold=HELDOUT_ACCURACY,
             requirements=ModelRequirements(
                 input_shape=(30,),
-                output_units=1,
-                output_activation="sigmoid",
-                max_params=100,
-                layer_counts={"Dense": 1},
+                rules=(
+                    ModelRule("layers", _one_sigmoid_unit),
+                    only_layers({"InputLayer", "Normalization", "Dense", "Activation"}),
+                    normalization_matches(_training_statistics),
+                    compiled_with(loss="binary_crossentropy", from_logits=False),
+                ),
             ),
+            covers=("input", "layers", "preprocessing", "compile", "heldout"),
         ),
     ),
     hints=(
         "The model is keras.Input(shape=(30,)), a Normalization layer, and one Dense unit with a sigmoid.",
         "Call `normalizer.adapt(x_train)` before you build the model, so the layer learns the training mean and spread.",
-        "Compile with loss='binary_crossentropy' and metrics=['accuracy']; 100 epochs with Adam at 0.01 is plenty.",
+        "Compile with loss='binary_crossentropy' and metrics=['accuracy']; 60 epochs with Adam at 0.01 is plenty.",
+    ),
+    requirements=(
+        Requirement("input", "takes inputs of shape (30,)"),
+        Requirement(
+            "layers", "has a Normalization layer, then one Dense unit with the sigmoid activation, and no other layers"
+        ),
+        Requirement("preprocessing", "adapts the Normalization layer on `x_train` only"),
+        Requirement("compile", "is compiled with the binary cross-entropy loss"),
+        Requirement("heldout", "reaches an accuracy of at least 0.92 on data it has not seen"),
     ),
 )
 

@@ -7,18 +7,31 @@ probabilities to ``[1e-7, 1 - 1e-7]`` and average over the examples of a batch.
 
 Mistakes the hidden tests catch: softmax overflow (no max subtraction), softmax
 along the batch axis, a max or sum without ``keepdims`` (wrong only for square
-batches), ``log(0)`` without clipping, the ReLU derivative at 0 (``z >= 0``,
-``np.sign``, ``relu(z) / z``), a derivative applied to ``z`` instead of
-``sigmoid(z)``, and a sum where the mean over the batch belongs.
+batches), one max for the whole batch, ``log(0)`` without clipping, clipping on
+one side only, an ``epsilon`` fixed in the code instead of the one given, the
+ReLU derivative at 0 (``z >= 0``, ``np.sign``, ``relu(z) / z``, a central
+difference), a leaky slope fixed at 0.1 or a wrong default ``alpha``, a
+derivative applied to ``z`` instead of ``sigmoid(z)``, a sum where the mean over
+the batch belongs (and a mean over all n K entries, or over the wrong axis,
+which only non-square batches show), a gradient divided by K instead of n,
+results squeezed or flattened (a batch of one, a column of shape (n, 1)), a loss
+of shape (1,) where one number is asked for, and inputs written into
+(``z -= z.max(...)``, ``np.clip(p, ..., out=p)``, ``z[z > 0] = 1``).
+
+Each question has one probe per requirement it names (shape, values, the
+edges), so a failure names the requirement it missed; every probe also
+checks that the inputs are left unchanged.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from grader.checks import FunctionCheck
 from grader.probes import FunctionProbe
-from grader.question import Exercise, Question
+from grader.question import Exercise, Question, Requirement
 
 # Losses are compared with these tolerances: clipping both sides or only the lower side, or
 # guarding with log(p + epsilon), changes a loss by far less, and all of these are correct.
@@ -27,42 +40,81 @@ _LOSS_ATOL = 1e-6
 _LOSS_RTOL = 1e-4
 
 
+def _shape_of(result: Any) -> np.ndarray:
+    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own."""
+    return np.array(np.shape(result), dtype=np.int64)
+
+
 def _sigmoid_derivative_cases() -> list[tuple]:
     rng = np.random.default_rng(2101)
     return [
         (np.array(0.0),),
         (np.linspace(-10.0, 10.0, 21),),
         (rng.normal(scale=3.0, size=(4, 5)),),
-        (np.array([-1000.0, -745.0, -50.0, 50.0, 745.0, 1000.0]),),
+        (rng.normal(scale=2.0, size=(1, 1)),),
+        (rng.normal(scale=2.0, size=(2, 1, 3)),),
+        (1.5,),
     ]
 
 
+def _sigmoid_derivative_extreme() -> list[tuple]:
+    return [(np.array([-1000.0, -745.0, -50.0, 50.0, 745.0, 1000.0]),), (np.array([[-1000.0], [1000.0]]),)]
+
+
 def _leaky_cases() -> list[tuple]:
+    """The lesson's alpha and zeros among the inputs: the value at z == 0 is the negative side's."""
     rng = np.random.default_rng(2102)
     mixed = rng.normal(size=(3, 4))
     mixed[0, 1] = mixed[2, 3] = 0.0
     return [
         (mixed, 0.1),
+        (np.array([-3.0, -1e-12, 0.0, -0.0, 1e-12, 3.0]), 0.1),
+        (np.array(0.0), 0.1),
+        (np.array([[0.0]]), 0.1),
+        (np.array([0.0, 2.0]), 0.1),
+    ]
+
+
+def _leaky_alpha_cases() -> list[tuple]:
+    """Other slopes, and none given (the default, 0.1)."""
+    rng = np.random.default_rng(2103)
+    mixed = rng.normal(size=(3, 4))
+    mixed[1, 2] = 0.0
+    return [
         (mixed, 0.0),
         (np.array([-3.0, -1e-12, 0.0, -0.0, 1e-12, 3.0]), 0.3),
         (np.array(0.0), 0.2),
         (rng.normal(scale=5.0, size=20), 0.01),
+        (mixed,),
+        (np.array([-2.0, 0.0, 0.5]),),
+    ]
+
+
+def _leaky_shape_cases() -> list[tuple]:
+    rng = np.random.default_rng(2104)
+    return [
+        (rng.normal(size=(1, 1)), 0.1),
+        (rng.normal(size=(1,)), 0.1),
+        (rng.normal(size=(2, 1, 3)), 0.1),
+        (np.array(0.0), 0.1),
     ]
 
 
 def _ordinary_logits() -> list[tuple]:
     rng = np.random.default_rng(2103)
+    return [(rng.normal(scale=2.0, size=(6, 4)),), (rng.normal(scale=3.0, size=(50, 10)),)]
+
+
+def _batch_logits() -> list[tuple]:
+    """One row, one column, and square batches (where a wrong axis or a missing keepdims raises nothing)."""
+    rng = np.random.default_rng(2104)
     return [
-        (rng.normal(scale=2.0, size=(6, 4)),),
         (rng.normal(size=(1, 5)),),
         (rng.normal(size=(5, 1)),),
-        (rng.normal(scale=3.0, size=(50, 10)),),
+        (rng.normal(size=(1, 1)),),
+        (rng.normal(scale=2.0, size=(4, 4)),),
+        (rng.normal(size=(3, 3)) + np.array([[0.0], [5.0], [-5.0]]),),
     ]
-
-
-def _square_logits() -> list[tuple]:
-    rng = np.random.default_rng(2104)
-    return [(rng.normal(scale=2.0, size=(4, 4)),), (rng.normal(size=(3, 3)) + np.array([[0.0], [5.0], [-5.0]]),)]
 
 
 def _extreme_logits() -> list[tuple]:
@@ -81,9 +133,25 @@ def _bce_ordinary() -> list[tuple]:
     rng = np.random.default_rng(2106)
     return [
         (rng.uniform(0.01, 0.99, size=20), rng.integers(0, 2, size=20).astype(float)),
+        (rng.uniform(0.001, 0.999, size=200), rng.integers(0, 2, size=200).astype(float)),
+    ]
+
+
+def _bce_shapes() -> list[tuple]:
+    """Columns of shape (n, 1) and batches of one: the loss is still one number."""
+    rng = np.random.default_rng(2116)
+    return [
         (np.array([0.3]), np.array([1.0])),
         (rng.uniform(0.05, 0.95, size=(12, 1)), rng.integers(0, 2, size=(12, 1)).astype(float)),
-        (rng.uniform(0.001, 0.999, size=200), rng.integers(0, 2, size=200).astype(float)),
+        (np.array([[0.8]]), np.array([[0.0]])),
+    ]
+
+
+def _bce_epsilon() -> list[tuple]:
+    """An epsilon other than the default: the clipping must use the one it is given."""
+    return [
+        (np.array([1.0, 0.0, 0.5, 0.0]), np.array([0.0, 1.0, 1.0, 0.0]), 1e-5),
+        (np.array([[1.0], [0.25]]), np.array([[0.0], [1.0]]), 1e-6),
     ]
 
 
@@ -106,10 +174,26 @@ def _cce_ordinary() -> list[tuple]:
     rng = np.random.default_rng(2107)
     return [
         (_softmax_rows(rng, 8, 5, 1.5), _one_hot(rng, 8, 5)),
-        (_softmax_rows(rng, 1, 3, 1.0), _one_hot(rng, 1, 3)),
         (_softmax_rows(rng, 100, 10, 2.0), _one_hot(rng, 100, 10)),
         (_softmax_rows(rng, 6, 2, 1.0), _one_hot(rng, 6, 2)),
+        (_softmax_rows(rng, 3, 7, 1.0), _one_hot(rng, 3, 7)),
     ]
+
+
+def _cce_shapes() -> list[tuple]:
+    """A batch of one and a square batch: the loss is still one number, the mean over the examples."""
+    rng = np.random.default_rng(2117)
+    return [
+        (_softmax_rows(rng, 1, 3, 1.0), _one_hot(rng, 1, 3)),
+        (_softmax_rows(rng, 4, 4, 1.0), _one_hot(rng, 4, 4)),
+    ]
+
+
+def _cce_epsilon() -> list[tuple]:
+    """An epsilon other than the default, with a zero on a true class."""
+    p = np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5], [0.1, 0.9, 0.0]])
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    return [(p, y, 1e-5), (p[:1], y[:1], 1e-6)]
 
 
 def _cce_extreme() -> list[tuple]:
@@ -124,9 +208,18 @@ def _gradient_ordinary() -> list[tuple]:
     rng = np.random.default_rng(2108)
     return [
         (rng.normal(scale=2.0, size=(5, 3)), _one_hot(rng, 5, 3)),
-        (rng.normal(size=(1, 4)), _one_hot(rng, 1, 4)),
         (rng.normal(scale=2.0, size=(64, 10)), _one_hot(rng, 64, 10)),
+        (rng.normal(scale=2.0, size=(3, 6)), _one_hot(rng, 3, 6)),
+    ]
+
+
+def _gradient_shapes() -> list[tuple]:
+    """A batch of one, a square batch and two classes: the gradient has the shape of z."""
+    rng = np.random.default_rng(2118)
+    return [
+        (rng.normal(size=(1, 4)), _one_hot(rng, 1, 4)),
         (rng.normal(scale=2.0, size=(4, 4)), _one_hot(rng, 4, 4)),
+        (rng.normal(size=(1, 2)), _one_hot(rng, 1, 2)),
     ]
 
 
@@ -165,12 +258,31 @@ q1 = Question(
             "divides inf by inf; compute sigmoid(z) first and use s * (1 - s).",
         ),
     ),
-    probes=(FunctionProbe(cases=_sigmoid_derivative_cases, label="hidden inputs, some of them as large as 1000"),),
+    probes=(
+        FunctionProbe(
+            cases=_sigmoid_derivative_cases,
+            transform=_shape_of,
+            label="hidden inputs (the shape of the result)",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(cases=_sigmoid_derivative_cases, label="hidden inputs", covers=("value", "unchanged")),
+        FunctionProbe(
+            cases=_sigmoid_derivative_extreme,
+            label="hidden inputs as large as 1000",
+            covers=("finite", "unchanged"),
+        ),
+    ),
     hints=(
         "The lesson's formula: sigma'(z) = sigma(z) * (1 - sigma(z)).",
         "Call your `sigmoid` once, keep the result in a variable `s`, and return `s * (1 - s)`.",
         "If `sigmoid` warns about overflow for z = -1000, write it as `0.5 * (1 + np.tanh(z / 2))`: "
         "the same function, and np.tanh never overflows.",
+    ),
+    requirements=(
+        Requirement("value", "returns σ(z)(1 − σ(z)) for each element of z"),
+        Requirement("shape", "returns a result of the shape of z, for a number or an array of any shape"),
+        Requirement("finite", "returns 0, not `nan`, for inputs as large as ±1000"),
+        Requirement("unchanged", "leaves z unchanged"),
     ),
 )
 
@@ -199,12 +311,31 @@ q2 = Question(
             tip="The derivative is a slope, alpha, not the leaky ReLU's value alpha * z; it must keep the shape of z.",
         ),
     ),
-    probes=(FunctionProbe(cases=_leaky_cases, label="hidden inputs, with zeros among them"),),
+    probes=(
+        FunctionProbe(
+            cases=_leaky_shape_cases,
+            transform=_shape_of,
+            label="hidden inputs (the shape of the result)",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(cases=_leaky_cases, label="hidden inputs, with zeros among them", covers=("value", "unchanged")),
+        FunctionProbe(
+            cases=_leaky_alpha_cases,
+            label="hidden inputs with other slopes alpha, or none given",
+            covers=("alpha", "unchanged"),
+        ),
+    ),
     hints=(
         "The slope is 1 where z > 0 and alpha everywhere else, including z = 0.",
         "`np.where(condition, a, b)` picks a where the condition holds and b elsewhere, element by element.",
         "Avoid `np.sign(z)` (it gives -1 on the negative side) and `relu(z) / z` (it gives nan at 0): "
         "return `np.where(z > 0, 1.0, alpha)`.",
+    ),
+    requirements=(
+        Requirement("value", "returns 1 where z > 0 and `alpha` where z ≤ 0, z = 0 included"),
+        Requirement("alpha", "uses the `alpha` it is given, and 0.1 when none is given"),
+        Requirement("shape", "returns an array of the shape of z, one element included"),
+        Requirement("unchanged", "leaves z unchanged"),
     ),
 )
 
@@ -234,9 +365,17 @@ q3 = Question(
         ),
     ),
     probes=(
-        FunctionProbe(cases=_ordinary_logits, label="hidden batches of logits"),
-        FunctionProbe(cases=_square_logits, label="a hidden square batch (as many examples as classes)"),
-        FunctionProbe(cases=_extreme_logits, label="hidden logits as large as +-1000, different in each row"),
+        FunctionProbe(cases=_ordinary_logits, label="hidden batches of logits", covers=("rows", "unchanged")),
+        FunctionProbe(
+            cases=_batch_logits,
+            label="a hidden batch of one row, of one column, or as many examples as classes",
+            covers=("batches", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_extreme_logits,
+            label="hidden logits as large as +-1000, different in each row",
+            covers=("stable", "unchanged"),
+        ),
     ),
     hints=(
         "softmax(z)_k = exp(z_k) / sum_j exp(z_j), for each row of the batch separately.",
@@ -244,6 +383,12 @@ q3 = Question(
         "the row maximum makes the largest exponent 0.",
         "`shifted = z - np.max(z, axis=-1, keepdims=True)`, then `exps = np.exp(shifted)` and "
         "`exps / np.sum(exps, axis=-1, keepdims=True)`.",
+    ),
+    requirements=(
+        Requirement("rows", "returns an array of the shape of z whose rows each sum to 1"),
+        Requirement("batches", "works for one row, one column, and as many rows as columns"),
+        Requirement("stable", "gives no overflow or `nan` for logits as large as ±1000 in different rows"),
+        Requirement("unchanged", "leaves z unchanged"),
     ),
 )
 
@@ -280,15 +425,54 @@ q4 = Question(
         ),
     ),
     probes=(
-        FunctionProbe(cases=_bce_ordinary, rtol=_LOSS_RTOL, atol=_LOSS_ATOL, label="hidden predictions and labels"),
         FunctionProbe(
-            cases=_bce_extreme, rtol=_LOSS_RTOL, atol=_LOSS_ATOL, label="hidden predictions of exactly 0 and 1"
+            cases=_bce_shapes,
+            transform=_shape_of,
+            label="hidden predictions of shape (n, 1) or (1,) (the shape of the result)",
+            covers=("number", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_bce_ordinary,
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            label="hidden predictions and labels",
+            covers=("mean", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_bce_shapes,
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            label="hidden predictions of shape (n, 1) or (1,)",
+            covers=("mean", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_bce_extreme,
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            label="hidden predictions of exactly 0 and 1",
+            covers=("clip", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_bce_epsilon,
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            label="hidden predictions with another epsilon",
+            covers=("epsilon", "unchanged"),
         ),
     ),
     hints=(
         "BCE = -mean(y * log(p) + (1 - y) * log(1 - p)), a single number for the whole batch.",
         "log(0) is -inf, and 0 * -inf is nan. Clip first: `p = np.clip(p, epsilon, 1 - epsilon)`.",
         "Clip both sides: p = 1 with label 0 needs log(1 - p), which is log(0) unless p is kept below 1.",
+    ),
+    requirements=(
+        Requirement(
+            "mean", "returns the mean over the examples of −[y log p + (1 − y) log(1 − p)], with the natural log"
+        ),
+        Requirement("clip", "clips p into [ε, 1 − ε] on both sides before taking logs"),
+        Requirement("epsilon", "clips with the `epsilon` it is given"),
+        Requirement("number", "returns one number for p and y of shape (n,) or (n, 1)"),
+        Requirement("unchanged", "leaves p and y unchanged"),
     ),
 )
 
@@ -325,9 +509,39 @@ q5 = Question(
         ),
     ),
     probes=(
-        FunctionProbe(cases=_cce_ordinary, rtol=_LOSS_RTOL, atol=_LOSS_ATOL, label="hidden batches of softmax outputs"),
         FunctionProbe(
-            cases=_cce_extreme, rtol=_LOSS_RTOL, atol=_LOSS_ATOL, label="hidden probabilities of exactly 0 and 1"
+            cases=_cce_shapes,
+            transform=_shape_of,
+            label="a hidden batch of one or a square batch (the shape of the result)",
+            covers=("number", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_cce_ordinary,
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            label="hidden batches of softmax outputs",
+            covers=("mean", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_cce_shapes,
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            label="a hidden batch of one or a square batch",
+            covers=("mean", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_cce_extreme,
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            label="hidden probabilities of exactly 0 and 1",
+            covers=("clip", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_cce_epsilon,
+            rtol=_LOSS_RTOL,
+            atol=_LOSS_ATOL,
+            label="hidden probabilities with another epsilon",
+            covers=("epsilon", "unchanged"),
         ),
     ),
     hints=(
@@ -335,6 +549,15 @@ q5 = Question(
         "`np.sum(y * np.log(p), axis=-1)` gives one number per example; take `np.mean` of that.",
         "Clip before the log: `p = np.clip(p, epsilon, 1 - epsilon)`. Zeros in classes that are not the "
         "true one still break the loss, because 0 * log(0) is nan.",
+    ),
+    requirements=(
+        Requirement("mean", "returns the sum over the classes of −y log p, averaged over the examples"),
+        Requirement(
+            "clip", "clips p into [ε, 1 − ε] before taking logs, so that probabilities of exactly 0 give no `nan`"
+        ),
+        Requirement("epsilon", "clips with the `epsilon` it is given"),
+        Requirement("number", "returns one number, a batch of one included"),
+        Requirement("unchanged", "leaves p and y_one_hot unchanged"),
     ),
 )
 
@@ -365,14 +588,35 @@ q6 = Question(
         ),
     ),
     probes=(
-        FunctionProbe(cases=_gradient_ordinary, label="hidden batches of logits and labels"),
-        FunctionProbe(cases=_gradient_extreme, label="hidden logits as large as +-1000"),
+        FunctionProbe(
+            cases=_gradient_shapes,
+            transform=_shape_of,
+            label="a hidden batch of one or a square batch (the shape of the result)",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_gradient_ordinary, label="hidden batches of logits and labels", covers=("value", "unchanged")
+        ),
+        FunctionProbe(
+            cases=_gradient_shapes,
+            label="a hidden batch of one or a square batch",
+            covers=("value", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_gradient_extreme, label="hidden logits as large as +-1000", covers=("stable", "unchanged")
+        ),
     ),
     hints=(
         "Through a softmax, the derivative of the mean cross-entropy with respect to z[i, k] is "
         "(p[i, k] - y[i, k]) / n.",
         "You can call your `softmax` from question 3; n is the number of rows, `len(z)` or `z.shape[0]`.",
         "`return (softmax(z) - y_one_hot) / z.shape[0]`. The sign matters: p - y, not y - p.",
+    ),
+    requirements=(
+        Requirement("value", "returns (softmax(z) − y_one_hot) / n, divided by the number of examples n"),
+        Requirement("shape", "returns an array of shape (n, K), a batch of one included"),
+        Requirement("stable", "gives no `nan` for logits as large as ±1000"),
+        Requirement("unchanged", "leaves z and y_one_hot unchanged"),
     ),
 )
 

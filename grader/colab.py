@@ -14,8 +14,6 @@ True
 
 from __future__ import annotations
 
-import nbformat
-
 from grader.config import REPOSITORY_URL
 
 SETUP_TEMPLATE = '''# Setup: in Google Colab this installs the course package (Colab's own TensorFlow and Keras are kept).
@@ -35,8 +33,3 @@ print(f"GPU in use: {{_gpus.splitlines()[0]}}" if _gpus.strip() else "No GPU: th
 def setup_cell_source(repository: str = REPOSITORY_URL) -> str:
     """The setup cell's code for a course hosted at ``repository``."""
     return SETUP_TEMPLATE.format(repository=repository)
-
-
-def first_code_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
-    """The notebook's first code cell (the setup cell), or None."""
-    return next((c for c in nb.cells if c.cell_type == "code"), None)

@@ -25,7 +25,14 @@ REPOSITORY_URL = "https://github.com/keras-course/keras-course"
 
 
 class ConfigError(ValueError):
-    """Raised when a configuration value is missing or out of range."""
+    """Raised when a configuration value is unknown, of the wrong type or out of range.
+
+    Its message is one line that names the setting, the rule and what was received.
+    """
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -52,10 +59,8 @@ class Limits:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if not value > 0:
-                raise ConfigError(
-                    f"Limit {f.name} expected a positive number. Received: {f.name}={value!r}"
-                )
+            if not _is_number(value) or not value > 0:
+                raise ConfigError(f"{f.name} expected a positive number. Received: {f.name}={value!r}")
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,18 @@ class GraderConfig:
     scheduler: str = ""
     warm: bool = True
 
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type == "bool" and not isinstance(value, bool):
+                raise ConfigError(f"{f.name} expected true or false. Received: {f.name}={value!r}")
+            if f.type == "str" and not isinstance(value, str):
+                raise ConfigError(f"{f.name} expected a string. Received: {f.name}={value!r}")
+            if f.type == "int" and (not isinstance(value, int) or isinstance(value, bool)):
+                raise ConfigError(f"{f.name} expected an integer. Received: {f.name}={value!r}")
+        if self.workers < 1:
+            raise ConfigError(f"workers expected a positive integer. Received: workers={self.workers!r}")
+
     def with_overrides(self, **values: object) -> GraderConfig:
         """Return a copy with the given fields (top level or limits) replaced.
 
@@ -104,7 +121,7 @@ class GraderConfig:
         limits = {k: values.pop(k) for k in list(values) if k in limit_names}
         unknown = set(values) - {f.name for f in dataclasses.fields(self)}
         if unknown:
-            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}")
+            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}. Allowed: {allowed_settings()}")
         return dataclasses.replace(
             self, limits=dataclasses.replace(self.limits, **limits), **values
         )
@@ -120,8 +137,24 @@ class GraderConfig:
         return "\n".join(lines)
 
 
+def allowed_settings() -> str:
+    """The setting names `GraderConfig.with_overrides` and ``[tool.grader]`` accept, for error messages.
+
+    Example:
+
+    >>> allowed_settings().split("; ")[1]
+    'limits: cell_timeout, notebook_timeout, memory_mb, max_processes, disk_mb, output_kb'
+    """
+    top = [f.name for f in dataclasses.fields(GraderConfig) if f.name not in {"course", "limits"}]
+    return f"{', '.join(top)}; limits: {', '.join(f.name for f in dataclasses.fields(Limits))}"
+
+
 def load_config(course: Path | None = None) -> GraderConfig:
     """Read ``[tool.grader]`` from ``<course>/pyproject.toml`` if it exists.
+
+    Raises:
+        ConfigError: the table is not valid TOML, names an unknown key (the
+            message lists the allowed ones) or holds a value out of range.
 
     Example ``pyproject.toml`` table::
 
@@ -141,5 +174,10 @@ def load_config(course: Path | None = None) -> GraderConfig:
         raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from exc
     table = dict(table)
     limits = table.pop("limits", {})
-    table.pop("repository", None)
-    return config.with_overrides(**table, **limits)
+    table.pop("repository", None)  # read by grader.colab and grader.publish
+    if not isinstance(limits, dict):
+        raise ConfigError(f"{pyproject}: [tool.grader] limits expected a table. Received: limits={limits!r}")
+    try:
+        return config.with_overrides(**table, **limits)
+    except ConfigError as exc:
+        raise ConfigError(f"{pyproject} [tool.grader]: {exc}") from exc

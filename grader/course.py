@@ -75,17 +75,27 @@ class Course:
 
     def exercise(self, notebook: str) -> Exercise:
         """The notebook's questions: its module in `grader.exercises`, or, for an
-        ordinary nbgrader assignment without one, its grade cells (judged in the kernel)."""
+        ordinary nbgrader assignment without one, its grade cells (judged in the kernel).
+
+        Raises:
+            CourseError: the notebook has a question module that cannot be
+                imported (the message carries the import error). The grader
+                never falls back to in-kernel asserts for such a notebook.
+        """
+        if not exercise_module(notebook).exists():
+            return exercise_from_notebook(notebook, self.read_source(notebook))
         try:
             return load_exercise(notebook)
-        except KeyError:
-            return exercise_from_notebook(notebook, self.read_source(notebook))
+        except Exception as exc:  # noqa: BLE001 - any failure to import a question module stops the command
+            cause = exc.__cause__ if isinstance(exc, KeyError) and exc.__cause__ else exc
+            raise CourseError(
+                f"{exercise_module(notebook)} could not be imported: {type(cause).__name__}: {cause}.\n"
+                "TIP: fix that import (try `python -c 'import grader.exercises.ex" + notebook + "'`) and run the command again."
+            ) from exc
 
     def fingerprint(self, notebook: str) -> str:
         """Changes whenever the source notebook or its question module changes."""
-        import grader.exercises
-
-        module = Path(grader.exercises.__file__).parent / f"ex{notebook}.py"
+        module = exercise_module(notebook)
         digest = hashlib.sha256(self.source_path(notebook).read_bytes())
         digest.update(module.read_bytes() if module.exists() else b"")
         return digest.hexdigest()
@@ -97,6 +107,19 @@ class Course:
             return None
         key = json.loads(path.read_text())
         return key if key.get("fingerprint") == self.fingerprint(notebook) else None
+
+
+def exercise_module(notebook: str) -> Path:
+    """Where the question module of ``notebook`` lives (it may not exist).
+
+    Example:
+
+    >>> exercise_module("01_the_neuron").name
+    'ex01_the_neuron.py'
+    """
+    import grader.exercises
+
+    return Path(grader.exercises.__file__).parent / f"ex{notebook}.py"
 
 
 def exercise_from_notebook(notebook: str, source: nbformat.NotebookNode) -> Exercise:

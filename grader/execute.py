@@ -8,10 +8,9 @@ time, memory, processes, disk and output, and reports how the run ended.
 Example:
 
 >>> from grader.config import Limits
-from grader.gpus import Gpu, gpu_sandbox
 >>> run = ExecutionRequest(notebook=nb, scratch=Path("/tmp/x"), limits=Limits())  # doctest: +SKIP
 >>> execute(run).status  # doctest: +SKIP
-<Status.PASSED: 'passed'>
+<Status.COMPLETED: 'completed'>
 """
 
 from __future__ import annotations
@@ -106,13 +105,19 @@ class WarmKernelManager(AsyncKernelManager):
 
 
 class BoundedNotebookClient(NotebookClient):
-    """An nbclient that keeps at most ``output_bytes`` of output in total."""
+    """An nbclient that keeps at most ``output_bytes`` of output in total, and knows whether its kernel started."""
 
     def __init__(self, nb: nbformat.NotebookNode, output_bytes: int, **kwargs: Any) -> None:
         super().__init__(nb, **kwargs)
         self.output_limit = output_bytes
         self.output_budget = output_bytes
         self.output_cut = False
+        self.kernel_ready = False  # True once the kernel answered; before that no student code has run
+
+    async def async_start_new_kernel_client(self) -> Any:
+        client = await super().async_start_new_kernel_client()
+        self.kernel_ready = True
+        return client
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -267,7 +272,7 @@ def execute(request: ExecutionRequest) -> Execution:
             status, message = Status.TIMEOUT, f"A cell ran longer than {limits.cell_timeout:g} s."
         except DeadKernelError:
             status, message = Status.CRASHED, "The Python kernel died while running the notebook."
-        except Exception as exc:  # noqa: BLE001 - nbclient raises RuntimeError when a kernel never starts
+        except Exception as exc:  # noqa: BLE001 - also a kernel that never started (see kernel_ready)
             status, message = Status.CRASHED, f"The notebook could not run: {exc}"
         finally:
             kill_sandbox(km, cage)
@@ -285,6 +290,9 @@ def execute(request: ExecutionRequest) -> Execution:
         status, message = Status.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."
     elif watch.reason is Status.DISK:
         status, message = Status.DISK, f"The notebook wrote more than {limits.disk_mb} MB outside its working folder."
+    if not client.kernel_ready:  # no student code ran: whatever stopped the kernel is the grader's fault
+        log.error("the kernel never started: %s", message)
+        status, message = Status.INFRASTRUCTURE, f"The grader could not start a Python kernel: {message}"
     peak_memory = cage.peak_memory_bytes() if cage is not None else watch.peak_rss
     if cage is not None:
         cage.destroy()

@@ -5,7 +5,10 @@
 Workers (separate processes) normalize and execute notebooks in parallel; the
 coordinator alone judges, writes the gradebook and the reports. One broken
 submission never stops the batch: whatever goes wrong becomes that
-submission's status.
+submission's status. When the grader itself fails (a lost worker, a dead
+scorer, an unreadable instructor file: an infrastructure error), the
+submission is graded once more in the same run; if it fails again it is left
+ungraded, listed in the report, and graded by the next run of the same command.
 
 Example:
 
@@ -18,7 +21,7 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from grader.build import ensure_key
@@ -43,10 +46,8 @@ from grader.workers import run_jobs
 
 log = logging.getLogger(__name__)
 
-PIPELINE = ("ingest", "normalize", "execute", "judge", "record", "report")
-
-
 MAX_OUTPUT_CHARS = 2000
+RETRIES = 1  # extra attempts, in the same run, for a submission the grader failed on
 
 
 def student_outputs(cells: tuple[CellRecord, ...]) -> tuple[StudentOutput, ...]:
@@ -68,7 +69,19 @@ def student_outputs(cells: tuple[CellRecord, ...]) -> tuple[StudentOutput, ...]:
     return tuple(outputs)
 
 
+def _fault_detail(result: NotebookResult) -> str:
+    """What the grader reported about its own failure, for the instructor's log."""
+    faults = [f"{v.question}: {v.detail or v.message}" for v in result.verdicts if v.status is Status.INFRASTRUCTURE]
+    return "; ".join(faults) if result.status is not Status.INFRASTRUCTURE else result.message
+
+
+GRADER_FAULT_MESSAGE = "The grader failed on this question, not you; your instructor has been told and will grade it again."
+
+
 def _flat_verdicts(exercise: Exercise, status: Status, message: str) -> tuple[Verdict, ...]:
+    """The same verdict for every question; a grader fault keeps its message for the instructor only."""
+    if status is Status.INFRASTRUCTURE:
+        return tuple(Verdict(q.id, status, 0.0, float(q.points), GRADER_FAULT_MESSAGE, message) for q in exercise.questions)
     return tuple(Verdict(q.id, status, 0.0, float(q.points), message) for q in exercise.questions)
 
 
@@ -134,9 +147,7 @@ class ClassGrader:
                     recorder.record(result)
                     results.append(result)
                 scorer = HeldoutScorer(scorer_process, load_secret(self.course.private_dir))
-                for submission, job_result, seconds in self._execute_all(todo, scratch_root):
-                    exercise = exercises[submission.notebook]
-                    result = self._judge(submission, job_result, exercise, keys[submission.notebook], scorer, seconds)
+                for result in self._grade_all(todo, scratch_root, exercises, keys, scorer):
                     ledger.save(result)  # before the gradebook: a rerun then records it, never regrades it
                     recorder.record(result)
                     results.append(result)
@@ -148,18 +159,40 @@ class ClassGrader:
         write_reports(results, self.out, show_details=self.config.show_expected)
         return results
 
-    def _jobs(self, submissions: list[Submission], scratch_root: Path) -> list[Job]:
+    def _grade_all(
+        self, submissions: list[Submission], scratch_root: Path, exercises: dict[str, Exercise], keys: dict[str, dict],
+        scorer: HeldoutScorer,
+    ) -> Iterator[NotebookResult]:
+        """Each submission's final result; one the grader failed on is graded a second time first."""
+        pending = submissions
+        for attempt in range(1 + RETRIES):
+            failed = []
+            for submission, job_result, seconds in self._execute_all(pending, scratch_root, attempt):
+                exercise, key = exercises[submission.notebook], keys[submission.notebook]
+                result = self._judge(submission, job_result, exercise, key, scorer, seconds)
+                if result.grader_fault and attempt < RETRIES:
+                    log.warning("%s/%s: the grader failed (%s); grading it again", submission.student, submission.notebook,
+                                _fault_detail(result))
+                    failed.append(submission)
+                else:
+                    yield result
+            if not failed:
+                return
+            self.progress.note(f"grading {len(failed)} submission(s) again: the grader failed on them, not the students")
+            pending = failed
+
+    def _jobs(self, submissions: list[Submission], scratch_root: Path, attempt: int) -> list[Job]:
         jobs = []
         for index, sub in enumerate(submissions):
-            scratch = scratch_root / "jobs" / f"{index:04d}"  # jobs/ is all a warm-kernel server may see
+            scratch = scratch_root / "jobs" / f"{attempt}-{index:04d}"  # jobs/ is all a warm-kernel server may see
             jobs.append(
                 Job(sub, self.course.source_path(sub.notebook), self.course.released_path(sub.notebook),
                     scratch, self.config.limits, self.config.sandbox, self.config.seed, warm=self.config.warm)
             )
         return jobs
 
-    def _execute_all(self, submissions: list[Submission], scratch_root: Path):
-        runnable = [j for j in self._jobs(submissions, scratch_root) if j.submission.path and not j.submission.problem]
+    def _execute_all(self, submissions: list[Submission], scratch_root: Path, attempt: int) -> Iterator[tuple[Submission, JobResult, float]]:
+        runnable = [j for j in self._jobs(submissions, scratch_root, attempt) if j.submission.path and not j.submission.problem]
         for sub in submissions:
             if sub.path is None:
                 yield sub, JobResult(None, Status.MISSING, "No notebook was handed in."), 0.0
@@ -170,7 +203,7 @@ class ClassGrader:
             yield job.submission, job_result, seconds
 
     def _judge(self, sub: Submission, job: JobResult, exercise: Exercise, key: dict, scorer: HeldoutScorer, seconds: float) -> NotebookResult:
-        if job.execution is None:
+        if job.execution is None or job.status is Status.INFRASTRUCTURE:  # nothing to judge, or nothing to trust
             verdicts = _flat_verdicts(exercise, job.status, job.message)
             return NotebookResult(sub, job.status, job.message, verdicts, seconds)
         context = JudgeContext(job.execution.probe_dir, scorer, self.config.show_expected)

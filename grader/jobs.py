@@ -10,7 +10,7 @@ bytes and are never unpickled or executed.
 Example:
 
 >>> result = run_job(job)  # doctest: +SKIP
->>> result.status
+>>> result.status  # doctest: +SKIP
 <Status.COMPLETED: 'completed'>
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shutil
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -65,6 +65,29 @@ class JobResult:
     seconds: float = 0.0  # the worker's own time for this job (reading, normalizing, running), not queueing
 
 
+class InstructorFileError(RuntimeError):
+    """The instructor's source or released notebook could not be read (an infrastructure error)."""
+
+
+def read_instructor_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read one of the instructor's notebooks, or raise `InstructorFileError` naming it and what to do.
+
+    Example:
+
+    >>> read_instructor_notebook(Path("/nowhere/01_the_neuron.ipynb"))
+    Traceback (most recent call last):
+    ...
+    grader.jobs.InstructorFileError: The grader could not read the instructor's notebook /nowhere/01_the_neuron.ipynb (FileNotFoundError: [Errno 2] No such file or directory: '/nowhere/01_the_neuron.ipynb'); check it (`grader build` rewrites exercises/) and run the same command again.
+    """
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises several unrelated types for a bad file
+        raise InstructorFileError(
+            f"The grader could not read the instructor's notebook {path} ({type(exc).__name__}: {exc}); "
+            "check it (`grader build` rewrites exercises/) and run the same command again."
+        ) from exc
+
+
 def take_gpu(queue) -> None:
     """Process-pool initializer: this worker takes the next GPU of the plan (see `grader.gpus`)."""
     global _worker_gpu
@@ -84,8 +107,11 @@ def _run_job(job: Job) -> JobResult:
     except (InvalidNotebook, OSError) as exc:
         return JobResult(None, Status.INVALID, f"We could not read your notebook: {exc}.")
     try:
-        source = nbformat.read(job.source, as_version=4)
-        released = nbformat.read(job.released, as_version=4)
+        source, released = read_instructor_notebook(job.source), read_instructor_notebook(job.released)
+    except InstructorFileError as exc:  # the instructor's files, not the student's: never the student's points
+        log.error("%s/%s: %s", job.submission.student, job.submission.notebook, exc)
+        return JobResult(None, Status.INFRASTRUCTURE, str(exc))
+    try:
         nb = normalize(student, source, released, seed=job.seed)
     except Exception as exc:  # noqa: BLE001 - a notebook we cannot rebuild is invalid, not fatal
         return JobResult(None, Status.INVALID, f"We could not match your notebook to the exercise: {exc}.")
@@ -127,20 +153,30 @@ def pack_job(job: Job) -> PackedJob:
 
 
 def run_packed(packed: PackedJob) -> PackedResult:
-    """Remote worker side: write the notebooks into a scratch folder of its own, run, pack the probe files."""
-    with tempfile.TemporaryDirectory(prefix="grader-remote-") as tmp:
-        folder = Path(tmp)
-        paths = {name: folder / f"{name}.ipynb" for name in ("student", "source", "released")}
+    """Remote worker side: write the notebooks into a scratch folder of its own, run, pack the probe files.
+
+    Every job of one worker process runs under the same folder, so the worker starts its warm-kernel
+    server once (`grader.warm.worker_zygote` keeps one per folder), not once per job.
+    """
+    with tempfile.TemporaryDirectory(prefix="grader-inputs-") as inputs, \
+            tempfile.TemporaryDirectory(dir=_remote_jobs_folder()) as scratch:
+        paths = {name: Path(inputs) / f"{name}.ipynb" for name in ("student", "source", "released")}
         for name, path in paths.items():
             path.write_bytes(getattr(packed, name))
         sub = dataclasses.replace(packed.job.submission, path=paths["student"])
-        job = dataclasses.replace(packed.job, submission=sub, source=paths["source"], released=paths["released"], scratch=folder / "run")
-        job.scratch.mkdir()
+        job = dataclasses.replace(packed.job, submission=sub, source=paths["source"], released=paths["released"], scratch=Path(scratch))
         result = run_job(job)
         files = _read_probe_files(result.execution.probe_dir) if result.execution else {}
         if result.execution is not None:
             result = dataclasses.replace(result, execution=dataclasses.replace(result.execution, scratch=Path(), probe_dir=Path()))
         return PackedResult(result, files)
+
+
+def _remote_jobs_folder() -> Path:
+    """This worker process's folder for its jobs' scratch folders (what its warm-kernel server may see)."""
+    folder = Path(tempfile.gettempdir()) / f"grader-remote-{os.getpid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 def _read_probe_files(folder: Path) -> dict[str, bytes]:
@@ -167,7 +203,3 @@ def unpack_result(packed: PackedResult, scratch: Path) -> JobResult:
             continue
         (probe_dir / name).write_bytes(data)
     return dataclasses.replace(result, execution=dataclasses.replace(result.execution, scratch=scratch, probe_dir=probe_dir))
-
-
-def discard(scratch: Path) -> None:
-    shutil.rmtree(scratch, ignore_errors=True)

@@ -5,7 +5,8 @@ Each finished submission is written as one small JSON file under
 again (after Ctrl-C, SIGKILL or a crash) reuses every entry whose inputs are
 unchanged (the submitted file, the answer key, the seed and limits) and grades
 only the rest, so each submission is executed once and the gradebook ends up
-with every score.
+with every score. A result the grader failed on (an infrastructure error) is
+never kept, so running the same command again grades it again.
 
 Example:
 
@@ -57,7 +58,7 @@ class Ledger:
         if entry.get("fingerprint") != self._fingerprint(submission):
             return None
         result = entry["result"]
-        return NotebookResult(
+        loaded = NotebookResult(
             submission=submission,
             status=Status(result["status"]),
             message=result["message"],
@@ -68,9 +69,14 @@ class Ledger:
             cell_seconds=result.get("cell_seconds", 0.0),
             peak_memory_bytes=result.get("peak_memory_bytes", 0),
         )
+        return None if loaded.grader_fault else loaded  # written by an older grader: grade it again
 
     def save(self, result: NotebookResult) -> None:
-        """Write one finished result atomically."""
+        """Write one finished result atomically; a grader fault is not finished, so it drops any entry instead."""
+        path = self._path(result.submission)
+        if result.grader_fault:
+            path.unlink(missing_ok=True)
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         verdicts = [{**asdict(v), "status": v.status.value} for v in result.verdicts]
         entry = {
@@ -79,7 +85,6 @@ class Ledger:
                        "outputs": [asdict(o) for o in result.outputs], "device": result.device,
                        "cell_seconds": result.cell_seconds, "peak_memory_bytes": result.peak_memory_bytes},
         }
-        path = self._path(result.submission)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps(entry))
         partial.replace(path)

@@ -22,6 +22,7 @@ import select
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -312,7 +313,11 @@ def serve() -> None:
 
 
 class ScorerError(RuntimeError):
-    """The scorer process died or did not answer in time."""
+    """The scorer process died (killed, crashed, or its answer was cut off): the grader's fault.
+
+    The judge turns it into an infrastructure error, never into the student's
+    failure; a model that is merely too slow is answered as a failed score instead.
+    """
 
 
 class ModelScorerProcess:
@@ -380,6 +385,36 @@ class ModelScorerProcess:
             data.unlink(missing_ok=True)
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one request; a scorer that dies is started again and asked once more.
+
+        Raises:
+            ScorerError: the scorer died on both tries.
+        """
+        try:
+            return self._ask_once(request)
+        except ScorerError:
+            pass  # killed or crashed: a fresh process gets one more try
+        try:
+            return self._ask_once(request)
+        except ScorerError as exc:
+            raise ScorerError(f"{exc}, twice in a row; the model was not scored") from exc
+
+    @staticmethod
+    def _wait_for_answer(process: subprocess.Popen[str]) -> str:
+        """"answered", "died", or "busy" (no answer within REQUEST_TIMEOUT).
+
+        A process that died is noticed at once, even when something it started still holds its pipe.
+        """
+        deadline = time.monotonic() + REQUEST_TIMEOUT
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([process.stdout], [], [], min(1.0, max(0.0, deadline - time.monotonic())))
+            if ready:
+                return "answered"
+            if process.poll() is not None:
+                return "died"
+        return "busy"
+
+    def _ask_once(self, request: dict[str, Any]) -> dict[str, Any]:
         if self._process is None or self._process.poll() is not None:
             self._process = self._start()
         process = self._process
@@ -390,12 +425,16 @@ class ModelScorerProcess:
         except BrokenPipeError as exc:
             self.close()
             raise ScorerError("the model scorer process died") from exc
-        ready, _, _ = select.select([process.stdout], [], [], REQUEST_TIMEOUT)
-        line = process.stdout.readline() if ready else ""
-        if not line:
+        state = self._wait_for_answer(process)
+        if state == "busy":  # alive but still working: the model is too slow, which is the student's to fix
             self.close()
-            return {"ok": False, "error": "scoring the model failed or took too long"}
-        answer = json.loads(line)
+            return {"ok": False, "error": f"scoring the model took longer than {REQUEST_TIMEOUT:g} s"}
+        line = process.stdout.readline() if state == "answered" else ""
+        try:
+            answer = json.loads(line)
+        except ValueError as exc:  # no line, or half of one: the process ended while answering
+            self.close()  # waits for it, so its exit code is known
+            raise ScorerError(f"the model scorer process died (exit code {process.returncode})") from exc
         return answer if isinstance(answer, dict) else {"ok": False, "error": "bad scorer answer"}
 
 

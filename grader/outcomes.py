@@ -136,5 +136,19 @@ class NotebookResult:
         return sum(v.score for v in self.verdicts)
 
     @property
+    def grader_fault(self) -> bool:
+        """True when the grader failed somewhere in this submission (an infrastructure error).
+
+        Such a result is never cached, never recorded as a score, and graded again.
+
+        Example:
+
+        >>> sub = Submission("ada", "01_the_neuron", None)
+        >>> NotebookResult(sub, Status.COMPLETED, "", (Verdict("q1", Status.INFRASTRUCTURE, 0.0, 2.0, ""),)).grader_fault
+        True
+        """
+        return self.status is Status.INFRASTRUCTURE or any(v.status is Status.INFRASTRUCTURE for v in self.verdicts)
+
+    @property
     def max_score(self) -> float:
         return sum(v.max_score for v in self.verdicts)

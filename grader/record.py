@@ -23,7 +23,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import SaveCells
 
-from grader.outcomes import NotebookResult
+from grader.outcomes import NotebookResult, Status
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,12 @@ class GradebookRecorder:
         self._prepared.add(notebook)
 
     def record(self, result: NotebookResult) -> None:
-        """Store one submission's auto scores (missing submissions are not stored)."""
+        """Store one submission's auto scores (missing submissions are not stored).
+
+        A question the grader failed on (an infrastructure error) is left
+        ungraded (no auto score) and flagged for review, never scored zero;
+        as in nbgrader, so is a question someone graded by hand.
+        """
         assert self.gradebook is not None
         sub = result.submission
         if sub.path is None:
@@ -85,5 +90,6 @@ class GradebookRecorder:
             except MissingEntry:
                 log.warning("%s/%s: no grade cell %s in the gradebook", sub.student, sub.notebook, verdict.question)
                 continue
-            grade.auto_score = verdict.score
+            grade.auto_score = None if verdict.status is Status.INFRASTRUCTURE else verdict.score
+            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         gb.db.commit()

@@ -248,9 +248,3 @@ def worker_zygote(run_root: Path, limits: Limits, gpu: Gpu | None, heavy: bool =
         return None
     _zygotes[key] = zygote
     return zygote
-
-
-def close_zygotes() -> None:
-    for zygote in _zygotes.values():
-        zygote.close()
-    _zygotes.clear()

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from grader.cli import audit, build, check, grade, mutate, publish
+from grader.config import ConfigError
 
 COMMANDS = {"build": build, "grade": grade, "check": check, "audit": audit, "publish": publish, "mutate": mutate}
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
@@ -49,7 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("traitlets", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
-    return COMMANDS[args.command].run(args)
+    try:
+        return COMMANDS[args.command].run(args)
+    except ConfigError as exc:  # a flag or a [tool.grader] value: one line, no traceback
+        error(str(exc))
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -45,9 +45,6 @@ def run(args: argparse.Namespace) -> int:
     if args.show_config:
         print(config.describe())
         return 0
-    if config.workers < 1:
-        error(f"--workers expected a positive integer. Received: workers={config.workers}")
-        return EXIT_USAGE
     if args.roster is not None and not args.roster.is_file():
         error(f"the roster {args.roster} does not exist.", "pass a CSV with a column id (and name, email).")
         return EXIT_USAGE

@@ -1,6 +1,7 @@
 """The class report: ``report.html`` with PNG plots beside it.
 
-It answers the instructor's questions in order: how did the class do (score
+It answers the instructor's questions in order: did the grader fail anywhere
+(those submissions are ungraded and listed first), how did the class do (score
 distribution), which questions were hard (pass rate per question), what went
 wrong most often (the commonest failure messages), which runs stopped early
 (timeouts, memory, crashes...), and which notebooks were slowest.
@@ -56,12 +57,29 @@ def _handed_in(results: list[NotebookResult]) -> list[NotebookResult]:
     return [r for r in results if r.status is not Status.MISSING]
 
 
+def _scored(results: list[NotebookResult]) -> list[NotebookResult]:
+    """Handed-in submissions whose score means something: the grader did not fail on them."""
+    return [r for r in _handed_in(results) if not r.grader_fault]
+
+
+def grader_faults(results: list[NotebookResult]) -> list[tuple[NotebookResult, str, str]]:
+    """``(result, questions, what failed)`` for every submission the grader failed on (ungraded, to grade again)."""
+    faults = []
+    for r in results:
+        if r.grader_fault:
+            failed = [v for v in r.verdicts if v.status is Status.INFRASTRUCTURE]
+            questions = ", ".join(v.question for v in failed) or "all"
+            why = r.message if r.status is Status.INFRASTRUCTURE else "; ".join(v.detail or v.message for v in failed)
+            faults.append((r, questions, why))
+    return faults
+
+
 def plot_scores(results: list[NotebookResult], path: Path) -> None:
     """Histogram of each submission's score in percent of its maximum, one colour per notebook."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.2))
     by_notebook: dict[str, list[float]] = {}
-    for r in _handed_in(results):
+    for r in _scored(results):
         if r.max_score:
             by_notebook.setdefault(r.submission.notebook, []).append(100.0 * r.score / r.max_score)
     if by_notebook:
@@ -81,6 +99,8 @@ def pass_rates(results: list[NotebookResult]) -> list[tuple[str, float, int]]:
     counts: dict[str, list[int]] = {}
     for r in _handed_in(results):
         for v in r.verdicts:
+            if v.status is Status.INFRASTRUCTURE:
+                continue  # ungraded: neither passed nor failed
             tally = counts.setdefault(f"{r.submission.notebook}:{v.question}", [0, 0])
             tally[0] += v.status is Status.PASSED
             tally[1] += 1
@@ -160,10 +180,13 @@ def _figure(name: str, alt: str) -> str:
 
 
 def _summary(results: list[NotebookResult]) -> str:
-    handed = [r for r in _handed_in(results) if r.max_score]
+    handed = [r for r in _scored(results) if r.max_score]
     shares = [100 * r.score / r.max_score for r in handed]
     students = len({r.submission.student for r in results})
     line = f"{students} students, {len(results)} submissions ({len(results) - len(_handed_in(results))} missing)"
+    faulted = len(grader_faults(results))
+    if faulted:
+        line += f"; {faulted} ungraded because the grader failed"
     if shares:
         line += f"; mean score {mean(shares):.0f}%, median {median(shares):.0f}%"
     return f"<p>{escape(line)}.</p>"
@@ -186,13 +209,26 @@ def _in_kernel_warning(results: list[NotebookResult]) -> str:
     )
 
 
+def _grader_faults_section(results: list[NotebookResult]) -> str:
+    faults = grader_faults(results)
+    if not faults:
+        return ""
+    return (
+        "<h2>The grader failed (not the students)</h2><p>These questions are ungraded: no score was written to the "
+        "gradebook, and they count in no statistic below. Fix what the message names, then run the same "
+        "<code>grader grade</code> command again: it grades only these.</p>"
+        + _table(["student", "notebook", "questions", "what failed"],
+                 [[escape(r.submission.student), escape(r.submission.notebook), escape(q), escape(why)] for r, q, why in faults])
+    )
+
+
 def report_html(results: list[NotebookResult]) -> str:
     """The report page (the plots are separate files, see `write_class_report`)."""
     failures = common_failures(results)
     stopped = [r for r in results if r.status in _STOPPED]
     ordered = sorted(results, key=lambda r: (r.submission.student, r.submission.notebook))
     body = (
-        "<h1>Class report</h1>" + _summary(results) + _in_kernel_warning(results)
+        "<h1>Class report</h1>" + _summary(results) + _grader_faults_section(results) + _in_kernel_warning(results)
         + "<h2>Scores</h2>" + _figure("scores", "score distribution")
         + "<h2>Questions</h2>" + _figure("pass_rate", "pass rate per question")
         + _table(["question", "passed", "submissions"], [[escape(n), f"{100 * s:.0f}%", str(t)] for n, s, t in pass_rates(results)])

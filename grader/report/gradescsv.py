@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from grader.outcomes import NotebookResult
+from grader.outcomes import NotebookResult, Status
 
 CSV_HEADER = ["student", "notebook", "question", "score", "max_score", "status"]
 
@@ -21,13 +21,17 @@ def number(value: float) -> str:
 
 
 def write_grades_csv(results: list[NotebookResult], path: Path) -> None:
-    """One row per student, notebook and question (a single row when there is no verdict)."""
+    """One row per student, notebook and question (a single row when there is no verdict).
+
+    A question the grader failed on has an empty score and the status ``infrastructure_error``.
+    """
     rows = []
     for result in results:
         sub = result.submission
         if result.verdicts:
             for v in result.verdicts:
-                rows.append([sub.student, sub.notebook, v.question, number(v.score), number(v.max_score), v.status.value])
+                score = "" if v.status is Status.INFRASTRUCTURE else number(v.score)  # ungraded, not zero
+                rows.append([sub.student, sub.notebook, v.question, score, number(v.max_score), v.status.value])
         else:
             rows.append([sub.student, sub.notebook, "", "0", "0", result.status.value])
     rows.sort(key=lambda r: (r[0], r[1], r[2]))

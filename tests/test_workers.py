@@ -67,3 +67,61 @@ def test_a_dask_cluster_grades_the_class_and_the_coordinator_alone_writes_the_gr
 
     with Gradebook(f"sqlite:///{tmp_path / 'out' / 'gradebook.db'}") as gradebook:
         assert gradebook.find_submission_notebook(NOTEBOOK, NOTEBOOK, "correct").score == 10
+
+
+def _tiny_course(root):
+    """A one-question nbgrader assignment with no imports at all: each submission costs a kernel start, nothing more."""
+    from grader.build import write_exercises
+    from grader.course import Course
+
+    v4 = nbformat.v4
+    meta = {"grade": False, "solution": False, "locked": False, "task": False, "schema_version": 3}
+    answer = v4.new_code_cell("def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION", id="add-answer")
+    answer.metadata["nbgrader"] = {**meta, "solution": True, "grade_id": "add-answer"}
+    test = v4.new_code_cell("assert add(1, 2) == 3\n### BEGIN HIDDEN TESTS\nassert add(-2, 2) == 0\n### END HIDDEN TESTS", id="test_add")
+    test.metadata["nbgrader"] = {**meta, "grade": True, "locked": True, "points": 2, "grade_id": "test_add"}
+    (root / "solutions").mkdir(parents=True)
+    nbformat.write(v4.new_notebook(cells=[answer, test], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}),
+                   root / "solutions" / "91_add.ipynb")
+    course = Course(root)
+    write_exercises(course)
+    source, released = course.read_source("91_add"), course.read_released("91_add")
+    answers = ["def add(a, b):\n    return a + b", "def add(a, b):\n    return a * b", None]
+    for index in range(20):
+        answer = answers[index % 3]
+        nb = make_submission(source, released, {"add-answer": answer} if answer else {})
+        (root / "class" / f"s{index:02d}").mkdir(parents=True)
+        nbformat.write(nb, root / "class" / f"s{index:02d}" / "91_add.ipynb")
+    return root / "class"
+
+
+@pytest.mark.slow
+def test_a_dask_worker_killed_mid_batch_changes_no_grade(config, tmp_path):
+    import os
+    import signal
+
+    from distributed import Client, LocalCluster
+
+    folder = _tiny_course(tmp_path)
+    config = config.with_overrides(course=tmp_path)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        config = config.with_overrides(scheduler=cluster.scheduler_address)
+        grade_class(folder, tmp_path / "clean", config, progress=lambda _: None)
+        killed = []
+
+        def kill_a_busy_worker(_line):
+            if killed:
+                return
+            busy = {address: len(tasks) for address, tasks in client.processing().items() if tasks}
+            address = max(busy, key=busy.get)
+            os.kill(client.run(os.getpid, workers=[address])[address], signal.SIGKILL)
+            killed.append(busy[address])
+
+        results = grade_class(folder, tmp_path / "killed", config, progress=kill_a_busy_worker)
+    assert killed and killed[0] >= 1, "the killed worker was running a submission"
+    assert sorted(r.submission.student for r in results) == [f"s{i:02d}" for i in range(20)]  # each graded once
+    assert not any(r.grader_fault for r in results)
+    clean = (tmp_path / "clean" / "grades.csv").read_text()
+    assert (tmp_path / "killed" / "grades.csv").read_text() == clean
+    assert clean.count(",passed") == 7 and clean.count(",not_attempted") == 6

@@ -199,6 +199,18 @@ def perceptron_relabels_in_place(x, y, epochs=20, learning_rate=1.0):
     return w, b
 
 
+def perceptron_predicts_again_for_the_bias(x, y, epochs=20, learning_rate=1.0):
+    def step(z):
+        return 1 if z > 0 else 0
+
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(epochs):
+        for xi, yi in zip(x, y, strict=True):
+            w = w + learning_rate * (yi - step(xi @ w + b)) * xi
+            b = b + learning_rate * (yi - step(xi @ w + b))  # predicts with the new w: the update order is off
+    return w, b
+
+
 def perceptron_loops(x, y, epochs=20, learning_rate=1.0):
     d = len(x[0])
     w, b = [0.0] * d, 0.0
@@ -229,6 +241,7 @@ def perceptron_loops(x, y, epochs=20, learning_rate=1.0):
         (perceptron_with(init=lambda d: np.random.normal(size=d)), False),  # random start
         (perceptron_with(column=True), False),  # w of shape (d, 1)
         (perceptron_relabels_in_place, False),  # writes into y
+        (perceptron_predicts_again_for_the_bias, False),  # the bias updated with a second prediction
     ],
 )
 def test_perceptron(answer, correct, tmp_path):

@@ -69,6 +69,15 @@ def test_exercise_has_five_questions_worth_ten_points():
     assert all(2 <= len(q.hints) <= 3 for q in EXERCISE.questions)
 
 
+def count_by_popping(layer_sizes):
+    sizes = layer_sizes if isinstance(layer_sizes, list) else list(layer_sizes)
+    total, previous = 0, sizes.pop(0)
+    while sizes:
+        units = sizes.pop(0)
+        total, previous = total + previous * units + units, units
+    return total
+
+
 # Question 1: one dense layer.
 
 
@@ -94,6 +103,15 @@ def dense_loops(X, W, b):
         (lambda X, W, b: X @ W + b.reshape(-1, 1), LOST),  # the same with reshape
         (lambda X, W, b: relu(X @ W + b), LOST),  # an activation where the sums are asked for
         (lambda X, W, b: X @ W, LOST),  # bias forgotten
+        (lambda X, W, b: np.squeeze(X @ W + b), LOST),  # a batch of one (or one unit) loses its axes
+        (lambda X, W, b: (X @ W + b).ravel(), LOST),  # flattened
+        (
+            lambda X, W, b: (
+                np.add(np.matmul(X, W, out=None), b, out=X) if X.shape == (X.shape[0], W.shape[1]) else X @ W + b
+            ),
+            LOST,
+        ),  # writes into X
+        (lambda X, W, b: sigmoid(X @ W + b), LOST),  # an activation where the sums are asked for
     ],
 )
 def test_dense_layer(answer, status, tmp_path):
@@ -128,6 +146,12 @@ def test_dense_stub_is_not_attempted(tmp_path):
         (lambda s: count_params(s) + s[0], LOST),  # a bias for each input too
         (lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:], strict=True)), LOST),  # biases counted per input
         (lambda s: [count_params(s)], LOST),  # a list, not a number
+        (count_by_popping, LOST),  # empties the caller's list
+        (lambda s: sum(s[i] * s[i + 1] + s[i + 1] for i in range(len(s) - 2)), LOST),  # off by one: last layer left out
+        (
+            lambda s: sum(a * b + b for a, b in zip(s, s[1:], strict=False)) if len(s) > 2 else 0,
+            LOST,
+        ),  # no answer for one layer
     ],
 )
 def test_count_params(answer, status, tmp_path):
@@ -165,6 +189,20 @@ def forward_with(hidden=relu, output=lambda z: z, transpose=False, column_bias=F
     return answer
 
 
+def forward_popping_the_output(X, weights, biases):
+    W_out, b_out = weights.pop(), biases.pop()
+    H = X
+    for W, b in zip(weights, biases, strict=True):
+        H = relu(H @ W + b)
+    return H @ W_out + b_out
+
+
+def forward_skipping_single_layer(X, weights, biases):
+    if len(weights) == 1:
+        return relu(X @ weights[0] + biases[0])
+    return forward(X, weights, biases)
+
+
 def forward_one_hidden_only(X, weights, biases):
     return relu(X @ weights[0] + biases[0]) @ weights[-1] + biases[-1]
 
@@ -183,6 +221,11 @@ def forward_one_hidden_only(X, weights, biases):
         (forward_with(hidden=lambda z: z), LOST),  # no ReLU on the hidden layers
         (lambda X, w, b: forward(X, w, b)[:, 0], LOST),  # shape (n,) instead of (n, outputs)
         (forward_one_hidden_only, LOST),  # ignores the middle layers of deeper networks
+        (lambda X, w, b: np.squeeze(forward(X, w, b)), LOST),  # a batch of one or a single output loses its axis
+        (forward_with(hidden=lambda z: np.maximum(0.01 * z, z)), LOST),  # a leaky ReLU
+        (lambda X, w, b: forward(relu(X), w, b), LOST),  # ReLU on the inputs as well
+        (forward_popping_the_output, LOST),  # takes the output layer off the caller's lists
+        (forward_skipping_single_layer, LOST),  # a network of one layer gets a ReLU
     ],
 )
 def test_forward(answer, status, tmp_path):
@@ -216,6 +259,10 @@ def proba_via_exp(X, weights, biases):
         (lambda X, w, b: forward(X, w, b)[:, 0], LOST),  # logits, not probabilities
         (lambda X, w, b: (forward(X, w, b)[:, 0] > 0).astype(float), LOST),  # labels, not probabilities
         (lambda X, w, b: sigmoid(forward_with(transpose=True)(X, w, b)[:, 0]), LOST),  # transposed weights
+        (lambda X, w, b: np.squeeze(sigmoid(forward(X, w, b))), LOST),  # a batch of one becomes a number
+        (lambda X, w, b: sigmoid(forward(X, w, b)).flatten(), Status.PASSED),
+        (lambda X, w, b: np.exp(-np.logaddexp(0, -forward(X, w, b)[:, 0])), Status.PASSED),
+        (lambda X, w, b: sigmoid(forward(X, w, b)[0]), LOST),  # the first example, not the first column
     ],
 )
 def test_predict_proba(answer, status, tmp_path):
@@ -267,6 +314,11 @@ def max_flat_output():
     return [weights[0], weights[1][:, 0]], biases
 
 
+def max_bias_of_shape_units_by_one():
+    weights, biases = max_network()
+    return weights, [biases[0].reshape(-1, 1), biases[1]]
+
+
 def max_almost():
     weights, biases = max_network()
     return weights, [biases[0], np.array([1e-3])]
@@ -285,6 +337,7 @@ def max_almost():
         (max_almost, Status.FAILED),  # off by a little everywhere
         (lambda: (np.ones((2, 3)), np.ones(3)), LOST),  # not lists of layers
         (lambda: 42, LOST),
+        (max_bias_of_shape_units_by_one, Status.FAILED),  # b1 as a column
     ],
 )
 def test_max_network(answer, status, tmp_path):
@@ -321,3 +374,43 @@ def test_max_network_packing_round_trips_through_the_channel():
     packed = encode(_pack_network(max_network_symmetric()))
     assert packed["type"] == "array"
     assert _computes_max((), np.asarray(packed["data"])) is None
+
+
+def requirement_named(question, answer, key, tmp_path):
+    """The id of the requirement the judge names for a failing answer (its message leads with its text)."""
+    from judging import _probe
+
+    from grader.judge import _naming_requirement, split_items
+    from grader.probes import JudgeContext
+
+    folder = tmp_path / f"run{next(_runs)}"
+    key_items = _probe(question, key, folder / "key")
+    items = _probe(question, answer, folder / "student")
+    for index, probe in enumerate(question.probes):
+        outcome = probe.judge(split_items(items, index), split_items(key_items, index), JudgeContext(folder))
+        if outcome.status is not Status.PASSED:
+            named = _naming_requirement(question, probe, outcome)
+            assert named.message.startswith(f"Not yet met: {question.requirement(named.requirement).text}.")
+            return named.requirement
+    return None
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "key", "requirement"),
+    [
+        (q1, lambda X, W, b: np.squeeze(X @ W + b), dense, "shape"),
+        (q1, lambda X, W, b: relu(X @ W + b), dense, "value"),
+        (q2, count_by_popping, count_params, "unchanged"),
+        (q2, lambda s: sum(a * b for a, b in zip(s[:-1], s[1:], strict=True)), count_params, "value"),
+        (q3, lambda X, w, b: np.squeeze(forward(X, w, b)), forward, "shape"),
+        (q3, forward_with(output=relu), forward, "value"),
+        (q3, forward_skipping_single_layer, forward, "depth"),
+        (q3, forward_popping_the_output, forward, "unchanged"),
+        (q4, lambda X, w, b: np.squeeze(sigmoid(forward(X, w, b))), predict_proba, "shape"),
+        (q4, lambda X, w, b: sigmoid(sigmoid(forward(X, w, b)[:, 0])), predict_proba, "value"),
+        (q5, max_flat_output, max_network, "shapes"),
+        (q5, max_without_pass_through, max_network, "max"),
+    ],
+)
+def test_failures_name_the_requirement_missed(question, answer, key, requirement, tmp_path):
+    assert requirement_named(question, answer, key, tmp_path) == requirement

@@ -8,9 +8,16 @@ Mistakes the hidden tests catch: transposed weights (the cases include square
 layers, where nothing raises), a bias broadcast along the batch axis (the cases
 include batches as long as the layer is wide), an activation on the output layer
 (ReLU copied from the hidden layers, or a sigmoid where logits are asked for, or
-a sigmoid applied twice), hidden layers without ReLU, biases left out of a
-parameter count or given to the input layer, and probabilities of shape (n, 1)
-where (n,) is asked for.
+a sigmoid applied twice), hidden layers without ReLU (or with a leaky ReLU, or
+ReLU on the inputs), biases left out of a parameter count or given to the input
+layer, a list of sizes emptied by ``pop``, probabilities of shape (n, 1) where
+(n,) is asked for, results squeezed (a batch of one, a single output unit loses
+its axis), the list of weights or biases changed in place, a network that
+ignores its middle layers, and a max network wrong on the diagonal x1 == x2.
+
+Each question has one probe per requirement it names (the shape first, then the
+values, then the edges), so a failure names the requirement it missed; every
+probe also checks that the inputs are left unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import numpy as np
 from grader.checks import FunctionCheck, PropertyCheck, describe
 from grader.data import moons_network
 from grader.probes import FunctionProbe
-from grader.question import Exercise, Question
+from grader.question import Exercise, Question, Requirement
 
 # The lesson's 2-3-1 network and its batch of four inputs (sections 1 and 2).
 LESSON_X = np.array([[1.0, 2.0], [0.0, 0.0], [-1.0, 1.0], [2.0, -1.0]])
@@ -36,6 +43,11 @@ SQUARE_W = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]])
 SQUARE_B = np.array([0.5, -0.5, 1.0])
 
 MAX_HIDDEN_UNITS = 64
+
+
+def _shape_of(result: Any) -> np.ndarray:
+    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own."""
+    return np.array(np.shape(result), dtype=np.int64)
 
 
 def _relu(z: np.ndarray) -> np.ndarray:
@@ -68,7 +80,7 @@ def _random_network(rng: np.random.Generator, sizes: list[int]) -> tuple[list[np
 
 def _dense_cases() -> list[tuple]:
     rng = np.random.default_rng(301)
-    shapes = [(5, 3, 4), (3, 3, 3), (4, 2, 4), (1, 2, 1), (6, 4, 2), (2, 5, 2)]  # (batch, inputs, outputs)
+    shapes = [(5, 3, 4), (3, 3, 3), (4, 2, 4), (1, 2, 1), (6, 4, 2), (2, 5, 2), (1, 4, 5), (3, 1, 1)]  # (n, d, m)
     return [(rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m)) for n, d, m in shapes]
 
 
@@ -93,11 +105,29 @@ q1 = Question(
             tip="Row i of the result is x_i W + b: one row per example, one column per unit of the layer.",
         ),
     ),
-    probes=(FunctionProbe(cases=_dense_cases, label="hidden batches and layers (some of them square)"),),
+    probes=(
+        FunctionProbe(
+            cases=_dense_cases,
+            transform=_shape_of,
+            label="hidden batches and layers, a batch of one among them (the shape of the result)",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_dense_cases,
+            label="hidden batches and layers (some of them square)",
+            covers=("value", "activation", "unchanged"),
+        ),
+    ),
     hints=(
         "A layer with weights W of shape (n_in, n_out) turns a batch X of shape (n, n_in) into shape (n, n_out).",
         "The matrix product `X @ W` gives every weighted sum at once; NumPy's broadcasting adds b to every row.",
         "The whole body is one line: `return X @ W + b`. No activation here: the layer returns its sums.",
+    ),
+    requirements=(
+        Requirement("value", "returns X W + b, with W used as given and the same b added to every row"),
+        Requirement("shape", "returns an array of shape (n, m) for any batch size, a batch of one included"),
+        Requirement("activation", "applies no activation"),
+        Requirement("unchanged", "leaves X, W and b unchanged"),
     ),
 )
 
@@ -107,6 +137,11 @@ q1 = Question(
 
 def _count_cases() -> list[tuple]:
     return [([2, 3, 1],), ([784, 128, 10],), ([5, 5],), ([10, 1, 10],), ([3, 4, 5, 6],), ((64, 32, 32, 16, 2),)]
+
+
+def _sizes_after_call(args: tuple, result: Any) -> np.ndarray:
+    """Kernel side: the list of sizes as the student's function left it (a list of ints is not an array)."""
+    return np.array(list(args[0]), dtype=np.int64)
 
 
 q2 = Question(
@@ -130,11 +165,24 @@ q2 = Question(
             ),
         ),
     ),
-    probes=(FunctionProbe(cases=_count_cases, label="hidden lists of layer sizes"),),
+    probes=(
+        FunctionProbe(cases=_count_cases, label="hidden lists of layer sizes", covers=("value", "layers")),
+        FunctionProbe(
+            cases=_count_cases,
+            observe=_sizes_after_call,
+            label="hidden lists of layer sizes (the list after the call)",
+            covers=("unchanged",),
+        ),
+    ),
     hints=(
         "A list of sizes [d, m1, m2, ...] describes len(sizes) - 1 layers; layer l maps sizes[l-1] inputs to sizes[l] units.",
         "Layer l has a weight matrix of shape (sizes[l-1], sizes[l]) and a bias of shape (sizes[l],).",
         "`sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))`.",
+    ),
+    requirements=(
+        Requirement("value", "counts n_in · n_out weights and n_out biases for each layer, and nothing for the inputs"),
+        Requirement("layers", "works for any number of layers, one included"),
+        Requirement("unchanged", "leaves `layer_sizes` unchanged"),
     ),
 )
 
@@ -142,13 +190,29 @@ q2 = Question(
 # Question 3: the forward pass of an MLP --------------------------------------------------------
 
 
-def _forward_cases() -> list[tuple]:
-    rng = np.random.default_rng(303)
-    cases = [(LESSON_X, [w.copy() for w in LESSON_WEIGHTS], [b.copy() for b in LESSON_BIASES])]
-    for sizes, n in [([3, 3, 3, 2], 3), ([4, 5, 3], 6), ([2, 1], 5), ([2, 8, 8, 8, 1], 10), ([3, 4, 4, 4], 4)]:
+def _networks(seed: int, layouts: list[tuple[list[int], int]]) -> list[tuple]:
+    """A random network and batch for each (sizes, batch size)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for sizes, n in layouts:
         weights, biases = _random_network(rng, sizes)
         cases.append((rng.normal(size=(n, sizes[0])), weights, biases))
     return cases
+
+
+def _forward_cases() -> list[tuple]:
+    lesson = (LESSON_X, [w.copy() for w in LESSON_WEIGHTS], [b.copy() for b in LESSON_BIASES])
+    return [lesson, *_networks(303, [([3, 3, 3, 2], 3), ([4, 5, 3], 6), ([2, 8, 8, 8, 1], 10), ([3, 4, 4, 4], 4)])]
+
+
+def _forward_shape_cases() -> list[tuple]:
+    """A batch of one, a single output unit, a single input."""
+    return _networks(313, [([3, 4, 2], 1), ([2, 5, 1], 1), ([4, 3, 1], 6), ([1, 3, 2], 2)])
+
+
+def _forward_depth_cases() -> list[tuple]:
+    """One layer (no hidden layer at all), and deep networks."""
+    return _networks(323, [([2, 1], 5), ([3, 3], 3), ([2, 1], 1), ([2, 6, 5, 4, 3, 2], 7), ([5, 2, 2, 2, 2, 2, 1], 4)])
 
 
 def _deep_visible() -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
@@ -185,12 +249,38 @@ q3 = Question(
             ),
         ),
     ),
-    probes=(FunctionProbe(cases=_forward_cases, label="hidden networks and batches"),),
+    probes=(
+        FunctionProbe(
+            cases=_forward_shape_cases,
+            transform=_shape_of,
+            label="hidden networks and batches, a batch of one among them (the shape of the result)",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(cases=_forward_cases, label="hidden networks and batches", covers=("value", "unchanged")),
+        FunctionProbe(
+            cases=_forward_shape_cases, label="hidden networks and batches of one", covers=("value", "unchanged")
+        ),
+        FunctionProbe(
+            cases=_forward_depth_cases,
+            label="hidden networks of one layer and of many",
+            covers=("depth", "unchanged"),
+        ),
+    ),
     hints=(
         "Start with H = X. For every layer but the last: H = relu(H @ W + b). The last layer: H @ W + b.",
         "Loop over `zip(weights[:-1], biases[:-1])` for the hidden layers, then use `weights[-1]` and `biases[-1]`.",
         "The output layer returns logits: do not apply ReLU or the sigmoid to it. "
         "A network with a single layer ([2, 1], say) has no hidden layer at all.",
+    ),
+    requirements=(
+        Requirement(
+            "value",
+            "applies ReLU after every hidden layer and no activation after the last, with each W used as given "
+            "and each b added along the units",
+        ),
+        Requirement("shape", "returns the logits of shape (n, units of the last layer), a batch of one included"),
+        Requirement("depth", "works for any number of layers, one included"),
+        Requirement("unchanged", "leaves X, weights and biases unchanged"),
     ),
 )
 
@@ -215,6 +305,15 @@ def _proba_cases() -> list[tuple]:
         weights, biases = _random_network(rng, sizes)
         cases.append((rng.normal(size=(n, sizes[0])), weights, biases))
     return cases
+
+
+def _proba_shape_cases() -> list[tuple]:
+    """Batches of one: squeezing the logits would drop the batch axis too."""
+    moons_weights, moons_biases = moons_network()
+    return [
+        (_moons_batch(2304, 1)[0], moons_weights, moons_biases),
+        *_networks(314, [([3, 4, 1], 1), ([2, 1], 1), ([2, 3, 1], 5)]),
+    ]
 
 
 def _classifies_moons(result: Any) -> str | None:
@@ -253,11 +352,27 @@ q4 = Question(
             holds=_classifies_moons,
         ),
     ),
-    probes=(FunctionProbe(cases=_proba_cases, label="hidden networks and batches"),),
+    probes=(
+        FunctionProbe(
+            cases=_proba_shape_cases,
+            transform=_shape_of,
+            label="hidden networks and batches of one (the shape of the result)",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(cases=_proba_cases, label="hidden networks and batches", covers=("value", "unchanged")),
+        FunctionProbe(cases=_proba_shape_cases, label="hidden batches of one", covers=("value", "unchanged")),
+    ),
     hints=(
         "Run the forward pass to get the logits, shape (n, 1), then turn each logit into a probability.",
         "The probability of class 1 is sigmoid(logit) = 1 / (1 + exp(-logit)); apply it exactly once, and no ReLU.",
         "`return sigmoid(forward(X, weights, biases)[:, 0])`: the `[:, 0]` turns shape (n, 1) into (n,).",
+    ),
+    requirements=(
+        Requirement(
+            "value", "returns the sigmoid of the logits, applied once, with no other change to the forward pass"
+        ),
+        Requirement("shape", "returns an array of shape (n,), a batch of one included"),
+        Requirement("unchanged", "leaves X, weights and biases unchanged"),
     ),
 )
 
@@ -329,8 +444,21 @@ def _shape_problem(weights: list[np.ndarray], biases: list[np.ndarray]) -> str |
 
 def _max_points(seed: int) -> np.ndarray:
     grid = np.array([[a, b] for a in (-3.0, -1.0, 0.0, 0.5, 2.0) for b in (-2.0, -0.5, 0.0, 1.0, 3.0)])
+    diagonal = np.repeat(np.array([-50.0, -2.5, -1.0, 0.5, 3.0, 40.0])[:, None], 2, axis=1)  # ties: x1 == x2
     rng = np.random.default_rng(seed)
-    return np.vstack([grid, rng.normal(scale=5.0, size=(200, 2)), rng.uniform(-100.0, 100.0, size=(50, 2))])
+    tied = np.repeat(rng.normal(scale=5.0, size=(20, 1)), 2, axis=1)
+    return np.vstack(
+        [grid, diagonal, tied, rng.normal(scale=5.0, size=(200, 2)), rng.uniform(-100.0, 100.0, size=(50, 2))]
+    )
+
+
+def _has_lesson_shapes(args: tuple, packed: np.ndarray) -> str | None:
+    """What is wrong with the shapes of a packed network, or None (the hidden shape probe)."""
+    try:
+        weights, biases = _unpack_network(packed)
+    except (ValueError, OverflowError):
+        return "something that is not a pair (weights, biases) of lists of arrays"
+    return _shape_problem(weights, biases)
 
 
 def _computes_max(args: tuple, packed: np.ndarray, seed: int = 306) -> str | None:
@@ -382,8 +510,16 @@ q5 = Question(
         FunctionProbe(
             cases=lambda: [()],
             transform=_pack_network,
+            verify=_has_lesson_shapes,
+            label="the network it returns",
+            covers=("shapes",),
+        ),
+        FunctionProbe(
+            cases=lambda: [()],
+            transform=_pack_network,
             verify=_computes_max,
-            label="hidden inputs (large, small and negative numbers)",
+            label="hidden inputs (large, small and negative numbers, and ties)",
+            covers=("max",),
         ),
     ),
     hints=(
@@ -392,6 +528,13 @@ q5 = Question(
         "For any number, b = relu(b) - relu(-b): two more hidden units.",
         "Hidden units relu(x1 - x2), relu(x2), relu(-x2): W1 = [[1, 0, 0], [-1, 1, -1]], b1 = [0, 0, 0]; "
         "output W2 = [[1], [1], [-1]], b2 = [0].",
+    ),
+    requirements=(
+        Requirement("max", "outputs max(x1, x2) for every input, positive, negative, or with x1 = x2"),
+        Requirement(
+            "shapes",
+            "returns (weights, biases) in the shapes of the lesson: W1 (2, units), b1 (units,), W2 (units, 1), b2 (1,)",
+        ),
     ),
 )
 

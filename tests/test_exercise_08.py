@@ -127,6 +127,36 @@ def conv2d_ignores_stride(image, kernel, stride=1, padding="valid"):
     return conv2d(image, kernel, 1, padding)
 
 
+def conv2d_square_kernel_assumed(image, kernel, stride=1, padding="valid"):
+    # Reads the kernel size from its first axis only: right for square kernels.
+    k = np.shape(kernel)[0]
+    return conv2d(image, np.resize(np.asarray(kernel, dtype=float), (k, k)), stride, padding)
+
+
+def conv2d_output_like_input(image, kernel, stride=1, padding="valid"):
+    # np.zeros_like(image) for the output: integer images give truncated integer outputs.
+    result = conv2d(image, kernel, stride, padding)
+    out = np.zeros_like(np.asarray(image), shape=result.shape)
+    out[...] = result
+    return out
+
+
+def conv2d_rounds_up(image, kernel, stride=1, padding="valid"):
+    # 'valid' with ceil((H - kh) / s) + 1 rows: a partial last window kept (zero-padded).
+    if padding == "same":
+        return conv2d(image, kernel, stride, padding)
+    kh, kw = np.shape(kernel)
+    rows, cols = -(-(image.shape[0] - kh) // stride) + 1, -(-(image.shape[1] - kw) // stride) + 1
+    padded = np.pad(
+        image, [(0, (rows - 1) * stride + kh - image.shape[0]), (0, (cols - 1) * stride + kw - image.shape[1])]
+    )
+    return conv2d(padded, kernel, stride, "valid")
+
+
+def conv2d_squeezed(image, kernel, stride=1, padding="valid"):
+    return np.squeeze(conv2d(image, kernel, stride, padding))
+
+
 def test_conv2d_accepts_vectorized_and_keras_and_rejects_flips_and_wrong_padding(tmp_path):
     from scipy.signal import convolve2d
 
@@ -144,13 +174,20 @@ def test_conv2d_accepts_vectorized_and_keras_and_rejects_flips_and_wrong_padding
             "extra padding on top": lambda x, k, s=1, p="valid": conv2d(x, k, s, p, pads=extra_on_top),
             "stride-1 padding, then every s-th output": conv2d_stride_after,
             "stride ignored": conv2d_ignores_stride,
+            "kernel height and width swapped": lambda x, k, s=1, p="valid": (
+                conv2d(x, np.asarray(k).T, s, p).T if p == "valid" else conv2d(x, k, s, p)
+            ),
+            "square kernel assumed": conv2d_square_kernel_assumed,
+            "output in the image's dtype": conv2d_output_like_input,
+            "partial windows kept": conv2d_rounds_up,
+            "squeezed": conv2d_squeezed,
         },
         conv2d,
         tmp_path,
     )
     expected = {name: Status.FAILED for name in statuses}
     expected.update({"loops": Status.PASSED, "vectorized": Status.PASSED, "keras layer": Status.PASSED})
-    assert_statuses(statuses, expected)
+    assert_statuses({n: s if s is not Status.ERROR else Status.FAILED for n, s in statuses.items()}, expected)
 
 
 def test_conv2d_visible_checks_name_the_flip_and_the_padding_side():
@@ -194,6 +231,13 @@ def max_pool_partial_windows(x, pool_size=2, stride=None):
     )
 
 
+def max_pool_rows_only(x, pool_size=2, stride=None):
+    # The columns always jump by the pool size: wrong only when the stride is given and differs.
+    stride = stride or pool_size
+    by_rows = max_pool2d(x, pool_size, 1)[::stride]
+    return by_rows[:, ::pool_size]
+
+
 def test_max_pool_accepts_vectorized_and_keras_and_rejects_stride_channels_and_zero(tmp_path):
     statuses = judged(
         q2,
@@ -211,6 +255,9 @@ def test_max_pool_accepts_vectorized_and_keras_and_rejects_stride_channels_and_z
             "average pooling": lambda x, p=2, s=None: sliding_window_view(x, (p, p), axis=(0, 1))[
                 :: s or p, :: s or p
             ].mean(axis=(-2, -1)),
+            "squeezed": lambda x, p=2, s=None: np.squeeze(max_pool2d(x, p, s)),
+            "windows never overlap": lambda x, p=2, s=None: max_pool2d(x, p, max(s or p, p)),
+            "stride only along the rows": max_pool_rows_only,
         },
         max_pool2d,
         tmp_path,
@@ -286,6 +333,25 @@ def test_conv_layer_size_accepts_keras_and_rejects_wrong_arithmetic_and_channel_
             "biases forgotten": with_size(params=lambda kh, kw, c, f: kh * kw * c * f),
             "input read as channels first": with_size(channels_first=True),
             "output channels first": with_size(output_first=True),
+            "kernel height and width swapped": with_size(
+                rows_cols=lambda sh, kh, kw, s, p: (
+                    (-(-sh[0] // s), -(-sh[1] // s)) if p == "same" else ((sh[0] - kw) // s + 1, (sh[1] - kh) // s + 1)
+                )
+            ),
+            "'valid' rounded up": with_size(
+                rows_cols=lambda sh, kh, kw, s, p: (
+                    (-(-sh[0] // s), -(-sh[1] // s))
+                    if p == "same"
+                    else (-(-(sh[0] - kh) // s) + 1, -(-(sh[1] - kw) // s) + 1)
+                )
+            ),
+            "np.ceil gives floats": with_size(
+                rows_cols=lambda sh, kh, kw, s, p: (
+                    (np.ceil(sh[0] / s), np.ceil(sh[1] / s))
+                    if p == "same"
+                    else ((sh[0] - kh) // s + 1, (sh[1] - kw) // s + 1)
+                )
+            ),
         },
         conv_layer_size,
         tmp_path,
@@ -335,6 +401,13 @@ def channels_first_images(images, kernels, biases, stride=1, padding="valid"):
     return conv2d_layer(np.transpose(as_first, (0, 2, 3, 1)), kernels, biases, stride, padding)
 
 
+def biases_zeroed_after_use(images, kernels, biases, stride=1, padding="valid"):
+    # Treats the caller's bias array as scratch space and clears it: the output is right, the argument is not.
+    out = conv2d_layer(images, kernels, biases, stride, padding)
+    biases -= biases
+    return out
+
+
 def test_conv2d_layer_accepts_einsum_and_keras_and_rejects_layout_mistakes(tmp_path):
     statuses = judged(
         q4,
@@ -348,6 +421,11 @@ def test_conv2d_layer_accepts_einsum_and_keras_and_rejects_layout_mistakes(tmp_p
             "bias forgotten": lambda x, k, b, s=1, p="valid": conv2d_layer(x, k, 0 * b, s, p),
             "flipped kernels": lambda x, k, b, s=1, p="valid": conv2d_layer(x, k[::-1, ::-1], b, s, p),
             "input channels not summed": lambda x, k, b, s=1, p="valid": conv2d_layer(x[..., :1], k[:, :, :1], b, s, p),
+            "squeezed": lambda *a: np.squeeze(conv2d_layer(*a)),
+            "kernel rows and columns swapped": lambda x, k, b, s=1, p="valid": conv2d_layer(
+                x, np.transpose(k, (1, 0, 2, 3)).reshape(k.shape), b, s, p
+            ),
+            "biases zeroed after use": biases_zeroed_after_use,
         },
         conv2d_layer,
         tmp_path,
@@ -406,17 +484,38 @@ def test_model_check_counts_layers_and_parameters():
 # Question 5: a trained CNN, scored on held-out images.
 
 
-def cnn(epochs=15, filters=(16, 32), pool=True, functional=False, train=True):
+def cnn(
+    epochs=15,
+    filters=(16, 32),
+    pool=True,
+    functional=False,
+    train=True,
+    scale=1 / 16,
+    kernel=3,
+    padding="same",
+    activation="relu",
+    separate_activations=False,
+    loss="sparse_categorical_crossentropy",
+    optimizer="adam",
+    pooling="MaxPooling2D",
+    compile=True,
+):
     import keras
 
     keras.utils.set_random_seed(0)
     x_train, _, y_train, _ = shifted_digits_split()
-    layers = [keras.layers.Rescaling(1 / 16)]
+    layers = [keras.layers.Rescaling(scale)] if scale else []
     for count in filters:
-        layers.append(keras.layers.Conv2D(count, 3, padding="same", activation="relu"))
+        if separate_activations:
+            layers += [keras.layers.Conv2D(count, kernel, padding=padding), keras.layers.ReLU()]
+        else:
+            layers.append(keras.layers.Conv2D(count, kernel, padding=padding, activation=activation))
         if pool:
-            layers.append(keras.layers.MaxPooling2D(2))
-    layers += [keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+            layers.append(getattr(keras.layers, pooling)(2))
+    if separate_activations:
+        layers += [keras.layers.Flatten(), keras.layers.Dense(10), keras.layers.Activation("softmax")]
+    else:
+        layers += [keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
     inputs = keras.Input(shape=(8, 8, 1))
     if functional:
         outputs = inputs
@@ -425,7 +524,8 @@ def cnn(epochs=15, filters=(16, 32), pool=True, functional=False, train=True):
         model = keras.Model(inputs, outputs)
     else:
         model = keras.Sequential([inputs, *layers])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    if compile:
+        model.compile(optimizer=optimizer, loss=loss)
     if train:
         model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
     return model
@@ -481,20 +581,54 @@ def test_digits_cnn_is_scored_on_heldout_images(right_cnn, tmp_path, model_score
         q5,
         {
             "right": right_cnn,
-            "functional api, fewer filters": cnn(filters=(12, 24), functional=True),
+            "functional api": cnn(functional=True),
+            "ReLU and softmax as layers": cnn(separate_activations=True),
             "dense network": dense_on_images(epochs=3),
             "no pooling": cnn(pool=False, filters=(8,), train=False),
             "too many filters": cnn(filters=(32, 64), train=False),
+            "fewer filters": cnn(filters=(12, 24), train=False),
             "channels first": channels_first_cnn(),
             "undertrained": cnn(epochs=1),
+            "no rescaling": cnn(scale=None, train=False),
+            "rescaled by 1/255": cnn(scale=1 / 255, train=False),
+            "5x5 kernels": cnn(kernel=5, train=False),
+            "tanh in the convolutions": cnn(activation="tanh", train=False),
+            "average pooling": cnn(pooling="AveragePooling2D", train=False),
+            "logits loss on softmax outputs": cnn(
+                loss=keras_loss("SparseCategoricalCrossentropy", from_logits=True), train=False
+            ),
+            "SGD": cnn(optimizer="sgd", train=False),
+            "never compiled": cnn(train=False, compile=False),
         },
         right_cnn,
         tmp_path,
         model_scorer,
     )
     expected = {name: Status.FAILED for name in statuses}
-    expected.update({"right": Status.PASSED, "functional api, fewer filters": Status.PASSED})
+    expected.update(
+        {"right": Status.PASSED, "functional api": Status.PASSED, "ReLU and softmax as layers": Status.PASSED}
+    )
     assert_statuses(statuses, expected)
+
+
+def keras_loss(name, **settings):
+    import keras
+
+    return getattr(keras.losses, name)(**settings)
+
+
+@pytest.mark.slow
+def test_cnn_failure_names_the_specification(tmp_path, model_scorer):
+    from judging import _probe
+
+    from grader.judge import _naming_requirement, split_items
+    from grader.probes import JudgeContext
+
+    probe = q5.probes[0]
+    items = _probe(q5, cnn(filters=(12, 24), train=False), tmp_path)
+    outcome = probe.judge(split_items(items, 0), {}, JudgeContext(tmp_path, model_scorer))
+    message = _naming_requirement(q5, probe, outcome).message
+    assert message.startswith("Not yet met: has exactly the layers of the specification") and "filters=12" in message
 
 
 @pytest.mark.slow

@@ -1,15 +1,24 @@
 """Exercise 08, convolutional networks: convolve and pool in NumPy, size a layer, then train a small CNN.
 
 Mistakes the hidden tests catch: a flipped kernel (a true convolution instead
-of the cross-correlation Keras computes), 'same' padding split evenly or with
-the extra row on top instead of at the bottom, 'same' padding measured for
-stride 1 before striding, an output size that ignores the stride or is not
-rounded down, a parameter count without the input channels or the biases,
-pooling with stride 1 by default or across channels, a maximum that starts at
-0 (wrong for negative inputs), channels-first arrays or kernels in PyTorch's
-(out, in, height, width) layout where Keras's channels-last layout is asked
-for, a forgotten bias, and a dense network (or a model without pooling, or
-too large) where a small CNN is asked for.
+of the cross-correlation Keras computes), kernel height and width swapped
+(seen with non-square kernels and 'valid' padding on non-square images),
+'same' padding split evenly or with the extra row on top instead of at the
+bottom, 'same' padding measured for stride 1 before striding, an output size
+that ignores the stride or is not rounded down (strides that leave a partial
+window), an output array of the input's integer dtype, a result squeezed to
+fewer axes (a batch of one, one output channel, one row of windows), a
+parameter count without the input channels or the biases, sizes returned as
+floats (``np.ceil``), pooling with stride 1 by default or across channels,
+partial windows kept at the edge, a maximum that starts at 0 (wrong for
+negative inputs), channels-first arrays or kernels in PyTorch's (out, in,
+height, width) layout where Keras's channels-last layout is asked for, a
+forgotten bias, arguments changed in place, and, for the CNN, any departure
+from the stated specification measured on the saved model: a dense network,
+other filter counts or kernel sizes, 'valid' padding, another activation,
+a missing or wrong Rescaling, no pooling, another output layer, another loss
+or optimizer (``from_logits=True`` with a softmax output), or held-out accuracy
+below the threshold.
 """
 
 from __future__ import annotations
@@ -21,8 +30,8 @@ import numpy as np
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import shift_images, shifted_digits_split
 from grader.heldout import heldout_set, perturb_digits
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
-from grader.question import Exercise, Question
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with
+from grader.question import Exercise, Question, Requirement
 
 CNN_PARAMS = 6090  # the specified network: 160 + 4,640 + 1,290 trainable parameters
 MAX_PARAMS = 8000
@@ -88,10 +97,21 @@ def _conv_cases() -> list[tuple]:
         ((6, 5), (1, 1), 2, "same"),
         ((8, 8), (3, 3), 1, "same"),
         ((11, 6), (2, 4), 2, "valid"),
+        ((10, 7), (3, 2), 3, "valid"),  # non-square kernel, 'valid', a stride that leaves a partial window
+        ((6, 11), (2, 5), 2, "valid"),
+        ((3, 8), (3, 1), 1, "valid"),  # one row of outputs
+        ((3, 4), (4, 5), 1, "same"),  # a kernel larger than the image
+        ((7, 5), (2, 3), 3, "same"),
     ]
-    return [
+    cases = [
         (rng.normal(size=image), rng.normal(size=kernel).round(2), stride, padding)
         for image, kernel, stride, padding in shapes
+    ]
+    integers = rng.integers(0, 17, size=(6, 7))  # grey levels as integers; the output is still a float array
+    return [
+        *cases,
+        (integers, rng.normal(size=(2, 3)).round(2), 2, "valid"),
+        (integers, np.full((3, 2), 0.5), 1, "same"),
     ]
 
 
@@ -116,7 +136,21 @@ q1 = Question(
         ),
     ),
     probes=(
-        FunctionProbe(cases=_conv_cases, rtol=1e-4, atol=1e-4, label="hidden images, kernels, strides and paddings"),
+        FunctionProbe(
+            cases=_conv_cases,
+            rtol=1e-4,
+            atol=1e-4,
+            label="hidden images, kernels, strides and paddings",
+            covers=("value", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "value",
+            "returns the cross-correlation `keras.layers.Conv2D` computes, as a 2-D float array, for square and "
+            "non-square images and kernels, both paddings and any stride",
+        ),
+        Requirement("unchanged", "leaves `image` and `kernel` unchanged"),
     ),
     hints=(
         "Keras's Conv2D slides the kernel over the image WITHOUT flipping it: out[i, j] = "
@@ -154,6 +188,10 @@ def _pool_cases() -> list[tuple]:
         (-rng.uniform(1.0, 2.0, size=(4, 6, 5)), 2, None),
         (rng.normal(size=(4, 4, 1)), 4, None),
         (rng.normal(size=(7, 5, 2)), 3, None),
+        (rng.normal(size=(8, 5, 2)), 3, 2),  # overlapping windows, a partial window left over on each axis
+        (rng.normal(size=(7, 9, 2)), 2, 3),  # a stride larger than the window
+        (rng.normal(size=(3, 8, 1)), 3, None),  # one row of windows, one channel
+        (np.repeat(rng.integers(-3, 3, size=(6, 6, 1)).astype(float), 3, axis=2) * [1.0, -1.0, 0.0], 2, None),
     ]
 
 
@@ -177,7 +215,19 @@ q2 = Question(
             "each window's rows and columns (axis=(0, 1)), separately for each channel, and never compare with 0.",
         ),
     ),
-    probes=(FunctionProbe(cases=_pool_cases, label="hidden feature maps, window sizes and strides"),),
+    probes=(
+        FunctionProbe(
+            cases=_pool_cases, label="hidden feature maps, window sizes and strides", covers=("value", "unchanged")
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "value",
+            "returns the maximum of each window for each channel on its own, in an array of shape "
+            "(rows, cols, C), windows that would stick out past the edge dropped",
+        ),
+        Requirement("unchanged", "leaves `x` unchanged"),
+    ),
     hints=(
         "The output has (H - pool_size) // stride + 1 rows, the same for columns, and as many channels as the input. "
         "When stride is None, use stride = pool_size.",
@@ -198,6 +248,17 @@ def _size_array(result: Any) -> np.ndarray:
     except (TypeError, ValueError):
         return np.full(1, np.nan)
     return np.array(values)
+
+
+def _whole_numbers(result: Any) -> np.ndarray:
+    """1 when every size and the count in the answer is an integer (``int`` or a NumPy integer), else 0."""
+    try:
+        shape, params = result
+        numbers = [*shape, params]
+    except (TypeError, ValueError):
+        return np.zeros(1)
+    whole = all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in numbers)
+    return np.ones(1) if whole else np.zeros(1)
 
 
 def _size_holds(expected: tuple[tuple[int, int, int], int]):
@@ -225,6 +286,10 @@ def _size_cases() -> list[tuple]:
         ((9, 12, 5), 6, (2, 2), 2, "same"),
         ((10, 10, 2), 3, 3, 4, "valid"),
         ((13, 6, 4), 5, (5, 1), 3, "same"),
+        ((12, 10, 3), 4, (5, 2), 1, "valid"),  # non-square kernels with 'valid' padding
+        ((9, 14, 2), 3, (2, 4), 2, "valid"),
+        ((11, 7, 1), 2, (4, 3), 3, "valid"),  # strides that leave a partial window
+        ((5, 9, 6), 7, 3, 2, "same"),
     ]
 
 
@@ -248,7 +313,30 @@ q3 = Question(
         ),
     ),
     probes=(
-        FunctionProbe(cases=_size_cases, transform=_size_array, rtol=0.0, atol=0.0, label="hidden layer settings"),
+        FunctionProbe(
+            cases=_size_cases,
+            transform=_size_array,
+            rtol=0.0,
+            atol=0.0,
+            label="hidden layer settings",
+            covers=("value",),
+        ),
+        FunctionProbe(
+            cases=_size_cases,
+            transform=_whole_numbers,
+            rtol=0.0,
+            atol=0.0,
+            label="hidden layer settings (are the sizes integers?)",
+            covers=("integers",),
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "value",
+            "returns the pair `(output_shape, params)` that Keras gives for square and non-square kernels, "
+            "both paddings and any stride",
+        ),
+        Requirement("integers", "gives the sizes and the count as integers, not floats"),
     ),
     hints=(
         "The input shape is channels-last, (height, width, channels). The output shape is (rows, cols, filters): "
@@ -291,6 +379,9 @@ def _layer_cases() -> list[tuple]:
         _layer_case(rng, 1, (5, 9), (2, 2), 4, 2, 1, "same"),
         _layer_case(rng, 2, (9, 6), (4, 3), 2, 3, 2, "valid"),
         _layer_case(rng, 4, (4, 4), (1, 1), 6, 2, 1, "valid"),
+        _layer_case(rng, 1, (7, 5), (3, 2), 2, 1, 2, "valid"),  # a batch of one, one filter: no axis may go
+        _layer_case(rng, 2, (5, 10), (2, 4), 3, 2, 3, "valid"),  # non-square, 'valid', partial windows
+        _layer_case(rng, 1, (6, 4), (3, 1), 1, 3, 3, "same"),
     ]
 
 
@@ -322,7 +413,23 @@ q4 = Question(
             "padding and the stride.",
         ),
     ),
-    probes=(FunctionProbe(cases=_layer_cases, rtol=1e-4, atol=1e-4, label="hidden batches, kernels and biases"),),
+    probes=(
+        FunctionProbe(
+            cases=_layer_cases,
+            rtol=1e-4,
+            atol=1e-4,
+            label="hidden batches, kernels and biases",
+            covers=("value", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "value",
+            "returns what `keras.layers.Conv2D` returns with these weights, of shape (N, rows, cols, C_out), "
+            "a batch of one and a single filter included",
+        ),
+        Requirement("unchanged", "leaves `images`, `kernels` and `biases` unchanged"),
+    ),
     hints=(
         "The output has shape (N, rows, cols, C_out): one feature map per output channel, channels last, "
         "like the output of keras.layers.Conv2D.",
@@ -348,6 +455,52 @@ def _shifted_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 
 _SHIFTED = shifted_digits_split()
+
+# The specified network, layer by layer: class, then the config settings that must match (activations folded in).
+CNN_SPEC: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("Rescaling", {"scale": 1 / 16, "offset": 0.0}),
+    ("Conv2D", {"filters": 16, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same", "activation": "relu"}),
+    ("MaxPooling2D", {"pool_size": [2, 2], "strides": [2, 2], "padding": "valid"}),
+    ("Conv2D", {"filters": 32, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same", "activation": "relu"}),
+    ("MaxPooling2D", {"pool_size": [2, 2], "strides": [2, 2], "padding": "valid"}),
+    ("Flatten", {}),
+    ("Dense", {"units": 10, "activation": "softmax"}),
+)
+_CONTAINERS = {"InputLayer", "Sequential", "Functional", "Model"}
+_IDENTITY_AT_TEST = {"Dropout", "SpatialDropout2D"}  # extra dropout leaves the specified computation as it is
+
+
+def _spec_value(layer: dict[str, Any], name: str) -> Any:
+    return layer.get("activation") if name == "activation" else (layer.get("config") or {}).get(name)
+
+
+def _same_setting(got: Any, wanted: Any) -> bool:
+    if isinstance(wanted, float):
+        return isinstance(got, int | float) and bool(np.isclose(got, wanted, rtol=1e-6, atol=1e-9))
+    return got == wanted
+
+
+def _cnn_layers_problem(report: dict[str, Any]) -> str | None:
+    """What departs from the specified layers (nested models opened up, activation layers folded in), or None."""
+    from grader.modelscore import fold_activations
+
+    layers = [
+        layer
+        for layer in fold_activations(
+            [layer for layer in report.get("all_layers", []) if layer.get("class_name") not in _CONTAINERS]
+        )
+        if layer.get("class_name") not in _IDENTITY_AT_TEST
+    ]
+    names = [layer.get("class_name") for layer in layers]
+    wanted = [name for name, _ in CNN_SPEC]
+    if names != wanted:
+        return f"has the layers {', '.join(map(str, names))}, where the specification asks for {', '.join(wanted)}"
+    for position, (layer, (name, settings)) in enumerate(zip(layers, CNN_SPEC, strict=True), start=1):
+        for setting, value in settings.items():
+            got = _spec_value(layer, setting)
+            if not _same_setting(got, value):
+                return f"has {setting}={got!r} in layer {position} ({name}), where the specification asks for {value!r}"
+    return None
 
 
 def _shifted_validation() -> tuple[np.ndarray, np.ndarray]:
@@ -380,10 +533,26 @@ q5 = Question(
                 input_shape=(8, 8, 1),
                 output_units=10,
                 output_activation="softmax",
-                max_params=MAX_PARAMS,
                 layer_counts=CNN_LAYERS,
+                rules=(
+                    ModelRule("layers", _cnn_layers_problem),
+                    compiled_with(loss="sparse_categorical_crossentropy", optimizer="Adam", from_logits=False),
+                ),
+                max_params=MAX_PARAMS,
             ),
+            covers=("input", "layers", "compile", "params", "heldout"),
         ),
+    ),
+    requirements=(
+        Requirement("input", "takes raw grey levels of shape (8, 8, 1)"),
+        Requirement(
+            "layers",
+            "has exactly the layers of the specification, in order, with their filters, kernel sizes, padding, "
+            "pooling, activations and units",
+        ),
+        Requirement("compile", "is compiled with Adam and the sparse categorical cross-entropy on the softmax outputs"),
+        Requirement("params", "has at most 8,000 parameters"),
+        Requirement("heldout", "reaches an accuracy of at least 0.85 on held-out images"),
     ),
     hints=(
         "The model starts with keras.Input(shape=(8, 8, 1)): one grey channel, channels last. Then "

@@ -222,11 +222,10 @@ class ModelCheck:
                 f"Your model takes inputs of shape {shape}; it should take {tuple(self.input_shape)}. "
                 f"Start it with keras.Input(shape={tuple(self.input_shape)})."
             )
-        last = answer.layers[-1]
+        last, activation = last_layer(answer)
         units = getattr(last, "units", None)
         if units != self.output_units:
             raise CheckFailed(f"Your last layer has {units} units; it should have {self.output_units}.")
-        activation = getattr(getattr(last, "activation", None), "__name__", "")
         if self.output_activation and activation != self.output_activation:
             raise CheckFailed(
                 f"Your last layer uses the {activation!r} activation; it should use {self.output_activation!r}."
@@ -251,6 +250,29 @@ class ModelCheck:
                     f"Your model's accuracy on the visible validation data is {accuracy:.3f}; "
                     f"it should reach at least {self.minimum_accuracy:.2f}. {self.tip}".strip()
                 )
+
+
+_ACTIVATION_LAYERS = {"ReLU": "relu", "Softmax": "softmax", "ELU": "elu"}
+
+
+def last_layer(model: Any) -> tuple[Any, str]:
+    """The last layer with weights and the activation its output goes through.
+
+    An activation layer after it (``Activation("sigmoid")``, ``Softmax()``) is
+    folded in: ``Dense(1)`` + ``Activation("sigmoid")`` reads as a Dense layer
+    with the sigmoid activation, the same model as ``Dense(1, activation="sigmoid")``.
+    """
+    layers = list(model.layers)
+    folded = ""
+    while layers and type(layers[-1]).__name__ in {"Activation", *_ACTIVATION_LAYERS}:
+        layer = layers.pop()
+        name = _ACTIVATION_LAYERS.get(type(layer).__name__) or getattr(layer.activation, "__name__", "")
+        folded = folded or name
+    last = layers[-1] if layers else model.layers[-1]
+    own = getattr(getattr(last, "activation", None), "__name__", "")
+    if not folded or own in ("", "linear"):
+        return last, folded or own
+    return last, f"{own} then {folded}"
 
 
 def accuracy_of(predictions: np.ndarray, labels: np.ndarray) -> float:

@@ -89,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
     in_kernel = sorted({f"{r.submission.notebook}:{v.question}" for r in results for v in r.verdicts if v.in_kernel})
     if in_kernel:
         print(f"\nWARNING: decided by asserts inside the students' kernels (tamperable): {', '.join(in_kernel)}")
+    faulted = sum(r.grader_fault for r in results)
+    if faulted:
+        print(f"\nWARNING: the grader failed on {faulted} submission(s), twice; they are ungraded (see the report), "
+              "not scored zero. Run the same command again to grade them.")
     print(f"\ngrades:   {args.out / 'grades.csv'}")
     print(f"feedback: {args.out / 'feedback'}/<student>/<notebook>.html")
     print(f"report:   {args.out / 'report.html'}")
@@ -102,4 +106,5 @@ def print_table(results: list) -> None:
     print(f"{'student':<{width}}  {'notebook':<16} {'score':>9}  status")
     for r in results:
         score = f"{r.score:g}/{r.max_score:g}"
-        print(f"{r.submission.student:<{width}}  {r.submission.notebook:<16} {score:>9}  {r.status.value}")
+        status = "infrastructure_error (ungraded)" if r.grader_fault else r.status.value
+        print(f"{r.submission.student:<{width}}  {r.submission.notebook:<16} {score:>9}  {status}")

@@ -1,18 +1,24 @@
 """Exercise 13, GANs: the two players' losses, a distance between samples, mode counting, a trained generator.
 
 Mistakes the hidden tests catch: a discriminator loss with the real and fake
-labels swapped (the discriminator trained on the generator's labels), a loss
-that overflows or returns NaN for confident logits (log of a rounded sigmoid),
-one mean over all logits where the two halves are averaged separately, the
-saturating generator loss log(1 - D(G(z))) where the non-saturating
--log D(G(z)) is asked for (and its vanishing gradient), a gradient not divided
-by the batch size, an RBF kernel with the wrong bandwidth scale or with
-unsquared distances, a cross term without its factor 2, the unbiased MMD
-(diagonal left out) where the biased one is asked for, counting samples instead
-of modes, ignoring the radius around a mode, a strict ``>`` at the minimum
-count, and a generator that collapsed onto a few modes, was never trained, or
-was trained against a discriminator with swapped labels: its samples are judged
-by the RBF MMD to fresh draws of the ring, from latent noise the student never sees.
+labels swapped, or with the generator's label 1 for the fakes, summed instead of
+averaged, one mean over all logits where the two halves are averaged separately,
+returned as an array of shape (1,), the logits changed in place, a loss that
+overflows or returns NaN for confident logits (log of a rounded sigmoid, log1p of
+exp, a log clipped at 1e-7); the saturating generator loss log(1 - D(G(z)))
+where the non-saturating -log D(G(z)) is asked for (and its gradient), a loss or
+gradient summed instead of averaged, a gradient of shape (m, 1), a loss of shape
+(1,), an epsilon in the log; an RBF kernel with the wrong bandwidth scale or
+with unsquared distances, a cross term without its factor 2 or over n^2, the
+unbiased MMD (diagonal left out) where the biased one is asked for, the MMD
+instead of its square, points centred in place; counting samples instead of
+modes, ignoring the radius, a strict ``<`` at the radius or ``>`` at the minimum
+count, squared distances compared with the radius, a sample counted for every
+centre within the radius or for the first one instead of the nearest; and a
+generator with an activation on its output, that collapsed onto a few modes, was
+never trained, or was trained against a discriminator with swapped labels or the
+generator's labels: its samples are judged by the RBF MMD to fresh draws of the
+ring, from latent noise the student never sees.
 """
 
 from __future__ import annotations
@@ -26,13 +32,21 @@ from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
 from grader.modelscore import rbf_mmd
 from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
-from grader.question import Exercise, Question
+from grader.question import Exercise, Question, Requirement
 
 LATENT_DIM = 8
 RING_MODES = 8
 RING_RADIUS = 2.0
 RING_STD = 0.1
-RING_MMD = 0.04  # correct GANs score 0.005 to 0.02; one mode about 0.7, an untrained generator more
+# Held-out RBF MMD (2,000 fresh noise vectors against 2,000 fresh ring points), measured over seeds 0-4 and two
+# held-out draws each, 2,000 steps of the notebook's recipe (the tests' train_gan with the activations changed):
+#   solution (G relu, D leaky_relu) 0.0051-0.0109; G tanh 0.0036-0.0102; G and D 128 wide, D relu 0.0030-0.0068;
+#   D relu 0.0076-0.0411; D tanh 0.0093-0.0697; G elu 0.0367-0.0792 (permitted: the text fixes neither activation).
+#   Mistakes: labels swapped 0.187-0.234; discriminator trained on the generator's labels 0.343-0.367; one mode 0.75;
+#   untrained (G relu, 3 seeds) 0.63-0.70. Samples of exactly 4 of the 8 modes score 0.13, 6 of them 0.042.
+# 0.12 sits 1.5 times above the worst permitted run and 1.56 times below the best listed mistake. (The saturating
+# generator loss trains this ring fine, 0.005-0.006: question 2 catches it, not this one.)
+RING_MMD = 0.12
 COVERAGE_RADIUS = 0.5
 HELDOUT_SIZE = 2000
 GENERATOR_MAX_PARAMS = 50_000
@@ -72,15 +86,24 @@ def _softplus(x: np.ndarray) -> np.ndarray:
 
 
 def _discriminator_cases() -> list[tuple]:
+    """Moderate logits: batches of different sizes, one of one sample, one in float32."""
     rng = np.random.default_rng(1301)
-    cases = [
+    return [
         (rng.normal(0.0, 2.0, 16), rng.normal(0.0, 2.0, 16)),
         (rng.normal(1.0, 3.0, 7), rng.normal(-1.0, 3.0, 30)),
+        (np.array([0.7]), rng.normal(0.0, 2.0, 5)),  # one real sample: its half is one number, not a share of six
+        (rng.normal(0.0, 2.0, 9), np.array([-1.3])),
+        (rng.normal(0.0, 1.0, 64).astype(np.float32), rng.normal(0.0, 1.0, 48).astype(np.float32)),
+    ]
+
+
+def _confident_cases() -> list[tuple]:
+    """Logits up to +-1000, where a rounded sigmoid is exactly 0 or 1."""
+    return [
         (np.array([250.0, -3.0, 40.0]), np.array([-300.0, 80.0])),
         (np.array([-800.0]), np.array([800.0, 0.5, -2.0, 1.0])),
-        (rng.normal(0.0, 1.0, 64).astype(np.float32), rng.normal(0.0, 1.0, 64).astype(np.float32)),
+        (np.array([1000.0, -1000.0, 37.0, -37.0]), np.array([-1000.0, 1000.0, 20.0])),
     ]
-    return cases
 
 
 q1 = Question(
@@ -114,10 +137,28 @@ q1 = Question(
     probes=(
         FunctionProbe(
             cases=_discriminator_cases,
+            rtol=1e-6,  # float32 logits lose about 1e-8 here: the key is float64
+            atol=1e-8,
+            label="hidden logits of real and fake batches of different sizes",
+            covers=("loss", "number", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_confident_cases,
             rtol=1e-6,
             atol=1e-8,
-            label="hidden logits, some of them very large",
+            label="hidden logits as large as 1000",
+            covers=("finite", "unchanged"),
         ),
+    ),
+    requirements=(
+        Requirement(
+            "loss",
+            "is the binary cross-entropy with label 1 for the real logits and label 0 for the fake logits, "
+            "each half averaged over its own batch, the two means added",
+        ),
+        Requirement("number", "returns one number"),
+        Requirement("finite", "stays finite and right for logits as large as 1000 either way"),
+        Requirement("unchanged", "leaves `real_logits` and `fake_logits` unchanged"),
     ),
     hints=(
         "The discriminator wants D(x) = 1 on real samples and D(G(z)) = 0 on fake ones: that is a binary "
@@ -132,12 +173,16 @@ q1 = Question(
 # Question 2: the generator's non-saturating loss and its gradient.
 
 
-def _loss_and_grad(result: Any) -> np.ndarray:
-    """(loss, grad) as one array [loss, grad...], in the kernel."""
-    loss, grad = result
-    return np.concatenate(
-        [np.reshape(np.asarray(loss, dtype=np.float64), (1,)), np.ravel(np.asarray(grad, dtype=np.float64))]
-    )
+def _loss_of(result: Any) -> np.ndarray:
+    """The loss of a pair (loss, grad), as it is: one number has shape ()."""
+    loss, _ = result
+    return np.asarray(loss, dtype=np.float64)
+
+
+def _grad_of(result: Any) -> np.ndarray:
+    """The gradient of a pair (loss, grad), in its own shape."""
+    _, grad = result
+    return np.asarray(grad, dtype=np.float64)
 
 
 def _generator_cases() -> list[tuple]:
@@ -145,9 +190,13 @@ def _generator_cases() -> list[tuple]:
     return [
         (rng.normal(0.0, 2.0, 12),),
         (rng.normal(-6.0, 2.0, 5),),  # a strong discriminator: where log(1 - D) saturates
-        (np.array([-400.0, 400.0, 0.0]),),
+        (np.array([1.5]),),  # a batch of one
         (rng.normal(2.0, 1.0, 40).astype(np.float32),),
     ]
+
+
+def _confident_fake_cases() -> list[tuple]:
+    return [(np.array([-400.0, 400.0, 0.0]),), (np.array([-1000.0, 1000.0, -30.0, 30.0]),)]
 
 
 def _generator_holds(fake_logits: np.ndarray) -> Callable[[Any], str | None]:
@@ -161,7 +210,7 @@ def _generator_holds(fake_logits: np.ndarray) -> Callable[[Any], str | None]:
         except (TypeError, ValueError):
             return f"returned {describe(result)}; it should return a pair (loss, grad)."
         got_loss, got_grad = np.asarray(got_loss, dtype=np.float64), np.asarray(got_grad, dtype=np.float64)
-        if got_loss.size != 1:
+        if got_loss.ndim != 0:
             return f"the loss is {describe(got_loss)}; it should be one number, the mean over the batch."
         if not np.allclose(got_loss.item(), loss, rtol=1e-6, atol=1e-8):
             return f"the loss is {describe(got_loss.item())}, but it should be {describe(loss)}."
@@ -193,11 +242,51 @@ q2 = Question(
     probes=(
         FunctionProbe(
             cases=_generator_cases,
-            transform=_loss_and_grad,
+            transform=_loss_of,
             rtol=1e-6,
-            atol=1e-10,
+            atol=1e-8,
             label="hidden logits of fake samples, some from a discriminator that is sure they are fake",
+            covers=("loss", "unchanged"),
         ),
+        FunctionProbe(
+            cases=_generator_cases,
+            transform=_grad_of,
+            # The key is float64 by the stable -sigmoid(-l) / m. A float32 answer by -(1 - sigmoid(l)) / m loses
+            # up to 1.6e-6 of its value to cancellation where sigmoid(l) is near 1 (an absolute 1.5e-9 at m = 40):
+            # float32 precision, not a mistake, so rtol 1e-5 and atol 1e-8 (below 1 / m for every case).
+            rtol=1e-5,
+            atol=1e-8,
+            label="hidden logits of fake samples, some from a discriminator that is sure they are fake",
+            covers=("grad", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_confident_fake_cases,
+            transform=_grad_of,
+            rtol=1e-5,
+            atol=1e-8,
+            label="hidden logits as large as 1000",
+            covers=("finite", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_confident_fake_cases,
+            transform=_loss_of,
+            rtol=1e-6,
+            atol=1e-8,
+            label="hidden logits as large as 1000",
+            covers=("finite", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "loss", "returns the non-saturating loss, the mean of `softplus(-l)` over the batch, as one number"
+        ),
+        Requirement(
+            "grad",
+            "returns the gradient `-(1 - sigmoid(l)) / m` with respect to each logit, an array of the same shape "
+            "as `fake_logits`",
+        ),
+        Requirement("finite", "keeps both finite and right for logits as large as 1000 either way"),
+        Requirement("unchanged", "leaves `fake_logits` unchanged"),
     ),
     hints=(
         "The generator wants the discriminator to call its samples real, so it takes the label 1 for its own "
@@ -221,6 +310,8 @@ def _mmd_cases() -> list[tuple]:
         (rng.uniform(-3, 3, size=(40, 2)), rng.uniform(-3, 3, size=(9, 2)) + 1.0, 2.0),
         (rng.normal(size=(12, 5)).astype(np.float32), rng.normal(size=(25, 5)).astype(np.float32), 1.7),
         (np.zeros((4, 2)), np.zeros((6, 2)), 0.3),
+        (rng.normal(size=(1, 2)), rng.normal(size=(7, 2)), 0.8),  # one point against seven
+        (rng.normal(size=(10, 1)), rng.normal(1.0, 0.5, size=(6, 1)), 0.7),  # points on a line, d = 1
     ]
 
 
@@ -257,7 +348,27 @@ q3 = Question(
             "mean k(x, x') + mean k(y, y') - 2 mean k(x, y).",
         ),
     ),
-    probes=(FunctionProbe(cases=_mmd_cases, rtol=1e-6, atol=1e-9, label="hidden point clouds of different sizes"),),
+    probes=(
+        FunctionProbe(
+            cases=_mmd_cases,
+            # The key is float64. Each of the three means is at most 1, so float32 points leave the answer about
+            # 1e-7 off in absolute terms (5e-8, or 8e-7 of the value, on the float32 case): atol 1e-6 accepts that
+            # and nothing else; the mistakes listed above move the answers by 1e-2 or more.
+            rtol=1e-6,
+            atol=1e-6,
+            label="hidden point clouds of different sizes",
+            covers=("mmd", "number", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "mmd",
+            "returns the biased squared MMD with the RBF kernel `exp(-||a - b||^2 / (2 s^2))`: each mean runs over "
+            "all pairs, a point with itself included",
+        ),
+        Requirement("number", "returns one number, for any sizes n and m and any dimension d"),
+        Requirement("unchanged", "leaves `x` and `y` unchanged"),
+    ),
     hints=(
         "The RBF kernel is k(a, b) = exp(-||a - b||^2 / (2 * bandwidth^2)): 1 for equal points, near 0 far apart.",
         "Build the matrix of squared distances between every row of one array and every row of the other with "
@@ -276,7 +387,6 @@ def _coverage_cases() -> list[tuple]:
     collapsed = centers[3] + 0.1 * rng.normal(size=(400, 2))
     everywhere = np.concatenate([centers[k] + 0.1 * rng.normal(size=(50, 2)) for k in range(8)])
     blob = 1.2 * rng.normal(size=(400, 2))  # spread between the modes: few samples near any centre
-    exact = np.concatenate([np.repeat(centers[:4], [10, 9, 11, 10], axis=0), np.zeros((30, 2))])
     five = np.concatenate([centers[k] + 0.05 * rng.normal(size=(30, 2)) for k in (0, 2, 4, 5, 7)])
     # 60 samples in centre 1's direction but twice as far out: no mode for them.
     far = np.concatenate([five, 3.0 * centers[1:2] + 0.01 * rng.normal(size=(60, 2))])
@@ -285,10 +395,39 @@ def _coverage_cases() -> list[tuple]:
         (collapsed, centers, 0.5, 5),
         (everywhere, centers, 0.5, 20),
         (blob, centers, 0.5, 10),
-        (exact, centers, 0.25, 10),
         (far, centers, 0.5, 10),
         (rng.normal(size=(100, 2)) * 0.2 + grid[rng.integers(0, 2, 100)], grid, 0.4, 30),
     ]
+
+
+def _boundary_cases() -> list[tuple]:
+    """Samples exactly at ``radius`` (they count) and just beyond it, or within radius**2 (they do not)."""
+    centers = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
+    on_edge = np.array([[0.5, 0.0], [0.0, -0.5], [-0.5, 0.0], [4.0, 0.5], [3.5, 0.0], [4.0, -0.5]])
+    beyond = np.array([[0.0, 4.6], [0.6, 4.0], [-0.65, 4.0], [0.0, 3.35]])  # 0.6 to 0.65 away: < sqrt(0.5)
+    return [
+        (on_edge, centers, 0.5, 3),
+        (np.concatenate([on_edge, beyond]), centers, 0.5, 3),
+        (np.concatenate([on_edge[:3], beyond]), centers, 0.5, 1),
+    ]
+
+
+def _overlap_cases() -> list[tuple]:
+    """Centres closer than twice the radius: a sample near both belongs to the nearest one only."""
+    centers = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]])
+    between = np.array([[0.3, 0.0], [0.35, 0.1], [0.4, -0.1], [0.45, 0.0], [0.7, 0.05], [0.1, 0.0]])
+    return [
+        (between, centers, 0.8, 2),  # 5 samples nearest centre 0 (all within 0.8 of both), 1 nearest centre 1
+        (between, centers, 0.8, 1),
+        (np.concatenate([between, [[5.0, 5.5]]]), centers, 0.8, 1),
+    ]
+
+
+def _min_count_cases() -> list[tuple]:
+    """Modes with exactly ``min_count`` samples (covered) and one fewer (not covered)."""
+    centers = ring_centers()
+    exact = np.concatenate([np.repeat(centers[:4], [10, 9, 11, 10], axis=0), np.zeros((30, 2))])
+    return [(exact, centers, 0.25, 10), (exact, centers, 0.25, 9), (exact[:1], centers, 0.25, 1)]
 
 
 _Q4_CENTERS = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
@@ -313,7 +452,35 @@ q4 = Question(
             tip="A collapsed generator puts all 50 samples on one mode: that is 1 mode covered, not 50.",
         ),
     ),
-    probes=(FunctionProbe(cases=_coverage_cases, label="hidden samples: collapsed, spread out, off the ring"),),
+    probes=(
+        FunctionProbe(
+            cases=_boundary_cases, label="hidden samples at and just beyond the radius", covers=("radius", "unchanged")
+        ),
+        FunctionProbe(
+            cases=_overlap_cases,
+            label="hidden samples within the radius of two centres",
+            covers=("nearest", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_min_count_cases,
+            label="hidden modes with exactly min_count samples",
+            covers=("min_count", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_coverage_cases,
+            label="hidden samples: collapsed, spread out, off the ring",
+            covers=("count", "radius", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "radius", "counts a sample only when it lies at most `radius` from its centre (exactly `radius` counts)"
+        ),
+        Requirement("nearest", "gives each sample to its nearest centre only, never to two"),
+        Requirement("min_count", "calls a mode covered when it gets at least `min_count` samples"),
+        Requirement("count", "returns the number of covered modes, from 0 to k"),
+        Requirement("unchanged", "leaves `samples` and `centers` unchanged"),
+    ),
     hints=(
         "For each sample find its nearest centre and its distance to it. A sample counts for that centre only "
         "when the distance is at most radius.",
@@ -387,6 +554,16 @@ q5 = Question(
                 max_params=GENERATOR_MAX_PARAMS,
                 layer_counts={"Dense": 2},
             ),
+            covers=("input", "layers", "params", "heldout"),
+        ),
+    ),
+    requirements=(
+        Requirement("input", "the generator takes noise of shape (8,): `keras.Input(shape=(LATENT_DIM,))`"),
+        Requirement("layers", "it ends in a `Dense(2)` layer with no activation and has at least two `Dense` layers"),
+        Requirement("params", "it has at most 50,000 parameters"),
+        Requirement(
+            "heldout",
+            f"its samples from fresh noise are within a squared MMD of {RING_MMD} of fresh points of the ring",
         ),
     ),
     hints=(

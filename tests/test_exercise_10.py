@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import judge_answer
+from judging import _probe, judge_answer
 
 from grader.checks import CheckFailed
 from grader.exercises import load_exercise
@@ -18,8 +18,10 @@ from grader.exercises.ex10_recurrent_networks import (
     sunspots,
 )
 from grader.heldout import make_heldout
+from grader.judge import _naming_requirement, split_items
 from grader.modelscore import metric_value
 from grader.outcomes import Status
+from grader.probes import JudgeContext
 
 EXERCISE = load_exercise("10_recurrent_networks")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -31,6 +33,23 @@ def judged(question, cases, key, tmp_path, scorer=None):
         name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
         for name, answer in cases.items()
     }
+
+
+def failure_message(question, answer, key, tmp_path, scorer=None):
+    """The student's message for a failing answer, led by the requirement it missed, as the judge writes it."""
+    key_items = _probe(question, key, tmp_path / "key")
+    items = _probe(question, answer, tmp_path / "student")
+    context = JudgeContext(tmp_path / "student", scorer)
+    for index, probe in enumerate(question.probes):
+        outcome = probe.judge(split_items(items, index), split_items(key_items, index), context)
+        if outcome.status is not Status.PASSED:
+            return _naming_requirement(question, probe, outcome).message
+    return ""
+
+
+def not_yet_met(question, requirement_id):
+    """The opening of a message that names one of the question's requirements."""
+    return f"Not yet met: {question.requirement(requirement_id).text}."
 
 
 # Question 1: the unrolled forward pass.
@@ -77,6 +96,37 @@ def mistake(kind):
     return forward
 
 
+def concatenated_weights(x, h0, w_x, w_h, b):
+    """One matrix multiplication per step on [x_t, h] against W_x stacked on W_h."""
+    weights, h, states = np.concatenate([w_x, w_h]), h0, []
+    for t in range(x.shape[1]):
+        h = np.tanh(np.concatenate([x[:, t], h], axis=1) @ weights + b)
+        states.append(h)
+    return np.stack(states, axis=1)
+
+
+def squeezed_forward(x, h0, w_x, w_h, b):
+    return rnn_forward(x, h0, w_x, w_h, b).squeeze()
+
+
+def state_written_into_h0(x, h0, w_x, w_h, b):
+    h, states = h0, []
+    for t in range(x.shape[1]):
+        h[...] = np.tanh(x[:, t] @ w_x + h @ w_h + b)  # h is h0: the caller's array is overwritten
+        states.append(h.copy())
+    return np.stack(states, axis=1)
+
+
+def input_kernel_transposed_when_it_fits(x, h0, w_x, w_h, b):
+    kernel = w_x.T if w_x.shape[0] == w_x.shape[1] else w_x
+    return rnn_forward(x, h0, kernel, w_h, b)
+
+
+def reshaped_instead_of_stacked(x, h0, w_x, w_h, b):
+    states = rnn_forward(x, h0, w_x, w_h, b).transpose(1, 0, 2)  # (steps, batch, units), as a list of states stacks
+    return states.reshape(x.shape[0], x.shape[1], -1)
+
+
 def test_rnn_forward_accepts_keras_and_rejects_the_usual_slips(tmp_path):
     statuses = judged(
         q1,
@@ -84,25 +134,38 @@ def test_rnn_forward_accepts_keras_and_rejects_the_usual_slips(tmp_path):
             "loop": rnn_forward,
             "keras SimpleRNN": keras_rnn_forward,
             "inputs precomputed": preallocated_forward,
+            "concatenated weights": concatenated_weights,
+            "float32": lambda *a: rnn_forward(*[np.asarray(v, dtype=np.float32) for v in a]),
             "recurrent kernel transposed": mistake("transposed"),
             "h0 ignored": mistake("zeros"),
             "state not carried": mistake("not carried"),
             "last state only": mistake("last only"),
             "tanh forgotten": mistake("no tanh"),
+            "squeezed result": squeezed_forward,
+            "state written into h0": state_written_into_h0,
+            "W_x transposed where it fits": input_kernel_transposed_when_it_fits,
+            "reshaped instead of stacked on axis 1": reshaped_instead_of_stacked,
+            "bias outside tanh": lambda x, h0, w_x, w_h, b: rnn_forward(x, h0, w_x, w_h, 0 * b) + b,
         },
         rnn_forward,
         tmp_path,
     )
-    assert statuses == {
-        "loop": Status.PASSED,
-        "keras SimpleRNN": Status.PASSED,
-        "inputs precomputed": Status.PASSED,
-        "recurrent kernel transposed": Status.FAILED,
-        "h0 ignored": Status.FAILED,
-        "state not carried": Status.FAILED,
-        "last state only": Status.FAILED,
-        "tanh forgotten": Status.FAILED,
-    }
+    passing = {"loop", "keras SimpleRNN", "inputs precomputed", "concatenated weights", "float32"}
+    assert statuses == {name: Status.PASSED if name in passing else Status.FAILED for name in statuses}
+
+
+@pytest.mark.parametrize(
+    ("answer", "requirement"),
+    [
+        (squeezed_forward, "shape"),
+        (mistake("zeros"), "state"),
+        (mistake("transposed"), "weights"),
+        (input_kernel_transposed_when_it_fits, "weights"),
+        (state_written_into_h0, "unchanged"),
+    ],
+)
+def test_rnn_forward_failures_name_the_requirement(answer, requirement, tmp_path):
+    assert failure_message(q1, answer, rnn_forward, tmp_path).startswith(not_yet_met(q1, requirement))
 
 
 def test_rnn_forward_visible_checks_teach():
@@ -142,30 +205,67 @@ def last_window_dropped(series, window, horizon=1):
     return x[:-1], y[:-1]
 
 
+def appended_windows(series, window, horizon=1):
+    xs, ys = [], []
+    for i in range(len(series) - window - horizon + 1):
+        xs.append(series[i : i + window])
+        ys.append(series[i + window + horizon - 1])
+    return np.array(xs, dtype=np.float32).reshape(len(xs), window, 1), np.array(ys, dtype=np.float32)
+
+
+def range_one_short(series, window, horizon=1):
+    count = len(series) - window - horizon  # one window fewer than the series allows
+    x = np.array([series[i : i + window] for i in range(count)]).reshape(count, window, 1)
+    return x, np.array([series[i + window + horizon - 1] for i in range(count)])
+
+
+def series_overwritten(series, window, horizon=1):
+    x, y = make_windows(series, window, horizon)
+    x, y = x.copy(), y.copy()
+    series[:] = 0.0  # "free" the series after use: the caller's array is overwritten
+    return x, y
+
+
 def test_make_windows_accepts_strides_and_rejects_peeking(tmp_path):
     statuses = judged(
         q2,
         {
             "loop": make_windows,
             "sliding window view": strided_windows,
+            "appended, float32": appended_windows,
             "target inside the window": peeking_windows,
             "horizon ignored": horizon_ignored,
             "one step too far": lambda s, w, h=1: (make_windows(s, w, h + 1)[0], make_windows(s, w, h + 1)[1]),
             "last window dropped": last_window_dropped,
             "no feature axis": lambda s, w, h=1: (make_windows(s, w, h)[0][..., 0], make_windows(s, w, h)[1]),
+            "targets as a column": lambda s, w, h=1: (make_windows(s, w, h)[0], make_windows(s, w, h)[1][:, None]),
+            "windows transposed": lambda s, w, h=1: (
+                make_windows(s, w, h)[0].transpose(0, 2, 1),
+                make_windows(s, w, h)[1],
+            ),
+            "range one short": range_one_short,
+            "squeezed": lambda s, w, h=1: tuple(np.squeeze(part) for part in make_windows(s, w, h)),
+            "series overwritten": series_overwritten,
         },
         make_windows,
         tmp_path,
     )
-    assert statuses == {
-        "loop": Status.PASSED,
-        "sliding window view": Status.PASSED,
-        "target inside the window": Status.FAILED,
-        "horizon ignored": Status.FAILED,
-        "one step too far": Status.FAILED,
-        "last window dropped": Status.FAILED,
-        "no feature axis": Status.FAILED,
-    }
+    passing = {"loop", "sliding window view", "appended, float32"}
+    assert statuses == {name: Status.PASSED if name in passing else Status.FAILED for name in statuses}
+
+
+@pytest.mark.parametrize(
+    ("answer", "requirement"),
+    [
+        (last_window_dropped, "count"),
+        (lambda s, w, h=1: (make_windows(s, w, h)[0][..., 0], make_windows(s, w, h)[1]), "windows"),
+        (lambda s, w, h=1: (make_windows(s, w, h)[0], make_windows(s, w, h)[1][:, None]), "targets"),
+        (peeking_windows, "targets"),
+        (series_overwritten, "unchanged"),
+    ],
+)
+def test_make_windows_failures_name_the_requirement(answer, requirement, tmp_path):
+    assert failure_message(q2, answer, make_windows, tmp_path).startswith(not_yet_met(q2, requirement))
 
 
 def test_make_windows_visible_checks_name_the_peek():
@@ -195,30 +295,57 @@ def whole_series(series, n_train):
     return scale_series(series, len(series))
 
 
+def sklearn_column(series, n_train):
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(np.asarray(series)[:n_train, None])
+    return scaler.transform(np.asarray(series)[:, None]), scaler.mean_[0], scaler.scale_[0]  # scaled is (n, 1)
+
+
+def scaled_in_place(series, n_train):
+    series = np.asarray(series, dtype=np.float64)  # the same array when it already is float64
+    mean, std = series[:n_train].mean(), series[:n_train].std()
+    series -= mean
+    series /= std
+    return series, mean, std
+
+
+def float32_scale(series, n_train):
+    values = np.asarray(series, dtype=np.float32)
+    mean, std = values[:n_train].mean(), values[:n_train].std()
+    return (values - mean) / std, mean, std
+
+
 def test_scale_series_accepts_sklearn_and_rejects_the_future(tmp_path):
     statuses = judged(
         q3,
         {
             "numpy": scale_series,
             "sklearn": sklearn_scale,
+            "float32": float32_scale,
             "whole-series statistics": whole_series,
             "sample deviation": lambda s, n: ((s - s[:n].mean()) / s[:n].std(ddof=1), s[:n].mean(), s[:n].std(ddof=1)),
             "min-max": lambda s, n: ((s - s[:n].min()) / np.ptp(s[:n]), s[:n].min(), np.ptp(s[:n])),
             "not scaled": lambda s, n: (s, 0.0, 1.0),
             "training part only": lambda s, n: scale_series(s[:n], n),
+            "scaled as a column": sklearn_column,
+            "scaled in place": scaled_in_place,
+            "one value too many": lambda s, n: scale_series(s, n + 1),
+            "mean and std swapped": lambda s, n: (scale_series(s, n)[0], scale_series(s, n)[2], scale_series(s, n)[1]),
         },
         scale_series,
         tmp_path,
     )
-    assert statuses == {
-        "numpy": Status.PASSED,
-        "sklearn": Status.PASSED,
-        "whole-series statistics": Status.FAILED,
-        "sample deviation": Status.FAILED,
-        "min-max": Status.FAILED,
-        "not scaled": Status.FAILED,
-        "training part only": Status.FAILED,
-    }
+    passing = {"numpy", "sklearn", "float32"}
+    assert statuses == {name: Status.PASSED if name in passing else Status.FAILED for name in statuses}
+
+
+@pytest.mark.parametrize(
+    ("answer", "requirement"),
+    [(whole_series, "statistics"), (sklearn_column, "scaled"), (scaled_in_place, "unchanged")],
+)
+def test_scale_series_failures_name_the_requirement(answer, requirement, tmp_path):
+    assert failure_message(q3, answer, scale_series, tmp_path).startswith(not_yet_met(q3, requirement))
 
 
 def test_scale_series_visible_check_says_where_to_measure():
@@ -265,19 +392,27 @@ def test_sequence_mae_compares_every_step_and_refuses_one_output_per_sequence():
 # Question 4: the echo model, one output per step.
 
 
-def echo_model(layer="gru", per_step=True, epochs=10, functional=False, n=1000):
+def echo_model(layer="gru", per_step=True, epochs=10, functional=False, n=1000, units=16, loss="mse", output="dense"):
     import keras
 
     keras.utils.set_random_seed(0)
     x, y = echo_sequences(n, seed=0)
-    recurrent = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[layer](16, return_sequences=per_step)
+    kind = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM, "simple": keras.layers.SimpleRNN}[layer]
+    recurrent = kind(units, return_sequences=per_step)
+    head = {
+        "dense": [keras.layers.Dense(1)],
+        "time distributed": [keras.layers.TimeDistributed(keras.layers.Dense(1))],
+        "dense and linear activation": [keras.layers.Dense(1), keras.layers.Activation("linear")],
+    }[output]
     inputs = keras.Input(shape=(16, 1))
-    outputs = keras.layers.Dense(1)(recurrent(inputs))
     if functional:
+        outputs = recurrent(inputs)
+        for layer in head:
+            outputs = layer(outputs)
         model = keras.Model(inputs, outputs)
     else:
-        model = keras.Sequential([inputs, recurrent, keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+        model = keras.Sequential([inputs, recurrent, *head])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss)
     model.fit(x, y if per_step else y[:, -1], epochs=epochs, batch_size=32, verbose=0)
     return model
 
@@ -299,19 +434,35 @@ def test_echo_model_is_scored_on_fresh_sequences(right_echo, one_output_echo, tm
         {
             "right": right_echo,
             "functional lstm on fewer sequences": echo_model(layer="lstm", functional=True, n=500),
+            "time-distributed output, linear activation layer": echo_model(output="time distributed"),
+            "dense and a linear activation layer": echo_model(output="dense and linear activation", functional=True),
             "no return_sequences": one_output_echo,
             "undertrained": echo_model(epochs=1),
+            "trained on the absolute error": echo_model(loss="mae"),
+            "32 units": echo_model(units=32),
+            "SimpleRNN": echo_model(layer="simple"),
         },
         right_echo,
         tmp_path,
         model_scorer,
     )
-    assert statuses == {
-        "right": Status.PASSED,
-        "functional lstm on fewer sequences": Status.PASSED,
-        "no return_sequences": Status.FAILED,
-        "undertrained": Status.FAILED,
+    passing = {
+        "right",
+        "functional lstm on fewer sequences",
+        "time-distributed output, linear activation layer",
+        "dense and a linear activation layer",
     }
+    assert statuses == {name: Status.PASSED if name in passing else Status.FAILED for name in statuses}
+
+
+@pytest.mark.slow
+def test_echo_failures_name_the_requirement(right_echo, one_output_echo, tmp_path, model_scorer):
+    message = failure_message(q4, one_output_echo, right_echo, tmp_path / "one", model_scorer)
+    assert message.startswith(not_yet_met(q4, "layers")) and "return_sequences=True" in message
+    message = failure_message(q4, echo_model(loss="mae", epochs=1), right_echo, tmp_path / "mae", model_scorer)
+    assert message.startswith(not_yet_met(q4, "compile"))
+    message = failure_message(q4, echo_model(epochs=1), right_echo, tmp_path / "short", model_scorer)
+    assert message.startswith(not_yet_met(q4, "heldout"))
 
 
 @pytest.mark.slow
@@ -326,7 +477,17 @@ def test_echo_visible_check_explains_return_sequences(right_echo, one_output_ech
 # Question 5: the sunspot forecaster.
 
 
-def forecaster(layer="gru", units=16, scale=True, peek=False, last_sequences=False, epochs=20):
+def forecaster(
+    layer="gru",
+    units=16,
+    scale=True,
+    peek=False,
+    last_sequences=False,
+    epochs=20,
+    loss="mse",
+    optimizer=None,
+    stacked=False,
+):
     import keras
 
     keras.utils.set_random_seed(0)
@@ -336,11 +497,17 @@ def forecaster(layer="gru", units=16, scale=True, peek=False, last_sequences=Fal
     x, y = make_windows(train, WINDOW)
     if peek:
         y = x[:, -1, 0]
-    recurrent = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[layer]
+    recurrent = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM, "simple": keras.layers.SimpleRNN}[layer]
+    below = [recurrent(units, return_sequences=True)] if stacked else []
     model = keras.Sequential(
-        [keras.Input(shape=(WINDOW, 1)), recurrent(units, return_sequences=last_sequences), keras.layers.Dense(1)]
+        [
+            keras.Input(shape=(WINDOW, 1)),
+            *below,
+            recurrent(units, return_sequences=last_sequences),
+            keras.layers.Dense(1),
+        ]
     )
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    model.compile(optimizer=optimizer or keras.optimizers.Adam(0.01), loss=loss)
     targets = np.repeat(y[:, None], WINDOW, axis=1)[..., None] if last_sequences else y
     model.fit(x, targets, epochs=epochs, batch_size=16, verbose=0)
     return model
@@ -364,28 +531,42 @@ def right_forecaster():
 
 @pytest.mark.slow
 def test_forecaster_is_scored_on_heldout_windows(right_forecaster, tmp_path, model_scorer):
+    import keras
+
     statuses = judged(
         q5,
         {
             "right": right_forecaster,
             "lstm of 24 units": forecaster(layer="lstm", units=24),
+            "two stacked GRUs of 8 units": forecaster(units=8, stacked=True),
             "raw sunspot numbers": forecaster(scale=False),
             "target inside the window": forecaster(peek=True),
             "return_sequences on the last layer": forecaster(last_sequences=True),
             "naive forecast as a model": naive_forecaster(),
+            "trained on the absolute error": forecaster(loss="mae"),
+            "Adam at its default learning rate": forecaster(optimizer="adam"),
+            "RMSprop": forecaster(optimizer=keras.optimizers.RMSprop(0.01)),
         },
         right_forecaster,
         tmp_path,
         model_scorer,
     )
-    assert statuses == {
-        "right": Status.PASSED,
-        "lstm of 24 units": Status.PASSED,
-        "raw sunspot numbers": Status.FAILED,
-        "target inside the window": Status.FAILED,
-        "return_sequences on the last layer": Status.FAILED,
-        "naive forecast as a model": Status.FAILED,
-    }
+    passing = {"right", "lstm of 24 units", "two stacked GRUs of 8 units"}
+    assert statuses == {name: Status.PASSED if name in passing else Status.FAILED for name in statuses}
+
+
+@pytest.mark.slow
+def test_forecaster_failures_name_the_requirement(right_forecaster, tmp_path, model_scorer):
+    message = failure_message(
+        q5, forecaster(last_sequences=True, epochs=1), right_forecaster, tmp_path / "a", model_scorer
+    )
+    assert message.startswith(not_yet_met(q5, "layers")) and "return_sequences" in message
+    message = failure_message(
+        q5, forecaster(optimizer="adam", epochs=1), right_forecaster, tmp_path / "b", model_scorer
+    )
+    assert message.startswith(not_yet_met(q5, "compile"))
+    message = failure_message(q5, naive_forecaster(), right_forecaster, tmp_path / "c", model_scorer)
+    assert message.startswith(not_yet_met(q5, "layers"))
 
 
 @pytest.mark.slow

@@ -5,33 +5,52 @@ with ``W_x`` of shape (features, units), ``W_h`` of shape (units, units) and
 ``b`` of shape (units,). The series is the yearly mean sunspot number
 (1700 to 2008) that ships with statsmodels.
 
-Mistakes the hidden tests catch: a recurrent kernel used transposed, the
-initial state ignored, the state not carried from step to step, only the last
-state returned, tanh forgotten; windows whose target sits inside the input
-window or one step off, the horizon ignored, the last window dropped; a series
-scaled with the statistics of the whole series (peeking at the test years),
-with the sample deviation, min-max scaled or not scaled at all; an echo model
-without ``return_sequences=True`` (one output per sequence instead of one per
-step) or undertrained; and a sunspot forecaster trained on the raw series, with
-``return_sequences=True`` left on its last recurrent layer, or no better than
-repeating the last value.
+Mistakes the hidden tests catch: a recurrent kernel used transposed (and an
+input kernel transposed where the table is square), the initial state
+ignored, the state not carried from step to step, only the last state
+returned, tanh forgotten or the bias added outside it, states reshaped instead
+of stacked on axis 1, a squeezed result for a batch of one or a single step,
+the state written into ``h0``; windows whose target sits inside the input
+window or one step off, the horizon ignored, the last window dropped (also
+when the series leaves exactly one), targets as a column (n, 1), windows
+without their feature axis or transposed, a squeezed single window, a series
+overwritten; a series scaled with the statistics of the whole series (peeking
+at the test years), with one value too many, with the sample deviation,
+min-max scaled or not scaled at all, a scaled column (n, 1) where the series
+is 1-D, a series scaled in place; an echo model without
+``return_sequences=True`` (one output per sequence instead of one per step),
+with a SimpleRNN or another number of units, an activation on its output,
+compiled with another loss, optimizer or learning rate, or undertrained; and a
+sunspot forecaster trained on the raw series, with ``return_sequences=True``
+left on its last recurrent layer, without any recurrent layer, compiled with
+another loss, optimizer or learning rate, larger than 5,000 parameters, or no
+better than repeating the last value.
+
+Tolerances: float32 work passes (over 30 steps an RNN in float32 stays within
+2e-6 of the float64 key, so states are compared at rtol 1e-5, atol 1e-5; a
+float32 series scaled near 50 loses about 1e-6). The held-out thresholds are
+unchanged: the echo model reaches about 0.01 (threshold 0.08, all zeros 0.5);
+the forecaster about 0.38 to 0.48 with Adam, RMSprop or the absolute-error loss
+(threshold 0.55, repeating the last value 0.7).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
-from grader.question import Exercise, Question
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with
+from grader.question import Exercise, Question, Requirement
 
 N_TRAIN = 230  # the years 1700 to 1929 train; 1930 to 2008 test
 WINDOW = 20  # years of history the forecaster reads
 ECHO_STEPS = 16  # time steps of each echo sequence
 ECHO_LAG = 3  # the echo model outputs the input of ECHO_LAG steps ago
+ECHO_UNITS = 16  # units of the echo model's recurrent layer
 ECHO_MAE = 0.08  # a right echo model reaches about 0.02; all zeros gives 0.5
 SUNSPOT_MAE = 0.55  # scaled units; a right GRU gets about 0.4 on held-out windows, repeating the last value about 0.7
 SUNSPOT_VISIBLE_MAE = 0.55
@@ -128,21 +147,53 @@ _Q1_TWO = (
     np.array([0.1, -0.2]),
 )
 
+# (batch, steps, features, units): a batch of one, one step, one unit, features == units (where a transposed
+# W_x still fits), batch == steps (where looping over the wrong axis still fits), and long sequences.
+_RNN_SIZES = [
+    (3, 5, 2, 4),
+    (1, 12, 1, 3),
+    (4, 2, 5, 2),
+    (2, 30, 3, 6),
+    (1, 1, 3, 3),
+    (3, 1, 2, 1),
+    (4, 4, 4, 4),
+    (2, 6, 1, 1),
+]
+
+
+def _rnn_case(rng: np.random.Generator, sizes: tuple[int, int, int, int], symmetric: bool) -> tuple:
+    batch, steps, features, units = sizes
+    x = rng.normal(0.0, 1.0, size=(batch, steps, features))
+    h0 = rng.normal(0.0, 0.5, size=(batch, units))
+    w_x = rng.normal(0.0, 0.6, size=(features, units))
+    w_h = rng.normal(0.0, 0.6, size=(units, units))
+    if symmetric:  # symmetric weights read the same transposed, so only the state's carrying is tested
+        w_h = (w_h + w_h.T) / 2.0
+        w_x = (w_x + w_x.T) / 2.0 if features == units else w_x
+    return x, h0, w_x, w_h, rng.normal(0.0, 0.3, size=units)
+
+
+def _rnn_shape_cases() -> list[tuple]:
+    rng = np.random.default_rng(7300)
+    return [(_Q1_X, _Q1_ZERO, *_Q1_ONE), _Q1_TWO, *(_rnn_case(rng, sizes, False) for sizes in _RNN_SIZES)]
+
+
+def _rnn_state_cases() -> list[tuple]:
+    rng = np.random.default_rng(7301)
+    return [(_Q1_X, _Q1_ZERO, *_Q1_ONE), *(_rnn_case(rng, sizes, True) for sizes in _RNN_SIZES)]
+
 
 def _rnn_cases() -> list[tuple]:
     rng = np.random.default_rng(7310)
-    cases = []
-    for batch, steps, features, units in [(3, 5, 2, 4), (1, 12, 1, 3), (4, 2, 5, 2), (2, 30, 3, 6)]:
-        cases.append(
-            (
-                rng.normal(0.0, 1.0, size=(batch, steps, features)),
-                rng.normal(0.0, 0.5, size=(batch, units)),
-                rng.normal(0.0, 0.6, size=(features, units)),
-                rng.normal(0.0, 0.6, size=(units, units)),
-                rng.normal(0.0, 0.3, size=units),
-            )
-        )
-    return cases
+    return [_Q1_TWO, *(_rnn_case(rng, sizes, False) for sizes in _RNN_SIZES)]
+
+
+def _rnn_shape_verify(args: tuple, got: np.ndarray) -> str | None:
+    x, h0 = args[0], args[1]
+    want = (x.shape[0], x.shape[1], h0.shape[1])
+    if got.shape != want:
+        return f"an array of shape {got.shape} for {want[0]} sequence(s) of {want[1]} step(s) and {want[2]} unit(s); expected shape {want}"
+    return None
 
 
 q1 = Question(
@@ -167,7 +218,39 @@ q1 = Question(
             "recurrent_kernel), and feed each new state into the next step.",
         ),
     ),
-    probes=(FunctionProbe(cases=_rnn_cases, rtol=1e-5, atol=1e-7, label="hidden sequences and weights"),),
+    requirements=(
+        Requirement(
+            "shape", "returns every state, shape (batch, steps, units), for any batch size, a batch of one included"
+        ),
+        Requirement("state", "starts from `h0`, carries the state from step to step and applies tanh at every step"),
+        Requirement(
+            "weights",
+            "uses the weights as Keras does: `x_t @ W_x` and `h @ W_h`, for any numbers of features and units",
+        ),
+        Requirement("unchanged", "leaves `x`, `h0`, `W_x`, `W_h` and `b` unchanged"),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=_rnn_shape_cases,
+            verify=_rnn_shape_verify,
+            label="hidden sequences, a batch of one and a single step among them",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_rnn_state_cases,
+            rtol=1e-5,
+            atol=1e-5,  # float32 work is fine: over 30 steps it stays within 2e-6 of the float64 key (measured)
+            label="hidden sequences with a symmetric W_h",
+            covers=("state", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_rnn_cases,
+            rtol=1e-5,
+            atol=1e-5,
+            label="hidden sequences and weights",
+            covers=("weights", "unchanged"),
+        ),
+    ),
     hints=(
         "Loop over the time steps t = 0, 1, ..., steps - 1; keep one state h of shape (batch, units), starting at h0.",
         "At each step, h = np.tanh(x[:, t] @ W_x + h @ W_h + b); append h to a list.",
@@ -179,22 +262,62 @@ q1 = Question(
 # Question 2: supervised windows from a series, without peeking into the future.
 
 
-def _flat_windows(result: Any) -> np.ndarray:
-    """The windows and their targets as one table: a row per window, the inputs then the target (in the kernel)."""
+def _part(index: int) -> Callable[[Any], Any]:
+    """A kernel-side transform: item ``index`` of the answer's tuple (x or y of a pair, say)."""
+
+    def take(result: Any) -> Any:
+        return result[index]
+
+    return take
+
+
+def _window_count(result: Any) -> np.ndarray:
+    """How many axes and rows the answer's x and y have (kernel side): ``[x.ndim, len(x), y.ndim, len(y)]``."""
     x, y = result
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    if x.ndim != 3 or x.shape[-1] != 1 or len(x) != len(y):
-        return np.full((len(y) + 1, 1), np.nan)  # any other shape fails the comparison
-    return np.concatenate([x[:, :, 0], y[:, None]], axis=1)
+    return np.array([np.ndim(x), np.shape(x)[0] if np.ndim(x) else 0, np.ndim(y), np.shape(y)[0] if np.ndim(y) else 0])
+
+
+# (length, window, horizon): a series that leaves exactly one window, a horizon longer than the window,
+# window 1, and ordinary overlapping windows.
+_WINDOW_SIZES = [
+    (30, 5, 1),
+    (12, 3, 4),
+    (50, 10, 2),
+    (9, 8, 1),
+    (40, 1, 1),
+    (25, 6, 3),
+    (8, 3, 5),
+    (6, 3, 1),
+    (6, 2, 3),
+]
 
 
 def _window_cases() -> list[tuple]:
     rng = np.random.default_rng(2410)
-    cases = []
-    for length, window, horizon in [(30, 5, 1), (12, 3, 4), (50, 10, 2), (9, 8, 1), (40, 1, 1), (25, 6, 3)]:
+    cases = [(_Q2_SERIES, 3, 1), (_Q2_SERIES, 2, 3)]
+    for length, window, horizon in _WINDOW_SIZES:
         cases.append((rng.normal(0.0, 1.0, size=length).round(3), window, horizon))
     return cases
+
+
+def _window_count_verify(args: tuple, got: np.ndarray) -> str | None:
+    series, window, horizon = args
+    want = len(series) - window - horizon + 1
+    if got.shape != (4,):
+        return "something other than a pair (x, y)"
+    x_axes, x_rows, y_axes, y_rows = got.tolist()
+    if x_axes < 2 or y_axes < 1:  # the axis of the windows is gone, as np.squeeze does to a single window
+        return (
+            f"x with {x_axes} axes and y with {y_axes}, for a series that allows {want} window(s); x keeps its "
+            "axis of windows, shape (n_windows, window, 1), and y its own, (n_windows,), however many windows "
+            "there are (np.squeeze drops that axis when there is only one)"
+        )
+    if (x_rows, y_rows) != (want, want):
+        return (
+            f"{x_rows} window(s) and {y_rows} target(s) where the series allows {want}; make every window whose "
+            "target lies inside the series, the last one included"
+        )
+    return None
 
 
 def _windows_holds(series: np.ndarray, window: int, horizon: int) -> Any:
@@ -242,13 +365,44 @@ q2 = Question(
             tip="Three steps ahead of [10, 11] is 14, so expected x[:, :, 0] = [[10, 11], [11, 12]] and y = [14, 15].",
         ),
     ),
+    requirements=(
+        Requirement(
+            "count",
+            "makes every window the series allows, the last one included, even when the series leaves exactly one",
+        ),
+        Requirement(
+            "windows", "returns `x` of shape (n_windows, window, 1), window `i` being `series[i : i + window]`"
+        ),
+        Requirement(
+            "targets",
+            "returns `y` of shape (n_windows,), the target of window `i` being `series[i + window + horizon - 1]`, "
+            "for any `horizon`",
+        ),
+        Requirement("unchanged", "leaves `series` unchanged"),
+    ),
     probes=(
         FunctionProbe(
             cases=_window_cases,
-            transform=_flat_windows,
+            transform=_window_count,
+            verify=_window_count_verify,
+            label="hidden series, windows and horizons",
+            covers=("count", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_window_cases,
+            transform=_part(0),
             rtol=1e-6,
             atol=1e-9,
-            label="hidden series, windows and horizons",
+            label="the windows `x` of hidden series",
+            covers=("windows", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_window_cases,
+            transform=_part(1),
+            rtol=1e-6,
+            atol=1e-9,
+            label="the targets `y` of hidden series, horizons 1 to 5",
+            covers=("targets", "unchanged"),
         ),
     ),
     hints=(
@@ -287,15 +441,16 @@ def _scale_holds(series: np.ndarray, n_train: int) -> Any:
     return holds
 
 
-def _flat_scaling(result: Any) -> np.ndarray:
-    scaled, mean, std = result
-    return np.concatenate([np.asarray(scaled, dtype=np.float64).reshape(-1), [float(mean), float(std)]])
+def _statistics(result: Any) -> np.ndarray:
+    """The answer's mean and std as two numbers (kernel side); more than two when they are not single numbers."""
+    _, mean, std = result
+    return np.concatenate([np.ravel(np.asarray(mean, dtype=np.float64)), np.ravel(np.asarray(std, dtype=np.float64))])
 
 
 def _scale_cases() -> list[tuple]:
     rng = np.random.default_rng(3310)
-    cases = []
-    for length, n_train in [(40, 30), (100, 60), (12, 5), (309, N_TRAIN)]:
+    cases = [(_Q3_SERIES, 4)]
+    for length, n_train in [(40, 30), (100, 60), (12, 5), (309, N_TRAIN), (20, 20), (15, 2)]:
         trend = np.linspace(0.0, rng.uniform(5.0, 20.0), length)  # the test part drifts away from the training part
         cases.append(((50.0 + trend + rng.normal(0.0, 3.0, size=length)).round(2), n_train))
     return cases
@@ -316,7 +471,29 @@ q3 = Question(
             "11.18]. The last value is far outside the training range, and that is fine.",
         ),
     ),
-    probes=(FunctionProbe(cases=_scale_cases, transform=_flat_scaling, rtol=1e-5, atol=1e-7, label="hidden series"),),
+    requirements=(
+        Requirement("statistics", "measures the mean and the standard deviation (`ddof=0`) on `series[:n_train]` only"),
+        Requirement("scaled", "returns the whole series scaled, an array of the same shape as `series`"),
+        Requirement("unchanged", "leaves `series` unchanged"),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=_scale_cases,
+            transform=_statistics,
+            rtol=1e-5,
+            atol=1e-6,
+            label="the mean and std of hidden series",
+            covers=("statistics", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_scale_cases,
+            transform=_part(0),
+            rtol=1e-5,
+            atol=1e-5,  # float32 work is fine: (s - mean) loses about 1e-6 in float32 on values near 50
+            label="hidden series, scaled",
+            covers=("scaled", "unchanged"),
+        ),
+    ),
     hints=(
         "The first n_train values are the past you train on; the rest is the future. Measure nothing on the future.",
         "mean = series[:n_train].mean() and std = series[:n_train].std() (NumPy's default, ddof=0).",
@@ -324,6 +501,87 @@ q3 = Question(
         "numbers, so that you can undo the scaling later with scaled * std + mean.",
     ),
 )
+
+
+# Rules for the two recurrent models, decided on the scorer's report of the saved model (trusted side).
+
+_RECURRENT = ("SimpleRNN", "GRU", "LSTM")
+
+
+def _unwrapped(layer: dict[str, Any]) -> dict[str, Any]:
+    """A wrapper layer (Bidirectional, TimeDistributed) read as the layer it wraps; other layers as they are."""
+    if layer.get("class_name") not in ("Bidirectional", "TimeDistributed"):
+        return layer
+    inner = (layer.get("config") or {}).get("layer") or {}
+    config = inner.get("config") or {}
+    return {
+        "class_name": inner.get("class_name"),
+        "units": config.get("units"),
+        "activation": config.get("activation"),
+        "config": config,
+    }
+
+
+def _output_layer(report: dict[str, Any]) -> dict[str, Any]:
+    """The last layer with activation layers folded in; ``TimeDistributed(Dense(1))`` reads as ``Dense(1)``."""
+    from grader.modelscore import fold_activations
+
+    layers = fold_activations(report.get("layers", []))
+    last = layers[-1] if layers else {}
+    inner = _unwrapped(last)
+    folded = last.get("activation")
+    return {**inner, "activation": folded if folded not in (None, "linear") else inner.get("activation") or "linear"}
+
+
+def _linear_dense_output(report: dict[str, Any]) -> str | None:
+    """The model ends with a Dense layer of one unit and no activation."""
+    last = _output_layer(report)
+    if last.get("class_name") != "Dense" or last.get("units") != 1:
+        return (
+            f"ends with a {last.get('class_name')} layer of {last.get('units')} unit(s), not a Dense layer of one unit"
+        )
+    if last.get("activation") != "linear":
+        return f"ends with the activation {last.get('activation')!r}; the output Dense layer takes no activation"
+    return None
+
+
+def _echo_recurrent_layer(report: dict[str, Any]) -> str | None:
+    """Every recurrent layer is a GRU or an LSTM of 16 units that returns its whole sequence of states."""
+    layers = [
+        layer for layer in report.get("all_layers", []) if layer.get("class_name") in (*_RECURRENT, "Bidirectional")
+    ]
+    if not layers:
+        return "has no GRU or LSTM layer"
+    for layer in layers:
+        name = layer.get("class_name")
+        if name not in ("GRU", "LSTM"):
+            return f"uses a {name} layer where the question asks for a GRU (or an LSTM)"
+        if layer.get("units") != ECHO_UNITS:
+            return f"has a {name} layer of {layer.get('units')} units, not {ECHO_UNITS}"
+        if not (layer.get("config") or {}).get("return_sequences"):
+            return (
+                f"has a {name} layer without return_sequences=True, so it hands on only its last state and the "
+                "model cannot answer at every step"
+            )
+    return None
+
+
+def _forecaster_recurrent_layer(report: dict[str, Any]) -> str | None:
+    """At least one recurrent layer, the last of which returns one vector per window."""
+    layers = [_unwrapped(layer) for layer in report.get("all_layers", [])]
+    recurrent = [layer for layer in layers if layer.get("class_name") in _RECURRENT]
+    if not recurrent:
+        return "has no recurrent layer (GRU, LSTM or SimpleRNN)"
+    last = recurrent[-1]
+    if (last.get("config") or {}).get("return_sequences"):
+        return (
+            f"has return_sequences=True on its last {last.get('class_name')} layer, so it answers at every year of "
+            "a window instead of once per window"
+        )
+    return None
+
+
+_COMPILED = compiled_with(loss="mean_squared_error", optimizer="Adam", learning_rate=0.01)
 
 
 # Question 4: one output per time step needs return_sequences=True.
@@ -360,14 +618,31 @@ q4 = Question(
             "(Adam with 0.01).",
         ),
     ),
+    requirements=(
+        Requirement("input", "takes inputs of shape (16, 1)"),
+        Requirement(
+            "layers",
+            "has a `GRU` (or `LSTM`) layer of 16 units with `return_sequences=True` and a `Dense` output of one unit with no activation",
+        ),
+        Requirement("compile", "is compiled with `Adam` at a learning rate of 0.01 and the mean squared error"),
+        Requirement("params", "has at most 5,000 parameters"),
+        Requirement("heldout", "reaches a mean absolute error of at most 0.08 on fresh echo sequences"),
+    ),
     probes=(
         ModelProbe(
             heldout="echo_sequences",
             threshold=ECHO_MAE,
             metric="sequence_mae",
             requirements=ModelRequirements(
-                input_shape=(ECHO_STEPS, 1), output_units=1, output_activation="linear", max_params=ECHO_PARAMS
+                input_shape=(ECHO_STEPS, 1),
+                max_params=ECHO_PARAMS,
+                rules=(
+                    ModelRule("layers", _echo_recurrent_layer),
+                    ModelRule("layers", _linear_dense_output),
+                    _COMPILED,
+                ),
             ),
+            covers=("input", "layers", "compile", "params", "heldout"),
         ),
     ),
     hints=(
@@ -415,14 +690,32 @@ q5 = Question(
             "train for 20 epochs.",
         ),
     ),
+    requirements=(
+        Requirement("input", "takes windows of shape (20, 1)"),
+        Requirement(
+            "layers",
+            "has a recurrent layer, the last of which leaves `return_sequences` off, and a `Dense` output of one unit "
+            "without activation",
+        ),
+        Requirement("compile", "is compiled with `Adam` at a learning rate of 0.01 and the mean squared error"),
+        Requirement("params", "has at most 5,000 parameters"),
+        Requirement("heldout", "forecasts held-out windows with a mean absolute error of at most 0.55 (scaled units)"),
+    ),
     probes=(
         ModelProbe(
             heldout="sunspot_windows",
             threshold=SUNSPOT_MAE,
             metric="mae",
             requirements=ModelRequirements(
-                input_shape=(WINDOW, 1), output_units=1, output_activation="linear", max_params=FORECASTER_PARAMS
+                input_shape=(WINDOW, 1),
+                max_params=FORECASTER_PARAMS,
+                rules=(
+                    ModelRule("layers", _forecaster_recurrent_layer),
+                    ModelRule("layers", _linear_dense_output),
+                    _COMPILED,
+                ),
             ),
+            covers=("input", "layers", "compile", "params", "heldout"),
         ),
     ),
     hints=(

@@ -41,6 +41,7 @@ from grader.progress import LineProgress, ProgressReporter, default_reporter
 from grader.question import Exercise
 from grader.record import GradebookRecorder
 from grader.report import write_reports
+from grader.similarity import similarity_report
 from grader.unzip import unpack_class
 from grader.workers import run_jobs
 
@@ -156,7 +157,8 @@ class ClassGrader:
             self.progress.close()
             shutil.rmtree(scratch_root, ignore_errors=True)
         results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
-        write_reports(results, self.out, show_details=self.config.show_expected)
+        similar = similarity_report(submissions, self.course)  # evidence for the instructor; never changes a score
+        write_reports(results, self.out, show_details=self.config.show_expected, similar=similar)
         return results
 
     def _grade_all(

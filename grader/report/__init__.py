@@ -10,19 +10,30 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from grader.outcomes import NotebookResult
 from grader.report.classreport import write_class_report
 from grader.report.feedback import feedback_html, write_feedback
 from grader.report.gradescsv import CSV_HEADER, write_grades_csv
+from grader.report.similarity import write_similarity_csv
+from grader.similarity import NotebookSimilarity
 
 __all__ = ["CSV_HEADER", "feedback_html", "write_class_report", "write_feedback", "write_grades_csv", "write_reports"]
 
 
-def write_reports(results: list[NotebookResult], out: Path, show_details: bool = False) -> Path:
-    """Write ``grades.csv``, the feedback pages and ``report.html`` into ``out``; return the report's path."""
+def write_reports(
+    results: list[NotebookResult], out: Path, show_details: bool = False, similar: Sequence[NotebookSimilarity] | None = None
+) -> Path:
+    """Write ``grades.csv``, the feedback pages and ``report.html`` into ``out``; return the report's path.
+
+    With ``similar`` (see `grader.similarity.similarity_report`), also ``similarity.csv`` and the report's
+    "Similar submissions" section; feedback pages never show it.
+    """
     out.mkdir(parents=True, exist_ok=True)
     write_grades_csv(results, out / "grades.csv")
     write_feedback(results, out, show_details=show_details)
-    return write_class_report(results, out)
+    if similar is not None:
+        write_similarity_csv(similar, out / "similarity.csv")
+    return write_class_report(results, out, similar)

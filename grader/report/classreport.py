@@ -15,12 +15,15 @@ PosixPath('out/report.html')
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from statistics import mean, median
 
 from grader.outcomes import NotebookResult, Status
 from grader.report.gradescsv import number
 from grader.report.page import escape, page, status_label
+from grader.report.similarity import similarity_section
+from grader.similarity import NotebookSimilarity
 
 PLOTS = {
     "scores": "scores.png",
@@ -222,8 +225,8 @@ def _grader_faults_section(results: list[NotebookResult]) -> str:
     )
 
 
-def report_html(results: list[NotebookResult]) -> str:
-    """The report page (the plots are separate files, see `write_class_report`)."""
+def report_html(results: list[NotebookResult], similar: Sequence[NotebookSimilarity] | None = None) -> str:
+    """The report page (the plots are separate files, see `write_class_report`); ``similar`` adds its section."""
     failures = common_failures(results)
     stopped = [r for r in results if r.status in _STOPPED]
     ordered = sorted(results, key=lambda r: (r.submission.student, r.submission.notebook))
@@ -242,6 +245,7 @@ def report_html(results: list[NotebookResult]) -> str:
                    for r in stopped])
            if stopped else "<p>No timeouts, memory stops, crashes or invalid files.</p>")
         + "<h2>Slowest notebooks</h2>" + _figure("slowest", "slowest notebooks")
+        + similarity_section(similar)
         + "<h2>Every submission</h2>"
         + _table(["student", "notebook", "score", "run", "time", "device", "note"],
                  [[escape(r.submission.student), escape(r.submission.notebook), f"{number(r.score)} / {number(r.max_score)}",
@@ -250,7 +254,7 @@ def report_html(results: list[NotebookResult]) -> str:
     return page("Class report", body)
 
 
-def write_class_report(results: list[NotebookResult], out: Path) -> Path:
+def write_class_report(results: list[NotebookResult], out: Path, similar: Sequence[NotebookSimilarity] | None = None) -> Path:
     """Write ``report.html`` and its PNG plots into ``out``; return the page's path."""
     out.mkdir(parents=True, exist_ok=True)
     plot_scores(results, out / PLOTS["scores"])
@@ -258,5 +262,5 @@ def write_class_report(results: list[NotebookResult], out: Path) -> Path:
     plot_run_statuses(results, out / PLOTS["run_statuses"])
     plot_slowest(results, out / PLOTS["slowest"])
     path = out / "report.html"
-    path.write_text(report_html(results))
+    path.write_text(report_html(results, similar))
     return path

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import judge_answer
+from judging import _probe, judge_answer
 
 from grader.checks import CheckFailed
 from grader.data import diabetes_split, digits_split
 from grader.exercises import load_exercise
 from grader.exercises.ex05_first_keras_model import DIABETES_PARAMS, DIGITS_LAYERS, DIGITS_PARAMS
 from grader.heldout import make_heldout
+from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
+from grader.probes import JudgeContext
 
 EXERCISE = load_exercise("05_first_keras_model")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -23,6 +25,28 @@ def judged(question, cases, key, tmp_path, scorer=None):
         name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
         for name, answer in cases.items()
     }
+
+
+def missed(question, cases, key, tmp_path, scorer=None):
+    """For each named answer: the id of the requirement its failure names ("passed" when it passes).
+
+    The message is the one the judge shows the student; it must lead with "Not yet met: <requirement>".
+    """
+    key_items = _probe(question, key, tmp_path / "key")
+    found = {}
+    for name, answer in cases.items():
+        folder = tmp_path / name.replace(" ", "_")
+        items = _probe(question, answer, folder)
+        found[name] = "passed"
+        for index, probe in enumerate(question.probes):
+            outcome = probe.judge(split_items(items, index), split_items(key_items, index), JudgeContext(folder, scorer))
+            if outcome.status is not Status.PASSED:
+                named = _naming_requirement(question, probe, outcome)
+                requirement = question.requirement(named.requirement)
+                assert requirement is not None and named.message.startswith(f"Not yet met: {requirement.text}."), named
+                found[name] = named.requirement if outcome.status is Status.FAILED else outcome.status.value
+                break
+    return found
 
 
 # Question 1: normalization statistics from the training set only.
@@ -90,6 +114,60 @@ def test_standardize_accepts_numpy_keras_and_sklearn_and_rejects_leakage(tmp_pat
     }
 
 
+def in_place(x_train, x_test):
+    mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+    x_train -= mean
+    x_train /= std
+    x_test -= mean
+    x_test /= std
+    return x_train, x_test
+
+
+def keepdims_standardize(x_train, x_test):
+    mean, std = x_train.mean(axis=0, keepdims=True), x_train.std(axis=0, keepdims=True)
+    return ((x_train - mean) / std).astype(np.float64), ((x_test - mean) / std).astype(np.float64)
+
+
+def loop_standardize(x_train, x_test):
+    z_train, z_test = np.empty_like(x_train), np.empty_like(x_test)
+    for j in range(x_train.shape[1]):
+        mean, std = x_train[:, j].mean(), x_train[:, j].std()
+        z_train[:, j], z_test[:, j] = (x_train[:, j] - mean) / std, (x_test[:, j] - mean) / std
+    return z_train, z_test
+
+
+def test_standardize_names_the_requirement_each_realistic_mistake_misses(tmp_path):
+    found = missed(
+        q1,
+        {
+            "keepdims, float64": keepdims_standardize,
+            "column loop": loop_standardize,
+            "keras layer": keras_standardize,
+            "normalized in place": in_place,
+            "squeezed": lambda a, b: tuple(np.squeeze(z) for z in standardize(a, b)),
+            "test statistics for the test set": each_on_its_own,
+            "statistics per row": lambda a, b: ((a - a.mean(1, keepdims=True)) / a.std(1, keepdims=True), (b - a.mean(0)) / a.std(0)),
+            "pair swapped": lambda a, b: standardize(a, b)[::-1],
+            "test mean, training deviation": lambda a, b: ((a - a.mean(0)) / a.std(0), (b - b.mean(0)) / a.std(0)),
+            "leaky": leaky_standardize,
+        },
+        standardize,
+        tmp_path,
+    )
+    assert found == {
+        "keepdims, float64": "passed",
+        "column loop": "passed",
+        "keras layer": "passed",
+        "normalized in place": "unchanged",
+        "squeezed": "shape",
+        "test statistics for the test set": "value",
+        "statistics per row": "value",
+        "pair swapped": "shape",
+        "test mean, training deviation": "value",
+        "leaky": "value",
+    }
+
+
 def test_standardize_visible_check_shows_the_leak():
     q1.check(keras_standardize)
     with pytest.raises(CheckFailed) as info:
@@ -135,6 +213,28 @@ def test_count_params_accepts_keras_and_rejects_forgotten_biases(tmp_path):
     }
 
 
+def test_count_params_reaches_one_layer_and_rejects_off_by_one_loops(tmp_path):
+    found = missed(
+        q2,
+        {
+            "inputs plus one": lambda s: sum((a + 1) * b for a, b in zip(s[:-1], s[1:], strict=True)),
+            "index loop": lambda s: sum(s[i] * s[i + 1] + s[i + 1] for i in range(len(s) - 1)),
+            "last layer left out": lambda s: sum(s[i] * s[i + 1] + s[i + 1] for i in range(len(s) - 2)),
+            "a bias per input": lambda s: sum(a * (b + 1) for a, b in zip(s[:-1], s[1:], strict=True)),
+            "inputs counted as a layer": lambda s: count_dense_params(s) + s[0],
+        },
+        count_dense_params,
+        tmp_path,
+    )
+    assert found == {
+        "inputs plus one": "passed",
+        "index loop": "passed",
+        "last layer left out": "value",
+        "a bias per input": "value",
+        "inputs counted as a layer": "value",
+    }
+
+
 def test_count_params_visible_check_names_the_bias():
     with pytest.raises(CheckFailed, match="should return 2410.*biases"):
         q2.check(lambda s: sum(a * b for a, b in zip(s[:-1], s[1:], strict=True)))
@@ -168,7 +268,7 @@ def keras_objects(task):
 
     return {
         "binary": [keras.activations.sigmoid, keras.losses.BinaryCrossentropy()],
-        "multiclass": ("Softmax", keras.losses.SparseCategoricalCrossentropy()),
+        "multiclass": ("softmax", keras.losses.SparseCategoricalCrossentropy()),
         "onehot": (keras.activations.softmax, keras.losses.categorical_crossentropy),
         "regression": (None, "mean_squared_error"),
     }[task]
@@ -195,6 +295,46 @@ def test_output_and_loss_accepts_other_spellings_and_rejects_mismatches(tmp_path
     expected = {name: Status.FAILED for name in statuses}
     expected.update({"strings": Status.PASSED, "keras objects": Status.PASSED, "mae for regression": Status.PASSED})
     assert statuses == expected
+
+
+def test_output_and_loss_decides_names_with_keras_get(tmp_path):
+    import keras
+
+    found = missed(
+        q3,
+        {
+            "keras objects": keras_objects,
+            "aliases keras knows": lambda t: {"binary": ("sigmoid", "bce"), "regression": (None, "MSE")}.get(t, PAIRS[t]),
+            "huber for regression": with_change("regression", ("linear", keras.losses.Huber())),
+            "class names keras knows": with_change("onehot", ("softmax", "CategoricalCrossentropy")),
+            "capitalized activation": with_change("multiclass", ("Softmax", "sparse_categorical_crossentropy")),
+            "loss without underscores": with_change("binary", ("sigmoid", "binarycrossentropy")),
+            "hyphenated loss": with_change("onehot", ("softmax", "categorical-crossentropy")),
+            "activation 'none' as text": with_change("regression", ("none", "mse")),
+            "from_logits with a softmax": with_change(
+                "multiclass", ("softmax", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            ),
+            "sigmoid with a categorical loss": with_change("multiclass", ("sigmoid", "sparse_categorical_crossentropy")),
+            "a dict": lambda t: {"activation": PAIRS[t][0], "loss": PAIRS[t][1]},
+            "three values": lambda t: (*PAIRS[t], "adam"),
+        },
+        output_and_loss,
+        tmp_path,
+    )
+    assert found == {
+        "keras objects": "passed",
+        "aliases keras knows": "passed",
+        "huber for regression": "passed",
+        "class names keras knows": "passed",
+        "capitalized activation": "names",
+        "loss without underscores": "names",
+        "hyphenated loss": "names",
+        "activation 'none' as text": "names",
+        "from_logits with a softmax": "fit",
+        "sigmoid with a categorical loss": "fit",
+        "a dict": "pair",
+        "three values": "pair",
+    }
 
 
 def test_output_and_loss_visible_check_rejects_sigmoid_for_digits():
@@ -225,18 +365,41 @@ def test_heldout_sets_are_secret_perturbations_of_the_public_data():
 # Questions 4 and 5: trained models, scored on held-out data.
 
 
-def digits_model(norm_axis=None, normalize=True, output="softmax", epochs=30, learning_rate=1e-3, functional=False):
+def digits_model(
+    norm_axis=None,
+    normalize=True,
+    output="softmax",
+    epochs=30,
+    learning_rate=1e-3,
+    functional=False,
+    adapt_on="train",
+    hidden=(32, 16),
+    hidden_activation="relu",
+    activation_layers=False,
+    loss="sparse_categorical_crossentropy",
+    optimizer="adam",
+    metrics=("accuracy",),
+):
     import keras
 
     keras.utils.set_random_seed(0)
     x_train, x_val, y_train, y_val = digits_split()
-    hidden = [keras.layers.Dense(32, activation="relu"), keras.layers.Dense(16, activation="relu")]
+    if activation_layers:
+        hidden_layers = [
+            layer
+            for units in hidden
+            for layer in (keras.layers.Dense(units), keras.layers.Activation(hidden_activation))
+        ]
+        head = [keras.layers.Dense(10), keras.layers.Activation(output)]
+    else:
+        hidden_layers = [keras.layers.Dense(units, activation=hidden_activation) for units in hidden]
+        head = [keras.layers.Dense(10, activation=output)]
     layers = [keras.Input(shape=(64,))]
     if normalize:
         normalizer = keras.layers.Normalization(axis=norm_axis)
-        normalizer.adapt(x_train)
+        normalizer.adapt({"train": x_train, "all": np.concatenate([x_train, x_val]), "val": x_val}[adapt_on])
         layers.append(normalizer)
-    layers += [*hidden, keras.layers.Dense(10, activation=output)]
+    layers += [*hidden_layers, *head]
     if functional:
         inputs = layers[0]
         outputs = inputs
@@ -245,8 +408,31 @@ def digits_model(norm_axis=None, normalize=True, output="softmax", epochs=30, le
         model = keras.Model(inputs, outputs)
     else:
         model = keras.Sequential(layers)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
+    if optimizer == "adam":
+        optimizer = keras.optimizers.Adam(learning_rate)
+    model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
     model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+    return model
+
+
+def statistics_normalized_digits():
+    """A Normalization layer given the training statistics instead of adapted: they are then not weights,
+    so count_params() says 2778, not the 2781 the question asks for."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x_train, _, y_train, _ = digits_split()
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(64,)),
+            keras.layers.Normalization(axis=None, mean=float(x_train.mean()), variance=float(x_train.var())),
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, epochs=30, batch_size=32, verbose=0)
     return model
 
 
@@ -282,6 +468,51 @@ def test_digits_model_is_scored_on_heldout_data(right_digits, tmp_path, model_sc
 
 
 @pytest.mark.slow
+def test_digits_model_is_checked_against_its_whole_specification(right_digits, tmp_path, model_scorer):
+    """Mistakes that reach the held-out accuracy anyway: each is caught by the rule it breaks."""
+    import keras
+
+    found = missed(
+        q4,
+        {
+            "activation layers": digits_model(activation_layers=True),
+            "loss object, sparse accuracy metric": digits_model(
+                loss=keras.losses.SparseCategoricalCrossentropy(), metrics=("sparse_categorical_accuracy",)
+            ),
+            "statistics given instead of adapted": statistics_normalized_digits(),
+            "adapted on all the images": digits_model(adapt_on="all"),
+            "adapted on the validation images": digits_model(adapt_on="val"),
+            "hidden layers of 64 and 32": digits_model(hidden=(64, 32)),
+            "tanh hidden layers": digits_model(hidden_activation="tanh"),
+            "sgd with momentum": digits_model(optimizer=keras.optimizers.SGD(0.05, momentum=0.9)),
+            "from_logits with a softmax": digits_model(
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), epochs=3
+            ),
+            "no metrics": digits_model(metrics=()),
+            "sigmoid output layer": digits_model(output="sigmoid", activation_layers=True, epochs=3),
+            "no normalization": digits_model(normalize=False, epochs=3),
+        },
+        right_digits,
+        tmp_path,
+        model_scorer,
+    )
+    assert found == {
+        "activation layers": "passed",
+        "loss object, sparse accuracy metric": "passed",
+        "statistics given instead of adapted": "params",
+        "adapted on all the images": "preprocessing",
+        "adapted on the validation images": "preprocessing",
+        "hidden layers of 64 and 32": "layers",
+        "tanh hidden layers": "layers",
+        "sgd with momentum": "compile",
+        "from_logits with a softmax": "compile",
+        "no metrics": "compile",
+        "sigmoid output layer": "layers",
+        "no normalization": "layers",
+    }
+
+
+@pytest.mark.slow
 def test_digits_visible_checks_catch_per_pixel_statistics(right_digits):
     q4.check(right_digits)
     with pytest.raises(CheckFailed, match="axis=None"):
@@ -290,17 +521,29 @@ def test_digits_visible_checks_catch_per_pixel_statistics(right_digits):
         q4.check(digits_model(output="sigmoid", epochs=1))
 
 
-def diabetes_model(normalize=True, output=None, learning_rate=0.05, loss="mse", functional=False):
+def diabetes_model(
+    normalize=True,
+    output=None,
+    learning_rate=0.05,
+    loss="mse",
+    functional=False,
+    adapt_on="train",
+    hidden=16,
+    hidden_activation="relu",
+    metrics=("mae",),
+    activation_layer=False,
+):
     import keras
 
     keras.utils.set_random_seed(0)
-    x_train, _, y_train, _ = diabetes_split()
+    x_train, x_val, y_train, _ = diabetes_split()
     layers = [keras.Input(shape=(10,))]
     if normalize:
         normalizer = keras.layers.Normalization()
-        normalizer.adapt(x_train)
+        normalizer.adapt({"train": x_train, "all": np.concatenate([x_train, x_val])}[adapt_on])
         layers.append(normalizer)
-    layers += [keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1, activation=output)]
+    head = [keras.layers.Dense(1), keras.layers.Activation(output or "linear")] if activation_layer else [keras.layers.Dense(1, activation=output)]
+    layers += [keras.layers.Dense(hidden, activation=hidden_activation), *head]
     if functional:
         outputs = layers[0]
         for layer in layers[1:]:
@@ -308,7 +551,7 @@ def diabetes_model(normalize=True, output=None, learning_rate=0.05, loss="mse", 
         model = keras.Model(layers[0], outputs)
     else:
         model = keras.Sequential(layers)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=list(metrics))
     model.fit(x_train, y_train, epochs=30, batch_size=32, verbose=0)
     return model
 
@@ -320,11 +563,18 @@ def right_diabetes():
 
 @pytest.mark.slow
 def test_diabetes_model_is_scored_on_heldout_data(right_diabetes, tmp_path, model_scorer):
+    import keras
+
     statuses = judged(
         q5,
         {
             "right": right_diabetes,
-            "functional api, mae loss": diabetes_model(functional=True, loss="mae"),
+            "functional api, loss and metric objects": diabetes_model(
+                functional=True, loss=keras.losses.MeanSquaredError(), metrics=(keras.metrics.MeanAbsoluteError(),)
+            ),
+            "linear activation layer, long names": diabetes_model(
+                activation_layer=True, loss="mean_squared_error", metrics=("mean_absolute_error",)
+            ),
             "unnormalized inputs": diabetes_model(normalize=False),
             "sigmoid output": diabetes_model(output="sigmoid"),
             "relu output": diabetes_model(output="relu"),
@@ -336,11 +586,42 @@ def test_diabetes_model_is_scored_on_heldout_data(right_diabetes, tmp_path, mode
     )
     assert statuses == {
         "right": Status.PASSED,
-        "functional api, mae loss": Status.PASSED,
+        "functional api, loss and metric objects": Status.PASSED,
+        "linear activation layer, long names": Status.PASSED,
         "unnormalized inputs": Status.FAILED,
         "sigmoid output": Status.FAILED,
         "relu output": Status.FAILED,
         "learning rate too small": Status.FAILED,
+    }
+
+
+@pytest.mark.slow
+def test_diabetes_model_is_checked_against_its_whole_specification(right_diabetes, tmp_path, model_scorer):
+    found = missed(
+        q5,
+        {
+            "mae loss": diabetes_model(loss="mae"),
+            "learning rate 0.02": diabetes_model(learning_rate=0.02),
+            "adapted on all the patients": diabetes_model(adapt_on="all"),
+            "hidden layer of 32": diabetes_model(hidden=32),
+            "tanh hidden layer": diabetes_model(hidden_activation="tanh"),
+            "no metrics": diabetes_model(metrics=()),
+            "relu output layer": diabetes_model(output="relu", activation_layer=True),
+            "learning rate too small": diabetes_model(learning_rate=1e-3),
+        },
+        right_diabetes,
+        tmp_path,
+        model_scorer,
+    )
+    assert found == {
+        "mae loss": "compile",
+        "learning rate 0.02": "compile",
+        "adapted on all the patients": "preprocessing",
+        "hidden layer of 32": "layers",
+        "tanh hidden layer": "layers",
+        "no metrics": "compile",
+        "relu output layer": "layers",
+        "learning rate too small": "compile",
     }
 
 

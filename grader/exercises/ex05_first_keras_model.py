@@ -1,12 +1,20 @@
 """Exercise 05, your first Keras model: normalize, count, choose the output, train a classifier and a regressor.
 
 Mistakes the hidden tests catch: normalization statistics taken from the test
-data (leakage) or from each split separately, a bias forgotten in the
-parameter count, a sigmoid output with a categorical loss, a loss that does not
-match the labels, a digits model without a Normalization layer, with per-pixel
-statistics that explode on a pixel blank in every training image, or with the
-wrong output, and a regression model without normalization or with a squashing
-output.
+data (leakage) or from each split separately, the sample standard deviation,
+one mean for all columns, results squeezed or transposed (a single test row,
+a single feature), arguments normalized in place; a bias forgotten in the
+parameter count (or one bias per layer, or per input); a sigmoid output with a
+categorical loss, a loss that does not match the labels, from_logits=True with
+a squashing output, and names Keras itself rejects ("Softmax",
+"binarycrossentropy"), resolved with `keras.activations.get` and
+`keras.losses.get`; a digits model without a Normalization layer, with
+per-pixel statistics, adapted on the validation images or on all the images,
+with other hidden sizes or activations, another parameter count, another loss
+or optimizer, a sigmoid output or too little training; a regression model
+without normalization, adapted on other data, with a squashing output, another
+hidden layer, a loss other than the mean squared error, Adam at another
+learning rate, or a mean absolute error above the held-out target.
 """
 
 from __future__ import annotations
@@ -19,8 +27,16 @@ import numpy as np
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import diabetes_split, digits_split
 from grader.heldout import heldout_set, perturb_digits
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
-from grader.question import Exercise, Question
+from grader.probes import (
+    FunctionProbe,
+    ModelProbe,
+    ModelRequirements,
+    ModelRule,
+    compiled_with,
+    hidden_layers,
+    normalization_matches,
+)
+from grader.question import Exercise, Question, Requirement
 
 DIGITS_LAYERS = [64, 32, 16, 10]
 DIGITS_PARAMS = 2781  # 2,778 trainable in the Dense layers + 3 statistics of Normalization(axis=None)
@@ -28,6 +44,10 @@ DIABETES_PARAMS = 214  # 193 trainable in the Dense layers + 21 statistics of a 
 DIGITS_ACCURACY = 0.93
 DIABETES_MAE = 50.0
 DIABETES_VISIBLE_MAE = 52.0
+# Keras's adapt matches the float64 statistics of its data to about 1e-6 (measured: 5e-9 and 9e-8 on the
+# digits, at most 1.4e-6 on the diabetes features). Adapting on all 1,797 digits instead of the 1,347 training
+# images moves the mean by 1.2e-4 and the variance by 2.3e-4, on the validation images by 4.7e-4: so 2e-5.
+NORMALIZATION_RTOL = 2e-5
 
 
 # Held-out sets: secret-seeded, label-preserving perturbations of the public data.
@@ -58,7 +78,7 @@ def _diabetes(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 def _standardize_cases() -> list[tuple]:
     rng = np.random.default_rng(505)
     cases = []
-    for n_train, n_test, d in [(40, 15, 5), (120, 30, 12), (8, 1, 3), (25, 60, 2)]:
+    for n_train, n_test, d in [(40, 15, 5), (120, 30, 12), (8, 1, 3), (25, 60, 2), (30, 7, 1), (6, 1, 1)]:
         spread = rng.uniform(0.5, 20.0, size=d)
         centre = spread * rng.uniform(-3.0, 3.0, size=d)
         x_train = centre + spread * rng.normal(size=(n_train, d))
@@ -68,9 +88,20 @@ def _standardize_cases() -> list[tuple]:
     return cases
 
 
-def _stacked(result: Any) -> np.ndarray:
+def _shapes(result: Any) -> np.ndarray:
+    """The shapes of the returned (z_train, z_test), as one vector: z_train's sizes, -1, z_test's sizes (in the kernel)."""
     z_train, z_test = result
-    return np.concatenate([np.asarray(z_train, dtype=np.float64), np.asarray(z_test, dtype=np.float64)], axis=0)
+    return np.array([*np.shape(z_train), -1, *np.shape(z_test)], dtype=np.int64)
+
+
+def _part(index: int) -> Callable[[Any], np.ndarray]:
+    """Pick one array of a returned pair, as float64 (in the kernel)."""
+
+    def part(result: Any) -> np.ndarray:
+        z_train, z_test = result
+        return np.asarray((z_train, z_test)[index], dtype=np.float64)
+
+    return part
 
 
 def _standardize_holds(x_train: np.ndarray, x_test: np.ndarray) -> Callable[[Any], str | None]:
@@ -100,47 +131,102 @@ _Q1_TEST = np.array([[1.0, 40.0], [4.0, 20.0]], dtype=np.float32)
 # Question 3: the output activation and loss that match a task.
 
 TASKS = ("binary", "multiclass", "onehot", "regression")
+# What fits each task, as the names Keras's own `get` functions resolve: activations.get(...).__name__ and the
+# loss function's name (keras.losses.get("mse") is mean_squared_error; so is keras.losses.MeanSquaredError()).
 _RIGHT_PAIRS: dict[str, tuple[set[str], set[str]]] = {
-    "binary": ({"sigmoid"}, {"binarycrossentropy"}),
-    "multiclass": ({"softmax"}, {"sparsecategoricalcrossentropy"}),
-    "onehot": ({"softmax"}, {"categoricalcrossentropy"}),
-    "regression": (
-        {"linear", "none", ""},
-        {"mse", "meansquarederror", "mae", "meanabsoluteerror", "huber"},
-    ),
+    "binary": ({"sigmoid"}, {"binary_crossentropy"}),
+    "multiclass": ({"softmax"}, {"sparse_categorical_crossentropy"}),
+    "onehot": ({"softmax"}, {"categorical_crossentropy"}),
+    "regression": ({"linear"}, {"mean_squared_error", "mean_absolute_error", "huber", "log_cosh"}),
 }
+_NAME_LIMIT = 100
 
 
-def _name(part: Any) -> str:
-    """The name of an activation or a loss given as a string, a function, a Keras object or None."""
+def _identifier(part: Any) -> str:
+    """An activation or a loss as plain text for the judge, in the kernel: never normalized here.
+
+    A string is sent as it is ("s:<text>"); None as "n:"; a Keras function or
+    loss object by its Keras name ("o:<name>", with ";logits" when it was made
+    with from_logits=True). The judge resolves the names with Keras's own `get`.
+    """
     if part is None:
-        return "none"
+        return "n:"
     if isinstance(part, str):
-        text = part
-    else:
-        text = getattr(part, "__name__", None) or type(part).__name__
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+        return "s:" + part[:_NAME_LIMIT]
+    config = part.get_config() if hasattr(part, "get_config") and not isinstance(part, type) else {}
+    name = type(part).__name__ if hasattr(part, "get_config") else getattr(part, "__name__", type(part).__name__)
+    logits = ";logits" if isinstance(config, dict) and config.get("from_logits") else ""
+    return f"o:{str(name)[:_NAME_LIMIT]}{logits}"
 
 
 def _pair_text(result: Any) -> str:
     """The answer's (activation, loss) as one string "activation|loss", in the kernel."""
     if isinstance(result, str) or not isinstance(result, tuple | list) or len(result) != 2:
         return f"?{type(result).__name__}"
-    return f"{_name(result[0])}|{_name(result[1])}"
+    return f"{_identifier(result[0])}|{_identifier(result[1])}"
+
+
+def _resolved(kind: str, text: str) -> tuple[str | None, bool]:
+    """(Keras's name for an identifier sent by `_identifier`, or None when Keras rejects it; from_logits)."""
+    import keras
+
+    tag, _, name = text.partition(":")
+    logits = name.endswith(";logits")
+    name = name.removesuffix(";logits")
+    if tag == "n":
+        return ("linear" if kind == "activation" else None), False
+    if tag not in {"s", "o"} or not name or "|" in name:
+        return None, False
+    try:
+        if kind == "activation":
+            return keras.activations.get(name).__name__, False
+        loss = keras.losses.get(name)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None, False
+    return getattr(getattr(loss, "fn", loss), "__name__", None), logits
+
+
+def _split_pair(text: str) -> tuple[str, str] | None:
+    if text.startswith("?") or text.count("|") != 1:
+        return None
+    activation, loss = text.split("|")
+    return activation, loss
+
+
+def _pair_form_problem(task: str, text: str) -> str | None:
+    if _split_pair(text) is None:
+        return f"a {text[1:] or 'value'} for task {task!r}, where a pair (activation, loss) was expected"
+    return None
+
+
+def _shown(text: str) -> str:
+    return repr(text.partition(":")[2].removesuffix(";logits") or None)
+
+
+def _names_problem(task: str, text: str) -> str | None:
+    activation, loss = _split_pair(text) or ("", "")
+    if _resolved("activation", activation)[0] is None:
+        return f"the activation {_shown(activation)} for task {task!r}, which keras.activations.get does not accept"
+    if _resolved("loss", loss)[0] is None:
+        return f"the loss {_shown(loss)} for task {task!r}, which keras.losses.get does not accept"
+    return None
 
 
 def _pair_problem(task: str, text: str) -> str | None:
-    if text.startswith("?"):
-        return f"a {text[1:]} for task {task!r}, where a pair (activation, loss) was expected"
-    activation, loss = text.split("|", 1)
+    problem = _pair_form_problem(task, text) or _names_problem(task, text)
+    if problem:
+        return problem
+    activation, loss = _split_pair(text) or ("", "")
     activations, losses = _RIGHT_PAIRS[task]
-    if activation in activations and loss in losses:
+    loss_name, from_logits = _resolved("loss", loss)
+    if _resolved("activation", activation)[0] in activations and loss_name in losses and not from_logits:
         return None
     return f"an activation and a loss that do not fit task {task!r}"
 
 
-def _pair_verify(args: tuple, got: np.ndarray) -> str | None:
-    return _pair_problem(args[0], str(got))
+def _verify_with(problem: Callable[[str, str], str | None]) -> Callable[[tuple, np.ndarray], str | None]:
+    """A FunctionProbe ``verify`` that applies ``problem(task, text)`` on the judge's side."""
+    return lambda args, got: problem(args[0], str(got))
 
 
 def _multiclass_holds(result: Any) -> str | None:
@@ -180,6 +266,66 @@ def _diabetes_mae_holds(predictions: Any) -> str | None:
     )
 
 
+def _digits_statistics() -> tuple[np.ndarray, np.ndarray]:
+    """The mean and variance of all the training pixels together (trusted side, float64)."""
+    x_train = digits_split()[0].astype(np.float64)
+    return np.array([x_train.mean()]), np.array([x_train.var()])
+
+
+def _diabetes_statistics() -> tuple[np.ndarray, np.ndarray]:
+    """The mean and variance of each training feature (trusted side, float64)."""
+    x_train = diabetes_split()[0].astype(np.float64)
+    return x_train.mean(axis=0), x_train.var(axis=0)
+
+
+def _normalization_size(size: int, advice: str) -> ModelRule:
+    """The first Normalization layer keeps ``size`` means (1 for axis=None, one per feature for axis=-1)."""
+
+    def check(report: dict[str, Any]) -> str | None:
+        layers = [layer for layer in report.get("all_layers", []) if layer.get("class_name") == "Normalization"]
+        if not layers:
+            return "has no Normalization layer"
+        kept = len(layers[0].get("mean") or [])
+        return None if kept == size else f"has a Normalization layer that keeps {kept} means, not {size}: {advice}"
+
+    return ModelRule("preprocessing", check)
+
+
+def _exact_params(count: int) -> ModelRule:
+    """The model has exactly ``count`` parameters, counted by the scorer on the saved model."""
+
+    def check(report: dict[str, Any]) -> str | None:
+        return None if report.get("params") == count else f"has {report.get('params')} parameters, not {count}"
+
+    return ModelRule("params", check)
+
+
+def _metric_names(value: Any) -> list[str]:
+    """Keras's class names for the compiled metrics (strings resolved with keras.metrics.get, objects by class)."""
+    import keras
+
+    if isinstance(value, list | tuple):
+        return [name for part in value for name in _metric_names(part)]
+    if isinstance(value, dict):
+        return [str(value.get("class_name"))] if "class_name" in value else _metric_names(list(value.values()))
+    if isinstance(value, str):
+        try:
+            return [type(keras.metrics.get(value)).__name__]
+        except (ValueError, TypeError):
+            return []
+    return []
+
+
+def _compiled_metric(wanted: str, accepted: set[str]) -> ModelRule:
+    """The model was compiled with a metric Keras resolves to one of the ``accepted`` classes."""
+
+    def check(report: dict[str, Any]) -> str | None:
+        names = _metric_names((report.get("compile") or {}).get("metrics"))
+        return None if accepted & set(names) else f"is compiled without the metric {wanted!r}: pass metrics=[{wanted!r}]"
+
+    return ModelRule("compile", check)
+
+
 q1 = Question(
     id="q1_standardize",
     points=2,
@@ -196,11 +342,33 @@ q1 = Question(
     probes=(
         FunctionProbe(
             cases=_standardize_cases,
-            transform=_stacked,
+            transform=_shapes,
+            rtol=0.0,
+            atol=0.0,
+            label="hidden training and test sets (the shapes of z_train and z_test)",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_standardize_cases,
+            transform=_part(0),
             rtol=1e-4,
             atol=1e-4,
-            label="hidden training and test sets whose test rows come from a shifted distribution",
+            label="hidden training sets (z_train)",
+            covers=("value", "unchanged"),
         ),
+        FunctionProbe(
+            cases=_standardize_cases,
+            transform=_part(1),
+            rtol=1e-4,
+            atol=1e-4,
+            label="hidden test sets whose rows come from a shifted distribution (z_test)",
+            covers=("value", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement("value", "normalizes both arrays with the mean and the standard deviation of each column of `x_train`"),
+        Requirement("shape", "returns `z_train` and `z_test` of the shapes of `x_train` and `x_test`, for a single test row or a single column too"),
+        Requirement("unchanged", "leaves `x_train` and `x_test` unchanged"),
     ),
     hints=(
         "Both arrays are normalized with the mean and standard deviation of x_train, one per column (axis=0).",
@@ -231,9 +399,14 @@ q2 = Question(
     ),
     probes=(
         FunctionProbe(
-            cases=lambda: [([64, 32, 16, 10],), ([10, 16, 1],), ([784, 128, 64, 10],), ([5, 3],), ([2, 4, 4, 4, 1],)],
+            cases=lambda: [([64, 32, 16, 10],), ([10, 16, 1],), ([784, 128, 64, 10],), ([5, 3],), ([2, 4, 4, 4, 1],),
+                           ([1, 1],), ([3, 7, 7, 3],), ([100, 1],)],  # fmt: skip
             label="other layer sizes",
+            covers=("value",),
         ),
+    ),
+    requirements=(
+        Requirement("value", "counts the weights and the biases of every `Dense` layer, for one layer or many"),
     ),
     hints=(
         "Walk over consecutive pairs of sizes: each pair (n_in, n_out) is one Dense layer.",
@@ -259,9 +432,29 @@ q3 = Question(
         FunctionProbe(
             cases=lambda: [(task,) for task in TASKS],
             transform=_pair_text,
-            verify=_pair_verify,
+            verify=_verify_with(_pair_form_problem),
             label="the four tasks",
+            covers=("pair",),
         ),
+        FunctionProbe(
+            cases=lambda: [(task,) for task in TASKS],
+            transform=_pair_text,
+            verify=_verify_with(_names_problem),
+            label="the four tasks",
+            covers=("names",),
+        ),
+        FunctionProbe(
+            cases=lambda: [(task,) for task in TASKS],
+            transform=_pair_text,
+            verify=_verify_with(_pair_problem),
+            label="the four tasks",
+            covers=("fit",),
+        ),
+    ),
+    requirements=(
+        Requirement("pair", "returns a pair `(activation, loss)` for each of the four tasks"),
+        Requirement("names", "gives names that Keras accepts: `keras.activations.get` and `keras.losses.get` resolve them"),
+        Requirement("fit", "gives the output activation and the loss that fit each task and its labels"),
     ),
     hints=(
         "Probabilities for one class out of many come from softmax; one yes-or-no probability from a sigmoid; "
@@ -307,10 +500,26 @@ q4 = Question(
                 input_shape=(64,),
                 output_units=10,
                 output_activation="softmax",
-                max_params=DIGITS_PARAMS,
                 layer_counts={"Normalization": 1, "Dense": 3},
+                rules=(
+                    _normalization_size(1, "use keras.layers.Normalization(axis=None), one mean for all pixels"),
+                    normalization_matches(_digits_statistics, rtol=NORMALIZATION_RTOL),
+                    hidden_layers("Dense", units=(32, 16), activation="relu"),
+                    _exact_params(DIGITS_PARAMS),
+                    compiled_with(loss="sparse_categorical_crossentropy", optimizer="Adam", from_logits=False),
+                    _compiled_metric("accuracy", {"Accuracy", "SparseCategoricalAccuracy"}),
+                ),
             ),
+            covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),
         ),
+    ),
+    requirements=(
+        Requirement("input", "takes raw pixels: inputs of shape (64,)"),
+        Requirement("preprocessing", "normalizes with a `Normalization(axis=None)` layer adapted on `x_train` only"),
+        Requirement("layers", "has hidden `Dense` layers of 32 and 16 units with ReLU, and a softmax output of 10 units"),
+        Requirement("params", "has exactly 2781 parameters"),
+        Requirement("compile", "is compiled with the Adam optimizer, the loss that fits the integer labels and `metrics=[\"accuracy\"]`"),
+        Requirement("heldout", "reaches an accuracy of at least 0.93 on held-out images"),
     ),
     hints=(
         "The model is keras.Input(shape=(64,)), the adapted normalizer, Dense(32, relu), Dense(16, relu) and "
@@ -345,10 +554,26 @@ q5 = Question(
                 input_shape=(10,),
                 output_units=1,
                 output_activation="linear",
-                max_params=DIABETES_PARAMS,
                 layer_counts={"Normalization": 1, "Dense": 2},
+                rules=(
+                    _normalization_size(10, "use keras.layers.Normalization() with its default axis=-1"),
+                    normalization_matches(_diabetes_statistics, rtol=NORMALIZATION_RTOL),
+                    hidden_layers("Dense", units=(16,), activation="relu"),
+                    _exact_params(DIABETES_PARAMS),
+                    compiled_with(loss="mse", optimizer="Adam", learning_rate=0.05),
+                    _compiled_metric("mae", {"MeanAbsoluteError"}),
+                ),
             ),
+            covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),
         ),
+    ),
+    requirements=(
+        Requirement("input", "takes raw measurements: inputs of shape (10,)"),
+        Requirement("preprocessing", "normalizes each feature with a `Normalization()` layer adapted on `xd_train` only"),
+        Requirement("layers", "has a hidden `Dense` layer of 16 units with ReLU, and a linear output of one unit"),
+        Requirement("params", "has exactly 214 parameters"),
+        Requirement("compile", "is compiled with `Adam(learning_rate=0.05)`, the mean squared error and `metrics=[\"mae\"]`"),
+        Requirement("heldout", "has a mean absolute error of at most 50 on held-out patients"),
     ),
     hints=(
         "The features come in different units, so keep one mean and one deviation per feature: "

@@ -89,7 +89,7 @@ def _naming_requirement(question: Question, probe: Any, outcome: ProbeOutcome) -
     if outcome.status is not Status.FAILED:
         return outcome
     covers = getattr(probe, "covers", ())
-    requirement = question.requirement(outcome.requirement or (covers[0] if covers else ""))
+    requirement = question.requirement(outcome.requirement) or question.requirement(covers[0] if covers else "")
     if requirement is None:
         return outcome
     message = f"Not yet met: {requirement.text}. {outcome.message}"

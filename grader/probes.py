@@ -84,13 +84,21 @@ def _item_error(item: Any) -> ProbeOutcome | None:
         return ProbeOutcome(Status.FAILED, f"Your answer returned {message.split(': ', 1)[-1]}.")
     if kind == "error":
         return ProbeOutcome(Status.ERROR, f"Your code raised {message[:300]} on a hidden test.")
+    if kind == "malformed":
+        return ProbeOutcome(Status.FAILED, f"On a hidden test, your answer did not have the form the question asks for: {message[:300]}")
     raise ChannelError(f"unknown error kind {kind!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool)
 
 
 def _arrays_in(value: Any) -> list[np.ndarray]:
     """Every NumPy array in ``value`` (nested in lists, tuples and dicts), in a fixed order."""
     if isinstance(value, np.ndarray):
         return [value]
+    if isinstance(value, list | tuple) and value and all(_is_number(part) for part in value):
+        return [np.asarray(value, dtype=np.float64)]  # a list of sizes, say: the student may change it too
     if isinstance(value, list | tuple):
         return [array for part in value for array in _arrays_in(part)]
     if isinstance(value, dict):
@@ -228,15 +236,25 @@ class FunctionProbe:
         given = _private_copy(_with_generator(args, self.generator, seed_shift))
         try:
             result = answer(*given)
-            if self.observe is not None:
-                result = self.observe(given, result)
-            item = encode(self.transform(result) if self.transform else result)
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             item = _error_item(exc)
+        else:
+            item = self._result_item(given, result)
         kept = [a for i, a in enumerate(given) if i != self.generator]
         return item, arguments_state(kept)
+
+    def _result_item(self, given: tuple, result: Any) -> dict[str, Any]:
+        """The call's result as plain data; a result of the wrong form is a failed answer, not a crash."""
+        try:
+            if self.observe is not None:
+                result = self.observe(given, result)
+            return encode(self.transform(result) if self.transform else result)
+        except Unencodable as exc:
+            return _error_item(exc)
+        except Exception as exc:  # noqa: BLE001 - the result may break the observer or transform in any way
+            return {"type": "error", "kind": "malformed", "message": f"{exc}"[:500]}
 
     def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:
         items: dict[str, Any] = {}
@@ -252,7 +270,8 @@ class FunctionProbe:
         return items
 
     def _requirement(self, wanted: str) -> str:
-        return wanted if wanted in self.covers else (self.covers[0] if self.covers else "")
+        """The requirement a failure is about: ``wanted`` ("unchanged", "generator", ...) when the probe covers it."""
+        return wanted if wanted in self.covers or wanted in ("unchanged", "generator") else ""
 
     def judge(self, items: dict, key: dict, context: JudgeContext | None) -> ProbeOutcome:
         cases = self.cases()
@@ -606,7 +625,8 @@ class ModelProbe:
     weights_of: tuple[str, ...] = ()
 
     def _requirement(self, aspect: str) -> str:
-        return aspect if aspect in self.covers else (self.covers[0] if self.covers else "")
+        """The requirement a failed rule is about: the one named like its aspect; the judge falls back to the first covered."""
+        return aspect
 
     def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:
         import keras

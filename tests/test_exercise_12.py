@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import judge_answer
+from judging import _probe, judge_answer
 
 from grader.checks import CheckFailed
 from grader.exercises import load_exercise
 from grader.exercises.ex12_attention_and_transformers import SEQ_LEN, VOCAB, sorting_data
 from grader.heldout import make_heldout
+from grader.judge import _naming_requirement, split_items
 from grader.modelscore import metric, metric_value
 from grader.outcomes import Status
+from grader.probes import JudgeContext
 
 EXERCISE = load_exercise("12_attention_and_transformers")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -23,6 +25,23 @@ def judged(question, cases, key, tmp_path, scorer=None):
         name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
         for name, answer in cases.items()
     }
+
+
+LOST = (Status.FAILED, Status.ERROR)
+
+
+def failure_message(question, answer, key_answer, tmp_path, scorer=None) -> str:
+    """The student's message for a failed question, as the judge words it ("" when it passes or errs)."""
+    key = _probe(question, key_answer, tmp_path / "key")
+    items = _probe(question, answer, tmp_path / "student")
+    context = JudgeContext(tmp_path / "student", scorer)
+    for index, probe in enumerate(question.probes):
+        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
+        if outcome.status is Status.ERROR:
+            return ""
+        if outcome.status is not Status.PASSED:
+            return _naming_requirement(question, probe, outcome).message
+    return ""
 
 
 def softmax(scores, axis=-1):
@@ -107,6 +126,89 @@ def test_attention_visible_checks_name_the_mistake():
         q1.check(transposed_2d)
 
 
+def attention_float32(q, k, v):
+    q, k, v = (np.asarray(a, dtype=np.float32) for a in (q, k, v))
+    return attention(q, k, v)
+
+
+def attention_keras_softmax(q, k, v):
+    import keras
+
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    weights = keras.ops.convert_to_numpy(keras.ops.softmax(scores, axis=-1))
+    return weights @ v, weights
+
+
+def attention_batch_loop(q, k, v):
+    if q.ndim == 2:
+        return attention(q, k, v)
+    pairs = [attention_batch_loop(a, b, c) for a, b, c in zip(q, k, v, strict=True)]
+    return np.stack([o for o, _ in pairs]), np.stack([w for _, w in pairs])
+
+
+def attention_in_place(q, k, v):
+    q /= np.sqrt(q.shape[-1])  # scales the caller's queries
+    weights = softmax(q @ np.swapaxes(k, -1, -2))
+    return weights @ v, weights
+
+
+def scaled_by(size):
+    def answer(q, k, v):
+        weights = softmax(q @ np.swapaxes(k, -1, -2) / np.sqrt(size(q, k, v)))
+        return weights @ v, weights
+
+    return answer
+
+
+def global_shift(q, k, v):
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    e = np.exp(scores - scores.max())  # one shift for every row: rows far below it underflow to 0 / 0
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return weights @ v, weights
+
+
+@pytest.mark.parametrize(
+    ("answer", "correct"),
+    [
+        (attention, True),
+        (einsum_attention, True),
+        (attention_float32, True),
+        (attention_keras_softmax, True),
+        (attention_batch_loop, True),
+        (lambda q, k, v: tuple(np.squeeze(a) for a in attention(q, k, v)), False),  # a batch of one loses axes
+        (scaled_by(lambda q, k, v: v.shape[-1]), False),  # sqrt of the value size
+        (scaled_by(lambda q, k, v: q.shape[1]), False),  # q.shape[1]: the queries on a batch
+        (scaled_by(lambda q, k, v: k.shape[-2]), False),  # sqrt of the number of keys
+        (attention_in_place, False),
+        (global_shift, False),
+        (lambda q, k, v: (attention(q, k, v)[0], np.swapaxes(attention(q, k, v)[1], -1, -2)), False),
+        (lambda q, k, v: attention(q, k, v)[::-1], False),  # (weights, output)
+    ],
+)
+def test_attention_cases(answer, correct, tmp_path):
+    with np.errstate(all="ignore"):
+        status = judge_answer(q1, answer, attention, tmp_path)
+    assert status is Status.PASSED if correct else status in LOST
+
+
+def test_attention_messages_name_the_requirement(tmp_path):
+    squeezed = failure_message(
+        q1, lambda q, k, v: tuple(np.squeeze(a) for a in attention(q, k, v)), attention, tmp_path / "a"
+    )
+    assert squeezed.startswith("Not yet met: returns `(output, weights)` of shapes (..., Tq, dv) and (..., Tq, Tk)")
+    assert failure_message(q1, softmax_over_queries, attention, tmp_path / "b").startswith(
+        "Not yet met: takes the softmax over the keys"
+    )
+    assert failure_message(q1, scaled_by(lambda q, k, v: v.shape[-1]), attention, tmp_path / "c").startswith(
+        "Not yet met: divides the scores by sqrt(d)"
+    )
+    with np.errstate(all="ignore"):
+        assert failure_message(q1, overflowing, attention, tmp_path / "d").startswith("Not yet met: stays finite")
+    assert failure_message(q1, attention_in_place, attention, tmp_path / "e").startswith(
+        "Not yet met: leaves `q`, `k` and `v` unchanged."
+    )
+
+
 # Question 2: padding and causal masks.
 
 
@@ -154,6 +256,68 @@ def test_mask_visible_check_explains_swapped_axes():
     q2.check(loop_mask)
     with pytest.raises(CheckFailed, match="Padding hides keys"):
         q2.check(lambda lengths, n, causal=False: np.swapaxes(make_mask(lengths, n, causal), 1, 2))
+
+
+def mask_sized_by_lengths(lengths, max_len, causal=False):
+    return make_mask(lengths, max(lengths), causal)  # ignores max_len
+
+
+def mask_sorting_lengths(lengths, max_len, causal=False):
+    lengths.sort()  # reorders the caller's list (and the batch)
+    return make_mask(lengths, max_len, causal)
+
+
+@pytest.mark.parametrize(
+    ("answer", "correct"),
+    [
+        (make_mask, True),
+        (loop_mask, True),
+        (lambda lengths, n, causal=False: make_mask(lengths, n, causal).astype(np.float32), True),
+        (
+            lambda lengths, n, causal=False: (
+                make_mask(lengths, n) & ~np.triu(np.ones((n, n), dtype=bool), k=1) if causal else make_mask(lengths, n)
+            ),
+            True,
+        ),
+        (mask_sized_by_lengths, False),
+        (lambda lengths, n, causal=True: make_mask(lengths, n, causal), False),  # causal by default
+        (lambda lengths, n, causal=False: np.squeeze(make_mask(lengths, n, causal)), False),  # batch of one squeezed
+        (
+            lambda lengths, n, causal=False: (
+                make_mask(lengths, n, causal) & (np.arange(n)[None, :, None] < np.asarray(lengths)[:, None, None])
+            ),
+            False,
+        ),  # hides the padded queries too
+        (
+            lambda lengths, n, causal=False: (
+                np.arange(n)[None, None, :] <= np.asarray(lengths)[:, None, None]
+                if not causal
+                else make_mask(lengths, n, causal)
+            ),
+            False,
+        ),  # j <= length
+        (
+            lambda lengths, n, causal=False: (
+                make_mask(lengths, n) | np.tril(np.ones((n, n), dtype=bool)) if causal else make_mask(lengths, n)
+            ),
+            False,
+        ),  # causal combined with "or"
+        (mask_sorting_lengths, False),
+    ],
+)
+def test_mask_cases(answer, correct, tmp_path):
+    status = judge_answer(q2, answer, make_mask, tmp_path)
+    assert status is Status.PASSED if correct else status in LOST
+
+
+def test_mask_messages_name_the_requirement(tmp_path):
+    assert failure_message(q2, mask_sized_by_lengths, make_mask, tmp_path / "a").startswith(
+        "Not yet met: returns an array of shape `(len(lengths), max_len, max_len)`"
+    )
+    default = failure_message(
+        q2, lambda lengths, n, causal=True: make_mask(lengths, n, causal), make_mask, tmp_path / "b"
+    )
+    assert default.startswith("Not yet met: is not causal when called without `causal`")
 
 
 # Question 3: attention with a mask.
@@ -218,6 +382,71 @@ def test_masked_attention_visible_check_rejects_a_multiplied_mask():
         q3.check(with_scores(lambda s, m: s * m))
     with pytest.raises(CheckFailed, match="add up to 1"):
         q3.check(zeroed_after_softmax)
+
+
+def masked_by_indexing(q, k, v, mask):
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    scores[~np.broadcast_to(mask, scores.shape)] = -np.inf
+    weights = softmax(scores)
+    return weights @ v, weights
+
+
+def masked_keras_softmax(q, k, v, mask):
+    import keras
+
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    layer = keras.layers.Softmax(axis=-1)
+    weights = keras.ops.convert_to_numpy(layer(scores, mask=np.broadcast_to(mask, scores.shape))).astype(np.float64)
+    return weights @ v, weights
+
+
+def masked_without_broadcast(q, k, v, mask):
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    scores[~mask] = -np.inf  # works only when the mask has the scores' shape
+    weights = softmax(scores)
+    return weights @ v, weights
+
+
+def masked_in_place(q, k, v, mask):
+    mask[...] = np.broadcast_to(mask, mask.shape)  # harmless
+    q *= 1.0 / np.sqrt(q.shape[-1])  # but this scales the caller's queries
+    scores = np.where(mask, q @ np.swapaxes(k, -1, -2), -np.inf)
+    weights = softmax(scores)
+    return weights @ v, weights
+
+
+@pytest.mark.parametrize(
+    ("answer", "correct"),
+    [
+        (masked_attention, True),
+        (big_negative, True),
+        (masked_by_indexing, True),
+        (masked_keras_softmax, True),
+        (masked_without_broadcast, False),
+        (masked_in_place, False),
+        (with_scores(lambda s, m: s - (1.0 - m) * 10.0), False),  # a penalty too small to hide a key
+        (with_scores(lambda s, m: np.where(m > 0, s, 0.0)), False),  # masked scores set to 0
+        (lambda q, k, v, mask: masked_attention(q, k, v, np.swapaxes(np.asarray(mask), -1, -2)), False),
+        (lambda q, k, v, mask: tuple(np.squeeze(a) for a in masked_attention(q, k, v, mask)), False),
+        (lambda q, k, v, mask: masked_attention(q, k, v, np.asarray(mask)[0] if np.ndim(mask) == 3 else mask), False),
+    ],
+)
+def test_masked_attention_cases(answer, correct, tmp_path):
+    with np.errstate(all="ignore"):
+        status = judge_answer(q3, answer, masked_attention, tmp_path)
+    assert status is Status.PASSED if correct else status in LOST
+
+
+def test_masked_attention_messages_name_the_requirement(tmp_path):
+    assert failure_message(q3, with_scores(lambda s, m: s * m), masked_attention, tmp_path / "a").startswith(
+        "Not yet met: gives every masked key a weight of exactly 0."
+    )
+    assert failure_message(q3, zeroed_after_softmax, masked_attention, tmp_path / "b").startswith(
+        "Not yet met: keeps each query's weights adding up to 1."
+    )
+    assert (
+        failure_message(q3, masked_without_broadcast, masked_attention, tmp_path / "c") == ""
+    )  # an error, not a failure
 
 
 # Question 4: sinusoidal position encodings.
@@ -285,6 +514,43 @@ def test_positional_encoding_visible_checks_name_the_layout():
         q4.check(variant("column index"))
 
 
+@pytest.mark.parametrize(
+    ("answer", "correct"),
+    [
+        (positional_encoding, True),
+        (keras_layer_encoding, True),
+        (lambda length, depth: positional_encoding(length, depth).astype(np.float32).tolist(), True),
+        (lambda length, depth: positional_encoding(length + 1, depth)[1:], False),  # positions from 1
+        (lambda length, depth: positional_encoding(length, depth).T, False),
+        (lambda length, depth: positional_encoding(length, depth)[None], False),  # a batch axis added
+        (variant("swapped"), False),
+        (variant("halves"), False),
+        (variant("column index"), False),
+        (variant("no depth"), False),
+        (
+            lambda length, depth: np.where(
+                np.arange(depth) % 2 == 0,
+                np.sin(np.arange(length)[:, None] / 10000.0 ** ((np.arange(depth) // 2) / depth)),
+                np.cos(np.arange(length)[:, None] / 10000.0 ** ((np.arange(depth) // 2) / depth)),
+            ),
+            False,
+        ),  # i / D where 2i / D is due
+    ],
+)
+def test_positional_encoding_cases(answer, correct, tmp_path):
+    status = judge_answer(q4, answer, positional_encoding, tmp_path)
+    assert status is Status.PASSED if correct else status in LOST
+
+
+def test_positional_encoding_messages_name_the_requirement(tmp_path):
+    assert failure_message(q4, variant("halves"), positional_encoding, tmp_path / "a").startswith(
+        "Not yet met: puts the sine in the even columns"
+    )
+    assert failure_message(q4, variant("no depth"), positional_encoding, tmp_path / "b").startswith(
+        "Not yet met: uses the angle p / 10000^(2i/D)"
+    )
+
+
 # The shared pieces this exercise added: the token accuracy metric, the layer, the held-out set.
 
 
@@ -328,24 +594,44 @@ def test_heldout_sequences_are_fresh_sorted_draws_from_the_secret():
 # Question 5: a trained encoder, scored on fresh sequences.
 
 
-def sorting_model(position=True, causal=False, n=4000, epochs=5, heads=2, key_dim=16, width=32, seed=0):
+def sorting_model(
+    position=True,
+    causal=False,
+    n=4000,
+    epochs=5,
+    heads=2,
+    key_dim=16,
+    width=32,
+    seed=0,
+    optimizer=None,
+    loss="sparse_categorical_crossentropy",
+    mask_zero=False,
+    split_softmax=False,
+    dtype="int32",
+    ff_activation="relu",
+):
     import keras
 
     from grader.layers import PositionalEncoding
 
     keras.utils.set_random_seed(seed)
     x, y = sorting_data(n, seed=seed)
-    tokens = keras.Input(shape=(SEQ_LEN,), dtype="int32")
-    h = keras.layers.Embedding(VOCAB, width)(tokens)
+    tokens = keras.Input(shape=(SEQ_LEN,), dtype=dtype)
+    h = keras.layers.Embedding(VOCAB, width, mask_zero=mask_zero)(tokens)
     if position:
         h = PositionalEncoding()(h)
     a = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=key_dim)(h, h, use_causal_mask=causal)
     h = keras.layers.LayerNormalization()(h + a)
-    f = keras.layers.Dense(width)(keras.layers.Dense(2 * width, activation="relu")(h))
+    f = keras.layers.Dense(width)(keras.layers.Dense(2 * width, activation=ff_activation)(h))
     h = keras.layers.LayerNormalization()(h + f)
-    model = keras.Model(tokens, keras.layers.Dense(VOCAB, activation="softmax")(h))
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
-    model.fit(x, y, epochs=epochs, batch_size=64, verbose=0)
+    if split_softmax:
+        outputs = keras.layers.Softmax()(keras.layers.Dense(VOCAB)(h))
+    else:
+        outputs = keras.layers.Dense(VOCAB, activation="softmax")(h)
+    model = keras.Model(tokens, outputs)
+    model.compile(optimizer=optimizer or keras.optimizers.Adam(3e-3), loss=loss)
+    if epochs:
+        model.fit(x.astype(dtype), y, epochs=epochs, batch_size=64, verbose=0)
     return model
 
 
@@ -361,11 +647,21 @@ def unordered_sorter():
 
 @pytest.mark.slow
 def test_sorting_model_is_scored_on_fresh_sequences(right_sorter, unordered_sorter, tmp_path, model_scorer):
+    import keras
+
     statuses = judged(
         q5,
         {
             "right": right_sorter,
-            "one wide head, another seed": sorting_model(heads=1, key_dim=24, width=24, epochs=4, seed=3),
+            "another seed, Dense then Softmax, loss object, int64": sorting_model(
+                seed=3, split_softmax=True, loss=keras.losses.SparseCategoricalCrossentropy(), dtype="int64"
+            ),
+            "one wide head": sorting_model(heads=1, key_dim=24, epochs=0),
+            "Adam's default learning rate": sorting_model(optimizer="adam", epochs=0),
+            "one-hot loss for integer labels": sorting_model(loss="categorical_crossentropy", epochs=0),
+            "mask_zero on the digits": sorting_model(mask_zero=True, epochs=0),
+            "tanh in the feed-forward part": sorting_model(ff_activation="tanh", epochs=0),
+            "float inputs": sorting_model(dtype="float32", epochs=0),
             "no position encoding": unordered_sorter,
             "causal mask": sorting_model(causal=True, n=2000, epochs=2),
             "undertrained": sorting_model(n=1000, epochs=1),
@@ -375,14 +671,26 @@ def test_sorting_model_is_scored_on_fresh_sequences(right_sorter, unordered_sort
         tmp_path,
         model_scorer,
     )
-    assert statuses == {
-        "right": Status.PASSED,
-        "one wide head, another seed": Status.PASSED,
-        "no position encoding": Status.FAILED,
-        "causal mask": Status.FAILED,
-        "undertrained": Status.FAILED,
-        "not a model": Status.FAILED,
+    right = ("right", "another seed, Dense then Softmax, loss object, int64")
+    assert {name: statuses.pop(name) for name in right} == dict.fromkeys(right, Status.PASSED)
+    assert set(statuses.values()) == {Status.FAILED}
+
+
+@pytest.mark.slow
+def test_sorting_messages_name_the_requirement(right_sorter, unordered_sorter, tmp_path, model_scorer):
+    messages = {
+        name: failure_message(q5, model, right_sorter, tmp_path / name, model_scorer)
+        for name, model in {
+            "lr": sorting_model(optimizer="adam", epochs=0),
+            "mask": sorting_model(mask_zero=True, epochs=0),
+            "position": unordered_sorter,
+            "causal": sorting_model(causal=True, n=2000, epochs=2),
+        }.items()
     }
+    assert messages["lr"].startswith("Not yet met: is compiled with `keras.optimizers.Adam(3e-3)`")
+    assert messages["mask"].startswith("Not yet met: embeds them with `keras.layers.Embedding(10, 32)`, without")
+    assert messages["position"].startswith("Not yet met: adds `PositionalEncoding()` to the embeddings.")
+    assert messages["causal"].startswith("Not yet met: sorts at least 0.9 of the tokens of fresh sequences right")
 
 
 @pytest.mark.slow

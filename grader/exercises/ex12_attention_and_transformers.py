@@ -6,17 +6,30 @@ Conventions (the same as Keras's ``MultiHeadAttention``): queries ``q`` of shape
 True where a query may attend to a key. Attention functions return the pair
 ``(output, weights)`` with shapes ``(..., Tq, dv)`` and ``(..., Tq, Tk)``.
 
-Mistakes the hidden tests catch: the 1/sqrt(d) scaling missing (or by d, or by
-sqrt of the value size), the softmax taken over the queries (the wrong axis), a
-softmax that overflows on large scores, keys transposed the 2-D way on a batch,
-a padding mask laid on the queries instead of the keys, a causal mask that looks
-ahead or hides the diagonal, an inverted mask, a mask added with the wrong sign,
-a mask multiplied into the scores instead of adding minus infinity, weights
-zeroed after the softmax without renormalizing, sine and cosine swapped, the
-column index used where the pair index is due, the sines and cosines stacked in
-two halves, and a sorting model that does not learn the task: no position
-encoding (attention alone cannot tell positions apart), a causal mask in the
-encoder (a position cannot see the later tokens it must sort), too little training.
+Mistakes the hidden tests catch. Attention: the 1/sqrt(d) scaling missing, by d,
+by the square root of the value size, of the number of keys or of q.shape[1] (the
+queries, on a batch); the softmax over the queries (cases with Tq != Tk), one
+that overflows on large scores, one shifted by the largest score of the whole
+array instead of each row's; keys transposed the 2-D way on a batch; a batch of
+one squeezed away; weights transposed or the pair returned as (weights, output);
+the queries scaled in place. Masks: a padding mask laid on the queries (or on
+both), a causal mask that looks ahead or hides the diagonal, an inverted mask,
+one combined with "or", keys j <= length kept, the size taken from max(lengths)
+instead of max_len, causal by default, a batch of one squeezed, the lengths
+sorted in place. Masked attention: a mask added with the wrong sign, multiplied
+into the scores, set to 0 in the scores, a penalty too small to hide a key,
+weights zeroed after the softmax without renormalizing, a mask transposed, one
+sequence's mask used for the whole batch, a mask that must have the scores' full
+shape (boolean indexing without broadcasting). Encodings: sine and cosine
+swapped, the column index used where the pair index is due, i/D where 2i/D is
+due, the sines and cosines stacked in two halves, positions from 1, the array
+transposed or given a batch axis. The sorting model, on its saved file: inputs
+that are not integers, an Embedding of another size or with mask_zero, no
+PositionalEncoding, another number of heads or key size, a missing
+LayerNormalization, a feed-forward part of other sizes or activations, an output
+that is not a softmax over 10 digits at each of 8 positions, Adam's default
+learning rate or a loss for one-hot labels, and on fresh sequences a causal mask
+(a position cannot see the later tokens it must sort) or too little training.
 """
 
 from __future__ import annotations
@@ -28,8 +41,8 @@ import numpy as np
 
 from grader.checks import ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
-from grader.question import Exercise, Question
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with
+from grader.question import Exercise, Question, Requirement
 
 SEQ_LEN = 8  # tokens per sequence in the sorting task
 VOCAB = 10  # tokens are the digits 0..9
@@ -101,6 +114,17 @@ def _flat_pair(result: Any) -> np.ndarray:
     return np.concatenate([[output.ndim], output.shape, [weights.ndim], weights.shape, output.ravel(), weights.ravel()])
 
 
+def _pair_shapes(result: Any) -> np.ndarray:
+    """The shapes of output and weights, as [ndim, *shape, ndim, *shape] (no values)."""
+    output, weights = _pair(result)
+    return np.array([output.ndim, *output.shape, weights.ndim, *weights.shape])
+
+
+def _row_sums(result: Any) -> np.ndarray:
+    """Each query's weights added up, in the weights' own shape without the keys axis."""
+    return _pair(result)[1].sum(axis=-1)
+
+
 def _pair_problem(result: Any, expected: tuple[np.ndarray, np.ndarray], unscaled: tuple | None = None) -> str | None:
     try:
         output, weights = _pair(result)
@@ -150,21 +174,54 @@ def _q1_batch() -> tuple:
 
 
 def _attention_cases() -> list[tuple]:
+    """Queries, keys and values of every layout the question names; d (of q and k) differs from dv throughout."""
     rng = np.random.default_rng(12_001)
     cases = []
-    for shape_q, shape_k, dv, scale in [
-        ((4, 8), (6, 8), 3, 1.0),
-        ((5, 5), (5, 5), 5, 1.0),
-        ((3, 2, 64), (3, 7, 64), 4, 1.0),
-        ((2, 2, 3, 16), (2, 2, 3, 16), 2, 1.0),
-        ((3, 16), (4, 16), 2, 30.0),  # scores near 900: a softmax without the shift overflows
-        ((1, 1), (3, 1), 1, 1.0),
+    for shape_q, shape_k, dv in [
+        ((4, 8), (6, 8), 3),  # Tq < Tk
+        ((7, 4), (2, 4), 5),  # Tq > Tk
+        ((5, 5), (5, 5), 2),
+        ((3, 2, 64), (3, 7, 64), 4),
+        ((2, 2, 3, 16), (2, 2, 5, 16), 2),  # two batch axes
+        ((1, 3, 4), (1, 5, 4), 2),  # a batch of one
+        ((1, 1, 9), (1, 4, 9), 1),  # a batch of one with one query and one value column: squeeze changes it
+        ((1, 1), (3, 1), 2),
+        ((1, 6), (1, 6), 3),  # one key: every weight is 1
     ]:
-        q = scale * rng.normal(size=shape_q)
-        k = scale * rng.normal(size=shape_k)
-        v = rng.normal(size=(*shape_k[:-1], dv))
-        cases.append((q, k, v))
+        q, k = rng.normal(size=shape_q), rng.normal(size=shape_k)
+        cases.append((q, k, rng.normal(size=(*shape_k[:-1], dv))))
+    q = np.ones((2, 4))
+    cases.append((q, np.ones((3, 4)), rng.normal(size=(3, 6))))  # equal scores: equal weights
     return cases
+
+
+def _large_score_cases() -> list[tuple]:
+    """Scores in the hundreds, where np.exp overflows without the shift."""
+    rng = np.random.default_rng(12_002)
+    return [
+        (30.0 * rng.normal(size=(3, 16)), 30.0 * rng.normal(size=(4, 16)), rng.normal(size=(4, 2))),
+        (30.0 * rng.normal(size=(2, 3, 8)), 30.0 * rng.normal(size=(2, 5, 8)), rng.normal(size=(2, 5, 3))),
+    ]
+
+
+def _attention_probes(cases: Callable[[], list[tuple]], label: str, value_covers: tuple[str, ...]) -> tuple:
+    """Three probes on the same cases: the shapes, the weights adding up to 1 per query, then every value.
+
+    Answers in float64 match the key to about 1e-15; float32 ones (a Keras softmax, say) are off by at most
+    1.5e-7 on these cases (measured), so atol 1e-6 and rtol 1e-5 accept both, and the mistakes listed above
+    move some value by 1e-2 or more.
+    """
+    return (
+        FunctionProbe(
+            cases=cases, transform=_pair_shapes, rtol=0.0, atol=0.0, label=label, covers=("shape", "unchanged")
+        ),
+        FunctionProbe(
+            cases=cases, transform=_row_sums, rtol=0.0, atol=1e-6, label=label, covers=("softmax", "unchanged")
+        ),
+        FunctionProbe(
+            cases=cases, transform=_flat_pair, rtol=1e-5, atol=1e-6, label=label, covers=(*value_covers, "unchanged")
+        ),
+    )
 
 
 q1 = Question(
@@ -186,13 +243,26 @@ q1 = Question(
         ),
     ),
     probes=(
+        *_attention_probes(_attention_cases, "hidden queries, keys and values (some batched)", ("scaled",)),
         FunctionProbe(
-            cases=_attention_cases,
+            cases=_large_score_cases,
             transform=_flat_pair,
-            rtol=1e-6,
-            atol=1e-8,
-            label="hidden queries, keys and values (some batched, some with large scores)",
+            rtol=1e-5,
+            atol=2e-6,  # float32 answers: at most 7e-7 off on these scores (measured)
+            label="hidden queries and keys with scores in the hundreds",
+            covers=("stable", "unchanged"),
         ),
+    ),
+    requirements=(
+        Requirement(
+            "shape",
+            "returns `(output, weights)` of shapes (..., Tq, dv) and (..., Tq, Tk) for any number of batch axes, "
+            "none and a batch of one included, and any Tq and Tk",
+        ),
+        Requirement("softmax", "takes the softmax over the keys, so that each query's weights add up to 1"),
+        Requirement("scaled", "divides the scores by sqrt(d), d the length of one query and one key"),
+        Requirement("stable", "stays finite and right for scores in the hundreds"),
+        Requirement("unchanged", "leaves `q`, `k` and `v` unchanged"),
     ),
     hints=(
         "Three steps: scores = q @ k^T / sqrt(d), weights = softmax of the scores over the keys, output = weights @ v.",
@@ -240,12 +310,29 @@ def _mask_as_float(result: Any) -> np.ndarray:
 def _mask_cases() -> list[tuple]:
     return [
         ([3, 1, 4], 4, False),
-        ([3, 1, 4], 4, True),
-        ([5], 5, True),
         ([2, 6, 1, 5], 6, False),
+        ([2, 3], 6, False),  # max_len longer than every sequence
+        ([1], 1, False),
+        (np.array([4, 2, 2]), 5, False),  # lengths as an array
+    ]
+
+
+def _causal_cases() -> list[tuple]:
+    return [
+        ([3, 1, 4], 4, True),
+        ([5], 5, True),  # a batch of one
         ([2, 6, 1, 5], 6, True),
+        ([2, 3], 5, True),
         ([1], 1, True),
     ]
+
+
+def _default_cases() -> list[tuple]:
+    return [([3, 1, 4], 4), ([2], 3)]
+
+
+def _mask_shape(result: Any) -> np.ndarray:
+    return np.array(np.shape(result))
 
 
 q2 = Question(
@@ -267,7 +354,43 @@ q2 = Question(
         ),
     ),
     probes=(
-        FunctionProbe(cases=_mask_cases, transform=_mask_as_float, label="hidden lengths, with and without causal"),
+        FunctionProbe(
+            cases=lambda: _mask_cases() + _causal_cases(),
+            transform=_mask_shape,
+            rtol=0.0,
+            atol=0.0,
+            label="hidden lengths",
+            covers=("shape", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_mask_cases, transform=_mask_as_float, label="hidden padded lengths", covers=("padding", "unchanged")
+        ),
+        FunctionProbe(
+            cases=_causal_cases,
+            transform=_mask_as_float,
+            label="hidden lengths with causal=True",
+            covers=("causal", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_default_cases,
+            transform=_mask_as_float,
+            label="a call without `causal`",
+            covers=("default", "unchanged"),
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "shape",
+            "returns an array of shape `(len(lengths), max_len, max_len)`, also for a batch of one and for a "
+            "`max_len` longer than every sequence",
+        ),
+        Requirement("padding", "hides from every query the keys j >= lengths[b] of sequence b, and only those"),
+        Requirement(
+            "causal",
+            "with `causal=True` also hides the keys j > i, and keeps the diagonal: a query may attend to itself",
+        ),
+        Requirement("default", "is not causal when called without `causal` (it defaults to False)"),
+        Requirement("unchanged", "leaves `lengths` unchanged"),
     ),
     hints=(
         "Entry [b, i, j] answers: may query i of sequence b look at key j? Padding hides the keys j >= lengths[b]; "
@@ -289,24 +412,41 @@ _Q3_MASK = np.array([[True, True, False], [True, True, False]])
 
 
 def _masked_cases() -> list[tuple]:
+    """Full (batch, Tq, Tk) masks: padded and causal batches, a batch of one, Tq different from Tk; d != dv."""
     rng = np.random.default_rng(12_003)
     cases = []
     for lengths, causal, d, dv in [
         ([3, 5, 1], False, 8, 3),
         ([4, 2], True, 16, 2),
-        ([6], True, 4, 4),
+        ([6], True, 4, 5),  # a batch of one
         ([2, 2, 5], False, 32, 1),
     ]:
         t = max(lengths)
-        q, k, v = (
-            rng.normal(size=(len(lengths), t, d)),
-            rng.normal(size=(len(lengths), t, d)),
-            rng.normal(size=(len(lengths), t, dv)),
-        )
-        cases.append((q, k, v, _mask(lengths, t, causal)))
-    q, k, v = rng.normal(size=(3, 8)), rng.normal(size=(5, 8)), rng.normal(size=(5, 2))
-    cases.append((q, k, v, np.array([True, False, True, True, False])))  # one row of keys, broadcast over the queries
+        q, k = rng.normal(size=(len(lengths), t, d)), rng.normal(size=(len(lengths), t, d))
+        cases.append((q, k, rng.normal(size=(len(lengths), t, dv)), _mask(lengths, t, causal)))
+    q, k, v = rng.normal(size=(2, 3, 6)), rng.normal(size=(2, 7, 6)), rng.normal(size=(2, 7, 2))
+    keys = np.arange(7)[None, None, :] < np.array([4, 7])[:, None, None]
+    cases.append((q, k, v, np.broadcast_to(keys, (2, 3, 7)).copy()))  # three queries, seven keys
+    q, k, v = rng.normal(size=(1, 1, 4)), rng.normal(size=(1, 5, 4)), rng.normal(size=(1, 5, 3))
+    cases.append((q, k, v, np.array([[[True, False, True, True, False]]])))  # one query in a batch of one
     return cases
+
+
+def _broadcast_cases() -> list[tuple]:
+    """Masks of fewer axes than the scores, which broadcast to them (as Keras's attention_mask may)."""
+    rng = np.random.default_rng(12_004)
+    q, k, v = rng.normal(size=(3, 8)), rng.normal(size=(5, 8)), rng.normal(size=(5, 2))
+    cases = [(q, k, v, np.array([True, False, True, True, False]))]  # one row of keys for every query
+    q, k, v = rng.normal(size=(2, 4, 8)), rng.normal(size=(2, 6, 8)), rng.normal(size=(2, 6, 3))
+    cases.append((q, k, v, np.arange(6)[None, None, :] < np.array([3, 6])[:, None, None]))  # (batch, 1, Tk)
+    cases.append((q, k, v, np.tril(np.ones((4, 6), dtype=bool))))  # one (Tq, Tk) mask for the whole batch
+    return cases
+
+
+def _masked_weights(args: tuple, result: Any) -> np.ndarray:
+    """The weights the mask hides (they must all be 0), read in the kernel right after the call."""
+    weights = _pair(result)[1]
+    return weights[~np.broadcast_to(np.asarray(args[3], dtype=bool), weights.shape)]
 
 
 q3 = Question(
@@ -324,8 +464,35 @@ q3 = Question(
     ),
     probes=(
         FunctionProbe(
-            cases=_masked_cases, transform=_flat_pair, rtol=1e-6, atol=1e-8, label="hidden padded and causal batches"
+            cases=_masked_cases,
+            transform=_pair_shapes,
+            rtol=0.0,
+            atol=0.0,
+            label="hidden padded and causal batches",
+            covers=("shape", "unchanged"),
         ),
+        FunctionProbe(
+            cases=_masked_cases,
+            observe=_masked_weights,
+            rtol=0.0,
+            atol=1e-12,
+            label="hidden padded and causal batches",
+            covers=("zero", "unchanged"),
+        ),
+        *_attention_probes(_masked_cases, "hidden padded and causal batches", ("scaled",))[1:],
+        *_attention_probes(_broadcast_cases, "hidden masks that broadcast to the scores", ("broadcast",))[1:],
+    ),
+    requirements=(
+        Requirement(
+            "shape",
+            "returns `(output, weights)` of shapes (..., Tq, dv) and (..., Tq, Tk), a batch of one and Tq different "
+            "from Tk included",
+        ),
+        Requirement("zero", "gives every masked key a weight of exactly 0"),
+        Requirement("softmax", "keeps each query's weights adding up to 1"),
+        Requirement("scaled", "is the attention of question 1 on the keys the mask leaves, scores divided by sqrt(d)"),
+        Requirement("broadcast", "accepts any mask that broadcasts to the shape of the scores, (..., Tq, Tk)"),
+        Requirement("unchanged", "leaves `q`, `k`, `v` and `mask` unchanged"),
     ),
     hints=(
         "A masked key must get weight 0 after the softmax, and the weights of the others must still add up to 1. "
@@ -340,6 +507,20 @@ q3 = Question(
 
 
 # Question 4: sinusoidal position encodings.
+
+
+def _encoding_cases() -> list[tuple]:
+    return [(1, 2), (8, 32), (64, 128), (100, 6), (7, 2), (3, 10), (12, 4)]
+
+
+def _encoding_shape(result: Any) -> np.ndarray:
+    return np.array(np.shape(result))
+
+
+def _pair_layout(result: Any) -> np.ndarray:
+    """Row 0 (position 0: sin 0 = 0, cos 0 = 1, ...) and sin^2 + cos^2 of each pair (1 when the pair shares its angle)."""
+    got = np.asarray(result, dtype=np.float64)
+    return np.concatenate([got[0], (got[:, 0::2] ** 2 + got[:, 1::2] ** 2).ravel()])
 
 
 def _encoding_holds(length: int, depth: int) -> Callable[[Any], str | None]:
@@ -381,11 +562,37 @@ q4 = Question(
     ),
     probes=(
         FunctionProbe(
-            cases=lambda: [(1, 2), (8, 32), (64, 128), (100, 6), (7, 2)],
+            cases=_encoding_cases,
+            transform=_encoding_shape,
+            rtol=0.0,
+            atol=0.0,
+            label="other lengths and depths",
+            covers=("shape",),
+        ),
+        FunctionProbe(
+            cases=_encoding_cases,
+            transform=_pair_layout,
+            rtol=1e-5,
+            atol=2e-5,
+            label="other lengths and depths",
+            covers=("layout",),
+        ),
+        FunctionProbe(
+            cases=_encoding_cases,
             rtol=1e-5,
             atol=2e-5,  # float32 arithmetic (a Keras layer, say) is right too
             label="other lengths and depths",
+            covers=("angle",),
         ),
+    ),
+    requirements=(
+        Requirement("shape", "returns an array of shape `(length, depth)`, row p for position p"),
+        Requirement(
+            "layout",
+            "puts the sine in the even columns and the cosine in the odd ones, interleaved, both columns of a pair "
+            "sharing one angle",
+        ),
+        Requirement("angle", "uses the angle p / 10000^(2i/D) for pair i, positions counted from 0"),
     ),
     hints=(
         "Make a column of positions p = 0..length-1 and a row of pair indices i = j // 2 for the columns j; each "
@@ -423,6 +630,69 @@ def _sorting_holds(predictions: Any) -> str | None:
     return f"your model sorts {accuracy:.3f} of the validation tokens right; it should reach at least {SORT_ACCURACY}."
 
 
+def _layers_of(report: dict[str, Any], class_name: str) -> list[dict[str, Any]]:
+    return [layer for layer in report.get("all_layers", []) if layer.get("class_name") == class_name]
+
+
+def _takes_integer_digits(report: dict[str, Any]) -> str | None:
+    dtype = str(report.get("input_dtype"))
+    return None if dtype.startswith(("int", "uint")) else f"takes inputs of dtype {dtype}, not integer digits (int32)"
+
+
+def _embeds_digits(report: dict[str, Any]) -> str | None:
+    layers = _layers_of(report, "Embedding")
+    if len(layers) != 1:
+        return f"has {len(layers)} Embedding layers; the specification has one, Embedding(10, 32)"
+    config = layers[0].get("config") or {}
+    if (config.get("input_dim"), config.get("output_dim")) != (VOCAB, 32):
+        return f"has Embedding({config.get('input_dim')}, {config.get('output_dim')}), not Embedding(10, 32)"
+    if config.get("mask_zero"):
+        return "has an Embedding with mask_zero=True, which hides every digit 0 from the attention: 0 is a digit here"
+    return None
+
+
+def _adds_positions(report: dict[str, Any]) -> str | None:
+    layers = _layers_of(report, "PositionalEncoding")
+    if not layers:
+        return "has no PositionalEncoding layer, so its attention cannot tell the positions apart"
+    wavelength = (layers[0].get("config") or {}).get("max_wavelength")
+    if not isinstance(wavelength, int | float) or not np.isclose(wavelength, 10000.0):
+        return f"has PositionalEncoding(max_wavelength={wavelength!r}); the question's encodings use 10000"
+    return None
+
+
+def _has_one_encoder_block(report: dict[str, Any]) -> str | None:
+    attention = _layers_of(report, "MultiHeadAttention")
+    if len(attention) != 1:
+        return f"has {len(attention)} MultiHeadAttention layers; the specification has one encoder block"
+    config = attention[0].get("config") or {}
+    if (config.get("num_heads"), config.get("key_dim")) != (2, 16):
+        return (
+            f"has MultiHeadAttention(num_heads={config.get('num_heads')}, key_dim={config.get('key_dim')}), "
+            "not MultiHeadAttention(num_heads=2, key_dim=16)"
+        )
+    norms = len(_layers_of(report, "LayerNormalization"))
+    if norms != 2:
+        return f"has {norms} LayerNormalization layers; the encoder block has two, one after each residual connection"
+    return None
+
+
+def _has_the_feedforward_part(report: dict[str, Any]) -> str | None:
+    from grader.modelscore import fold_activations
+
+    dense = [layer for layer in fold_activations(report.get("layers", [])) if layer.get("class_name") == "Dense"]
+    hidden = [(layer.get("units"), layer.get("activation") or "linear") for layer in dense[:-1]]
+    if hidden != [(64, "relu"), (32, "linear")]:
+        shown = ", ".join(f"Dense({units}, {activation})" for units, activation in hidden) or "none"
+        return f"has the hidden Dense layers {shown}, not Dense(64, relu) then Dense(32) with no activation"
+    return None
+
+
+def _predicts_a_digit_per_position(report: dict[str, Any]) -> str | None:
+    shape = report.get("output_shape")
+    return None if list(shape or []) == [SEQ_LEN, VOCAB] else f"returns outputs of shape {shape}, not (8, 10)"
+
+
 q5 = Question(
     id="q5_sorting_encoder",
     points=4,
@@ -447,8 +717,40 @@ q5 = Question(
                 output_units=VOCAB,
                 output_activation="softmax",
                 max_params=MAX_PARAMS,
-                layer_counts={"Embedding": 1, "MultiHeadAttention": 1},
+                rules=(
+                    ModelRule("input", _takes_integer_digits),
+                    ModelRule("layers", _predicts_a_digit_per_position),
+                    ModelRule("embedding", _embeds_digits),
+                    ModelRule("position", _adds_positions),
+                    ModelRule("block", _has_one_encoder_block),
+                    ModelRule("feedforward", _has_the_feedforward_part),
+                    compiled_with(
+                        loss="sparse_categorical_crossentropy", optimizer="Adam", learning_rate=3e-3, from_logits=False
+                    ),
+                ),
             ),
+            covers=("input", "layers", "embedding", "position", "block", "feedforward", "compile", "params", "heldout"),
+        ),
+    ),
+    requirements=(
+        Requirement("input", 'takes 8 digits as integers: `keras.Input(shape=(8,), dtype="int32")`'),
+        Requirement(
+            "embedding", "embeds them with `keras.layers.Embedding(10, 32)`, without `mask_zero` (0 is a digit here)"
+        ),
+        Requirement("position", "adds `PositionalEncoding()` to the embeddings"),
+        Requirement(
+            "block",
+            "has one encoder block: `MultiHeadAttention(num_heads=2, key_dim=16)` and two `LayerNormalization` layers",
+        ),
+        Requirement("feedforward", 'has the feed-forward part `Dense(64, activation="relu")` then `Dense(32)`'),
+        Requirement("layers", 'ends in `Dense(10, activation="softmax")`: an output of shape (batch, 8, 10)'),
+        Requirement(
+            "compile",
+            "is compiled with `keras.optimizers.Adam(3e-3)` and the loss that fits integer labels",
+        ),
+        Requirement("params", "has at most 50,000 parameters"),
+        Requirement(
+            "heldout", "sorts at least 0.9 of the tokens of fresh sequences right, each position seeing all 8 digits"
         ),
     ),
     hints=(

@@ -6,15 +6,13 @@ import numpy as np
 import pytest
 from judging import judge_answer
 
-from grader.channel import encode
 from grader.checks import CheckFailed
 from grader.exercises import load_exercise
 from grader.exercises.ex09_augmentation_and_transfer import (
     NEW_CLASSES,
-    BackboneProbe,
-    InferenceProbe,
     digit_images,
     pretrained_backbone,
+    pristine_weights,
     shift_images,
     transfer_data,
 )
@@ -47,26 +45,44 @@ def loop_subset(x, y, classes):
     return np.stack([x[i] for i in rows]), [list(classes).index(y[i]) for i in rows]
 
 
+def searchsorted_subset(x, y, classes):
+    classes = np.asarray(classes)
+    order = np.argsort(classes)
+    keep = np.isin(y, classes)
+    return x[keep], order[np.searchsorted(classes[order], y[keep])]
+
+
+def float_labels(x, y, classes):
+    keep = np.isin(y, classes)
+    labels = np.zeros(keep.sum())
+    for index, label in enumerate(classes):
+        labels[y[keep] == label] = index
+    return x[keep], labels
+
+
 def test_class_subset_accepts_loops_and_rejects_labels_kept_or_shifted(tmp_path):
     statuses = judged(
         q1,
         {
             "numpy": class_subset,
             "plain loop": loop_subset,
+            "argsort and searchsorted": searchsorted_subset,
             "old labels kept": lambda x, y, c: (x[np.isin(y, c)], y[np.isin(y, c)]),
             "minus the smallest class": lambda x, y, c: (x[np.isin(y, c)], y[np.isin(y, c)] - min(c)),
             "sorted positions": lambda x, y, c: (x[np.isin(y, c)], np.searchsorted(np.sort(c), y[np.isin(y, c)])),
+            "rows flattened": lambda x, y, c: (
+                x[np.isin(y, c)].reshape(int(np.isin(y, c).sum()), -1),
+                class_subset(x, y, c)[1],
+            ),
+            "labels as floats": float_labels,
+            "labels as a column": lambda x, y, c: (class_subset(x, y, c)[0], class_subset(x, y, c)[1][:, None]),
         },
         class_subset,
         tmp_path,
     )
-    assert statuses == {
-        "numpy": Status.PASSED,
-        "plain loop": Status.PASSED,
-        "old labels kept": Status.FAILED,
-        "minus the smallest class": Status.FAILED,
-        "sorted positions": Status.FAILED,
-    }
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"numpy": Status.PASSED, "plain loop": Status.PASSED, "argsort and searchsorted": Status.PASSED})
+    assert statuses == expected
 
 
 def test_class_subset_visible_check_explains_the_new_numbers():
@@ -103,28 +119,58 @@ def one_shift_for_all(images, max_shift, rng):
     return shift_images(images, np.tile([dy, dx], (len(images), 1)))
 
 
+def rolled_then_blanked(images, max_shift, rng):
+    # np.roll, then the wrapped rows and columns set to zero: a correct shift.
+    out = np.empty_like(images)
+    h, w = images.shape[1:3]
+    for i, (dy, dx) in enumerate(rng.integers(-max_shift, max_shift + 1, size=(len(images), 2))):
+        moved = np.roll(images[i], (dy, dx), axis=(0, 1))
+        moved[: max(dy, 0)] = 0
+        moved[h + min(dy, 0) :] = 0
+        moved[:, : max(dx, 0)] = 0
+        moved[:, w + min(dx, 0) :] = 0
+        out[i] = moved
+    return out
+
+
+def shifted_in_place(images, max_shift, rng):
+    shifted = random_shift(images, max_shift, rng)
+    images[...] = shifted
+    return images
+
+
 def test_random_shift_accepts_padding_and_rejects_wrapping_and_wrong_directions(tmp_path):
     statuses = judged(
         q2,
         {
             "slices": random_shift,
             "pad and crop, one draw per image": padded_shift,
+            "roll, then blank the wrapped pixels": rolled_then_blanked,
             "np.roll": rolled,
             "moved the other way": lambda im, m, rng: random_shift(im[:, ::-1, ::-1], m, rng)[:, ::-1, ::-1],
             "one shift for the batch": one_shift_for_all,
             "no shift": lambda im, m, rng: im.copy(),
+            "global np.random": lambda im, m, rng: shift_images(im, np.random.randint(-m, m + 1, size=(len(im), 2))),
+            "a fresh generator of seed 0": lambda im, m, rng: random_shift(im, m, np.random.default_rng(0)),
+            "upper bound left out": lambda im, m, rng: shift_images(im, rng.integers(-m, max(m, 1), size=(len(im), 2))),
+            "dx and dy swapped": lambda im, m, rng: shift_images(
+                im, rng.integers(-m, m + 1, size=(len(im), 2))[:, ::-1]
+            ),
+            "written into the images": shifted_in_place,
+            "float64 output": lambda im, m, rng: random_shift(im, m, rng).astype(np.float64),
         },
         random_shift,
         tmp_path,
     )
-    assert statuses == {
-        "slices": Status.PASSED,
-        "pad and crop, one draw per image": Status.PASSED,
-        "np.roll": Status.FAILED,
-        "moved the other way": Status.FAILED,
-        "one shift for the batch": Status.FAILED,
-        "no shift": Status.FAILED,
-    }
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update(
+        {
+            "slices": Status.PASSED,
+            "pad and crop, one draw per image": Status.PASSED,
+            "roll, then blank the wrapped pixels": Status.PASSED,
+        }
+    )
+    assert statuses == expected
 
 
 def test_random_shift_visible_check_catches_roll():
@@ -163,17 +209,19 @@ def test_predict_classes_accepts_inference_calls_and_rejects_augmented_predictio
             "plain call": plain_call,
             "training=True": lambda m, x: np.argmax(keras.ops.convert_to_numpy(m(x, training=True)), axis=1),
             "probabilities": lambda m, x: m.predict(x, verbose=0),
+            "predict_on_batch": lambda m, x: np.asarray(m.predict_on_batch(x)).argmax(axis=-1),
+            "squeezed": lambda m, x: np.squeeze(predict_classes(m, x)),
+            "a column": lambda m, x: predict_classes(m, x)[:, None],
+            "classes as floats": lambda m, x: predict_classes(m, x).astype(float),
         },
         predict_classes,
         tmp_path,
     )
-    assert statuses == {
-        "predict": Status.PASSED,
-        "call with training=False": Status.PASSED,
-        "plain call": Status.FAILED,
-        "training=True": Status.FAILED,
-        "probabilities": Status.FAILED,
-    }
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update(
+        {"predict": Status.PASSED, "call with training=False": Status.PASSED, "predict_on_batch": Status.PASSED}
+    )
+    assert statuses == expected
 
 
 def test_predict_classes_visible_check_names_the_plain_call():
@@ -197,62 +245,102 @@ def test_heldout_new_digits_are_secret_shifts_of_the_public_images():
     assert not np.array_equal(x, make_heldout("ex09_new_digits", b"two")[0])
 
 
-# The probes of transferred models, judged on hand-made items.
+# The rules for transferred models, decided on hand-made scorer reports.
 
 
-def test_backbone_probe_judges_missing_thawed_and_moved_backbones():
-    probe = BackboneProbe(max_change=0.01, frozen=True, advice="Freeze it.")
-    key = {"features": encode(np.ones((4, 3))), "trainable": encode(0)}
-    assert probe.judge(key, key, None).status is Status.PASSED
-    assert "no layer named 'backbone'" in probe.judge({"features": {"type": "none"}}, key, None).message
-    thawed = probe.judge({"features": encode(np.ones((4, 3))), "trainable": encode(320)}, key, None)
-    assert thawed.status is Status.FAILED and "320 trainable parameters" in thawed.message
-    moved = probe.judge({"features": encode(np.full((4, 3), 1.5)), "trainable": encode(0)}, key, None)
-    assert moved.status is Status.FAILED and "50%" in moved.message and "Freeze it." in moved.message
-    wrong = probe.judge({"features": encode(np.ones((2, 3))), "trainable": encode(0)}, key, None)
-    assert wrong.status is Status.FAILED
+def report(trainable=False, weights=None, rate=0.01, augmentation="RandomTranslation", inner_trainable=None):
+    inner_trainable = trainable if inner_trainable is None else inner_trainable
+    inner = [
+        {
+            "class_name": name,
+            "name": f"l{i}",
+            "path": f"backbone/l{i}",
+            "trainable": inner_trainable,
+            "trainable_params": params if inner_trainable else 0,
+        }
+        for i, (name, params) in enumerate(
+            [("Conv2D", 320), ("MaxPooling2D", 0), ("Conv2D", 18496), ("MaxPooling2D", 0), ("Flatten", 0)]
+        )
+    ]
+    top = [
+        {"class_name": augmentation, "name": "aug", "path": "aug", "trainable": True, "trainable_params": 0},
+        {"class_name": "Sequential", "name": "backbone", "path": "backbone", "trainable": trainable},
+        {"class_name": "Dense", "name": "head", "path": "head", "units": 5, "activation": "softmax", "trainable": True},
+    ]
+    pristine = pristine_weights()
+    return {
+        "layers": top,
+        "all_layers": [top[0], top[1], *inner, top[2]],
+        "trainable_params": 1285 + (18816 if inner_trainable else 0),
+        "weights": {"backbone": [list(pristine if weights is None else weights)]},
+        "compile": {"optimizer": {"class_name": "Adam", "config": {"learning_rate": rate}}},
+    }
 
 
-def test_inference_probe_wants_fixed_predictions_and_random_training():
-    probe = InferenceProbe()
-    assert probe.judge({"inference": encode(0.0), "training": encode(0.3)}, {}, None).status is Status.PASSED
-    random = probe.judge({"inference": encode(0.2), "training": encode(0.3)}, {}, None)
-    assert random.status is Status.FAILED and "from one call of predict to the next" in random.message
-    plain = probe.judge({"inference": encode(0.0), "training": encode(0.0)}, {}, None)
-    assert plain.status is Status.FAILED and "no augmentation" in plain.message
-    assert probe.judge({}, {}, None).status is Status.FAILED
+def rule_problems(question, made):
+    return dict(question.probes[0].requirements.problems({**made, "input_shape": [8, 8, 1]}))
+
+
+def test_rules_for_a_frozen_head_read_the_trainable_flags_and_the_exact_weights():
+    assert set(rule_problems(q4, report())) <= {"compile"}  # the hand-made report has no loss
+    assert "trainable" in rule_problems(q4, report(trainable=True))
+    assert "trainable" in rule_problems(q4, report(trainable=False, inner_trainable=True))
+    assert "weights" in rule_problems(q4, report(weights=pristine_weights() + 1e-4))
+    assert "augmentation" in rule_problems(q4, report(augmentation="Rescaling"))
+
+
+def test_rules_for_fine_tuning_want_the_inner_layers_unfrozen_and_moved_a_little():
+    moved = pristine_weights() * 1.01
+    assert set(rule_problems(q5, report(trainable=True, weights=moved, rate=1e-4))) <= {"compile"}
+    assert "trainable" in rule_problems(q5, report(trainable=True, inner_trainable=False, weights=moved, rate=1e-4))
+    assert "weights" in rule_problems(q5, report(trainable=True, rate=1e-4))
+    assert "weights" in rule_problems(q5, report(trainable=True, weights=pristine_weights() * 1.5, rate=1e-4))
+    assert "compile" in rule_problems(q5, report(trainable=True, weights=moved, rate=1e-3))
 
 
 # Questions 4 and 5: transferred models, scored on held-out data.
 
 
-def head_model(freeze=True, augment=True, functional=False, epochs=40):
+def head_model(
+    freeze=True, augment=True, functional=False, separate=False, epochs=40, rate=0.01, optimizer="Adam", warm_up=0
+):
     import keras
 
     keras.utils.set_random_seed(0)
     x_train, y_train, _, _ = transfer_data()
     backbone = pretrained_backbone()
-    backbone.trainable = not freeze
     shift = keras.layers.RandomTranslation(0.125, 0.125, fill_mode="constant")
-    head = keras.layers.Dense(5, activation="softmax")
+    head = (
+        [keras.layers.Dense(5), keras.layers.Softmax()] if separate else [keras.layers.Dense(5, activation="softmax")]
+    )
     if functional:
         inputs = keras.Input(shape=(8, 8, 1))
-        hidden = keras.layers.RandomZoom(0.1, fill_mode="constant")(shift(inputs))
-        model = keras.Model(inputs, head(backbone(hidden, training=False)))
+        hidden = backbone(keras.layers.RandomZoom(0.1, fill_mode="constant")(shift(inputs)), training=False)
+        for layer in head:
+            hidden = layer(hidden)
+        model = keras.Model(inputs, hidden)
     else:
-        model = keras.Sequential([keras.Input(shape=(8, 8, 1)), *([shift] if augment else []), backbone, head])
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+        model = keras.Sequential([keras.Input(shape=(8, 8, 1)), *([shift] if augment else []), backbone, *head])
+    if warm_up:  # a first fit with the backbone still trainable, then frozen as asked
+        model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy")
+        model.fit(x_train, y_train, epochs=warm_up, batch_size=8, verbose=0)
+    backbone.trainable = not freeze
+    model.compile(optimizer=getattr(keras.optimizers, optimizer)(rate), loss="sparse_categorical_crossentropy")
     model.fit(x_train, y_train, epochs=epochs, batch_size=8, verbose=0)
     return model
 
 
-def fine_tune(model, learning_rate=1e-4, epochs=10):
+def fine_tune(model, learning_rate=1e-4, epochs=10, unfreeze="backbone", recompile=True):
     import keras
 
     keras.utils.set_random_seed(1)
     x_train, y_train, _, _ = transfer_data()
-    model.get_layer("backbone").trainable = True
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
+    if unfreeze == "backbone":
+        model.get_layer("backbone").trainable = True
+    elif unfreeze == "outer model":
+        model.trainable = True
+    if recompile:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
     model.fit(x_train, y_train, epochs=epochs, batch_size=8, verbose=0)
     return model
 
@@ -274,19 +362,40 @@ def test_transfer_head_needs_a_frozen_backbone_and_augmentation_off_at_test_time
         {
             "right": right_head,
             "functional, zoom too, backbone in inference mode": head_model(functional=True),
+            "Dense then a Softmax layer": head_model(separate=True),
             "backbone not frozen": head_model(freeze=False),
             "no augmentation": head_model(augment=False),
+            "backbone trained one epoch before freezing": head_model(warm_up=1),
+            "Adam's default rate": head_model(rate=1e-3, epochs=2),
+            "SGD": head_model(optimizer="SGD", epochs=2),
         },
         right_head,
         tmp_path,
         model_scorer,
     )
-    assert statuses == {
-        "right": Status.PASSED,
-        "functional, zoom too, backbone in inference mode": Status.PASSED,
-        "backbone not frozen": Status.FAILED,
-        "no augmentation": Status.FAILED,
-    }
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update(
+        {
+            "right": Status.PASSED,
+            "functional, zoom too, backbone in inference mode": Status.PASSED,
+            "Dense then a Softmax layer": Status.PASSED,
+        }
+    )
+    assert statuses == expected
+
+
+@pytest.mark.slow
+def test_transfer_head_failure_names_the_frozen_weights(tmp_path, model_scorer):
+    from judging import _probe
+
+    from grader.judge import _naming_requirement, split_items
+    from grader.probes import JudgeContext
+
+    probe = q4.probes[0]
+    items = _probe(q4, head_model(warm_up=1, epochs=1), tmp_path)
+    outcome = probe.judge(split_items(items, 0), {}, JudgeContext(tmp_path, model_scorer))
+    message = _naming_requirement(q4, probe, outcome).message
+    assert message.startswith("Not yet met: keeps the pretrained backbone's weights exactly as they were")
 
 
 @pytest.mark.slow
@@ -303,19 +412,20 @@ def test_fine_tuning_rejects_a_learning_rate_that_wrecks_the_backbone(right_fine
         {
             "right": right_fine_tuned,
             "lower learning rate": fine_tune(head_model(), learning_rate=1e-5),
+            "functional, 3e-5": fine_tune(head_model(functional=True), learning_rate=3e-5),
             "Adam's default rate 1e-3": fine_tune(head_model(), learning_rate=1e-3),
             "learning rate too high": fine_tune(head_model(), learning_rate=1e-2),
+            "trainable set on the outer model only": fine_tune(head_model(), unfreeze="outer model"),
+            "unfrozen without compiling again": fine_tune(head_model(), recompile=False),
+            "never unfrozen": fine_tune(head_model(), unfreeze="nothing"),
         },
         right_fine_tuned,
         tmp_path,
         model_scorer,
     )
-    assert statuses == {
-        "right": Status.PASSED,
-        "lower learning rate": Status.PASSED,
-        "Adam's default rate 1e-3": Status.FAILED,
-        "learning rate too high": Status.FAILED,
-    }
+    expected = {name: Status.FAILED for name in statuses}
+    expected.update({"right": Status.PASSED, "lower learning rate": Status.PASSED, "functional, 3e-5": Status.PASSED})
+    assert statuses == expected
 
 
 @pytest.mark.slow

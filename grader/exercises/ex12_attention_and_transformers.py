@@ -142,11 +142,11 @@ def _pair_problem(result: Any, expected: tuple[np.ndarray, np.ndarray], unscaled
         )
     if unscaled is not None and np.allclose(weights, unscaled[1], atol=1e-6):
         return "returned the weights of the unscaled scores. Divide q @ k^T by sqrt(d) before the softmax."
-    if not np.allclose(weights, want_weights, rtol=1e-6, atol=1e-8):
+    if not np.allclose(weights, want_weights, rtol=1e-5, atol=1e-6):
         return f"returned weights {describe(weights)}, but they should be {describe(want_weights)}."
     if output.shape != want_output.shape:
         return f"returned an output of shape {output.shape}; it should have shape {want_output.shape}."
-    if not np.allclose(output, want_output, rtol=1e-6, atol=1e-8):
+    if not np.allclose(output, want_output, rtol=1e-5, atol=1e-6):
         return f"returned output {describe(output)}, but it should be {describe(want_output)}: weights @ v."
     return None
 

@@ -284,3 +284,29 @@ def accuracy_of(predictions: np.ndarray, labels: np.ndarray) -> float:
     else:
         guessed = (predictions.reshape(-1) > 0.5).astype(int)
     return float(np.mean(guessed == labels))
+
+
+@dataclass(frozen=True)
+class AnswerPropertyCheck:
+    """Test a property of the answer itself (a trained model, say), which is not called.
+
+    Args:
+        name: how the answer reads in a message, e.g. ``"The optimizer of sgd_model"``.
+        holds: ``holds(answer) -> problem or None``.
+        tip: one sentence that points at the likely mistake. Defaults to "".
+
+    Example:
+
+    >>> AnswerPropertyCheck("model", lambda m: None if m == 1 else "is not 1").run(1)
+    """
+
+    name: str
+    holds: Callable[[Any], str | None]
+    tip: str = ""
+
+    def run(self, answer: Any) -> None:
+        if answer is None or answer is Ellipsis:
+            raise NotAttempted(f"{self.name}: no answer yet.")
+        problem = self.holds(answer)
+        if problem:
+            raise CheckFailed(f"{self.name}: {problem} {self.tip}".strip())

@@ -101,8 +101,17 @@ def judged(question, cases, key, tmp_path):
     }
 
 
+LOST = frozenset({Status.FAILED, Status.ERROR})  # a result of the wrong form: failed, or an error in the kernel
+
+
 def assert_statuses(found, wanted):
-    assert found == wanted, {name: (found[name], wanted[name]) for name in wanted if found[name] != wanted[name]}
+    """Each answer's status is the wanted one (or one of a wanted set)."""
+    wrong = {
+        name: (found[name], wanted[name])
+        for name in wanted
+        if found[name] not in (wanted[name] if isinstance(wanted[name], frozenset) else {wanted[name]})
+    }
+    assert set(found) == set(wanted) and not wrong, wrong
 
 
 def failure_message(question, answer, key_answer, tmp_path):
@@ -244,7 +253,7 @@ def test_backward_mistakes_fail_and_a_different_right_answer_passes(tmp_path):
             "right": Status.PASSED,
             "other style": Status.PASSED,
             "by examples": Status.PASSED,
-            "missing bias gradient": Status.ERROR,  # the dict has no "b1": the probe reports it, nothing to compare
+            "missing bias gradient": LOST,  # the dict has no "b1": nothing to compare
             "zero bias gradient": Status.FAILED,
             "not averaged over the batch": Status.FAILED,
             "relu mask forgotten": Status.FAILED,
@@ -252,7 +261,7 @@ def test_backward_mistakes_fail_and_a_different_right_answer_passes(tmp_path):
             "bias gradients as rows": Status.FAILED,  # passed before: shapes were flattened
             "scalar b2": Status.FAILED,  # passed before
             "mask Z1 >= 0": Status.FAILED,  # passed before: no hidden sum was exactly 0
-            "squeezed": Status.ERROR,  # a batch of one breaks np.outer's shapes
+            "squeezed": LOST,  # a batch of one breaks the shapes
             "divided by the features": Status.FAILED,
             "cache changed in place": Status.FAILED,  # passed before: the cache was never looked at again
         },

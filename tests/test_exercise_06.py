@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import judge_answer
+from judging import _probe, judge_answer
 
 from grader.checks import CheckFailed
 from grader.data import digits_split
 from grader.exercises import ex06_optimizers
 from grader.exercises.ex06_optimizers import (
     DIGITS_PARAMS,
-    Rosenbrock,
     q1,
     q2,
     q3,
     q4,
     q5,
+    rosenbrock,
     schedule_rates,
 )
 from grader.exercises.ex06_visible import VISIBLE_PATHS
 from grader.heldout import make_heldout
+from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
+from grader.probes import JudgeContext
 from grader.references.optimizers import adam_reference, momentum_reference, rmsprop_reference
 
 
@@ -31,6 +33,22 @@ def judged(question, cases, key, tmp_path, scorer=None):
         name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
         for name, answer in cases.items()
     }
+
+
+def failure_message(question, answer, key_answer, tmp_path, scorer=None):
+    """The student's message for a failed answer, as the judge writes it (the missed requirement first)."""
+    key = _probe(question, key_answer, tmp_path / "key")
+    items = _probe(question, answer, tmp_path / "student")
+    context = JudgeContext(tmp_path / "student", scorer)
+    for index, probe in enumerate(question.probes):
+        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
+        if outcome.status is not Status.PASSED:
+            return _naming_requirement(question, probe, outcome).message
+    return ""
+
+
+def names_requirement(question, requirement_id):
+    return f"Not yet met: {question.requirement(requirement_id).text}."
 
 
 def visible_fails(question, answer, match):
@@ -64,12 +82,62 @@ def torch_style_momentum(grad_fn, x0, learning_rate, momentum, steps):
     return [p.tolist() for p in path]
 
 
+def preallocated_momentum(grad_fn, x0, learning_rate, momentum, steps):
+    # A third correct answer: the path preallocated, the velocity kept in the loop.
+    path = np.empty((steps + 1, len(x0)))
+    path[0] = x0
+    velocity = 0.0
+    for t in range(steps):
+        velocity = momentum * velocity - learning_rate * grad_fn(path[t])
+        path[t + 1] = path[t] + velocity
+    return path
+
+
+def momentum_in_place_on_x0(grad_fn, x0, learning_rate, momentum, steps):
+    # np.asarray does not copy a float array: x += v writes into the caller's x0.
+    x = np.asarray(x0, dtype=float)
+    v = np.zeros_like(x)
+    path = [x.copy()]
+    for _ in range(steps):
+        v = momentum * v - learning_rate * grad_fn(x)
+        x += v
+        path.append(x.copy())
+    return np.array(path)
+
+
+def momentum_velocity_reset(grad_fn, x0, learning_rate, momentum, steps):
+    x = np.array(x0, dtype=float)
+    path = [x.copy()]
+    for _ in range(steps):
+        v = np.zeros_like(x)
+        v = momentum * v - learning_rate * grad_fn(x)
+        x = x + v
+        path.append(x.copy())
+    return np.array(path)
+
+
+def momentum_position_first(grad_fn, x0, learning_rate, momentum, steps):
+    # x moves with the old velocity, then the velocity is updated.
+    x = np.array(x0, dtype=float)
+    v = np.zeros_like(x)
+    path = [x.copy()]
+    for _ in range(steps):
+        x = x + momentum * v - learning_rate * grad_fn(x)
+        v = momentum * v - learning_rate * grad_fn(x)
+        path.append(x.copy())
+    return np.array(path)
+
+
 def test_momentum_accepts_both_forms_and_rejects_the_wrong_sign(tmp_path):
     statuses = judged(
         q1,
         {
             "keras form": momentum_path,
             "pytorch form, lists": torch_style_momentum,
+            "preallocated": preallocated_momentum,
+            "x0 changed in place": momentum_in_place_on_x0,
+            "velocity reset each step": momentum_velocity_reset,
+            "gradient after the move": momentum_position_first,
             "uphill": lambda *a: momentum_path(*a, sign=1.0),
             "velocity flipped each step": lambda *a: momentum_path(*a, flip=-1.0),
             "damped by 1 - momentum": lambda *a: momentum_path(*a, damp=True),
@@ -82,12 +150,29 @@ def test_momentum_accepts_both_forms_and_rejects_the_wrong_sign(tmp_path):
     assert statuses == {
         "keras form": Status.PASSED,
         "pytorch form, lists": Status.PASSED,
+        "preallocated": Status.PASSED,
+        "x0 changed in place": Status.FAILED,  # passed before: x0 was never looked at again
+        "velocity reset each step": Status.FAILED,
+        "gradient after the move": Status.FAILED,
         "uphill": Status.FAILED,
         "velocity flipped each step": Status.FAILED,
         "damped by 1 - momentum": Status.FAILED,
         "same array every row": Status.FAILED,
         "start left out": Status.FAILED,
     }
+
+
+@pytest.mark.parametrize(
+    ("mistake", "requirement"),
+    [
+        (momentum_in_place_on_x0, "unchanged"),
+        (lambda *a: momentum_path(*a, start=False), "path"),
+        (lambda *a: momentum_path(*a, copy=False), "update"),  # right shape and start, wrong positions after
+        (lambda *a: momentum_path(*a, damp=True), "update"),
+    ],
+)
+def test_momentum_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
+    assert failure_message(q1, mistake, momentum_path, tmp_path).startswith(names_requirement(q1, requirement))
 
 
 def test_momentum_visible_checks_teach():
@@ -137,12 +222,49 @@ def rmsprop_path(
     return np.array(path)
 
 
+def rmsprop_rows(grad_fn, x0, learning_rate, rho, epsilon, steps):
+    # A third correct answer: the path as a list of lists, the average updated in place on its own array.
+    x, s, rows = np.array(x0, dtype=float), np.zeros(len(x0)), [list(map(float, x0))]
+    for _ in range(steps):
+        g = grad_fn(x)
+        s *= rho
+        s += (1 - rho) * np.square(g)
+        x = x - learning_rate * g / np.sqrt(s + epsilon)
+        rows.append(x.tolist())
+    return rows
+
+
+def rmsprop_reset(grad_fn, x0, learning_rate, rho, epsilon, steps):
+    x = np.array(x0, dtype=float)
+    path = [x.copy()]
+    for _ in range(steps):
+        g = grad_fn(x)
+        s = (1 - rho) * g**2
+        x = x - learning_rate * g / np.sqrt(s + epsilon)
+        path.append(x.copy())
+    return np.array(path)
+
+
+def rmsprop_in_place(grad_fn, x0, learning_rate, rho, epsilon, steps):
+    x, s = x0, np.zeros_like(x0)
+    path = [x.copy()]
+    for _ in range(steps):
+        g = grad_fn(x)
+        s = rho * s + (1 - rho) * g**2
+        x -= learning_rate * g / np.sqrt(s + epsilon)
+        path.append(x.copy())
+    return np.array(path)
+
+
 def test_rmsprop_accepts_epsilon_inside_or_outside_the_root(tmp_path):
     statuses = judged(
         q2,
         {
             "epsilon inside (keras)": rmsprop_path,
             "epsilon outside": lambda *a: rmsprop_path(*a, inside=False),
+            "vectorised rows": rmsprop_rows,
+            "state reset each step": rmsprop_reset,
+            "x0 changed in place": rmsprop_in_place,
             "no square root": lambda *a: rmsprop_path(*a, root=False),
             "g instead of g squared": lambda *a: rmsprop_path(*a, square=False),
             "rho and 1 - rho swapped": lambda *a: rmsprop_path(*a, swap=True),
@@ -155,12 +277,23 @@ def test_rmsprop_accepts_epsilon_inside_or_outside_the_root(tmp_path):
     assert statuses == {
         "epsilon inside (keras)": Status.PASSED,
         "epsilon outside": Status.PASSED,
+        "vectorised rows": Status.PASSED,
+        "state reset each step": Status.FAILED,
+        "x0 changed in place": Status.FAILED,  # passed before
         "no square root": Status.FAILED,
         "g instead of g squared": Status.FAILED,
         "rho and 1 - rho swapped": Status.FAILED,
         "adagrad sum": Status.FAILED,
         "no epsilon": Status.FAILED,
     }
+
+
+@pytest.mark.parametrize(
+    ("mistake", "requirement"),
+    [(lambda *a: rmsprop_path(*a, eps=False), "epsilon"), (rmsprop_in_place, "unchanged"), (rmsprop_reset, "update")],
+)
+def test_rmsprop_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
+    assert failure_message(q2, mistake, rmsprop_path, tmp_path).startswith(names_requirement(q2, requirement))
 
 
 def test_rmsprop_visible_checks_teach():
@@ -195,12 +328,65 @@ def adam_path(
     return np.stack(path)
 
 
+def adam_inside(grad_fn, x0, learning_rate, beta_1, beta_2, epsilon, steps):
+    # A third correct answer: epsilon inside the root, powers of the betas kept as running products.
+    x, m, v = np.array(x0, dtype=float), np.zeros(len(x0)), np.zeros(len(x0))
+    path, power_1, power_2 = [x.copy()], 1.0, 1.0
+    for _ in range(steps):
+        g = grad_fn(x)
+        power_1, power_2 = power_1 * beta_1, power_2 * beta_2
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g * g
+        x = x - learning_rate * (m / (1 - power_1)) / np.sqrt(v / (1 - power_2) + epsilon)
+        path.append(x.copy())
+    return np.vstack(path)
+
+
+def adam_reset(grad_fn, x0, learning_rate, beta_1, beta_2, epsilon, steps):
+    x = np.array(x0, dtype=float)
+    path = [x.copy()]
+    for t in range(1, steps + 1):
+        g = grad_fn(x)
+        m, v = (1 - beta_1) * g, (1 - beta_2) * g**2
+        x = x - learning_rate * (m / (1 - beta_1**t)) / (np.sqrt(v / (1 - beta_2**t)) + epsilon)
+        path.append(x.copy())
+    return np.array(path)
+
+
+def adam_t_fixed(grad_fn, x0, learning_rate, beta_1, beta_2, epsilon, steps):
+    x, m, v = np.array(x0, dtype=float), 0.0, 0.0
+    path = [x.copy()]
+    for _ in range(steps):
+        g = grad_fn(x)
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        x = x - learning_rate * (m / (1 - beta_1)) / (np.sqrt(v / (1 - beta_2)) + epsilon)
+        path.append(x.copy())
+    return np.array(path)
+
+
+def adam_in_place(grad_fn, x0, learning_rate, beta_1, beta_2, epsilon, steps):
+    x, m, v = x0, np.zeros_like(x0), np.zeros_like(x0)
+    path = [x.copy()]
+    for t in range(1, steps + 1):
+        g = grad_fn(x)
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        x -= learning_rate * (m / (1 - beta_1**t)) / (np.sqrt(v / (1 - beta_2**t)) + epsilon)
+        path.append(x.copy())
+    return np.array(path)
+
+
 def test_adam_accepts_both_epsilon_placements_and_rejects_missing_bias_correction(tmp_path):
     statuses = judged(
         q3,
         {
             "paper form": adam_path,
             "keras form": lambda *a: adam_path(*a, style="keras"),
+            "epsilon inside the root": adam_inside,
+            "moments reset each step": adam_reset,
+            "correction with t fixed at 1": adam_t_fixed,
+            "x0 changed in place": adam_in_place,
             "no bias correction": lambda *a: adam_path(*a, correct="none"),
             "only m corrected": lambda *a: adam_path(*a, correct="m"),
             "t counted from 0": lambda *a: adam_path(*a, t0=0),
@@ -213,6 +399,10 @@ def test_adam_accepts_both_epsilon_placements_and_rejects_missing_bias_correctio
     assert statuses == {
         "paper form": Status.PASSED,
         "keras form": Status.PASSED,
+        "epsilon inside the root": Status.PASSED,
+        "moments reset each step": Status.FAILED,
+        "correction with t fixed at 1": Status.FAILED,
+        "x0 changed in place": Status.FAILED,  # passed before
         "no bias correction": Status.FAILED,
         "only m corrected": Status.FAILED,
         "t counted from 0": Status.FAILED,
@@ -229,7 +419,7 @@ def test_adam_visible_check_names_the_bias_correction():
 def test_references_match_keras_optimizers():
     import keras
 
-    grad, x0, steps = Rosenbrock(), [-1.5, 2.0], 30
+    grad, x0, steps = rosenbrock, [-1.5, 2.0], 30
     cases = [
         (keras.optimizers.SGD(1e-3, momentum=0.9), momentum_reference(grad, x0, 1e-3, 0.9, steps)),
         (keras.optimizers.RMSprop(0.01, rho=0.9, epsilon=1e-7), rmsprop_reference(grad, x0, 0.01, 0.9, 1e-7, steps)),
@@ -270,6 +460,15 @@ def with_exponent(exponent):
     return lambda initial_lr, drop, every: lambda epoch, lr: initial_lr * drop ** exponent(epoch, every)
 
 
+def array_step_decay(initial_lr, drop, every):
+    # The right rates, as 0-d arrays: LearningRateScheduler rejects them.
+    return lambda epoch, lr: np.array(initial_lr * drop ** (epoch // every))
+
+
+def early_drop_step_decay(initial_lr, drop, every):
+    return lambda epoch, lr: lr * drop if (epoch + 1) % every == 0 else lr
+
+
 def test_step_decay_accepts_three_styles_and_rejects_off_by_one(tmp_path):
     statuses = judged(
         q4,
@@ -277,6 +476,8 @@ def test_step_decay_accepts_three_styles_and_rejects_off_by_one(tmp_path):
             "stateless": make_step_decay,
             "from the current rate": chained_step_decay,
             "one argument": one_argument_step_decay,
+            "rates as arrays": array_step_decay,
+            "chained, drops one epoch early": early_drop_step_decay,
             "epochs counted from 1": with_exponent(lambda e, k: (e + 1) // k),
             "drops at epoch 0": with_exponent(lambda e, k: e // k + 1),
             "chained, drops at epoch 0": lambda i, d, k: lambda e, lr: lr * d if e % k == 0 else lr,
@@ -287,17 +488,27 @@ def test_step_decay_accepts_three_styles_and_rejects_off_by_one(tmp_path):
         make_step_decay,
         tmp_path,
     )
+    assert statuses.pop("not a function") in {Status.FAILED, Status.ERROR}
     assert statuses == {
         "stateless": Status.PASSED,
         "from the current rate": Status.PASSED,
         "one argument": Status.PASSED,
+        "rates as arrays": Status.FAILED,  # passed before: rates were turned into floats before judging
+        "chained, drops one epoch early": Status.FAILED,
         "epochs counted from 1": Status.FAILED,
         "drops at epoch 0": Status.FAILED,
         "chained, drops at epoch 0": Status.FAILED,
         "smooth exponential": Status.FAILED,
         "every ignored": Status.FAILED,
-        "not a function": Status.ERROR,
     }
+
+
+@pytest.mark.parametrize(
+    ("mistake", "requirement"),
+    [(array_step_decay, "float"), (with_exponent(lambda e, k: (e + 1) // k), "rates")],
+)
+def test_step_decay_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
+    assert failure_message(q4, mistake, make_step_decay, tmp_path).startswith(names_requirement(q4, requirement))
 
 
 def test_step_decay_visible_check_points_at_epoch_zero():
@@ -329,26 +540,45 @@ def test_heldout_set_is_a_secret_perturbation_of_the_digits():
     assert not np.array_equal(x, make_heldout("digits_optimizers", b"two")[0])
 
 
-def sgd_model(learning_rate=0.02, epochs=20, optimizer="sgd", momentum=0.9):
+def sgd_model(
+    learning_rate=0.02,
+    epochs=20,
+    optimizer="sgd",
+    momentum=0.9,
+    nesterov=False,
+    loss="sparse_categorical_crossentropy",
+    adapt_on="train",
+    axis=None,
+    hidden=(32, "relu"),
+    style="sequential",
+):
+    """The digits network of question 5, trained with SGD and the step-decay schedule; keywords plant variants."""
     import keras
 
     keras.utils.set_random_seed(0)
-    x_train, _, y_train, _ = digits_split()
-    normalizer = keras.layers.Normalization(axis=None)
-    normalizer.adapt(x_train)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(64,)),
-            normalizer,
-            keras.layers.Dense(32, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    x_train, x_val, y_train, _ = digits_split()
+    normalizer = keras.layers.Normalization(axis=axis)
+    normalizer.adapt(x_train if adapt_on == "train" else np.concatenate([x_train, x_val]))
+    units, activation = hidden
+    if style == "functional":  # Dense + ReLU layer, Dense + Activation layer: the same network
+        inputs = keras.Input(shape=(64,))
+        features = keras.layers.ReLU()(keras.layers.Dense(units)(normalizer(inputs)))
+        outputs = keras.layers.Activation("softmax")(keras.layers.Dense(10)(features))
+        model = keras.Model(inputs, outputs)
+    else:
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(64,)),
+                normalizer,
+                keras.layers.Dense(units, activation=activation),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
     if optimizer == "sgd":
-        chosen = keras.optimizers.SGD(learning_rate, momentum=momentum)
+        chosen = keras.optimizers.SGD(learning_rate, momentum=momentum, nesterov=nesterov)
     else:
         chosen = keras.optimizers.Adam(learning_rate)
-    model.compile(optimizer=chosen, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=chosen, loss=loss, metrics=["accuracy"])
     callback = keras.callbacks.LearningRateScheduler(make_step_decay(learning_rate, 0.5, 5))
     model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0, callbacks=[callback])
     return model
@@ -361,14 +591,28 @@ def right_model():
 
 @pytest.mark.slow
 def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_scorer):
+    import keras
+
     assert right_model.count_params() == DIGITS_PARAMS
     statuses = judged(
         q5,
         {
             "right": right_model,
             "larger rate, fewer epochs": sgd_model(learning_rate=0.05, epochs=10),
+            "functional, activation layers": sgd_model(learning_rate=0.01, style="functional"),
+            "loss object": sgd_model(loss=keras.losses.SparseCategoricalCrossentropy()),
             "rate far too large": sgd_model(learning_rate=2.0, epochs=5),
             "rate far too small": sgd_model(learning_rate=1e-4, epochs=5),
+            "nesterov": sgd_model(nesterov=True, epochs=10),
+            "momentum 0.8": sgd_model(momentum=0.8, epochs=10),
+            "adam": sgd_model(optimizer="adam", learning_rate=0.005, epochs=10),
+            "from logits on softmax": sgd_model(
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), epochs=10
+            ),
+            "normalizer adapted on all data": sgd_model(adapt_on="all", epochs=10),
+            "normalizer per feature": sgd_model(axis=-1, epochs=10),
+            "hidden layer of 24": sgd_model(hidden=(24, "relu"), epochs=10),
+            "hidden sigmoid": sgd_model(hidden=(32, "sigmoid"), learning_rate=0.05, epochs=20),
         },
         right_model,
         tmp_path,
@@ -377,9 +621,36 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
     assert statuses == {
         "right": Status.PASSED,
         "larger rate, fewer epochs": Status.PASSED,
+        "functional, activation layers": Status.PASSED,
+        "loss object": Status.PASSED,
         "rate far too large": Status.FAILED,
         "rate far too small": Status.FAILED,
+        # each of these passed before: the compile settings and the layers' settings were never read
+        "nesterov": Status.FAILED,
+        "momentum 0.8": Status.FAILED,
+        "adam": Status.FAILED,
+        "from logits on softmax": Status.FAILED,
+        "normalizer adapted on all data": Status.FAILED,
+        "normalizer per feature": Status.FAILED,
+        "hidden layer of 24": Status.FAILED,
+        "hidden sigmoid": Status.FAILED,
     }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("variant", "requirement"),
+    [
+        ({"nesterov": True}, "compile"),
+        ({"adapt_on": "all"}, "preprocessing"),
+        ({"hidden": (32, "sigmoid")}, "layers"),
+        ({"learning_rate": 1e-4}, "heldout"),
+    ],
+)
+def test_digits_failures_name_the_missed_requirement(variant, requirement, right_model, tmp_path, model_scorer):
+    wrong = sgd_model(**variant, epochs=3)
+    message = failure_message(q5, wrong, right_model, tmp_path, model_scorer)
+    assert message.startswith(names_requirement(q5, requirement))
 
 
 @pytest.mark.slow
@@ -387,6 +658,7 @@ def test_digits_visible_checks_ask_for_sgd_with_momentum(right_model):
     q5.check(right_model)
     visible_fails(q5, sgd_model(optimizer="adam", learning_rate=0.01, epochs=1), "keras.optimizers.SGD")
     visible_fails(q5, sgd_model(momentum=0.0, epochs=1), "momentum=0.9")
+    visible_fails(q5, sgd_model(momentum=0.8, epochs=1), "momentum=0.9")
 
 
 def test_stored_visible_paths_are_what_the_references_compute():

@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from judging import judge_answer
+from judging import _probe, judge_answer
 
 from grader.checks import CheckFailed
 from grader.corpus import make_reviews
@@ -14,7 +14,9 @@ from grader.data import reviews_split
 from grader.exercises import load_exercise
 from grader.exercises.ex11_text_and_embeddings import HELDOUT_SIZE, SENTIMENT_ACCURACY
 from grader.heldout import make_heldout
+from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
+from grader.probes import JudgeContext
 
 EXERCISE = load_exercise("11_text_and_embeddings")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -26,6 +28,23 @@ def judged(question, cases, key, tmp_path, scorer=None):
         name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
         for name, answer in cases.items()
     }
+
+
+def failure_message(question, answer, key, tmp_path, scorer=None):
+    """The student's message for a failing answer, led by the requirement it missed, as the judge writes it."""
+    key_items = _probe(question, key, tmp_path / "key")
+    items = _probe(question, answer, tmp_path / "student")
+    context = JudgeContext(tmp_path / "student", scorer)
+    for index, probe in enumerate(question.probes):
+        outcome = probe.judge(split_items(items, index), split_items(key_items, index), context)
+        if outcome.status is not Status.PASSED:
+            return _naming_requirement(question, probe, outcome).message
+    return ""
+
+
+def not_yet_met(question, requirement_id):
+    """The opening of a message that names one of the question's requirements."""
+    return f"Not yet met: {question.requirement(requirement_id).text}."
 
 
 # Question 1: the vocabulary.
@@ -58,6 +77,27 @@ def document_frequency(texts, min_count):
     return ["", "[UNK]", *sorted((w for w in counts if counts[w] >= min_count), key=lambda w: (-counts[w], w))]
 
 
+def two_stable_sorts(texts, min_count):
+    counts = Counter(word for text in texts for word in text.split())
+    return ["", "[UNK]", *sorted(sorted(w for w in counts if counts[w] >= min_count), key=counts.get, reverse=True)]
+
+
+def ties_reversed(texts, min_count):
+    counts = Counter(word for text in texts for word in text.split())
+    return [
+        "",
+        "[UNK]",
+        *sorted((w for w in counts if counts[w] >= min_count), key=lambda w: (counts[w], w), reverse=True),
+    ]
+
+
+def texts_split_in_place(texts, min_count):
+    for i, text in enumerate(texts):
+        texts[i] = text.split()  # the caller's list now holds lists of words
+    counts = Counter(word for words in texts for word in words)
+    return ["", "[UNK]", *sorted((w for w in counts if counts[w] >= min_count), key=lambda w: (-counts[w], w))]
+
+
 def test_vocabulary_accepts_numpy_and_rejects_wrong_cutoff_order_and_tokens(tmp_path):
     statuses = judged(
         q1,
@@ -71,13 +111,32 @@ def test_vocabulary_accepts_numpy_and_rejects_wrong_cutoff_order_and_tokens(tmp_
             "no reserved tokens": lambda t, m: build_vocabulary(t, m)[2:],
             "counts texts, not words": document_frequency,
             "a dict": lambda t, m: {w: i for i, w in enumerate(build_vocabulary(t, m))},
+            "two stable sorts": two_stable_sorts,
+            "ties in reverse alphabetical order": ties_reversed,
+            "texts split in place": texts_split_in_place,
+            "texts sorted in place": lambda t, m: (t.sort(), build_vocabulary(t, m))[1],
         },
         build_vocabulary,
         tmp_path,
     )
     expected = {name: Status.FAILED for name in statuses}
-    expected.update({"counter": Status.PASSED, "numpy unique": Status.PASSED, "as a tuple": Status.PASSED})
+    passing = ("counter", "numpy unique", "as a tuple", "two stable sorts")
+    expected.update(dict.fromkeys(passing, Status.PASSED))
     assert statuses == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "requirement"),
+    [
+        (lambda t, m: build_vocabulary(t, m)[2:], "reserved"),
+        (strict_cutoff, "cutoff"),
+        (document_frequency, "cutoff"),
+        (first_seen_ties, "order"),
+        (texts_split_in_place, "unchanged"),
+    ],
+)
+def test_vocabulary_failures_name_the_requirement(answer, requirement, tmp_path):
+    assert failure_message(q1, answer, build_vocabulary, tmp_path).startswith(not_yet_met(q1, requirement))
 
 
 def test_vocabulary_visible_check_names_the_reserved_tokens():
@@ -89,7 +148,7 @@ def test_vocabulary_visible_check_names_the_reserved_tokens():
 # Question 2: ids from a training-only vocabulary, padded on the requested side.
 
 
-def vectorize(train_texts, test_texts, min_count, length, padding, fit_on=None, oov=1, keep="first"):
+def vectorize(train_texts, test_texts, min_count, length, padding, fit_on=None, oov=1, keep="first", dtype=None):
     vocabulary = build_vocabulary(fit_on(train_texts, test_texts) if fit_on else train_texts, min_count)
     index = {w: i for i, w in enumerate(vocabulary)}
 
@@ -99,19 +158,41 @@ def vectorize(train_texts, test_texts, min_count, length, padding, fit_on=None, 
         zeros = [0] * (length - len(ids))
         return zeros + ids if padding == "pre" else ids + zeros
 
-    return np.array([encode(t) for t in train_texts]), np.array([encode(t) for t in test_texts])
+    return np.array([encode(t) for t in train_texts], dtype=dtype), np.array(
+        [encode(t) for t in test_texts], dtype=dtype
+    )
 
 
-def keras_pad_sequences(train_texts, test_texts, min_count, length, padding):
+def keras_pad_sequences(train_texts, test_texts, min_count, length, padding, truncating="post"):
     import keras
 
     index = {w: i for i, w in enumerate(build_vocabulary(train_texts, min_count))}
     return tuple(
         keras.utils.pad_sequences(
-            [[index.get(w, 1) for w in t.split()] for t in texts], maxlen=length, padding=padding, truncating="post"
+            [[index.get(w, 1) for w in t.split()] for t in texts],
+            maxlen=length,
+            padding=padding,
+            truncating=padding if truncating == "same side" else truncating,
         )
         for texts in (train_texts, test_texts)
     )
+
+
+def filled_zeros(train_texts, test_texts, min_count, length, padding, dtype=float):
+    """Ids written into np.zeros((n, length)): floats unless a dtype is given."""
+    index = {w: i for i, w in enumerate(build_vocabulary(train_texts, min_count))}
+    arrays = []
+    for texts in (train_texts, test_texts):
+        ids = np.zeros((len(texts), length), dtype=dtype)
+        for row, text in enumerate(texts):
+            words = [index.get(w, 1) for w in text.split()][:length]
+            if words:
+                if padding == "pre":
+                    ids[row, length - len(words) :] = words
+                else:
+                    ids[row, : len(words)] = words
+        arrays.append(ids)
+    return tuple(arrays)
 
 
 def test_vectorize_accepts_pad_sequences_and_rejects_leaks_and_wrong_sides(tmp_path):
@@ -126,13 +207,39 @@ def test_vectorize_accepts_pad_sequences_and_rejects_leaks_and_wrong_sides(tmp_p
             "pre and post swapped": lambda tr, te, m, n, p: vectorize(tr, te, m, n, "post" if p == "pre" else "pre"),
             "unknown words as padding": lambda *a: vectorize(*a, oov=0),
             "keeps the last words": lambda *a: vectorize(*a, keep="last"),
+            "ids in zeros of ints": lambda *a: filled_zeros(*a, dtype=int),
+            "ids in zeros of floats": filled_zeros,
+            "squeezed": lambda *a: tuple(np.squeeze(ids) for ids in vectorize(*a)),
+            "pad_sequences truncating by default": lambda *a: keras_pad_sequences(*a, truncating="pre"),
+            "pad_sequences truncating on the padding side": lambda *a: keras_pad_sequences(*a, truncating="same side"),
+            "unknown words as the last id": lambda tr, te, m, n, p: vectorize(
+                tr, te, m, n, p, oov=len(build_vocabulary(tr, m))
+            ),
+            "test texts appended to train_texts": lambda tr, te, m, n, p: vectorize(
+                tr, te, m, n, p, fit_on=lambda a, b: a.extend(b) or a
+            ),
         },
         vectorize,
         tmp_path,
     )
     expected = {name: Status.FAILED for name in statuses}
-    expected.update({"python": Status.PASSED, "keras pad_sequences": Status.PASSED})
+    expected.update(dict.fromkeys(("python", "keras pad_sequences", "ids in zeros of ints"), Status.PASSED))
     assert statuses == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "requirement"),
+    [
+        (lambda *a: filled_zeros(*a), "shape"),
+        (lambda *a: tuple(np.squeeze(ids) for ids in vectorize(*a)), "shape"),
+        (lambda *a: vectorize(*a, fit_on=lambda tr, te: list(tr) + list(te)), "train_only"),
+        (lambda *a: vectorize(*a, oov=0), "unknown"),
+        (lambda *a: keras_pad_sequences(*a, truncating="pre"), "truncate"),
+        (lambda tr, te, m, n, p: vectorize(tr, te, m, n, "post"), "padding"),
+    ],
+)
+def test_vectorize_failures_name_the_requirement(answer, requirement, tmp_path):
+    assert failure_message(q2, answer, vectorize, tmp_path).startswith(not_yet_met(q2, requirement))
 
 
 def test_vectorize_visible_checks_catch_the_leak_and_the_side():
@@ -169,28 +276,71 @@ def by_score(score):
     return neighbours
 
 
+def sorted_pairs(embeddings, index, k):
+    """A loop over rows in float64, ties broken by the larger row number."""
+    query = embeddings[index] / np.linalg.norm(embeddings[index])
+    scored = [(float(row @ query / np.linalg.norm(row)), j) for j, row in enumerate(embeddings) if j != index]
+    return [j for _, j in sorted(scored, reverse=True)[:k]]
+
+
+def first_sorted_dropped(embeddings, index, k):
+    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    return np.argsort(-(unit @ unit[index]), kind="stable")[1 : k + 1]  # assumes the query row sorts first
+
+
+def norms_without_keepdims(embeddings, index, k):
+    if embeddings.shape[0] == embeddings.shape[1]:
+        unit = embeddings / np.linalg.norm(embeddings, axis=1)  # fits a square table, dividing columns
+    else:
+        unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    similarities = unit @ unit[index]
+    similarities[index] = -np.inf
+    return np.argsort(-similarities)[:k]
+
+
+def normalized_in_place(embeddings, index, k):
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    similarities = embeddings @ embeddings[index]
+    similarities[index] = -np.inf
+    return np.argsort(-similarities)[:k]
+
+
 def test_neighbours_accept_sklearn_and_reject_dot_product_distance_and_self(tmp_path):
     statuses = judged(
         q3,
         {
             "numpy": nearest_neighbours,
             "sklearn": sklearn_neighbours,
+            "sorted pairs": sorted_pairs,
             "dot product": by_score(lambda a, b: a @ b),
             "euclidean distance": by_score(lambda a, b: -np.linalg.norm(a - b)),
             "itself included": lambda e, i, k: np.argsort(-(e @ e[i]) / np.linalg.norm(e, axis=1))[:k],
             "least similar first": lambda e, i, k: nearest_neighbours(e, i, k)[::-1],
+            "first of the sorted rows dropped": first_sorted_dropped,
+            "norms without keepdims": norms_without_keepdims,
+            "absolute cosine": by_score(lambda a, b: abs(a @ b) / np.linalg.norm(a) / np.linalg.norm(b)),
+            "normalized in place": normalized_in_place,
+            "as a row": lambda e, i, k: nearest_neighbours(e, i, k)[None, :],
         },
         nearest_neighbours,
         tmp_path,
     )
-    assert statuses == {
-        "numpy": Status.PASSED,
-        "sklearn": Status.PASSED,
-        "dot product": Status.FAILED,
-        "euclidean distance": Status.FAILED,
-        "itself included": Status.FAILED,
-        "least similar first": Status.FAILED,
-    }
+    passing = {"numpy", "sklearn", "sorted pairs"}
+    assert statuses == {name: Status.PASSED if name in passing else Status.FAILED for name in statuses}
+
+
+@pytest.mark.parametrize(
+    ("answer", "requirement"),
+    [
+        (lambda e, i, k: nearest_neighbours(e, i, k)[None, :], "count"),
+        (first_sorted_dropped, "itself"),
+        (norms_without_keepdims, "cosine"),
+        (by_score(lambda a, b: a @ b), "cosine"),
+        (normalized_in_place, "unchanged"),
+    ],
+)
+def test_neighbours_failures_name_the_requirement(answer, requirement, tmp_path):
+    assert failure_message(q3, answer, nearest_neighbours, tmp_path).startswith(not_yet_met(q3, requirement))
 
 
 def test_neighbours_visible_check_explains_the_dot_product():
@@ -213,6 +363,25 @@ def keras_pooling(vectors, mask):
     return keras.ops.convert_to_numpy(pooled)
 
 
+def count_without_keepdims(vectors, mask):
+    weights = np.asarray(mask, dtype=float)
+    total, count = (vectors * weights[:, :, None]).sum(axis=1), weights.sum(axis=1)
+    return total / count if total.shape[0] == total.shape[1] else total / count[:, None]  # fits when batch == dim
+
+
+def mask_on_the_wrong_axis(vectors, mask):
+    weights = np.asarray(mask, dtype=float)
+    if vectors.shape[1] != vectors.shape[2]:
+        return masked_mean(vectors, mask)
+    return (vectors * weights[:, None, :]).sum(axis=1) / weights.sum(axis=1, keepdims=True)  # fits when steps == dim
+
+
+def masked_in_place(vectors, mask):
+    weights = np.asarray(mask, dtype=vectors.dtype)[:, :, None]
+    vectors *= weights
+    return vectors.sum(axis=1) / weights.sum(axis=1)
+
+
 def test_masked_mean_accepts_keras_pooling_and_rejects_an_ignored_mask(tmp_path):
     statuses = judged(
         q4,
@@ -228,6 +397,10 @@ def test_masked_mean_accepts_keras_pooling_and_rejects_an_ignored_mask(tmp_path)
             "one mean for the whole batch": lambda v, m: np.tile(
                 v[np.asarray(m, dtype=bool)].mean(axis=0), (len(v), 1)
             ),
+            "count without keepdims": count_without_keepdims,
+            "mask on the wrong axis": mask_on_the_wrong_axis,
+            "squeezed": lambda v, m: masked_mean(v, m).squeeze(),
+            "vectors masked in place": masked_in_place,
         },
         masked_mean,
         tmp_path,
@@ -235,6 +408,19 @@ def test_masked_mean_accepts_keras_pooling_and_rejects_an_ignored_mask(tmp_path)
     expected = {name: Status.FAILED for name in statuses}
     expected.update({"numpy": Status.PASSED, "keras pooling with the mask": Status.PASSED, "loop": Status.PASSED})
     assert statuses == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "requirement"),
+    [
+        (lambda v, m: masked_mean(v, m).squeeze(), "shape"),
+        (count_without_keepdims, "mask"),
+        (lambda v, m: v.mean(axis=1), "mask"),
+        (masked_in_place, "unchanged"),
+    ],
+)
+def test_masked_mean_failures_name_the_requirement(answer, requirement, tmp_path):
+    assert failure_message(q4, answer, masked_mean, tmp_path).startswith(not_yet_met(q4, requirement))
 
 
 def test_masked_mean_visible_check_shows_the_padded_mean():
@@ -260,20 +446,35 @@ def test_heldout_sentences_are_fresh_secret_draws():
 # Question 5: the sentiment model, scored on held-out sentences.
 
 
-def sentiment_model(epochs=15, max_tokens=1000, learning_rate=0.01, functional=False, hidden=0):
+def sentiment_model(
+    epochs=15,
+    max_tokens=1000,
+    learning_rate=0.01,
+    functional=False,
+    hidden=0,
+    mask_zero=True,
+    adapt_on="train",
+    input_dim=None,
+    loss="binary_crossentropy",
+    output="sigmoid",
+):
     import keras
 
     keras.utils.set_random_seed(0)
-    texts_train, _, y_train, _ = reviews_split()
+    texts_train, texts_val, y_train, _ = reviews_split()
     vectorizer = keras.layers.TextVectorization(max_tokens=max_tokens, output_sequence_length=24)
-    vectorizer.adapt(texts_train)
+    vectorizer.adapt({"train": texts_train, "train and validation": np.concatenate([texts_train, texts_val])}[adapt_on])
+    head = {
+        "sigmoid": [keras.layers.Dense(1, activation="sigmoid")],
+        "activation layer": [keras.layers.Dense(1), keras.layers.Activation("sigmoid")],
+    }[output]
     layers = [
         keras.Input(shape=(1,), dtype="string"),
         vectorizer,
-        keras.layers.Embedding(vectorizer.vocabulary_size(), 16, mask_zero=True),
+        keras.layers.Embedding(input_dim or vectorizer.vocabulary_size(), 16, mask_zero=mask_zero),
         keras.layers.GlobalAveragePooling1D(),
         *([keras.layers.Dense(hidden, activation="relu")] if hidden else []),
-        keras.layers.Dense(1, activation="sigmoid"),
+        *head,
     ]
     if functional:
         outputs = layers[0]
@@ -282,7 +483,7 @@ def sentiment_model(epochs=15, max_tokens=1000, learning_rate=0.01, functional=F
         model = keras.Model(layers[0], outputs)
     else:
         model = keras.Sequential(layers)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
     model.fit(texts_train, y_train, epochs=epochs, batch_size=32, verbose=0)
     return model
 
@@ -299,19 +500,34 @@ def test_sentiment_model_is_scored_on_heldout_sentences(right_sentiment, tmp_pat
         {
             "right": right_sentiment,
             "functional api, hidden layer, fewer epochs": sentiment_model(functional=True, hidden=8, epochs=8),
+            "sigmoid as an activation layer": sentiment_model(output="activation layer"),
             "undertrained: the majority class at best": sentiment_model(epochs=1, learning_rate=1e-3),
             "vocabulary of three tokens": sentiment_model(max_tokens=3, epochs=5),
+            "no mask_zero": sentiment_model(mask_zero=False),
+            "adapted on training and validation texts": sentiment_model(adapt_on="train and validation"),
+            "Embedding sized by max_tokens": sentiment_model(input_dim=1000),
+            "Adam at its default learning rate, more epochs": sentiment_model(learning_rate=1e-3, epochs=40),
+            "trained on the squared error": sentiment_model(loss="mse"),
         },
         right_sentiment,
         tmp_path,
         model_scorer,
     )
-    assert statuses == {
-        "right": Status.PASSED,
-        "functional api, hidden layer, fewer epochs": Status.PASSED,
-        "undertrained: the majority class at best": Status.FAILED,
-        "vocabulary of three tokens": Status.FAILED,
-    }
+    passing = {"right", "functional api, hidden layer, fewer epochs", "sigmoid as an activation layer"}
+    assert statuses == {name: Status.PASSED if name in passing else Status.FAILED for name in statuses}
+
+
+@pytest.mark.slow
+def test_sentiment_failures_name_the_requirement(right_sentiment, tmp_path, model_scorer):
+    for answer, requirement in [
+        (sentiment_model(mask_zero=False, epochs=1), "masking"),
+        (sentiment_model(adapt_on="train and validation", epochs=1), "preprocessing"),
+        (sentiment_model(input_dim=1000, epochs=1), "layers"),
+        (sentiment_model(learning_rate=1e-3, epochs=1), "compile"),
+        (sentiment_model(epochs=1, learning_rate=1e-3, max_tokens=3), "preprocessing"),
+    ]:
+        message = failure_message(q5, answer, right_sentiment, tmp_path / requirement, model_scorer)
+        assert message.startswith(not_yet_met(q5, requirement)), message
 
 
 @pytest.mark.slow

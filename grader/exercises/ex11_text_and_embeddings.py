@@ -2,39 +2,58 @@
 
 Mistakes the hidden tests catch: a vocabulary without the padding and
 out-of-vocabulary tokens, with a frequency cutoff off by one (``>`` for
-``>=``), ordered by first appearance or alphabetically instead of by
-frequency; a vocabulary fit on the test texts (or on training and test texts
-together); padding on the wrong side, truncating from the wrong end, unknown
-words sent to the padding id 0; nearest neighbours by dot product or by
-Euclidean distance instead of cosine similarity, the query word listed as its
-own neighbour, neighbours in the wrong order; a mean that ignores the mask
-(averages padded positions too), a masked sum not divided by the count, or a
-division by the full length; and a sentiment model that cannot beat the
-majority class on held-out sentences (untrained, or a vocabulary too small to
-tell words apart), that does not take raw strings, or that lacks the
-TextVectorization or Embedding layer.
+``>=``), counting texts instead of occurrences, ordered by first appearance,
+alphabetically or with ties in reverse order; a vocabulary fit on the test
+texts (or on training and test texts together); padding on the wrong side,
+truncating from the wrong end (Keras's ``pad_sequences`` default), unknown
+words sent to the padding id 0, ids returned as floats, a single text or a
+text of exactly ``length`` words returned in another shape; a function that
+writes into the lists of texts it is given; nearest neighbours by dot product,
+by Euclidean distance or by absolute cosine, normalized along the wrong axis
+(which fits a square table), the query row listed as its own neighbour (also
+when another row is identical to it, as dropping the first of the sorted rows
+does), neighbours in the wrong order, an embedding table normalized in place;
+a mean that ignores the mask (averages padded positions too), a masked sum not
+divided by the count, a division by the full length, a count without
+``keepdims`` (which fits when batch equals dim), a mask broadcast along the
+wrong axis (which fits when steps equals dim), a squeezed result for a batch of
+one, vectors multiplied by the mask in place; and a sentiment model that does
+not take raw strings, whose TextVectorization has other settings or was
+adapted on other texts than ``texts_train`` (its vocabulary size differs from
+the one ``texts_train`` gives), whose Embedding has another size or no
+``mask_zero=True``, that lacks the pooling layer or the sigmoid output, that
+was compiled with another loss, optimizer or learning rate (or
+``from_logits=True``), that has more parameters than allowed, or that cannot
+reach the accuracy threshold on held-out sentences.
+
+Ties between neighbours: rows with equal cosine similarity may come in either
+order; the hidden test accepts any order among similarities equal to 1e-6.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from grader.checks import CheckFailed, FunctionCheck, ModelCheck, PropertyCheck, describe
+from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.corpus import ASPECTS, NEGATIVE, POSITIVE, draw_reviews
 from grader.data import reviews_split
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
-from grader.question import Exercise, Question
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with, layer_setting
+from grader.question import Exercise, Question, Requirement
 
 PAD, OOV = "", "[UNK]"
 SENTIMENT_ACCURACY = 0.85
 SENTIMENT_MAX_PARAMS = 40_000
 HELDOUT_SIZE = 1000
+MAX_TOKENS, SEQUENCE_LENGTH, EMBEDDING_DIM = 1000, 24, 16
+NEIGHBOUR_TIES = 1e-6  # similarities this close count as equal: their rows may come in either order
 
 
 @heldout_set("review_sentences_11")
@@ -55,59 +74,126 @@ def _reference_vocabulary(texts: list[str], min_count: int) -> list[str]:
 _WORDS = tuple(dict.fromkeys(w for phrase in POSITIVE + NEGATIVE + ASPECTS for w in phrase.split()))
 
 
-def _texts(rng: np.random.Generator, n: int, words: tuple[str, ...], longest: int) -> list[str]:
+def _texts(rng: np.random.Generator, n: int, words: tuple[str, ...], longest: int, shortest: int = 1) -> list[str]:
     weights = 1.0 / np.arange(1, len(words) + 1) ** 0.8
     weights /= weights.sum()
     texts = []
     for _ in range(n):
-        size = int(rng.integers(1, longest + 1))
+        size = int(rng.integers(shortest, longest + 1))
         texts.append(" ".join(words[i] for i in rng.choice(len(words), size=size, p=weights)))
     return texts
 
 
 def _vocabulary_cases() -> list[tuple]:
     rng = np.random.default_rng(1101)
-    cases = []
-    for n, pool, min_count in [(30, 25, 2), (60, 40, 3), (12, 15, 1), (80, 50, 5), (25, 30, 2)]:
+    cases = [(list(_TRAIN), 2)]
+    for n, pool, min_count in [(30, 25, 2), (60, 40, 3), (12, 15, 1), (80, 50, 5), (25, 30, 2), (1, 8, 1)]:
         words = tuple(rng.permutation(_WORDS)[:pool])
         cases.append((_texts(rng, n, words, 12), min_count))
     return cases
 
 
 def _vectorize_cases() -> list[tuple]:
+    """Mixed cases: short and long texts, both padding sides, a single test text, a text of exactly `length` words."""
     rng = np.random.default_rng(1102)
-    cases = []
+    cases = [(list(_TRAIN), list(_TEST), 2, 5, "post"), (list(_TRAIN), list(_TEST), 2, 5, "pre")]
     for n_train, n_test, min_count, length, padding in [
         (40, 15, 2, 8, "post"),
         (40, 15, 2, 8, "pre"),
         (60, 20, 3, 5, "pre"),
         (25, 10, 1, 12, "post"),
         (50, 30, 2, 6, "pre"),
+        (20, 1, 2, 7, "post"),
+        (1, 1, 1, 4, "pre"),
     ]:
         words = tuple(rng.permutation(_WORDS)[:40])
         test_words = words[20:] + words[:20]  # the test texts favour other words than the training texts
-        cases.append((_texts(rng, n_train, words, 14), _texts(rng, n_test, test_words, 14), min_count, length, padding))
+        train = _texts(rng, n_train, words, 14)
+        test = _texts(rng, n_test - 1, test_words, 14) + [" ".join(rng.choice(words, size=length))]
+        cases.append((train, test, min_count, length, padding))
     return cases
 
 
-def _neighbour_cases() -> list[tuple]:
-    rng = np.random.default_rng(1103)
+def _even_cases(
+    seed: int, shortest: Callable[[int], int], longest: Callable[[int], int], min_count: int, unknown: bool
+) -> list[tuple]:
+    """Cases that test one thing: texts of ``shortest(length)`` to ``longest(length)`` words, both padding sides.
+
+    The test texts use the training words only, with other frequencies (so a vocabulary fit on them differs),
+    unless ``unknown``, when they also hold words the training texts never use.
+    """
+    rng = np.random.default_rng(seed)
     cases = []
-    for n, d, k in [(30, 4, 3), (120, 8, 5), (60, 16, 1), (200, 6, 10)]:
+    for n_train, n_test, length, padding in [
+        (30, 10, 6, "post"),
+        (30, 10, 6, "pre"),
+        (50, 1, 9, "pre"),
+        (15, 8, 3, "post"),
+    ]:
+        pool = tuple(rng.permutation(_WORDS)[:30])
+        known, others = pool[:20], pool[20:]
+        train = _texts(rng, n_train, known, longest(length), shortest(length))
+        seen = {word for text in train for word in text.split()}
+        test_words = (known[10:] + others) if unknown else tuple(w for w in known[::-1] if w in seen)
+        test = _texts(rng, n_test, test_words, longest(length), shortest(length))
+        cases.append((train, test, min_count, length, padding))
+    return cases
+
+
+def _leak_cases() -> list[tuple]:
+    return _even_cases(1105, shortest=lambda n: n, longest=lambda n: n, min_count=1, unknown=False)
+
+
+def _unknown_cases() -> list[tuple]:
+    return _even_cases(1106, shortest=lambda n: n, longest=lambda n: n, min_count=2, unknown=True)
+
+
+def _truncate_cases() -> list[tuple]:
+    return _even_cases(1107, shortest=lambda n: n, longest=lambda n: 3 * n, min_count=1, unknown=False)
+
+
+def _padding_cases() -> list[tuple]:
+    return _even_cases(1108, shortest=lambda n: 1, longest=lambda n: n, min_count=1, unknown=False)
+
+
+def _neighbour_cases() -> list[tuple]:
+    """Rows of very different lengths; square tables; for one query in two, a copy, a scaled copy and the opposite of it."""
+    rng = np.random.default_rng(1103)
+    cases = [(_EMBEDDINGS, 0, 2)]
+    for n, d, k in [(30, 4, 3), (120, 8, 5), (60, 16, 1), (200, 6, 10), (8, 8, 3), (16, 16, 6), (12, 3, 11)]:
         directions = rng.normal(size=(n, d))
         lengths = np.exp(rng.normal(0.0, 0.8, size=(n, 1)))  # rows of very different lengths
         embeddings = (directions * lengths).astype(np.float32)
-        for index in rng.choice(n, size=2, replace=False):
-            cases.append((embeddings, int(index), k))
+        first, second = rng.choice(np.arange(3, n), size=2, replace=False)
+        table = embeddings.copy()
+        table[0] = table[first]  # an identical row, before the query row: a tie at similarity 1
+        table[1] = -table[first]  # the opposite direction: similarity -1, the least similar row
+        table[2] = 3.0 * table[first]  # a longer row in the same direction: another tie at 1
+        cases += [(table, int(first), k), (embeddings, int(second), k)]
     return cases
 
 
 def _masked_mean_cases() -> list[tuple]:
     rng = np.random.default_rng(1104)
-    cases = []
-    for batch, steps, dim, kind in [(4, 6, 3, "post"), (5, 8, 4, "pre"), (3, 5, 2, "random"), (6, 10, 5, "post")]:
+    cases = [(_VECTORS, _MASK)]
+    # (batch, steps, dim): a batch of one, batch == dim (a count without keepdims fits), steps == dim (a mask
+    # broadcast along the wrong axis fits), one step, one dimension.
+    for batch, steps, dim, kind in [
+        (4, 6, 3, "post"),
+        (5, 8, 4, "pre"),
+        (3, 5, 2, "random"),
+        (6, 10, 5, "post"),
+        (1, 7, 3, "post"),
+        (4, 5, 4, "random"),
+        (3, 4, 4, "pre"),
+        (2, 1, 3, "post"),
+        (5, 6, 1, "random"),
+    ]:
         vectors = rng.normal(1.0, 2.0, size=(batch, steps, dim)).astype(np.float32)
         lengths = rng.integers(1, steps + 1, size=batch)
+        lengths[0] = 1  # a sentence of one real token
+        if batch > 1:
+            lengths[1] = steps  # a sentence without padding
         positions = np.arange(steps)[None, :]
         if kind == "post":
             mask = positions < lengths[:, None]
@@ -148,11 +234,84 @@ def _vocabulary_problem(expected: list[str], got: list[str]) -> str | None:
     return f"a vocabulary with {extra[:3]!r}, which appear fewer than min_count times"
 
 
-def _vocabulary_verify(args: tuple, got: np.ndarray) -> str | None:
+def _vocabulary_of(got: np.ndarray) -> list[str] | str:
+    """The tokens of a transformed vocabulary, or what is wrong with it."""
     text = str(got)
     if text.startswith("?"):
         return text[1:] + ", not a list of words"
-    return _vocabulary_problem(_reference_vocabulary(*args), text.split("\n"))
+    return text.split("\n")
+
+
+def _reserved_verify(args: tuple, got: np.ndarray) -> str | None:
+    tokens = _vocabulary_of(got)
+    if isinstance(tokens, str):
+        return tokens
+    if tokens[:2] != [PAD, OOV]:
+        return f"a vocabulary that starts with {tokens[:2]!r}; it must start with the padding token '' and '[UNK]'"
+    return None
+
+
+def _cutoff_verify(args: tuple, got: np.ndarray) -> str | None:
+    tokens = _vocabulary_of(got)
+    if isinstance(tokens, str):
+        return tokens
+    expected = _reference_vocabulary(*args)
+    if set(tokens) == set(expected) and len(tokens) == len(expected):
+        return None
+    return _vocabulary_problem(expected, tokens) or "a vocabulary with a word listed twice"
+
+
+def _order_verify(args: tuple, got: np.ndarray) -> str | None:
+    tokens = _vocabulary_of(got)
+    return tokens if isinstance(tokens, str) else _vocabulary_problem(_reference_vocabulary(*args), tokens)
+
+
+def _digest(value: Any) -> np.ndarray:
+    return np.frombuffer(hashlib.sha256(repr(value).encode()).digest(), dtype=np.uint8).astype(np.int64)
+
+
+def _arguments_digest(given: tuple, result: Any) -> np.ndarray:
+    """A digest of the arguments (lists of texts) as they are right after the call (kernel side)."""
+    return _digest(given)
+
+
+def _texts_unchanged_verify(args: tuple, got: np.ndarray) -> str | None:
+    if np.array_equal(got, _digest(args)):
+        return None
+    return (
+        "normally, but it changed the lists of texts it was given (sorted, extended or rewrote them); leave them "
+        "as they are and build new lists instead"
+    )
+
+
+def _ids_layout(result: Any) -> np.ndarray:
+    """Axes, rows, columns and whether they hold integers, for x_train then x_test (kernel side)."""
+    parts = []
+    for part in result:
+        array = np.asarray(part)
+        rows, cols = (array.shape + (-1, -1))[:2] if array.ndim else (-1, -1)
+        parts += [array.ndim, rows, cols, int(array.dtype.kind in "iu")]
+    return np.array(parts)
+
+
+def _ids_layout_verify(args: tuple, got: np.ndarray) -> str | None:
+    train_texts, test_texts, _, length, _ = args
+    if got.shape != (8,):
+        return "something other than a pair (x_train, x_test)"
+    for name, texts, (axes, rows, cols, integers) in [
+        ("x_train", train_texts, got[:4]),
+        ("x_test", test_texts, got[4:]),
+    ]:
+        want = (len(texts), length)
+        if axes != 2 or (rows, cols) != want:
+            shape = (rows, cols)[: max(axes, 0)] if axes <= 2 else f"{axes} axes"
+            return (
+                f"{name} of shape {shape} for {len(texts)} text(s) and length {length}; expected shape {want}, one row "
+                "of `length` ids per text, for a single text and for texts of exactly `length` words too"
+            )
+        if not integers:
+            return f"{name} as an array of floats; the ids are integers (build it with dtype=int, or np.array of ints)"
+    return None
 
 
 def _stacked_ids(result: Any) -> Any:
@@ -165,6 +324,158 @@ def _stacked_ids(result: Any) -> Any:
     if x_train.ndim != 2 or x_test.ndim != 2 or x_train.shape[1] != x_test.shape[1]:
         return f"?pair of arrays of shapes {x_train.shape} and {x_test.shape}"
     return np.concatenate([x_train, x_test], axis=0)
+
+
+def _cosine_similarities(embeddings: np.ndarray, index: int) -> np.ndarray:
+    """Cosine similarity of every row to row ``index``, in float64 (judge side)."""
+    table = np.asarray(embeddings, dtype=np.float64)
+    unit = table / np.linalg.norm(table, axis=1, keepdims=True)
+    return unit @ unit[index]
+
+
+def _neighbour_rows(args: tuple, got: np.ndarray) -> tuple[list[int], str | None]:
+    embeddings, index, k = args
+    if got.shape != (k,):
+        return [], f"an array of shape {got.shape}; expected {k} row numbers, shape ({k},)"
+    if not np.all(np.isfinite(got)) or not np.array_equal(got, np.round(got)):
+        return [], "numbers that are not row numbers (integers)"
+    rows = [int(r) for r in got]
+    if len(set(rows)) != k or not all(0 <= r < len(embeddings) for r in rows):
+        return [], f"{k} row numbers that repeat or lie outside the table"
+    return rows, None
+
+
+def _neighbour_count_verify(args: tuple, got: np.ndarray) -> str | None:
+    return _neighbour_rows(args, got)[1]
+
+
+def _neighbour_self_verify(args: tuple, got: np.ndarray) -> str | None:
+    rows, problem = _neighbour_rows(args, got)
+    if problem is None and args[1] in rows:
+        return "the row `index` itself among the neighbours (another row may be identical to it; that one stays)"
+    return problem
+
+
+def _neighbour_cosine_verify(args: tuple, got: np.ndarray) -> str | None:
+    embeddings, index, k = args
+    rows, problem = _neighbour_rows(args, got)
+    if problem:
+        return problem
+    similarities = _cosine_similarities(embeddings, index)
+    best = np.sort(np.delete(similarities, index))[::-1][:k]
+    if not np.allclose(similarities[rows], best, rtol=0.0, atol=NEIGHBOUR_TIES):
+        return "other rows, or the right rows in another order, than the most cosine-similar rows, most similar first"
+    return None
+
+
+def _masked_mean_shape_verify(args: tuple, got: np.ndarray) -> str | None:
+    vectors = args[0]
+    want = (vectors.shape[0], vectors.shape[2])
+    if got.shape != want:
+        return f"an array of shape {got.shape} for {want[0]} sentence(s) of dimension {want[1]}; expected shape {want}"
+    return None
+
+
+# Rules for the sentiment model, decided on the scorer's report of the saved model (trusted side).
+
+
+def _layers_of(report: dict[str, Any], class_name: str) -> list[dict[str, Any]]:
+    return [layer for layer in report.get("all_layers", []) if layer.get("class_name") == class_name]
+
+
+def _reads_strings(report: dict[str, Any]) -> str | None:
+    """The model's input is a string tensor (raw sentences)."""
+    dtype = str(report.get("input_dtype"))
+    return None if dtype == "string" else f'takes inputs of dtype {dtype}, not raw strings (dtype="string")'
+
+
+@functools.cache
+def _training_vocabulary_size(settings: str) -> int:
+    """The vocabulary size a TextVectorization with these settings (JSON) reaches when adapted on texts_train."""
+    import keras
+
+    layer = keras.layers.TextVectorization(**json.loads(settings))
+    layer.adapt(reviews_split()[0])
+    return int(layer.vocabulary_size())
+
+
+def _vectorizer_rule(report: dict[str, Any]) -> str | None:
+    """One TextVectorization layer with the asked settings, adapted on texts_train (its vocabulary size says so)."""
+    layers = _layers_of(report, "TextVectorization")
+    if len(layers) != 1:
+        return f"has {len(layers)} TextVectorization layers; it needs exactly one, right after the input"
+    config = layers[0].get("config") or {}
+    for name, wanted in [("max_tokens", MAX_TOKENS), ("output_sequence_length", SEQUENCE_LENGTH)]:
+        if config.get(name) != wanted:
+            return f"has a TextVectorization layer with {name}={config.get(name)!r}, not {wanted}"
+    settings = {name: config[name] for name in ("max_tokens", "standardize", "split", "ngrams") if name in config}
+    if not all(isinstance(value, str | int | type(None)) for value in settings.values()):
+        return "has a TextVectorization layer with settings that cannot be checked"
+    wanted_size = _training_vocabulary_size(json.dumps(settings, sort_keys=True))
+    if config.get("vocabulary_size") != wanted_size:
+        return (
+            f"has a TextVectorization layer with a vocabulary of {config.get('vocabulary_size')} tokens, where "
+            f"adapting it on texts_train gives {wanted_size}: call vectorizer.adapt(texts_train), on the training "
+            "texts only"
+        )
+    return None
+
+
+def _embedding_rule(report: dict[str, Any]) -> str | None:
+    """One Embedding of vocabulary_size() rows and 16 columns, then GlobalAveragePooling1D."""
+    embeddings, vectorizers = _layers_of(report, "Embedding"), _layers_of(report, "TextVectorization")
+    if len(embeddings) != 1:
+        return f"has {len(embeddings)} Embedding layers; it needs exactly one"
+    config = embeddings[0].get("config") or {}
+    size = (vectorizers[0].get("config") or {}).get("vocabulary_size") if vectorizers else None
+    if config.get("input_dim") != size:
+        return (
+            f"has an Embedding with input_dim={config.get('input_dim')}, where vectorizer.vocabulary_size() is {size}"
+        )
+    if config.get("output_dim") != EMBEDDING_DIM:
+        return f"has an Embedding with output_dim={config.get('output_dim')}, not {EMBEDDING_DIM}"
+    if not _layers_of(report, "GlobalAveragePooling1D"):
+        return "has no GlobalAveragePooling1D layer"
+    return None
+
+
+def _accuracy_metric(report: dict[str, Any]) -> str | None:
+    """Compiled with an accuracy metric, as Keras's ``compile`` reads it ("accuracy", "acc", BinaryAccuracy)."""
+    import keras
+
+    metrics = (report.get("compile") or {}).get("metrics") or []
+    for entry in metrics if isinstance(metrics, list) else [metrics]:
+        if entry in ("accuracy", "acc"):  # compile turns these into BinaryAccuracy for this loss
+            return None
+        try:
+            resolved = keras.metrics.get(entry)
+        except (ValueError, TypeError):
+            continue
+        if getattr(resolved, "__name__", type(resolved).__name__) in {"binary_accuracy", "Accuracy", "BinaryAccuracy"}:
+            return None
+    return f'is compiled with the metrics {metrics!r}, without metrics=["accuracy"]'
+
+
+def _reads_raw_sentences(model: Any) -> str | None:
+    """The model turns raw sentences (capitals, punctuation) into one probability each (kernel side, visible)."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return f"is {describe(model)}, not a trained Keras model."
+    sentences = np.array(["What a SUPERB film!", "Dull, dull, dull."], dtype=object)
+    try:
+        scores = np.asarray(model.predict(sentences, verbose=0), dtype=float)
+    except Exception as exc:  # noqa: BLE001 - a model that cannot read strings may fail in many ways
+        return (
+            f"could not read raw sentences ({type(exc).__name__}). Start it with "
+            'keras.Input(shape=(1,), dtype="string") followed by the adapted TextVectorization layer.'
+        )
+    if scores.shape != (2, 1) or not np.all((scores >= 0) & (scores <= 1)):
+        return (
+            f"returned {describe(scores)} on two raw sentences; it should return one probability per sentence, "
+            "shape (2, 1), from a Dense(1, activation='sigmoid') output."
+        )
+    return None
 
 
 # Visible examples, small enough to do by hand.
@@ -210,36 +521,14 @@ def _ids_holds(expected: tuple[np.ndarray, np.ndarray]) -> Callable[[Any], str |
     return holds
 
 
-@dataclass(frozen=True)
-class _RawTextCheck:
-    """The model turns raw sentences (capitals, punctuation) into one probability each."""
-
-    def run(self, answer: Any) -> None:
-        import keras
-
-        if not isinstance(answer, keras.Model):
-            raise CheckFailed(f"Expected a trained Keras model, but got {describe(answer)}.")
-        sentences = np.array(["What a SUPERB film!", "Dull, dull, dull."], dtype=object)
-        try:
-            scores = np.asarray(answer.predict(sentences, verbose=0), dtype=float)
-        except Exception as exc:  # noqa: BLE001 - a model that cannot read strings may fail in many ways
-            raise CheckFailed(
-                f"Your model could not read raw sentences ({type(exc).__name__}). Start it with "
-                'keras.Input(shape=(1,), dtype="string") followed by the adapted TextVectorization layer.'
-            ) from None
-        if scores.shape != (2, 1) or not np.all((scores >= 0) & (scores <= 1)):
-            raise CheckFailed(
-                f"On two raw sentences your model returned {describe(scores)}; it should return one probability "
-                "per sentence, shape (2, 1), from a Dense(1, activation='sigmoid') output."
-            )
-
-
 _REVIEWS = reviews_split()
 
 
 def _review_validation() -> tuple[np.ndarray, np.ndarray]:
     return _REVIEWS[1], _REVIEWS[3]
 
+
+_TEXTS_UNCHANGED = dict(transform=None, observe=_arguments_digest, verify=_texts_unchanged_verify)
 
 q1 = Question(
     id="q1_build_vocabulary",
@@ -254,13 +543,37 @@ q1 = Question(
             "(-count, word), and put '' and '[UNK]' in front.",
         ),
     ),
+    requirements=(
+        Requirement("reserved", 'starts with the padding token `""` and the out-of-vocabulary token `"[UNK]"`'),
+        Requirement(
+            "cutoff", "keeps every word that occurs at least `min_count` times in all the texts together, and no other"
+        ),
+        Requirement("order", "lists the words most frequent first, words with the same count in alphabetical order"),
+        Requirement("unchanged", "leaves `texts` unchanged"),
+    ),
     probes=(
         FunctionProbe(
             cases=_vocabulary_cases,
             transform=_vocabulary_text,
-            verify=_vocabulary_verify,
-            label="hidden texts with many tied counts",
+            verify=_reserved_verify,
+            label="hidden texts",
+            covers=("reserved",),
         ),
+        FunctionProbe(
+            cases=_vocabulary_cases,
+            transform=_vocabulary_text,
+            verify=_cutoff_verify,
+            label="hidden texts with words right at the cutoff",
+            covers=("cutoff",),
+        ),
+        FunctionProbe(
+            cases=_vocabulary_cases,
+            transform=_vocabulary_text,
+            verify=_order_verify,
+            label="hidden texts with many tied counts",
+            covers=("order",),
+        ),
+        FunctionProbe(cases=_vocabulary_cases, label="hidden texts", covers=("unchanged",), **_TEXTS_UNCHANGED),
     ),
     hints=(
         "Split each text into words with text.split() and count all the words of all the texts together.",
@@ -290,12 +603,57 @@ q2 = Question(
             tip="'pre' puts the zeros at the start, in front of the ids.",
         ),
     ),
+    requirements=(
+        Requirement(
+            "shape",
+            "returns two integer arrays of shape (number of texts, `length`), also for a single text and for a text "
+            "of exactly `length` words",
+        ),
+        Requirement("train_only", "builds the vocabulary from `train_texts` only"),
+        Requirement("unknown", "gives every word that is not in the vocabulary the `[UNK]` id 1"),
+        Requirement("truncate", "keeps the first `length` ids of a longer text, whichever the padding side"),
+        Requirement("padding", 'pads a shorter text with 0 at the end for `"post"` and at the start for `"pre"`'),
+        Requirement("unchanged", "leaves `train_texts` and `test_texts` unchanged"),
+    ),
     probes=(
+        FunctionProbe(
+            cases=_vectorize_cases,
+            transform=_ids_layout,
+            verify=_ids_layout_verify,
+            label="hidden texts, a single test text and texts of exactly `length` words among them",
+            covers=("shape",),
+        ),
+        FunctionProbe(
+            cases=_leak_cases,
+            transform=_stacked_ids,
+            label="hidden training and test texts whose words differ in frequency",
+            covers=("train_only",),
+        ),
+        FunctionProbe(
+            cases=_unknown_cases,
+            transform=_stacked_ids,
+            label="hidden texts with words the vocabulary does not hold",
+            covers=("unknown",),
+        ),
+        FunctionProbe(
+            cases=_truncate_cases,
+            transform=_stacked_ids,
+            label="hidden texts longer than `length`, padded on either side",
+            covers=("truncate",),
+        ),
+        FunctionProbe(
+            cases=_padding_cases,
+            transform=_stacked_ids,
+            label="hidden texts shorter than `length`, padded on either side",
+            covers=("padding",),
+        ),
         FunctionProbe(
             cases=_vectorize_cases,
             transform=_stacked_ids,
             label="hidden training and test texts, with both padding sides and long texts",
+            covers=("padding",),
         ),
+        FunctionProbe(cases=_vectorize_cases, label="hidden texts", covers=("unchanged",), **_TEXTS_UNCHANGED),
     ),
     hints=(
         "The vocabulary comes from train_texts alone: vocabulary = build_vocabulary(train_texts, min_count). "
@@ -320,8 +678,34 @@ q3 = Question(
             "products. A dot product prefers long rows and gives [2, 3]; Euclidean distance gives [3, 1].",
         ),
     ),
+    requirements=(
+        Requirement("count", "returns `k` row numbers, as a list or a 1-D array"),
+        Requirement("itself", "leaves out row `index` itself, even when another row is identical to it"),
+        Requirement(
+            "cosine",
+            "ranks the rows by cosine similarity, most similar first, for tables of any shape (square ones included)",
+        ),
+        Requirement("unchanged", "leaves `embeddings` unchanged"),
+    ),
     probes=(
-        FunctionProbe(cases=_neighbour_cases, label="hidden embedding matrices with rows of very different lengths"),
+        FunctionProbe(
+            cases=_neighbour_cases,
+            verify=_neighbour_count_verify,
+            label="hidden embedding tables",
+            covers=("count", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_neighbour_cases,
+            verify=_neighbour_self_verify,
+            label="hidden embedding tables that hold a copy of the query row",
+            covers=("itself", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_neighbour_cases,
+            verify=_neighbour_cosine_verify,
+            label="hidden embedding tables with rows of very different lengths",
+            covers=("cosine", "unchanged"),
+        ),
     ),
     hints=(
         "cos(a, b) = a . b / (|a| |b|). Work on unit rows: unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True).",
@@ -346,12 +730,28 @@ q4 = Question(
             "three positions, padding included, would give [[4.33, 5], [4, 3.33]].",
         ),
     ),
+    requirements=(
+        Requirement("shape", "returns an array of shape (batch, dim), for a batch of one too"),
+        Requirement(
+            "mask",
+            "averages each sentence over the positions where its mask is `True` (or 1) only, whatever the shape "
+            "of the batch",
+        ),
+        Requirement("unchanged", "leaves `vectors` and `mask` unchanged"),
+    ),
     probes=(
+        FunctionProbe(
+            cases=_masked_mean_cases,
+            verify=_masked_mean_shape_verify,
+            label="hidden batches, a batch of one among them",
+            covers=("shape", "unchanged"),
+        ),
         FunctionProbe(
             cases=_masked_mean_cases,
             rtol=1e-4,
             atol=1e-5,
             label="hidden batches padded at the end, at the start and at random",
+            covers=("mask", "unchanged"),
         ),
     ),
     hints=(
@@ -367,7 +767,10 @@ q5 = Question(
     points=4,
     title="Train a sentiment model that reads raw sentences",
     checks=(
-        _RawTextCheck(),
+        AnswerPropertyCheck(
+            name="sentiment_model",
+            holds=_reads_raw_sentences,
+        ),
         ModelCheck(
             input_shape=(1,),
             output_units=1,
@@ -377,6 +780,27 @@ q5 = Question(
             tip="Check that the TextVectorization layer was adapted on texts_train, that the Embedding has "
             "input_dim=vectorizer.vocabulary_size(), and train for more epochs (15 with Adam at 0.01 is plenty).",
         ),
+    ),
+    requirements=(
+        Requirement("input", 'reads raw strings: `keras.Input(shape=(1,), dtype="string")`'),
+        Requirement(
+            "preprocessing",
+            "has one `TextVectorization` layer with `max_tokens=1000` and `output_sequence_length=24`, adapted on "
+            "`texts_train` only",
+        ),
+        Requirement(
+            "layers",
+            "has an `Embedding` with `input_dim=vectorizer.vocabulary_size()` and `output_dim=16`, a "
+            "`GlobalAveragePooling1D` layer and a `Dense` output of one unit with the sigmoid activation",
+        ),
+        Requirement("masking", "masks the padding: the `Embedding` has `mask_zero=True`"),
+        Requirement(
+            "compile",
+            "is compiled with `Adam` at a learning rate of 0.01, the binary cross-entropy loss and "
+            '`metrics=["accuracy"]`',
+        ),
+        Requirement("params", "has at most 40,000 parameters"),
+        Requirement("heldout", "reaches an accuracy of at least 0.85 on fresh sentences"),
     ),
     probes=(
         ModelProbe(
@@ -388,8 +812,16 @@ q5 = Question(
                 output_units=1,
                 output_activation="sigmoid",
                 max_params=SENTIMENT_MAX_PARAMS,
-                layer_counts={"TextVectorization": 1, "Embedding": 1},
+                rules=(
+                    ModelRule("input", _reads_strings),
+                    ModelRule("preprocessing", _vectorizer_rule),
+                    ModelRule("layers", _embedding_rule),
+                    layer_setting("Embedding", "mask_zero", True, aspect="masking"),
+                    compiled_with(loss="binary_crossentropy", optimizer="Adam", learning_rate=0.01, from_logits=False),
+                    ModelRule("compile", _accuracy_metric),
+                ),
             ),
+            covers=("input", "preprocessing", "layers", "masking", "compile", "params", "heldout"),
         ),
     ),
     hints=(

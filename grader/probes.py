@@ -210,6 +210,11 @@ class FunctionProbe:
             after the call, to record what the call did, not only what it
             returned (a model's weights after a training step, a fit run with
             the student's callback). Defaults to None (the result itself).
+        select: picks the function to call from the answer, for a question that
+            asks for several functions: the hidden cell passes them together,
+            ``q1.probe((sigmoid, sigmoid_derivative))``, and each probe selects
+            one, ``select=lambda answer: answer[0]``. Defaults to None (the
+            answer is the function).
 
     Example (a function that must not change its input):
 
@@ -230,6 +235,7 @@ class FunctionProbe:
     covers: tuple[str, ...] = ()
     generator: int | None = None
     observe: Callable[[tuple, Any], Any] | None = None
+    select: Callable[[Any], Any] | None = None
 
     def _call(self, answer: Any, args: tuple, seed_shift: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
         """One call: its encoded result (or error item) and the state of its arguments afterwards."""
@@ -257,6 +263,8 @@ class FunctionProbe:
             return {"type": "error", "kind": "malformed", "message": f"{exc}"[:500]}
 
     def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:
+        if self.select is not None:
+            answer = self.select(answer)
         items: dict[str, Any] = {}
         for index, args in enumerate(self.cases()):
             name = f"case{index}"

@@ -331,9 +331,14 @@ CASES = [
 ]
 
 
+def hidden_answer(question, answer):
+    """What the hidden cell passes: question 1 hands over (sigmoid, sigmoid_derivative) together."""
+    return (sigmoid, answer) if question is q1 and callable(answer) else answer
+
+
 @pytest.mark.parametrize(("question", "key", "answer", "correct"), CASES)
 def test_correct_answers_pass_and_mistakes_lose_the_points(question, key, answer, correct, tmp_path):
-    status = judge_answer(question, answer, key, tmp_path)
+    status = judge_answer(question, hidden_answer(question, answer), hidden_answer(question, key), tmp_path)
     if correct:
         assert status == Status.PASSED
     else:
@@ -364,6 +369,24 @@ def test_visible_checks_name_the_mistake(question, answer, words):
     assert words in str(info.value)
 
 
+def flipped_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))  # the sign of z lost: sigma(-z)
+
+
+@pytest.mark.parametrize(
+    ("pair", "status"),
+    [
+        ((sigmoid, sigmoid_derivative), Status.PASSED),
+        ((lambda z: 1 / (1 + np.exp(-np.asarray(z, dtype=float))), sigmoid_derivative), Status.PASSED),
+        # sigma(-z) keeps s(1 - s) right, since the curve is symmetric: only the sigmoid's own probe sees it.
+        ((flipped_sigmoid, lambda z: flipped_sigmoid(z) * (1 - flipped_sigmoid(z))), Status.FAILED),
+        ((np.tanh, sigmoid_derivative), Status.FAILED),
+    ],
+)
+def test_the_sigmoid_itself_is_judged_too(pair, status, tmp_path):
+    assert judge_answer(q1, pair, (sigmoid, sigmoid_derivative), tmp_path) == status
+
+
 def test_blank_answer_is_not_attempted(tmp_path):
     def stub(*args):
         raise NotImplementedError()
@@ -380,8 +403,8 @@ def requirement_named(question, answer, key, tmp_path):
     from grader.judge import _naming_requirement, split_items
     from grader.probes import JudgeContext
 
-    key_items = _probe(question, key, tmp_path / "key")
-    items = _probe(question, answer, tmp_path / "student")
+    key_items = _probe(question, hidden_answer(question, key), tmp_path / "key")
+    items = _probe(question, hidden_answer(question, answer), tmp_path / "student")
     for index, probe in enumerate(question.probes):
         outcome = probe.judge(split_items(items, index), split_items(key_items, index), JudgeContext(tmp_path))
         if outcome.status is not Status.PASSED:
@@ -396,6 +419,7 @@ def requirement_named(question, answer, key, tmp_path):
     [
         (q1, lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, sigmoid_derivative, "finite"),
         (q1, in_place_sigmoid_derivative, sigmoid_derivative, "unchanged"),
+        (q1, (flipped_sigmoid, sigmoid_derivative), (sigmoid, sigmoid_derivative), "sigmoid"),
         (q2, lambda z, alpha=0.1: np.where(z >= 0, 1.0, alpha), leaky_relu_derivative, "value"),
         (q2, lambda z, alpha=0.01: np.where(z > 0, 1.0, alpha), leaky_relu_derivative, "alpha"),
         (q2, lambda z, alpha=0.1: np.squeeze(np.where(z > 0, 1.0, alpha)), leaky_relu_derivative, "shape"),

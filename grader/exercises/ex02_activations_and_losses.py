@@ -232,6 +232,16 @@ def _gradient_extreme() -> list[tuple]:
     ]
 
 
+def _the_sigmoid(answer: Any) -> Any:
+    """The hidden cell passes ``(sigmoid, sigmoid_derivative)``: the first."""
+    return answer[0]
+
+
+def _the_derivative(answer: Any) -> Any:
+    """The hidden cell passes ``(sigmoid, sigmoid_derivative)``: the second."""
+    return answer[1]
+
+
 q1 = Question(
     id="q1_sigmoid_derivative",
     points=1,
@@ -261,13 +271,26 @@ q1 = Question(
     probes=(
         FunctionProbe(
             cases=_sigmoid_derivative_cases,
+            select=_the_sigmoid,
+            label="hidden inputs (your sigmoid)",
+            covers=("sigmoid",),
+        ),
+        FunctionProbe(
+            cases=_sigmoid_derivative_cases,
+            select=_the_derivative,
             transform=_shape_of,
             label="hidden inputs (the shape of the result)",
             covers=("shape", "unchanged"),
         ),
-        FunctionProbe(cases=_sigmoid_derivative_cases, label="hidden inputs", covers=("value", "unchanged")),
+        FunctionProbe(
+            cases=_sigmoid_derivative_cases,
+            select=_the_derivative,
+            label="hidden inputs",
+            covers=("value", "unchanged"),
+        ),
         FunctionProbe(
             cases=_sigmoid_derivative_extreme,
+            select=_the_derivative,
             label="hidden inputs as large as 1000",
             covers=("finite", "unchanged"),
         ),
@@ -279,6 +302,7 @@ q1 = Question(
         "the same function, and np.tanh never overflows.",
     ),
     requirements=(
+        Requirement("sigmoid", "your sigmoid returns 1 / (1 + e^(−z)) for each element of z"),
         Requirement("value", "returns σ(z)(1 − σ(z)) for each element of z"),
         Requirement("shape", "returns a result of the shape of z, for a number or an array of any shape"),
         Requirement("finite", "returns 0, not `nan`, for inputs as large as ±1000"),

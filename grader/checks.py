@@ -269,6 +269,8 @@ def last_layer(model: Any) -> tuple[Any, str]:
         name = _ACTIVATION_LAYERS.get(type(layer).__name__) or getattr(layer.activation, "__name__", "")
         folded = folded or name
     last = layers[-1] if layers else model.layers[-1]
+    if type(last).__name__ == "TimeDistributed":  # TimeDistributed(Dense(1)) is a Dense(1) at every step
+        last = last.layer
     own = getattr(getattr(last, "activation", None), "__name__", "")
     if not folded or own in ("", "linear"):
         return last, folded or own

@@ -213,8 +213,8 @@ def _compile_facts(archive: Path) -> dict[str, Any] | None:
     except (KeyError, ValueError, zipfile.BadZipFile):
         return None
     compiled = config.get("compile_config") if isinstance(config, dict) else None
-    if not isinstance(compiled, dict):
-        return None
+    if not isinstance(compiled, dict) or compiled.get("loss") is None and compiled.get("optimizer") is None:
+        return None  # never compiled: Keras saves an empty compile config
     facts: dict[str, Any] = {"loss": None, "optimizer": None, "metrics": _plain(compiled.get("metrics"))}
     try:
         loss = keras.losses.get(compiled.get("loss"))

@@ -99,6 +99,8 @@ def _arrays_in(value: Any) -> list[np.ndarray]:
         return [value]
     if isinstance(value, list | tuple) and value and all(_is_number(part) for part in value):
         return [np.asarray(value, dtype=np.float64)]  # a list of sizes, say: the student may change it too
+    if isinstance(value, list | tuple) and value and all(isinstance(part, str) for part in value):
+        return [np.asarray(value, dtype=object)]  # a list of texts: compared by their digest
     if isinstance(value, list | tuple):
         return [array for part in value for array in _arrays_in(part)]
     if isinstance(value, dict):

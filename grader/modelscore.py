@@ -230,7 +230,34 @@ def _compile_facts(archive: Path) -> dict[str, Any] | None:
         facts["optimizer"] = {"class_name": type(optimizer).__name__, "config": _plain(optimizer.get_config())}
     except Exception as exc:  # noqa: BLE001 - same for optimizers
         facts["optimizer"] = {"class_name": None, "error": f"{type(exc).__name__}: {exc}"[:200]}
+    facts["optimizer_state"] = _optimizer_state(archive)
     return facts
+
+
+def _optimizer_state(archive: Path) -> dict[str, float] | None:
+    """What training left in the saved optimizer: its step count and its learning rate at the end.
+
+    Keras saves the optimizer's variables with the model, ``iterations`` first
+    and, for a rate that is not a schedule object, the current ``learning_rate``
+    second. The compile config keeps the rate the model was compiled with, so
+    a rate changed by a callback (``LearningRateScheduler``) shows as a
+    difference between the two. None when the archive holds no optimizer state.
+    """
+    import io
+
+    import h5py
+
+    try:
+        with zipfile.ZipFile(archive) as opened, h5py.File(io.BytesIO(opened.read("model.weights.h5")), "r") as weights:
+            variables = weights.get("optimizer/vars")
+            if variables is None or "0" not in variables:
+                return None
+            state = {"iterations": float(np.asarray(variables["0"][()]))}
+            if "1" in variables and variables["1"].shape == ():
+                state["learning_rate"] = float(np.asarray(variables["1"][()]))
+            return state
+    except (KeyError, OSError, ValueError, TypeError, zipfile.BadZipFile):
+        return None
 
 
 def _weights_of(model: Any, names: list[str]) -> dict[str, list[list[float]]]:

@@ -551,6 +551,7 @@ def sgd_model(
     axis=None,
     hidden=(32, "relu"),
     style="sequential",
+    batch_size=32,
 ):
     """The digits network of question 5, trained with SGD and the step-decay schedule; keywords plant variants."""
     import keras
@@ -580,7 +581,7 @@ def sgd_model(
         chosen = keras.optimizers.Adam(learning_rate)
     model.compile(optimizer=chosen, loss=loss, metrics=["accuracy"])
     callback = keras.callbacks.LearningRateScheduler(make_step_decay(learning_rate, 0.5, 5))
-    model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0, callbacks=[callback])
+    model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[callback])
     return model
 
 
@@ -613,6 +614,8 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
             "normalizer per feature": sgd_model(axis=-1, epochs=10),
             "hidden layer of 24": sgd_model(hidden=(24, "relu"), epochs=10),
             "hidden sigmoid": sgd_model(hidden=(32, "sigmoid"), learning_rate=0.05, epochs=20),
+            "batches of 64": sgd_model(batch_size=64, learning_rate=0.05, epochs=20),
+            "21 epochs": sgd_model(epochs=21),
         },
         right_model,
         tmp_path,
@@ -634,6 +637,9 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
         "normalizer per feature": Status.FAILED,
         "hidden layer of 24": Status.FAILED,
         "hidden sigmoid": Status.FAILED,
+        # these too: the saved optimizer's step count was never read
+        "batches of 64": Status.FAILED,
+        "21 epochs": Status.FAILED,
     }
 
 
@@ -645,6 +651,7 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
         ({"adapt_on": "all"}, "preprocessing"),
         ({"hidden": (32, "sigmoid")}, "layers"),
         ({"learning_rate": 1e-4}, "heldout"),
+        ({"batch_size": 128}, "training"),
     ],
 )
 def test_digits_failures_name_the_missed_requirement(variant, requirement, right_model, tmp_path, model_scorer):

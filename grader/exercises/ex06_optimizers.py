@@ -616,6 +616,26 @@ def _exact_params(report: dict[str, Any]) -> str | None:
     return None if params == DIGITS_PARAMS else f"has {params} parameters, not {DIGITS_PARAMS}"
 
 
+MAX_EPOCHS = 20
+BATCH_SIZE = 32
+
+
+def _training_steps(report: dict[str, Any]) -> str | None:
+    """Trained on x_train in batches of 32 for 1 to 20 epochs: the saved optimizer counts ceil(1347 / 32) = 43 steps an epoch."""
+    state = (report.get("compile") or {}).get("optimizer_state") or {}
+    steps = state.get("iterations")
+    per_epoch = -(-len(digits_split()[0]) // BATCH_SIZE)
+    if not steps:
+        return "was saved without any training steps: train it with fit on x_train, then save it"
+    epochs, rest = divmod(int(steps), per_epoch)
+    if rest or not 1 <= epochs <= MAX_EPOCHS:
+        return (
+            f"took {int(steps)} training steps, which is not 1 to {MAX_EPOCHS} epochs of {per_epoch} batches of "
+            f"{BATCH_SIZE} on x_train"
+        )
+    return None
+
+
 def _optimizer_holds(model: Any) -> str | None:
     import keras
 
@@ -666,6 +686,7 @@ q5 = Question(
                     hidden_layers("Dense", units=(32,), activation="relu"),
                     normalization_matches(_training_statistics, rtol=NORMALIZATION_RTOL),
                     ModelRule("params", _exact_params),
+                    ModelRule("training", _training_steps),
                     compiled_with(
                         loss="sparse_categorical_crossentropy",
                         optimizer="SGD",
@@ -675,7 +696,7 @@ q5 = Question(
                     ),
                 ),
             ),
-            covers=("layers", "preprocessing", "params", "compile", "heldout"),
+            covers=("layers", "preprocessing", "params", "compile", "training", "heldout"),
         ),
     ),
     requirements=(
@@ -690,6 +711,7 @@ q5 = Question(
             "compile",
             'it is compiled with keras.optimizers.SGD, momentum=0.9 (not Nesterov\'s), and the loss "sparse_categorical_crossentropy" on its softmax outputs',
         ),
+        Requirement("training", "it is trained on x_train for at most 20 epochs with batch_size=32"),
         Requirement("heldout", "it reaches an accuracy of at least 0.95 on held-out digits"),
     ),
     hints=(

@@ -7,6 +7,11 @@ made by running the instructor's notebook through the same pipeline as a
 student's (normalize, execute in the sandbox) and keeping what its probes
 wrote; a solution that fails its own hidden tests stops the build.
 
+A notebook whose fingerprint (`grader.buildstate`) is unchanged since its last
+build is skipped: its release and key are current. A changed solution or
+question module rebuilds only that notebook; a change to the judging code or
+the environment rebuilds them all.
+
 Example:
 
 >>> build_course(Course(Path(".")), GraderConfig())  # doctest: +SKIP
@@ -17,8 +22,10 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
 import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -32,6 +39,7 @@ from nbgrader.preprocessors import (
     LockCells,
 )
 
+from grader.buildstate import BuildState, write_atomically
 from grader.channel import read_probe
 from grader.config import GraderConfig
 from grader.course import Course
@@ -60,6 +68,22 @@ RELEASE_STEPS = (
 
 class BuildError(RuntimeError):
     """A source notebook is inconsistent, or its solution fails its own tests."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What one build did, by notebook id.
+
+    Args:
+        released: notebooks whose source was checked and whose exercise was written
+            (rewritten only when its text changed).
+        keys: notebooks whose answer key was built.
+        unchanged: notebooks already current: nothing was done for them.
+    """
+
+    released: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
 
 
 def release_notebook(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -134,6 +158,8 @@ def out_of_sync(course: Course) -> list[str]:
 
 def build_key(course: Course, notebook: str, config: GraderConfig) -> dict:
     """Run the instructor's solution as a submission and keep what its probes wrote."""
+    secret = load_secret(course.private_dir)  # made first: the fingerprint covers it
+    fingerprint = BuildState(course, config.seed).fingerprint(notebook)  # before reading: a change meanwhile makes it stale
     source = course.read_source(notebook)
     released = course.read_released(notebook)
     exercise = course.exercise(notebook)
@@ -154,9 +180,9 @@ def build_key(course: Course, notebook: str, config: GraderConfig) -> dict:
                 errors = [c.error for c in execution.cells if c.question == question.id and c.error]
                 raise BuildError(f"{notebook}: the solution's probe for {question.id} wrote nothing. {errors}")
             questions[question.id] = items
-        key = {"notebook": notebook, "fingerprint": course.fingerprint(notebook), "questions": questions}
+        key = {"notebook": notebook, "fingerprint": fingerprint, "questions": questions}
         with ModelScorerProcess(Path(tmp) / "judge", sandbox=config.sandbox) as process:
-            context = JudgeContext(probe_dir, HeldoutScorer(process, load_secret(course.private_dir)))
+            context = JudgeContext(probe_dir, HeldoutScorer(process, secret))
             verdicts = judge_notebook(exercise, execution, key, context)
     failing = [f"{v.question}: {v.message} {v.detail}" for v in verdicts if v.status is not Status.PASSED]
     if failing:
@@ -168,25 +194,62 @@ def build_key(course: Course, notebook: str, config: GraderConfig) -> dict:
 
 def ensure_key(course: Course, notebook: str, config: GraderConfig, force: bool = False) -> dict:
     """Return the answer key, building it first when it is missing or stale."""
-    key = None if force else course.read_key(notebook)
+    load_secret(course.private_dir)  # the fingerprint covers it: make it before comparing
+    key = None if force else course.read_key(notebook, BuildState(course, config.seed).fingerprint(notebook))
     if key is None:
         log.info("building the answer key for %s", notebook)
         key = build_key(course, notebook, config)
-        path = course.key_path(notebook)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(key))
-        partial.replace(path)  # atomic: parallel test workers may build the same key
+        write_atomically(course.key_path(notebook), json.dumps(key))  # parallel test workers may build the same key
     return key
 
 
-def build_course(course: Course, config: GraderConfig, keys: bool = True, notebooks: list[str] | None = None) -> list[Path]:
-    """The whole build (or that of some notebooks): exercises, then answer keys."""
-    unknown = sorted(set(notebooks or []) - set(course.notebook_ids()))
+def build_course(
+    course: Course,
+    config: GraderConfig,
+    keys: bool = True,
+    notebooks: list[str] | None = None,
+    force: bool = False,
+    progress: Callable[[str], None] = log.info,
+) -> BuildResult:
+    """The whole build (or that of some notebooks): exercises, then answer keys.
+
+    Args:
+        course: the course to build.
+        config: the grader's settings (seed, sandbox, limits for running the solutions).
+        keys: build answer keys too. Defaults to True.
+        notebooks: only these notebook ids. Defaults to None: all of them.
+        force: rebuild even what is current. Defaults to False.
+        progress: told one line per notebook as it is done. Defaults to `log.info`.
+
+    Returns:
+        What was rebuilt and what was current (`BuildResult`).
+
+    Raises:
+        BuildError: an unknown notebook id, an inconsistent source notebook, or a
+            solution that fails its own hidden tests. What was built before it is kept.
+    """
+    known = course.notebook_ids()
+    unknown = sorted(set(notebooks or []) - set(known))
     if unknown:
-        raise BuildError(f"No solutions/{unknown[0]}.ipynb. Known: {', '.join(course.notebook_ids())}")
-    written = write_exercises(course, notebooks)
+        raise BuildError(f"No solutions/{unknown[0]}.ipynb. Known: {', '.join(known)}")
+    wanted = list(notebooks or known)
     if keys:
-        for notebook in notebooks or course.notebook_ids():
+        load_secret(course.private_dir)  # the fingerprints cover it
+    state = BuildState(course, config.seed)
+    released, built = [], []
+    for notebook in wanted:
+        fingerprint = state.fingerprint(notebook)
+        if force or not state.release_current(notebook, fingerprint):
+            write_exercises(course, [notebook])
+            state.record_release(notebook, fingerprint)
+            released.append(notebook)
+            progress(f"wrote {course.released_path(notebook).relative_to(course.root)}")
+        if keys and (force or not state.key_current(notebook, fingerprint)):
+            started = time.monotonic()
             ensure_key(course, notebook, config, force=True)
-    return written
+            built.append(notebook)
+            progress(f"built the answer key of {notebook} in {time.monotonic() - started:.0f} s")
+        if notebook not in released and notebook not in built:
+            progress(f"unchanged: {notebook}")
+    unchanged = tuple(n for n in wanted if n not in released and n not in built)
+    return BuildResult(released=tuple(released), keys=tuple(built), unchanged=unchanged)

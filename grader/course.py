@@ -9,16 +9,16 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from grader.exercises import load_exercise
 from grader.question import Exercise, Question
+
+if TYPE_CHECKING:
+    import nbformat
 
 
 class CourseError(RuntimeError):
@@ -65,9 +65,13 @@ class Course:
         return self.private_dir / "keys" / f"{notebook}.json"
 
     def read_source(self, notebook: str) -> nbformat.NotebookNode:
+        import nbformat  # imported when needed: a build with nothing to do never reads a notebook
+
         return nbformat.read(self.source_path(notebook), as_version=4)
 
     def read_released(self, notebook: str) -> nbformat.NotebookNode:
+        import nbformat
+
         path = self.released_path(notebook)
         if not path.exists():
             raise CourseError(f"{path} is missing.\nTIP: run `grader build` first.")
@@ -93,20 +97,14 @@ class Course:
                 "TIP: fix that import (try `python -c 'import grader.exercises.ex" + notebook + "'`) and run the command again."
             ) from exc
 
-    def fingerprint(self, notebook: str) -> str:
-        """Changes whenever the source notebook or its question module changes."""
-        module = exercise_module(notebook)
-        digest = hashlib.sha256(self.source_path(notebook).read_bytes())
-        digest.update(module.read_bytes() if module.exists() else b"")
-        return digest.hexdigest()
-
-    def read_key(self, notebook: str) -> dict[str, Any] | None:
-        """The answer key, or None when it is missing or older than its source."""
-        path = self.key_path(notebook)
-        if not path.exists():
+    def read_key(self, notebook: str, fingerprint: str) -> dict[str, Any] | None:
+        """The answer key, or None when it is missing, unreadable or was built from
+        anything else than what has ``fingerprint`` (see `grader.buildstate`)."""
+        try:
+            key = json.loads(self.key_path(notebook).read_text())
+        except (OSError, ValueError):
             return None
-        key = json.loads(path.read_text())
-        return key if key.get("fingerprint") == self.fingerprint(notebook) else None
+        return key if isinstance(key, dict) and key.get("fingerprint") == fingerprint else None
 
 
 def exercise_module(notebook: str) -> Path:

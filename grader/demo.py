@@ -1,6 +1,7 @@
-"""The demo: build the course, make a sample class for exercise 01, grade it, show the result.
+"""The demo: build exercise 01, make a sample class for it, grade it, show the result.
 
 Run it with ``make demo`` (which installs everything first) or ``python -m grader.demo``.
+It builds only the notebook it grades; ``grader build`` builds the whole course.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from grader.cli import main as grader_main
 from grader.course import Course
-from grader.sample_class import write_sample_class
+from grader.sample_class import NOTEBOOK, write_sample_class
 
 
 def main(root: Path | None = None) -> int:
@@ -20,11 +21,11 @@ def main(root: Path | None = None) -> int:
     demo = root / "demo"
     shutil.rmtree(demo, ignore_errors=True)
     started = time.monotonic()
-    print("== 1. grader build: solutions/ -> exercises/ and answer keys", flush=True)
-    code = grader_main(["build", "--course", str(root)])
+    print(f"== 1. grader build {NOTEBOOK}: solutions/ -> exercises/ and its answer key", flush=True)
+    code = grader_main(["build", NOTEBOOK, "--course", str(root)])
     if code:
         return code
-    print("\n== 2. a sample class for 01_the_neuron: correct, partial, blank, malicious", flush=True)
+    print(f"\n== 2. a sample class for {NOTEBOOK}: correct, partial, blank, malicious", flush=True)
     students = write_sample_class(Course(root), demo / "class", demo / "out")
     print("   " + ", ".join(students) + f"  (in {demo / 'class'})")
     print("\n== 3. grader grade (sandboxed, 2 workers)", flush=True)

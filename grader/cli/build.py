@@ -1,12 +1,16 @@
 """Build exercises/ from solutions/ with nbgrader, and the answer keys for the judge.
 
-With --check, change nothing: exit 1 when exercises/ is out of date.
+Only what changed is rebuilt: a notebook whose solution, question module,
+judging code, environment and seed are those of its last build is skipped
+("unchanged"). --force rebuilds anyway. With --check, change nothing: exit 1
+when exercises/ is out of date.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from grader.buildstate import BuildState
 from grader.cli.common import add_course_options, config_from
 from grader.course import Course, CourseError
 from grader.sandbox import SandboxUnavailable
@@ -17,10 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_course_options(parser)
     parser.add_argument("--check", action="store_true", help="only check that exercises/ matches solutions/")
     parser.add_argument("--no-keys", action="store_true", help="write exercises/ only, without answer keys")
+    parser.add_argument("--force", action="store_true", help="rebuild every notebook asked for, even when unchanged")
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.build import BuildError, build_course, out_of_sync  # needs nbgrader: instructors only
     from grader.cli import EXIT_ENVIRONMENT, EXIT_FAILED, error
 
     config = config_from(args)
@@ -29,6 +33,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     course = Course(config.course)
     try:
+        if not (args.check or args.force) and _all_current(course, config.seed, args.notebooks, keys=not args.no_keys):
+            return 0  # nothing to do: neither nbgrader nor TensorFlow is imported
+    except CourseError as exc:
+        error(str(exc))
+        return EXIT_FAILED
+    from grader.build import BuildError, build_course, out_of_sync  # needs nbgrader: instructors only
+
+    try:
         if args.check:
             stale = out_of_sync(course)
             if stale:
@@ -36,15 +48,25 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_FAILED
             print("exercises/ matches solutions/.")
             return 0
-        written = build_course(course, config, keys=not args.no_keys, notebooks=args.notebooks or None)
+        build_course(course, config, keys=not args.no_keys, notebooks=args.notebooks or None, force=args.force,
+                     progress=lambda line: print(line, flush=True))
     except SandboxUnavailable as exc:
         error(str(exc))
         return EXIT_ENVIRONMENT
     except (BuildError, CourseError, KeyError) as exc:
         error(str(exc))
         return EXIT_FAILED
-    for path in written:
-        print(f"wrote {path.relative_to(course.root)}")
     if not args.no_keys:
         print(f"answer keys in {course.private_dir.relative_to(course.root)}/keys (keep them out of the student release)")
     return 0
+
+
+def _all_current(course: Course, seed: int, notebooks: list[str], keys: bool) -> bool:
+    """Every notebook asked for is current; if so, say so for each."""
+    wanted = notebooks or course.notebook_ids()
+    state = BuildState(course, seed)
+    if not all(state.current(notebook, keys) for notebook in wanted):
+        return False
+    for notebook in wanted:
+        print(f"unchanged: {notebook}")
+    return True

@@ -1,0 +1,123 @@
+"""A build rebuilds only what changed: answer keys and releases are cached by fingerprint."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader import buildstate
+from grader.buildstate import BuildState, module_closure
+from grader.course import Course
+
+FAST = ("01_the_neuron", "03_the_forward_pass")  # NumPy only: their keys build in seconds
+
+
+def _course_copy(course: Course, folder: Path) -> Course:
+    """A throwaway course with the two fast notebooks (question modules are the package's own)."""
+    for name in ("solutions", "exercises"):
+        (folder / name).mkdir(parents=True)
+        for notebook in FAST:
+            shutil.copy(course.root / name / f"{notebook}.ipynb", folder / name)
+    return Course(folder)
+
+
+def _add_a_sentence(course: Course, notebook: str) -> None:
+    nb = course.read_source(notebook)
+    markdown = next(c for c in nb.cells if c.cell_type == "markdown")
+    markdown.source += "\nOne more sentence."
+    nbformat.write(nb, course.source_path(notebook))
+
+
+def _key_mtimes(course: Course) -> dict[str, int]:
+    return {n: course.key_path(n).stat().st_mtime_ns for n in FAST}
+
+
+@pytest.mark.slow
+def test_an_unchanged_build_rebuilds_nothing_and_a_changed_solution_only_its_own_key(course, config, tmp_path):
+    from grader.build import build_course
+
+    copy = _course_copy(course, tmp_path / "course")
+    first = build_course(copy, config)
+    assert first.keys == FAST and first.released == FAST and first.unchanged == ()
+    built = _key_mtimes(copy)
+
+    again = build_course(copy, config)
+    assert (again.keys, again.released, again.unchanged) == ((), (), FAST)
+    assert _key_mtimes(copy) == built
+
+    _add_a_sentence(copy, "03_the_forward_pass")
+    changed = build_course(copy, config)
+    assert changed.keys == ("03_the_forward_pass",) and changed.released == ("03_the_forward_pass",)
+    assert changed.unchanged == ("01_the_neuron",)
+    after = _key_mtimes(copy)
+    assert after["01_the_neuron"] == built["01_the_neuron"] and after["03_the_forward_pass"] != built["03_the_forward_pass"]
+    assert json.loads(copy.key_path("03_the_forward_pass").read_text())["fingerprint"] == BuildState(
+        copy, config.seed).fingerprint("03_the_forward_pass")
+
+    # the command line: nothing to do, said per notebook, without importing nbgrader or TensorFlow
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    script = ("import sys; from grader.cli import main; code = main(sys.argv[1:]); "
+              "assert not {'nbgrader', 'nbformat', 'tensorflow', 'keras'} & set(sys.modules); sys.exit(code)")
+    run = subprocess.run([sys.executable, "-c", script, "build", "--course", str(copy.root)],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [f"unchanged: {n}" for n in FAST]
+
+    forced = build_course(copy, config, keys=False, force=True)
+    assert forced.released == FAST and forced.keys == ()
+
+
+def test_a_changed_solution_changes_only_its_own_fingerprint(course, tmp_path):
+    copy = _course_copy(course, tmp_path / "course")
+    state = BuildState(copy, seed=0)
+    before = {n: state.fingerprint(n) for n in FAST}
+    assert before == {n: state.fingerprint(n) for n in FAST}, "a fingerprint is stable"
+    _add_a_sentence(copy, "03_the_forward_pass")
+    after = {n: state.fingerprint(n) for n in FAST}
+    assert after["01_the_neuron"] == before["01_the_neuron"]
+    assert after["03_the_forward_pass"] != before["03_the_forward_pass"]
+    assert BuildState(copy, seed=1).fingerprint("01_the_neuron") != after["01_the_neuron"], "keys depend on the seed"
+
+
+def test_a_question_module_changes_its_own_fingerprint_and_judging_code_changes_all(course, tmp_path, monkeypatch):
+    package = tmp_path / "grader"
+    shutil.copytree(buildstate.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(buildstate, "PACKAGE_DIR", package)
+    copy = _course_copy(course, tmp_path / "course")
+    state = BuildState(copy, seed=0)
+    before = {n: state.fingerprint(n) for n in FAST}
+
+    with (package / "exercises" / "ex03_the_forward_pass.py").open("a") as module:
+        module.write("\n# an edit\n")
+    after = {n: state.fingerprint(n) for n in FAST}
+    assert after["01_the_neuron"] == before["01_the_neuron"] and after["03_the_forward_pass"] != before["03_the_forward_pass"]
+
+    for judging in ("probes.py", "checks.py", "judge.py", "normalize.py"):
+        with (package / judging).open("a") as module:
+            module.write("\n# an edit\n")
+        changed = {n: state.fingerprint(n) for n in FAST}
+        assert all(changed[n] != after[n] for n in FAST), judging
+        after = changed
+
+
+def test_the_closure_follows_imports_but_not_other_exercises():
+    files = {p.relative_to(buildstate.PACKAGE_DIR).as_posix() for p in module_closure(
+        ("grader.build", "grader.exercises.ex06_optimizers"))}
+    assert {"probes.py", "checks.py", "channel.py", "judge.py", "execute.py", "sandbox.py", "modelscore.py",
+            "exercises/__init__.py", "exercises/ex06_optimizers.py", "exercises/ex06_visible.py"} <= files
+    assert not any(f.startswith("exercises/ex") and not f.startswith("exercises/ex06") for f in files)
+    assert not {"grade.py", "report/__init__.py", "cli/__init__.py"} & files
+
+
+def test_a_key_of_another_fingerprint_is_not_returned(course, tmp_path):
+    copy = _course_copy(course, tmp_path / "course")
+    copy.key_path("01_the_neuron").parent.mkdir(parents=True)
+    copy.key_path("01_the_neuron").write_text(json.dumps({"fingerprint": "old", "questions": {}}))
+    assert copy.read_key("01_the_neuron", "old") is not None
+    assert copy.read_key("01_the_neuron", BuildState(copy, seed=0).fingerprint("01_the_neuron")) is None
+    assert not BuildState(copy, seed=0).current("01_the_neuron", keys=True)

@@ -542,6 +542,32 @@ def _loss_name(identifier: str) -> str:
     return getattr(getattr(loss, "fn", loss), "__name__", identifier)
 
 
+def trained_for(epochs: int, batch_size: int, n_train: int | Callable[[], int]) -> ModelRule:
+    """The model was trained with ``fit`` for ``epochs`` epochs of ``batch_size`` on ``n_train`` examples.
+
+    Read from the step count the saved optimizer keeps (``ceil(n_train / batch_size)``
+    steps an epoch), so another number of epochs, another batch size or
+    another training set shows. ``n_train`` may be a function, called on the
+    trusted side when the rule is checked.
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        state = (report.get("compile") or {}).get("optimizer_state") or {}
+        steps = int(state.get("iterations") or 0)
+        size = n_train() if callable(n_train) else n_train
+        per_epoch = -(-size // batch_size)
+        if steps == epochs * per_epoch:
+            return None
+        if not steps:
+            return "was saved without any training steps: compile it, train it with fit, then save it"
+        return (
+            f"took {steps} training steps, where {epochs} epochs of batch_size={batch_size} on the "
+            f"{size} training examples take {epochs * per_epoch}"
+        )
+
+    return ModelRule("training", check)
+
+
 def hidden_layers(class_name: str, units: tuple[int, ...] | None = None, activation: str | None = None) -> ModelRule:
     """The layers of ``class_name`` before the last one have these units and this activation, in order.
 

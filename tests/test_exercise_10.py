@@ -433,7 +433,8 @@ def test_echo_model_is_scored_on_fresh_sequences(right_echo, one_output_echo, tm
         q4,
         {
             "right": right_echo,
-            "functional lstm on fewer sequences": echo_model(layer="lstm", functional=True, n=500),
+            "functional lstm": echo_model(layer="lstm", functional=True),
+            "on half the sequences": echo_model(n=500),
             "time-distributed output, linear activation layer": echo_model(output="time distributed"),
             "dense and a linear activation layer": echo_model(output="dense and linear activation", functional=True),
             "no return_sequences": one_output_echo,
@@ -448,7 +449,7 @@ def test_echo_model_is_scored_on_fresh_sequences(right_echo, one_output_echo, tm
     )
     passing = {
         "right",
-        "functional lstm on fewer sequences",
+        "functional lstm",
         "time-distributed output, linear activation layer",
         "dense and a linear activation layer",
     }
@@ -462,7 +463,7 @@ def test_echo_failures_name_the_requirement(right_echo, one_output_echo, tmp_pat
     message = failure_message(q4, echo_model(loss="mae", epochs=1), right_echo, tmp_path / "mae", model_scorer)
     assert message.startswith(not_yet_met(q4, "compile"))
     message = failure_message(q4, echo_model(epochs=1), right_echo, tmp_path / "short", model_scorer)
-    assert message.startswith(not_yet_met(q4, "heldout"))
+    assert message.startswith(not_yet_met(q4, "training")) and "10 epochs" in message
 
 
 @pytest.mark.slow
@@ -487,13 +488,14 @@ def forecaster(
     loss="mse",
     optimizer=None,
     stacked=False,
+    windows_from_all_years=False,
 ):
     import keras
 
     keras.utils.set_random_seed(0)
     values = sunspots()[1]
     series = (values - values[:N_TRAIN].mean()) / values[:N_TRAIN].std() if scale else values
-    train = series[:N_TRAIN].astype("float32")
+    train = (series if windows_from_all_years else series[:N_TRAIN]).astype("float32")
     x, y = make_windows(train, WINDOW)
     if peek:
         y = x[:, -1, 0]
@@ -546,6 +548,7 @@ def test_forecaster_is_scored_on_heldout_windows(right_forecaster, tmp_path, mod
             "trained on the absolute error": forecaster(loss="mae"),
             "Adam at its default learning rate": forecaster(optimizer="adam"),
             "RMSprop": forecaster(optimizer=keras.optimizers.RMSprop(0.01)),
+            "windows cut from the test years too": forecaster(windows_from_all_years=True),
         },
         right_forecaster,
         tmp_path,
@@ -567,6 +570,10 @@ def test_forecaster_failures_name_the_requirement(right_forecaster, tmp_path, mo
     assert message.startswith(not_yet_met(q5, "compile"))
     message = failure_message(q5, naive_forecaster(), right_forecaster, tmp_path / "c", model_scorer)
     assert message.startswith(not_yet_met(q5, "layers"))
+    message = failure_message(
+        q5, forecaster(windows_from_all_years=True, epochs=1), right_forecaster, tmp_path / "d", model_scorer
+    )
+    assert message.startswith(not_yet_met(q5, "training"))
 
 
 @pytest.mark.slow

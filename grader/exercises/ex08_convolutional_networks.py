@@ -30,7 +30,7 @@ import numpy as np
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import shift_images, shifted_digits_split
 from grader.heldout import heldout_set, perturb_digits
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with, trained_for
 from grader.question import Exercise, Question, Requirement
 
 CNN_PARAMS = 6090  # the specified network: 160 + 4,640 + 1,290 trainable parameters
@@ -537,10 +537,11 @@ q5 = Question(
                 rules=(
                     ModelRule("layers", _cnn_layers_problem),
                     compiled_with(loss="sparse_categorical_crossentropy", optimizer="Adam", from_logits=False),
+                    trained_for(epochs=15, batch_size=32, n_train=len(_SHIFTED[0])),
                 ),
                 max_params=MAX_PARAMS,
             ),
-            covers=("input", "layers", "compile", "params", "heldout"),
+            covers=("input", "layers", "compile", "params", "training", "heldout"),
         ),
     ),
     requirements=(
@@ -552,6 +553,7 @@ q5 = Question(
         ),
         Requirement("compile", "is compiled with Adam and the sparse categorical cross-entropy on the softmax outputs"),
         Requirement("params", "has at most 8,000 parameters"),
+        Requirement("training", "is trained on x_train, y_train for 15 epochs with batch_size=32"),
         Requirement("heldout", "reaches an accuracy of at least 0.85 on held-out images"),
     ),
     hints=(

@@ -43,7 +43,7 @@ import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with, trained_for
 from grader.question import Exercise, Question, Requirement
 
 N_TRAIN = 230  # the years 1700 to 1929 train; 1930 to 2008 test
@@ -626,6 +626,7 @@ q4 = Question(
         ),
         Requirement("compile", "is compiled with `Adam` at a learning rate of 0.01 and the mean squared error"),
         Requirement("params", "has at most 5,000 parameters"),
+        Requirement("training", "is trained on x_echo, y_echo for 10 epochs with batch_size=32"),
         Requirement("heldout", "reaches a mean absolute error of at most 0.08 on fresh echo sequences"),
     ),
     probes=(
@@ -640,9 +641,10 @@ q4 = Question(
                     ModelRule("layers", _echo_recurrent_layer),
                     ModelRule("layers", _linear_dense_output),
                     _COMPILED,
+                    trained_for(epochs=10, batch_size=32, n_train=1000),
                 ),
             ),
-            covers=("input", "layers", "compile", "params", "heldout"),
+            covers=("input", "layers", "compile", "params", "training", "heldout"),
         ),
     ),
     hints=(
@@ -699,6 +701,9 @@ q5 = Question(
         ),
         Requirement("compile", "is compiled with `Adam` at a learning rate of 0.01 and the mean squared error"),
         Requirement("params", "has at most 5,000 parameters"),
+        Requirement(
+            "training", "is trained only on the windows of the 230 training years, for 20 epochs with batch_size=16"
+        ),
         Requirement("heldout", "forecasts held-out windows with a mean absolute error of at most 0.55 (scaled units)"),
     ),
     probes=(
@@ -713,9 +718,11 @@ q5 = Question(
                     ModelRule("layers", _forecaster_recurrent_layer),
                     ModelRule("layers", _linear_dense_output),
                     _COMPILED,
+                    # the 210 windows of horizon 1 in the 230 training years: windows cut from the test years show here
+                    trained_for(epochs=20, batch_size=16, n_train=N_TRAIN - WINDOW),
                 ),
             ),
-            covers=("input", "layers", "compile", "params", "heldout"),
+            covers=("input", "layers", "compile", "params", "training", "heldout"),
         ),
     ),
     hints=(

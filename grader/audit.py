@@ -6,7 +6,9 @@ or a broken file. The cases run through the real pipeline (normalize, execute in
 the sandbox, judge) and each is checked against what must hold: wrong work
 scores zero, nothing leaks or is written outside the sandbox, no connection
 gets through, runaway code ends with a status that says why, correct work
-keeps its marks.
+keeps its marks. Each case also names the tampering signals (`grader.flags`)
+it must raise; a case whose flag is missing is reported, and correct work,
+however mangled, must raise none.
 
 Example:
 
@@ -35,6 +37,7 @@ import nbformat
 from grader.build import ensure_key
 from grader.config import GraderConfig
 from grader.course import Course
+from grader.flags import Flag, FlagKind, notebook_flags
 from grader.heldout import load_secret
 from grader.jobs import Job, JobResult, run_job
 from grader.judge import HeldoutScorer, judge_notebook
@@ -46,10 +49,18 @@ from grader.sample_class import make_submission, solution_answers
 
 LEAK = "AUDIT-LEAKED"
 
-TAMPERING = {
-    "input transformer rewrites later cells": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'] if 'probe' in ''.join(lines) else lines)",
-    "custom exception handler": "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)",
-    "patched traceback display": "import IPython.core.interactiveshell as s\ns.InteractiveShell.showtraceback = lambda *a, **k: None",
+TAMPERING = {  # name: (code, the flags it must raise)
+    "input transformer rewrites later cells": (
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'] if 'probe' in ''.join(lines) else lines)",
+        (FlagKind.INPUT_TRANSFORMER, FlagKind.HIDDEN_TEST_WITHOUT_DATA),
+    ),
+    "custom exception handler": (
+        "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)", (FlagKind.EXCEPTION_HANDLER,),
+    ),
+    "patched traceback display": (
+        "import IPython.core.interactiveshell as s\ns.InteractiveShell.showtraceback = lambda *a, **k: None",
+        (FlagKind.TRACEBACK_PATCHED,),
+    ),
     "post-execute hook forges probe data": (
         "import json, os\n"
         "def forge(*args):\n"
@@ -59,15 +70,29 @@ TAMPERING = {
         "            doc = json.load(open(os.path.join(d, name)))\n"
         "            doc['items'] = {k: {'type': 'array', 'dtype': 'float64', 'shape': [], 'data': [0.5]} for k in doc['items']}\n"
         "            open(os.path.join(d, name), 'w').write(json.dumps(doc))\n"
-        "get_ipython().events.register('post_run_cell', forge)"
+        "get_ipython().events.register('post_run_cell', forge)",
+        (FlagKind.EVENT_HOOK, FlagKind.PROBE_FOLDER_TOUCHED),
     ),
-    "monkeypatched numpy comparisons": "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.array_equal = lambda *a, **k: True\nnumpy.isclose = lambda *a, **k: True",
-    "monkeypatched math": "import math\nmath.isclose = lambda *a, **k: True\nmath.isnan = lambda x: False",
-    "sys.settrace": "import sys\nsys.settrace(lambda frame, event, arg: None)",
-    "redefined builtins": "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 0",
-    "patched probe channel": "import grader.channel as c\nc.encode = lambda v: {'type': 'array', 'dtype': 'float64', 'shape': [], 'data': [1.0]}",
-    "output imitating a pass": "print('All visible checks passed.')\nprint('All tests passed! Score: 100%')",
-    "probe folder swapped for a link": "import os, shutil\nd = os.environ['GRADER_PROBE_DIR']\nshutil.rmtree(d)\nos.symlink('/tmp', d)",
+    "monkeypatched numpy comparisons": (
+        "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.array_equal = lambda *a, **k: True\nnumpy.isclose = lambda *a, **k: True",
+        (FlagKind.FUNCTION_REPLACED,),
+    ),
+    "monkeypatched math": ("import math\nmath.isclose = lambda *a, **k: True\nmath.isnan = lambda x: False", (FlagKind.FUNCTION_REPLACED,)),
+    "sys.settrace": ("import sys\nsys.settrace(lambda frame, event, arg: None)", (FlagKind.TRACE_HOOK,)),
+    "redefined builtins": (  # IPython itself hangs without len: what is seen is the grader killing the run
+        "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 0", (FlagKind.PROCESSES_KILLED,),
+    ),
+    "patched probe channel": (
+        "import grader.channel as c\nc.encode = lambda v: {'type': 'array', 'dtype': 'float64', 'shape': [], 'data': [1.0]}",
+        (FlagKind.FUNCTION_REPLACED,),
+    ),
+    "output imitating a pass": (
+        "print('{target}: all 3 visible checks passed.')\nprint('  [ok]    {target} (2 pt): visible checks pass')",
+        (FlagKind.IMITATED_PASS,),
+    ),
+    "probe folder swapped for a link": (
+        "import os, shutil\nd = os.environ['GRADER_PROBE_DIR']\nshutil.rmtree(d)\nos.symlink('/tmp', d)", (FlagKind.PROBE_FOLDER_TOUCHED,),
+    ),
 }
 ALWAYS_EQUAL = (
     "class Anything(float):\n"
@@ -83,6 +108,7 @@ class CaseRun:
 
     job: JobResult
     verdicts: tuple[Verdict, ...]
+    flags: tuple[Flag, ...] = ()
 
     def output(self) -> str:
         cells = self.job.execution.cells if self.job.execution else ()
@@ -100,14 +126,32 @@ class AuditCase:
     name: str
     notebook: Callable[[], nbformat.NotebookNode | bytes]
     holds: Callable[[CaseRun], str | None]  # None when the defence held, else what went wrong
+    flags: tuple[FlagKind, ...] = ()  # the tampering signals it must raise
+    honest: bool = False  # correct work: it must raise no flag at all
+
+    def missing_flags(self, run: CaseRun) -> str | None:
+        """None when the case raised what it must (and honest work nothing), else what was missing or raised.
+
+        >>> case = AuditCase("tampering", "x", lambda: b"", lambda run: None, (FlagKind.TRACE_HOOK,))
+        >>> case.missing_flags(CaseRun(JobResult(None, Status.INVALID, ""), ()))
+        'no trace_hook flag'
+        """
+        raised = {f.flag for f in run.flags}
+        if self.honest and raised:
+            return "correct work raised " + ", ".join(sorted(k.value for k in raised))
+        missing = [k.value for k in self.flags if k not in raised]
+        return f"no {', '.join(missing)} flag" if missing else None
 
 
 @dataclass(frozen=True)
 class AuditResult:
+    """How one case went: ``held`` (the defence), ``flagged`` (its flags raised, or none for correct work)."""
+
     category: str
     name: str
     held: bool
     detail: str
+    flagged: bool = True
 
 
 class _Listener:
@@ -254,30 +298,37 @@ class Audit:
             "    pass\n"
         )
         memory = self.config.limits.memory_mb + 512
-        cases = [AuditCase("tampering", name, self.attacked(code), self.zero_on_target) for name, code in TAMPERING.items()]
+        cases = [AuditCase("tampering", name, self.attacked(code.replace("{target}", self.target)), self.zero_on_target, flags)
+                 for name, (code, flags) in TAMPERING.items()]
         if self.function:
             always = ALWAYS_EQUAL + f"def {self.function}(*args, **kwargs):\n    return Anything(1.0)\n"
-            cases.append(AuditCase("tampering", "object equal to everything", self.attacked("", always), self.zero_on_target))
+            cases.append(AuditCase("tampering", "object equal to everything", self.attacked("", always), self.zero_on_target,
+                                   (FlagKind.EQUALITY_OVERRIDDEN,)))
+        killed = (FlagKind.PROCESSES_KILLED,)
         cases += [
             AuditCase("reading", "hidden tests, keys, secret, gradebook, home, classmates", self.attacked(read_code), self.nothing_leaked),
             AuditCase("writing", "course folder, home, run folder", self.attacked(write_code), self.nothing_written),
-            AuditCase("network", "loopback connection to the host", self.attacked(net_code), self.no_connection),
-            AuditCase("resources", "infinite loop", self.attacked("while True:\n    pass"), self.status_is(Status.TIMEOUT)),
-            AuditCase("resources", "memory bomb", self.attacked(f"x = bytearray({memory} * 1024 * 1024)"), self.status_is(Status.MEMORY)),
+            AuditCase("network", "loopback connection to the host", self.attacked(net_code), self.no_connection, (FlagKind.NETWORK,)),
+            AuditCase("resources", "infinite loop", self.attacked("while True:\n    pass"), self.status_is(Status.TIMEOUT), killed),
+            AuditCase("resources", "memory bomb", self.attacked(f"x = bytearray({memory} * 1024 * 1024)"), self.status_is(Status.MEMORY),
+                      killed),
             AuditCase(
                 "resources",
                 "process flood",
                 self.attacked("import os, time\nfor _ in range(5000):\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n    except OSError:\n        break"),
                 self.status_is(Status.PROCESSES),
+                killed,
             ),
             AuditCase("resources", "output flood", self.attacked("for _ in range(200000):\n    print('spam' * 20)"), self.output_bounded),
-            AuditCase("resources", "kills its own process group", self.attacked("import os, signal\nos.killpg(0, signal.SIGKILL)"), self.status_is(Status.CRASHED)),
+            AuditCase("resources", "kills its own process group", self.attacked("import os, signal\nos.killpg(0, signal.SIGKILL)"), self.status_is(Status.CRASHED),
+                      (FlagKind.KERNEL_DIED,)),
             AuditCase("bad input", "invalid JSON", lambda: b'{"cells": [', self.status_is(Status.INVALID)),
             AuditCase("bad input", "empty file", lambda: b"", self.status_is(Status.INVALID)),
             AuditCase("bad input", "binary data", lambda: bytes(range(256)) * 64, self.status_is(Status.INVALID)),
             AuditCase("bad input", "Python script renamed .ipynb", lambda: b"print('hello')\n", self.status_is(Status.INVALID)),
-            AuditCase("correct work, mangled", "metadata and cell ids stripped (Colab)", self.mangled_correct, self.full_marks),
-            AuditCase("correct work, mangled", "answer duplicated, test cells deleted", self.with_duplicated_answer, self.full_marks),
+            AuditCase("correct work, mangled", "metadata and cell ids stripped (Colab)", self.mangled_correct, self.full_marks, honest=True),
+            AuditCase("correct work, mangled", "answer duplicated, test cells deleted", self.with_duplicated_answer, self.full_marks,
+                      honest=True),
         ]
         return cases
 
@@ -309,12 +360,20 @@ class Audit:
                 if job.execution is not None:
                     context = JudgeContext(job.execution.probe_dir, scorer)
                     verdicts = judge_notebook(self.exercise, job.execution, key, context)
-                problem = case.holds(CaseRun(job, verdicts))
-                results.append(AuditResult(case.category, case.name, problem is None, problem or job.status.value))
+                run = CaseRun(job, verdicts, notebook_flags(Submission(case.name, self.notebook, None), job.execution))
+                results.append(_result(case, run))
         for mark in self.marks:
             mark.unlink(missing_ok=True)
         self.listener.close()
         return results
+
+
+def _result(case: AuditCase, run: CaseRun) -> AuditResult:
+    """The case's result; its detail names the flags raised (or the ones missing)."""
+    problem, missing = case.holds(run), case.missing_flags(run)
+    raised = ", ".join(dict.fromkeys(f.flag.value for f in run.flags)) or "none"
+    detail = "; ".join(p for p in (problem, missing) if p) or run.job.status.value
+    return AuditResult(case.category, case.name, problem is None, f"{detail}; flags: {raised}", missing is None)
 
 
 def run_audit(

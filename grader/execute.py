@@ -34,6 +34,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from grader import flags
 from grader.config import Limits
 from grader.gpus import Gpu, gpu_sandbox
 from grader.outcomes import CellRecord, Execution, Status
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 PROBE_DIR_NAME = "probes"
 SHARED_DIR_NAME = "shared"
 TRUNCATION_NOTE = "\n[output cut here: the grader keeps at most {kb} KB of output per notebook]\n"
+WATCH_START = "import grader.kernelwatch as _grader_watch\n_grader_watch.start()\ndel _grader_watch\n"
+WATCH_REPORT = "import grader.kernelwatch as _grader_watch\n_grader_watch.report()\ndel _grader_watch\n"
+REPORT_BYTES = 64 * 1024  # the watch report's own output bound, outside the notebook's
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class ExecutionRequest:
         gpu: the GPU this run may use (see `grader.gpus`); None for the CPU. Defaults to None.
         zygote: a warm-kernel server (`grader.warm.Zygote`) whose run folder holds
             ``scratch``; None starts a cold kernel. Defaults to None.
+        watch: add the grader's watch cells (`grader.kernelwatch`) before the first and
+            after the last student cell, for the tampering signals. Defaults to True.
     """
 
     notebook: nbformat.NotebookNode
@@ -68,6 +74,22 @@ class ExecutionRequest:
     env: dict[str, str] = field(default_factory=dict)
     gpu: Gpu | None = None
     zygote: Any = None
+    watch: bool = True
+
+
+def add_watch_cells(nb: nbformat.NotebookNode) -> int:
+    """Put `grader.kernelwatch`'s two cells into ``nb`` (after the prologue, and last); return the report cell's index."""
+    first = 1 if nb.cells and nb.cells[0].get("metadata", {}).get("grader", {}).get("role") == "prologue" else 0
+    nb.cells.insert(first, _watch_cell(WATCH_START, "start"))
+    nb.cells.append(_watch_cell(WATCH_REPORT, "report"))
+    return len(nb.cells) - 1
+
+
+def _watch_cell(source: str, name: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["grader"] = {"question": None, "hidden": False, "role": "watch"}
+    cell["id"] = f"grader-watch-{name}"
+    return cell
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -105,14 +127,43 @@ class WarmKernelManager(AsyncKernelManager):
 
 
 class BoundedNotebookClient(NotebookClient):
-    """An nbclient that keeps at most ``output_bytes`` of output in total, and knows whether its kernel started."""
+    """An nbclient that keeps at most ``output_bytes`` of output in total, and knows whether its kernel started.
 
-    def __init__(self, nb: nbformat.NotebookNode, output_bytes: int, **kwargs: Any) -> None:
+    With ``probe_dir``, it also lists that folder after every cell, from this (trusted) side, and notes
+    changes that no probe call made (`flags.touched_outside_probes`) in ``sightings``. The cell at
+    ``report_index`` (the watch report) has its own output bound.
+    """
+
+    def __init__(
+        self, nb: nbformat.NotebookNode, output_bytes: int, probe_dir: Path | None = None, report_index: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(nb, **kwargs)
         self.output_limit = output_bytes
         self.output_budget = output_bytes
         self.output_cut = False
         self.kernel_ready = False  # True once the kernel answered; before that no student code has run
+        self.probe_dir, self.report_index = probe_dir, report_index
+        self.listing: flags.FolderListing = flags.list_probe_folder(probe_dir) if probe_dir else {}
+        self.report_budget = REPORT_BYTES
+        self.sightings: list[flags.Sighting] = []
+
+    async def async_execute_cell(
+        self, cell: nbformat.NotebookNode, cell_index: int, execution_count: int | None = None, store_history: bool = True
+    ) -> nbformat.NotebookNode:
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        finally:
+            if self.probe_dir is not None:
+                self._after_cell(cell, cell_index)
+
+    def _after_cell(self, cell: nbformat.NotebookNode, index: int) -> None:
+        listing = flags.list_probe_folder(self.probe_dir)  # type: ignore[arg-type]
+        meta = cell.get("metadata", {}).get("grader", {})
+        self.sightings += flags.touched_outside_probes(
+            self.listing, listing, index, str(meta.get("role", "")), meta.get("question"), bool(meta.get("hidden"))
+        )
+        self.listing = listing
 
     async def async_start_new_kernel_client(self) -> Any:
         client = await super().async_start_new_kernel_client()
@@ -121,6 +172,9 @@ class BoundedNotebookClient(NotebookClient):
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
         size = len(json.dumps(msg.get("content", {}), default=str))
+        if cell_index == self.report_index:
+            self.report_budget -= size
+            return super().output(outs, msg, display_id, cell_index) if self.report_budget >= 0 else None
         if size <= self.output_budget:
             self.output_budget -= size
             return super().output(outs, msg, display_id, cell_index)
@@ -251,9 +305,12 @@ def execute(request: ExecutionRequest) -> Execution:
         wrap = _sandbox_wrapper(request, shared, env, cage) if request.sandbox else _plain_wrapper(shared, env)
         km = SandboxKernelManager(wrap, **sockets)
     nb = request.notebook
+    report_index = add_watch_cells(nb) if request.watch else None
     client = BoundedNotebookClient(
         nb,
         output_bytes=limits.output_kb * 1024,
+        probe_dir=probe_dir if request.watch else None,
+        report_index=report_index,
         km=km,
         timeout=int(limits.cell_timeout),
         startup_timeout=120,
@@ -298,6 +355,9 @@ def execute(request: ExecutionRequest) -> Execution:
         cage.destroy()
     if client.output_cut:
         message += f" Output beyond {limits.output_kb} KB was cut."
+    sightings = (*client.sightings, *flags.run_end(status, message))
+    if report_index is not None:
+        sightings += flags.report_cell(nb.cells[report_index])
     nbformat.write(nb, scratch / "executed.ipynb")  # outside the shared folder: no student-made links here
     shutil.rmtree(runtime, ignore_errors=True)
     return Execution(
@@ -310,6 +370,7 @@ def execute(request: ExecutionRequest) -> Execution:
         cell_seconds=_cell_seconds(nb),
         device=gpu_sandbox(request.gpu).label,
         peak_memory_bytes=peak_memory,
+        sightings=sightings,
     )
 
 
@@ -344,9 +405,9 @@ def _plain_wrapper(scratch: Path, env: dict[str, str]) -> Any:
 def _cell_records(nb: nbformat.NotebookNode) -> list[CellRecord]:
     records = []
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
         meta = cell.metadata.get("grader", {})
+        if cell.cell_type != "code" or meta.get("role") == "watch":  # the grader's own cells: read by `flags.report_cell`
+            continue
         error = None
         texts = []
         for out in cell.get("outputs", []):

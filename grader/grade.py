@@ -27,6 +27,7 @@ from pathlib import Path
 from grader.build import ensure_key
 from grader.config import GraderConfig
 from grader.course import Course
+from grader.flags import notebook_flags
 from grader.gpus import plan_gpus, worker_gpus
 from grader.heldout import load_secret
 from grader.ingest import ingest
@@ -210,11 +211,12 @@ class ClassGrader:
             return NotebookResult(sub, job.status, job.message, verdicts, seconds)
         context = JudgeContext(job.execution.probe_dir, scorer, self.config.show_expected)
         verdicts = judge_notebook(exercise, job.execution, key, context)
+        flags = notebook_flags(sub, job.execution)  # evidence for the instructor; never a score change
         shutil.rmtree(job.execution.scratch, ignore_errors=True)
         outputs = student_outputs(job.execution.cells)
         return NotebookResult(
             sub, job.execution.status, job.execution.message, verdicts, seconds, outputs=outputs, device=job.execution.device,
-            cell_seconds=job.execution.cell_seconds, peak_memory_bytes=job.execution.peak_memory_bytes,
+            cell_seconds=job.execution.cell_seconds, peak_memory_bytes=job.execution.peak_memory_bytes, flags=flags,
         )
 
 

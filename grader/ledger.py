@@ -22,6 +22,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
+from grader.flags import Flag, FlagKind
 from grader.outcomes import NotebookResult, Status, StudentOutput, Submission, Verdict
 
 
@@ -58,6 +59,10 @@ class Ledger:
         if entry.get("fingerprint") != self._fingerprint(submission):
             return None
         result = entry["result"]
+        try:
+            flags = tuple(Flag(submission.student, submission.notebook, FlagKind(kind), evidence) for kind, evidence in result.get("flags", []))
+        except (TypeError, ValueError):  # a flag this grader does not know: grade it again
+            return None
         loaded = NotebookResult(
             submission=submission,
             status=Status(result["status"]),
@@ -68,6 +73,7 @@ class Ledger:
             device=result.get("device", "cpu"),
             cell_seconds=result.get("cell_seconds", 0.0),
             peak_memory_bytes=result.get("peak_memory_bytes", 0),
+            flags=flags,
         )
         return None if loaded.grader_fault else loaded  # written by an older grader: grade it again
 
@@ -83,7 +89,8 @@ class Ledger:
             "fingerprint": self._fingerprint(result.submission),
             "result": {"status": result.status.value, "message": result.message, "verdicts": verdicts, "seconds": result.seconds,
                        "outputs": [asdict(o) for o in result.outputs], "device": result.device,
-                       "cell_seconds": result.cell_seconds, "peak_memory_bytes": result.peak_memory_bytes},
+                       "cell_seconds": result.cell_seconds, "peak_memory_bytes": result.peak_memory_bytes,
+                       "flags": [[f.flag.value, f.evidence] for f in result.flags]},
         }
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps(entry))

@@ -16,6 +16,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.flags import Flag, Sighting
 
 
 class Status(enum.Enum):
@@ -87,6 +91,7 @@ class Execution:
     cell_seconds: float = 0.0  # time spent inside cells, as the kernel reported it
     device: str = "cpu"  # "cpu", or "gpu:N" for the GPU the sandbox was given
     peak_memory_bytes: int = 0  # the most memory the notebook's processes held at once (0: unknown)
+    sightings: tuple[Sighting, ...] = ()  # tampering signals seen while it ran (see grader.flags)
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ class NotebookResult:
     device: str = "cpu"  # where the notebook ran: "cpu" or "gpu:N"
     cell_seconds: float = 0.0  # of ``seconds``, the time spent inside the notebook's cells
     peak_memory_bytes: int = 0  # the most memory the notebook's processes held at once (0: unknown)
+    flags: tuple[Flag, ...] = ()  # tampering signals, for the instructor only; never a score change
 
     @property
     def score(self) -> float:

@@ -5,6 +5,9 @@ answers, a perceptron with {-1, 1} labels, no model), ``blank`` (the release
 as handed out) and ``malicious`` (wrong answers plus attacks on the grader:
 an input transformer that rewrites every later test cell, reading the hidden
 tests and the gradebook, writing to the instructor's home, the network).
+`write_mangled_class` adds honest work as Colab and careless editing leave it
+(metadata and cell ids stripped, cells reversed, an answer duplicated), which
+must grade like the original and raise no tampering flag.
 
 Example:
 
@@ -14,7 +17,9 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -100,3 +105,47 @@ def write_sample_class(course: Course, folder: Path, out: Path | None = None) ->
         (folder / student).mkdir(parents=True, exist_ok=True)
         nbformat.write(make_submission(source, released, answers), folder / student / f"{NOTEBOOK}.ipynb")
     return sorted(students)
+
+
+def colab_stripped(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` as a Colab download can come back: no nbgrader metadata, new cell ids, no course metadata."""
+    out = copy.deepcopy(nb)
+    for index, cell in enumerate(out.cells):
+        cell.metadata = {}
+        cell["id"] = f"colab-{index}"
+    out.metadata.pop("keras_course", None)
+    return out
+
+
+def reordered(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` with its cells in reverse order."""
+    out = copy.deepcopy(nb)
+    out.cells = list(reversed(out.cells))
+    return out
+
+
+def answer_duplicated(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` with its first answer cell twice (the copy under a new id)."""
+    out = copy.deepcopy(nb)
+    first = next(i for i, c in enumerate(out.cells) if role_of(c).kind == "answer")
+    twin = copy.deepcopy(out.cells[first])
+    twin["id"] = f"{twin.get('id')}-copy"
+    out.cells.insert(first + 1, twin)
+    return out
+
+
+MANGLINGS: dict[str, Callable[[nbformat.NotebookNode], nbformat.NotebookNode]] = {
+    "colab": colab_stripped,
+    "reordered": reordered,
+    "duplicated": answer_duplicated,
+}
+
+
+def write_mangled_class(course: Course, folder: Path) -> list[str]:
+    """Write the instructor's solution, mangled each way of `MANGLINGS`, as students ``correct_<how>``; returns their ids."""
+    source, released = course.read_source(NOTEBOOK), course.read_released(NOTEBOOK)
+    correct = make_submission(source, released, solution_answers(source))
+    for how, mangle in MANGLINGS.items():
+        (folder / f"correct_{how}").mkdir(parents=True, exist_ok=True)
+        nbformat.write(mangle(correct), folder / f"correct_{how}" / f"{NOTEBOOK}.ipynb")
+    return sorted(f"correct_{how}" for how in MANGLINGS)

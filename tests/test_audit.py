@@ -1,15 +1,16 @@
-"""grader audit: every built-in case holds in the sandbox, and the checks do fail without it."""
+"""grader audit: every built-in case holds in the sandbox and raises its flags, and the checks do fail without it."""
 
 import pytest
 
+from grader.audit import TAMPERING
 from grader.cli import main
 
 pytestmark = pytest.mark.slow
 NOTEBOOK = "02_activations_and_losses"
 
 
-def audit(capsys, *flags):
-    code = main(["audit", NOTEBOOK, "--workers", "2", *flags])
+def audit(capsys, *flags, notebook=NOTEBOOK):
+    code = main(["audit", notebook, "--workers", "2", *flags])
     return code, capsys.readouterr().out
 
 
@@ -33,3 +34,18 @@ def test_without_the_sandbox_reading_writing_and_network_are_not_held(capsys, co
     assert any("wrote" in line for line in not_held)
     assert any("connection" in line for line in not_held)
     assert not (course.root / "AUDIT_MARK").exists()
+
+
+def test_01_every_tampering_case_raises_its_flag_and_mangled_correct_work_none(capsys, course, monkeypatch):
+    monkeypatch.chdir(course.root)
+    categories = ("tampering", "network", "correct work, mangled")
+    code, out = audit(capsys, *(f for c in categories for f in ("--category", c)), notebook="01_the_neuron")
+    assert code == 0, out
+    assert "NOT HELD" not in out and "NO FLAG" not in out
+    lines = {line[12:].split("  (")[0].strip(): line for line in out.splitlines() if "flags:" in line}  # "  held      name  (...)"
+    for name, (_, expected) in TAMPERING.items():
+        assert all(kind.value in lines[name] for kind in expected), lines[name]
+    assert "equality_overridden" in lines["object equal to everything"]
+    assert "network_attempt" in lines["loopback connection to the host"]
+    assert lines["metadata and cell ids stripped (Colab)"].endswith("flags: none)")
+    assert lines["answer duplicated, test cells deleted"].endswith("flags: none)")

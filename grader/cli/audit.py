@@ -1,6 +1,7 @@
 """Attack an exercise with built-in cases (tampering, reading, writing, network, resources, bad input, mangled work).
 
-Prints each case with held or NOT HELD. Exits 0 when every defence held, 1 otherwise.
+Prints each case with held, NOT HELD, or NO FLAG (the defence held but the case did not raise its
+tampering flag, or correct work raised one). Exits 0 when every case held and flagged as it must, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
         if result.category != category:
             category = result.category
             print(f"\n{category}")
-        mark = "held    " if result.held else "NOT HELD"
+        mark = "NOT HELD" if not result.held else "NO FLAG " if not result.flagged else "held    "
         print(f"  {mark}  {result.name:<{width}}  ({result.detail})")
-    broken = [r for r in results if not r.held]
+    broken = [r for r in results if not (r.held and r.flagged)]
     print(f"\n{len(results) - len(broken)} of {len(results)} cases held for {args.notebook}.")
     return 0 if not broken else EXIT_FAILED

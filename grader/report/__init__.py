@@ -16,23 +16,28 @@ from pathlib import Path
 from grader.outcomes import NotebookResult
 from grader.report.classreport import write_class_report
 from grader.report.feedback import feedback_html, write_feedback
+from grader.report.flags import FLAGS_HEADER, write_flags_csv
 from grader.report.gradescsv import CSV_HEADER, write_grades_csv
 from grader.report.similarity import write_similarity_csv
 from grader.similarity import NotebookSimilarity
 
-__all__ = ["CSV_HEADER", "feedback_html", "write_class_report", "write_feedback", "write_grades_csv", "write_reports"]
+__all__ = ["CSV_HEADER", "FLAGS_HEADER", "feedback_html", "write_class_report", "write_feedback", "write_grades_csv", "write_reports"]
 
 
 def write_reports(
     results: list[NotebookResult], out: Path, show_details: bool = False, similar: Sequence[NotebookSimilarity] | None = None
 ) -> Path:
-    """Write ``grades.csv``, the feedback pages and ``report.html`` into ``out``; return the report's path.
+    """Write ``grades.csv``, ``flags.csv``, the feedback pages and ``report.html`` into ``out``; return the report's path.
+
+    ``flags.csv`` and the report's "What the grader saw" section list the tampering signals (`grader.flags`);
+    feedback pages and ``grades.csv`` never show them.
 
     With ``similar`` (see `grader.similarity.similarity_report`), also ``similarity.csv`` and the report's
     "Similar submissions" section; feedback pages never show it.
     """
     out.mkdir(parents=True, exist_ok=True)
     write_grades_csv(results, out / "grades.csv")
+    write_flags_csv(results, out / "flags.csv")
     write_feedback(results, out, show_details=show_details)
     if similar is not None:
         write_similarity_csv(similar, out / "similarity.csv")

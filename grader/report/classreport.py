@@ -20,6 +20,7 @@ from pathlib import Path
 from statistics import mean, median
 
 from grader.outcomes import NotebookResult, Status
+from grader.report.flags import flag_kinds, flags_section
 from grader.report.gradescsv import number
 from grader.report.page import escape, page, status_label
 from grader.report.similarity import similarity_section
@@ -225,6 +226,12 @@ def _grader_faults_section(results: list[NotebookResult]) -> str:
     )
 
 
+def _flags_cell(result: NotebookResult) -> str:
+    """A row's tampering signals: their kinds, linked to the "What the grader saw" section."""
+    kinds = flag_kinds(result)
+    return f"<a href='#flags'>{escape(kinds)}</a>" if kinds else ""
+
+
 def report_html(results: list[NotebookResult], similar: Sequence[NotebookSimilarity] | None = None) -> str:
     """The report page (the plots are separate files, see `write_class_report`); ``similar`` adds its section."""
     failures = common_failures(results)
@@ -246,10 +253,12 @@ def report_html(results: list[NotebookResult], similar: Sequence[NotebookSimilar
            if stopped else "<p>No timeouts, memory stops, crashes or invalid files.</p>")
         + "<h2>Slowest notebooks</h2>" + _figure("slowest", "slowest notebooks")
         + similarity_section(similar)
+        + flags_section(results)
         + "<h2>Every submission</h2>"
-        + _table(["student", "notebook", "score", "run", "time", "device", "note"],
+        + _table(["student", "notebook", "score", "run", "time", "device", "note", "grader saw"],
                  [[escape(r.submission.student), escape(r.submission.notebook), f"{number(r.score)} / {number(r.max_score)}",
-                   status_label(r.status.value), f"{r.seconds:.1f} s", escape(r.device), escape(r.message)] for r in ordered])
+                   status_label(r.status.value), f"{r.seconds:.1f} s", escape(r.device), escape(r.message),
+                   _flags_cell(r)] for r in ordered])
     )
     return page("Class report", body)
 

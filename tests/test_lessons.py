@@ -1,5 +1,6 @@
 """Every lesson runs top to bottom, offline, and is committed clean."""
 
+import importlib.util
 from pathlib import Path
 
 import nbformat
@@ -32,3 +33,7 @@ def test_lesson_runs_top_to_bottom(path, tmp_path, monkeypatch):
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert images >= 1, "a lesson shows at least one plot"
+    if path.name.startswith("14_") and importlib.util.find_spec("tensorboard"):
+        writer = next(c for c in nb.cells if c.get("id") == "s5-write")
+        printed = "".join(o.get("text", "") for o in writer.outputs)
+        assert "writing with TensorBoard" in printed, "with tensorboard installed, lesson 14 uses the real callback"

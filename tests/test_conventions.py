@@ -53,3 +53,13 @@ def test_no_notebook_reads_files_by_a_repository_path():
 def test_repository_url_is_set_once():
     assert REPOSITORY.startswith("https://github.com/")
     assert Path(ROOT / "grader" / "config.py").read_text().count(REPOSITORY) <= 1
+
+
+def test_exercise_modules_define_no_classes_of_their_own():
+    """Check and probe kinds live in grader/checks.py and grader/probes.py, one place each, not in an exercise."""
+    import ast
+
+    for path in sorted((ROOT / "grader" / "exercises").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        classes = [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+        assert not classes, f"{path.name} defines {classes}: make it a kind in grader/probes.py or grader/checks.py"

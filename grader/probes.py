@@ -214,7 +214,7 @@ class FunctionProbe:
             the student's callback). Defaults to None (the result itself).
         select: picks the function to call from the answer, for a question that
             asks for several functions: the hidden cell passes them together,
-            ``q1.probe((sigmoid, sigmoid_derivative))``, and each probe selects
+            ``q3.probe((encode, decode))``, and each probe selects
             one, ``select=lambda answer: answer[0]``. Defaults to None (the
             answer is the function).
 

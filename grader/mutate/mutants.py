@@ -11,7 +11,7 @@ Example:
 
 >>> mutants = generate_mutants(course.read_source("03_the_forward_pass"))  # doctest: +SKIP
 >>> mutants[0].id, mutants[0].before, mutants[0].after  # doctest: +SKIP
-('arith:q1-answer:4:11:0', 'return X @ W + b', 'return X @ W - b')
+('arith:q1-answer:4:11:0', 'return a @ b + c', 'return a @ b - c')
 """
 
 from __future__ import annotations

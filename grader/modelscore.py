@@ -260,6 +260,44 @@ def _optimizer_state(archive: Path) -> dict[str, float] | None:
         return None
 
 
+def _graph_facts(archive: Path) -> list[dict[str, Any]]:
+    """The functional graph as the archive's config.json records it: each node with the nodes it reads.
+
+    Operations written with operators (``h + a``) are nodes too (class ``Add``
+    from ``keras.src.ops.numpy``), so a residual connection shows here though
+    it is no layer. A Sequential model has no graph: the list is empty.
+    """
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            config = json.loads(opened.read("config.json"))
+    except (KeyError, ValueError, zipfile.BadZipFile):
+        return []
+    nodes = (config.get("config") or {}).get("layers") if isinstance(config, dict) else None
+    if not isinstance(nodes, list):
+        return []
+
+    def sources(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            history = (value.get("config") or {}).get("keras_history") if value.get("class_name") == "__keras_tensor__" else None
+            if isinstance(history, list) and history and isinstance(history[0], str):
+                return [history[0]]
+            return [name for part in value.values() for name in sources(part)]
+        if isinstance(value, list):
+            return [name for part in value for name in sources(part)]
+        return []
+
+    return [
+        {
+            "name": str(node.get("name")),
+            "class_name": str(node.get("class_name")),
+            "module": str(node.get("module")),
+            "inputs": sources(node.get("inbound_nodes", [])),
+        }
+        for node in nodes
+        if isinstance(node, dict)
+    ]
+
+
 def _weights_of(model: Any, names: list[str]) -> dict[str, list[list[float]]]:
     """The weights of the named layers (searched through nested models), as plain lists."""
     wanted = set(names)
@@ -282,7 +320,8 @@ def describe_model(model: Any, archive: Path | None = None, weights_of: list[str
     """Plain facts about a loaded model, read from its public config and its archive (never reported by a kernel).
 
     ``layers`` lists the top-level layers, ``all_layers`` every layer with nested
-    models opened up, ``compile`` the loss and optimizer it was saved with.
+    models opened up, ``compile`` the loss and optimizer it was saved with (and
+    what training left in the optimizer), ``graph`` the functional graph.
     """
     layers = [_layer_facts(layer, layer.name) for layer in model.layers]
     input_shape = list(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
@@ -296,6 +335,7 @@ def describe_model(model: Any, archive: Path | None = None, weights_of: list[str
         "input_dtype": str(model.inputs[0].dtype) if getattr(model, "inputs", None) else None,
         "output_shape": _plain(list(model.outputs[0].shape[1:])) if getattr(model, "outputs", None) else None,
         "compile": _compile_facts(archive) if archive is not None else None,
+        "graph": _graph_facts(archive) if archive is not None else [],
         "weights": _weights_of(model, weights_of) if weights_of else {},
     }
 

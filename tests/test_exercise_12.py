@@ -609,6 +609,7 @@ def sorting_model(
     split_softmax=False,
     dtype="int32",
     ff_activation="relu",
+    residual="+",
 ):
     import keras
 
@@ -621,9 +622,14 @@ def sorting_model(
     if position:
         h = PositionalEncoding()(h)
     a = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=key_dim)(h, h, use_causal_mask=causal)
-    h = keras.layers.LayerNormalization()(h + a)
+    if residual == "+":
+        h = keras.layers.LayerNormalization()(h + a)
+    elif residual == "Add layer":
+        h = keras.layers.LayerNormalization()(keras.layers.Add()([h, a]))
+    else:  # the attention's output alone: no residual connection around it
+        h = keras.layers.LayerNormalization()(a)
     f = keras.layers.Dense(width)(keras.layers.Dense(2 * width, activation=ff_activation)(h))
-    h = keras.layers.LayerNormalization()(h + f)
+    h = keras.layers.LayerNormalization()(keras.layers.Add()([h, f]) if residual == "Add layer" else h + f)
     if split_softmax:
         outputs = keras.layers.Softmax()(keras.layers.Dense(VOCAB)(h))
     else:
@@ -656,6 +662,8 @@ def test_sorting_model_is_scored_on_fresh_sequences(right_sorter, unordered_sort
             "another seed, Dense then Softmax, loss object, int64": sorting_model(
                 seed=3, split_softmax=True, loss=keras.losses.SparseCategoricalCrossentropy(), dtype="int64"
             ),
+            "Add layers for the residual connections": sorting_model(residual="Add layer"),
+            "no residual connection around the attention": sorting_model(residual=None),
             "one wide head": sorting_model(heads=1, key_dim=24, epochs=0),
             "Adam's default learning rate": sorting_model(optimizer="adam", epochs=0),
             "one-hot loss for integer labels": sorting_model(loss="categorical_crossentropy", epochs=0),
@@ -671,7 +679,7 @@ def test_sorting_model_is_scored_on_fresh_sequences(right_sorter, unordered_sort
         tmp_path,
         model_scorer,
     )
-    right = ("right", "another seed, Dense then Softmax, loss object, int64")
+    right = ("right", "another seed, Dense then Softmax, loss object, int64", "Add layers for the residual connections")
     assert {name: statuses.pop(name) for name in right} == dict.fromkeys(right, Status.PASSED)
     assert set(statuses.values()) == {Status.FAILED}
 
@@ -685,12 +693,14 @@ def test_sorting_messages_name_the_requirement(right_sorter, unordered_sorter, t
             "mask": sorting_model(mask_zero=True, epochs=0),
             "position": unordered_sorter,
             "causal": sorting_model(causal=True, n=2000, epochs=2),
+            "residual": sorting_model(residual=None, epochs=0),
         }.items()
     }
     assert messages["lr"].startswith("Not yet met: is compiled with `keras.optimizers.Adam(3e-3)`")
     assert messages["mask"].startswith("Not yet met: embeds them with `keras.layers.Embedding(10, 32)`, without")
     assert messages["position"].startswith("Not yet met: adds `PositionalEncoding()` to the embeddings.")
     assert messages["causal"].startswith("Not yet met: sorts at least 0.9 of the tokens of fresh sequences right")
+    assert messages["residual"].startswith("Not yet met: adds each sublayer's input to its output")
 
 
 @pytest.mark.slow

@@ -677,6 +677,22 @@ def _has_one_encoder_block(report: dict[str, Any]) -> str | None:
     return None
 
 
+def _has_residual_connections(report: dict[str, Any]) -> str | None:
+    """Each LayerNormalization reads a sum of two tensors: the sublayer's output added to its input."""
+    graph = {node["name"]: node for node in report.get("graph", [])}
+    norms = [node for node in graph.values() if node["class_name"] == "LayerNormalization"]
+    if not norms:
+        return "has no residual connections the grader can read: build it with the functional API, h = norm(h + a)"
+    for norm in norms:
+        sums = [graph.get(name) for name in norm["inputs"]]
+        if len(sums) != 1 or sums[0] is None or sums[0]["class_name"] != "Add" or len(sums[0]["inputs"]) != 2:
+            return (
+                f"has a LayerNormalization ({norm['name']}) that does not read the sum of a sublayer's output and its "
+                "input: write LayerNormalization()(h + a), a residual connection"
+            )
+    return None
+
+
 def _has_the_feedforward_part(report: dict[str, Any]) -> str | None:
     from grader.modelscore import fold_activations
 
@@ -723,13 +739,25 @@ q5 = Question(
                     ModelRule("embedding", _embeds_digits),
                     ModelRule("position", _adds_positions),
                     ModelRule("block", _has_one_encoder_block),
+                    ModelRule("residual", _has_residual_connections),
                     ModelRule("feedforward", _has_the_feedforward_part),
                     compiled_with(
                         loss="sparse_categorical_crossentropy", optimizer="Adam", learning_rate=3e-3, from_logits=False
                     ),
                 ),
             ),
-            covers=("input", "layers", "embedding", "position", "block", "feedforward", "compile", "params", "heldout"),
+            covers=(
+                "input",
+                "layers",
+                "embedding",
+                "position",
+                "block",
+                "residual",
+                "feedforward",
+                "compile",
+                "params",
+                "heldout",
+            ),
         ),
     ),
     requirements=(
@@ -741,6 +769,9 @@ q5 = Question(
         Requirement(
             "block",
             "has one encoder block: `MultiHeadAttention(num_heads=2, key_dim=16)` and two `LayerNormalization` layers",
+        ),
+        Requirement(
+            "residual", "adds each sublayer's input to its output (a residual connection) before each LayerNormalization"
         ),
         Requirement("feedforward", 'has the feed-forward part `Dense(64, activation="relu")` then `Dense(32)`'),
         Requirement("layers", 'ends in `Dense(10, activation="softmax")`: an output of shape (batch, 8, 10)'),

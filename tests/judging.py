@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.channel import PROBE_DIR_VARIABLE, read_probe
-from grader.judge import split_items
+from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
 from grader.probes import JudgeContext, ModelScorer
 from grader.question import Question
@@ -53,3 +53,25 @@ def judge_answer(
         if outcome.status is not Status.PASSED:
             return outcome.status
     return Status.PASSED
+
+
+def missed(question: Question, cases: dict[str, Any], key: Any, tmp_path: Path, scorer: ModelScorer | None = None) -> dict[str, str]:
+    """For each named answer: the id of the requirement its failure names ("passed" when it passes).
+
+    The message is the one the judge shows the student; it must lead with "Not yet met: <requirement>".
+    """
+    key_items = _probe(question, key, tmp_path / "key")
+    found = {}
+    for name, answer in cases.items():
+        folder = tmp_path / name.replace(" ", "_")
+        items = _probe(question, answer, folder)
+        found[name] = "passed"
+        for index, probe in enumerate(question.probes):
+            outcome = probe.judge(split_items(items, index), split_items(key_items, index), JudgeContext(folder, scorer))
+            if outcome.status is not Status.PASSED:
+                named = _naming_requirement(question, probe, outcome)
+                requirement = question.requirement(named.requirement)
+                assert requirement is not None and named.message.startswith(f"Not yet met: {requirement.text}."), named
+                found[name] = named.requirement if outcome.status is Status.FAILED else outcome.status.value
+                break
+    return found

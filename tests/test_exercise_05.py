@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import _probe, judge_answer
+from judging import judge_answer, missed
 
 from grader.checks import CheckFailed
 from grader.data import diabetes_split, digits_split
 from grader.exercises import load_exercise
 from grader.exercises.ex05_first_keras_model import DIABETES_PARAMS, DIGITS_LAYERS, DIGITS_PARAMS
 from grader.heldout import make_heldout
-from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
-from grader.probes import JudgeContext
 
 EXERCISE = load_exercise("05_first_keras_model")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -25,28 +23,6 @@ def judged(question, cases, key, tmp_path, scorer=None):
         name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
         for name, answer in cases.items()
     }
-
-
-def missed(question, cases, key, tmp_path, scorer=None):
-    """For each named answer: the id of the requirement its failure names ("passed" when it passes).
-
-    The message is the one the judge shows the student; it must lead with "Not yet met: <requirement>".
-    """
-    key_items = _probe(question, key, tmp_path / "key")
-    found = {}
-    for name, answer in cases.items():
-        folder = tmp_path / name.replace(" ", "_")
-        items = _probe(question, answer, folder)
-        found[name] = "passed"
-        for index, probe in enumerate(question.probes):
-            outcome = probe.judge(split_items(items, index), split_items(key_items, index), JudgeContext(folder, scorer))
-            if outcome.status is not Status.PASSED:
-                named = _naming_requirement(question, probe, outcome)
-                requirement = question.requirement(named.requirement)
-                assert requirement is not None and named.message.startswith(f"Not yet met: {requirement.text}."), named
-                found[name] = named.requirement if outcome.status is Status.FAILED else outcome.status.value
-                break
-    return found
 
 
 # Question 1: normalization statistics from the training set only.

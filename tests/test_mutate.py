@@ -156,3 +156,18 @@ def test_a_graded_run_counts_killed_mutants_and_lists_a_survivor(course, config,
     again = run_mutation(course, NOTEBOOK, [*sampled, harmless], tmp_path, config, reviewed, progress=lambda line: None)
     assert {o.mutant.id: o.outcome for o in again.outcomes}[harmless.id] == EQUIVALENT  # graded before: resumed
     assert again.survival_percent == 100.0 * again.count(SURVIVED) / 5
+
+
+def test_a_grader_fault_leaves_a_mutant_unjudged_never_killed():
+    from grader.mutate.analysis import UNJUDGED, MutationReport, classify
+    from grader.mutate.mutants import Mutant
+    from grader.outcomes import NotebookResult, Status, Submission, Verdict
+
+    mutant = Mutant("arith:q1-answer:4:12:0", "arith", "q1-answer", "q1_dense", 4, 12, "x + y", "x - y", "x - y")
+    submission = Submission(mutant.student, NOTEBOOK, None)
+    faulted = NotebookResult(submission, Status.COMPLETED, "", (Verdict("q1_dense", Status.INFRASTRUCTURE, 0, 2, "scorer died"),))
+    lost = NotebookResult(submission, Status.COMPLETED, "", (Verdict("q1_dense", Status.FAILED, 0, 2, "no"),))
+    unjudged, killed = classify(mutant, faulted, 2, {}), classify(mutant, lost, 2, {})
+    assert (unjudged.outcome, killed.outcome) == (UNJUDGED, KILLED)
+    report = MutationReport(NOTEBOOK, (unjudged, killed), 1.0)
+    assert report.survival_percent == 0.0 and report.count(UNJUDGED) == 1

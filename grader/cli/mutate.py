@@ -113,6 +113,10 @@ def print_report(report: MutationReport, out: Path) -> None:
             print(f"  {o.mutant.id:<44} {_short(o.mutant.change)}")
     if not survivors:
         print("\nNo mutant kept full marks.")
+    unjudged = report.count("unjudged")
+    if unjudged:
+        print(f"\n{unjudged} mutant(s) unjudged: the grader itself failed on them (see run_status in mutants.csv). "
+              "Run the same command again to grade them.")
     print(f"\n{'notebook':<28} {'mutants':>7} {'killed':>6} {'equivalent':>10} {'survived':>8} {'seconds':>7} {'survival':>8}")
     print(f"{report.notebook:<28} {len(report.outcomes):>7} {report.count('killed'):>6} {report.count('equivalent'):>10} "
           f"{report.count('survived'):>8} {report.seconds:>7.0f} {report.survival_percent:>7.1f}%")

@@ -6,7 +6,9 @@ to the unmutated solution as student ``solution``. `grader.grade.grade_class`
 grades them all, with its workers, warm kernels and ledger, so an interrupted
 run resumes like ``grader grade``. A mutant is *killed* when it scores less than
 full marks (a crash or timeout included), *equivalent* when it kept full marks
-and is in the reviewed list beside the solution, and *survived* otherwise.
+and is in the reviewed list beside the solution, and *survived* otherwise. A
+mutant whose grading hit a fault of the grader is *unjudged*: it is neither
+killed nor survived, and running the same command again grades it again.
 
 Example:
 
@@ -34,7 +36,7 @@ from grader.mutate.mutants import Mutant, mutant_notebook
 from grader.outcomes import NotebookResult
 
 BASELINE = "solution"
-KILLED, SURVIVED, EQUIVALENT = "killed", "survived", "equivalent"
+KILLED, SURVIVED, EQUIVALENT, UNJUDGED = "killed", "survived", "equivalent", "unjudged"
 CSV_FIELDS = ("id", "question", "operator", "cell", "line", "column", "before", "after", "outcome", "score",
               "max_score", "run_status", "lost", "seconds", "student")
 
@@ -49,7 +51,7 @@ class MutantOutcome:
 
     Args:
         mutant: the mutant.
-        outcome: "killed", "survived" or "equivalent".
+        outcome: "killed", "survived", "equivalent" or "unjudged" (a fault of the grader).
         score: the mutant's total score.
         max_score: full marks.
         run_status: how its notebook run ended ("completed", "timeout", "crashed", ...).
@@ -85,8 +87,8 @@ class MutationReport:
 
     @property
     def survival_percent(self) -> float:
-        """Survivors as a percentage of the mutants not reviewed as equivalent."""
-        judged = len(self.outcomes) - self.count(EQUIVALENT)
+        """Survivors as a percentage of the judged mutants not reviewed as equivalent."""
+        judged = len(self.outcomes) - self.count(EQUIVALENT) - self.count(UNJUDGED)
         return 100.0 * self.count(SURVIVED) / judged if judged else 0.0
 
     def survivors_by_question(self) -> dict[str, list[MutantOutcome]]:
@@ -109,7 +111,9 @@ def write_class(course: Course, notebook: str, mutants: list[Mutant], class_dir:
 def classify(mutant: Mutant, result: NotebookResult, full: float, equivalents: dict[str, Equivalent]) -> MutantOutcome:
     """Killed, survived or equivalent, from the mutant's grading result."""
     lost = tuple(v.question for v in result.verdicts if v.score < v.max_score)
-    if result.score < full or lost:
+    if result.grader_fault:
+        outcome = UNJUDGED
+    elif result.score < full or lost:
         outcome = KILLED
     elif mutant.id in equivalents and equivalents[mutant.id].change in ("", mutant.change):
         outcome = EQUIVALENT

@@ -36,6 +36,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader import flags
 from grader.config import Limits
+from grader.cores import thread_env
 from grader.gpus import Gpu, gpu_sandbox
 from grader.outcomes import CellRecord, Execution, Status
 from grader.sandbox import Cage, SandboxSpec, bwrap_argv, find_bwrap, tree_usage
@@ -63,6 +64,8 @@ class ExecutionRequest:
         gpu: the GPU this run may use (see `grader.gpus`); None for the CPU. Defaults to None.
         zygote: a warm-kernel server (`grader.warm.Zygote`) whose run folder holds
             ``scratch``; None starts a cold kernel. Defaults to None.
+        cores: the cores this run's worker is confined to; the kernel's thread pools
+            are sized to them (see `grader.cores`). Defaults to () (libraries' own defaults).
         watch: add the grader's watch cells (`grader.kernelwatch`) before the first and
             after the last student cell, for the tampering signals. Defaults to True.
     """
@@ -74,6 +77,7 @@ class ExecutionRequest:
     env: dict[str, str] = field(default_factory=dict)
     gpu: Gpu | None = None
     zygote: Any = None
+    cores: tuple[int, ...] = ()
     watch: bool = True
 
 
@@ -283,6 +287,7 @@ def kernel_environment(request: ExecutionRequest, probe_dir: Path) -> dict[str, 
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "JUPYTER_PLATFORM_DIRS": "1",
         **gpu_sandbox(request.gpu).env,
+        **thread_env(request.cores),
         **request.env,
     }
 

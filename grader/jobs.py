@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 
 from grader.config import Limits
+from grader.cores import pin
 from grader.execute import ExecutionRequest, execute
 from grader.gpus import Gpu
 from grader.ingest import InvalidNotebook, read_submission
@@ -37,7 +38,8 @@ from grader.warm import uses_tensorflow, worker_zygote
 log = logging.getLogger(__name__)
 
 MAX_PROBE_BYTES = 200 * 1024 * 1024
-_worker_gpu: Gpu | None = None  # set once per worker process by `take_gpu`
+_worker_gpu: Gpu | None = None  # set once per worker process by `take_slot`
+_worker_cores: tuple[int, ...] = ()  # likewise: the cores this worker is confined to (see `grader.cores`)
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,15 @@ def read_instructor_notebook(path: Path) -> nbformat.NotebookNode:
         ) from exc
 
 
-def take_gpu(queue) -> None:
-    """Process-pool initializer: this worker takes the next GPU of the plan (see `grader.gpus`)."""
-    global _worker_gpu
-    _worker_gpu = queue.get()
+def take_slot(queue) -> None:
+    """Process-pool initializer: this worker takes the next ``(gpu, cores)`` of the plan and pins itself to the cores.
+
+    Its warm-kernel server and every kernel inherit the pinning; their thread
+    pools are sized to the cores (see `grader.cores`).
+    """
+    global _worker_gpu, _worker_cores
+    _worker_gpu, cores = queue.get()
+    _worker_cores = tuple(cores) if pin(cores) else ()
 
 
 def run_job(job: Job) -> JobResult:
@@ -118,9 +125,10 @@ def _run_job(job: Job) -> JobResult:
     try:
         gpu = job.gpu if job.gpu is not None else _worker_gpu
         warm = job.sandbox and job.warm
-        zygote = worker_zygote(job.scratch.parent, job.limits, gpu, uses_tensorflow(nb)) if warm else None
+        zygote = worker_zygote(job.scratch.parent, job.limits, gpu, uses_tensorflow(nb), _worker_cores) if warm else None
         request = ExecutionRequest(
-            notebook=nb, scratch=job.scratch, limits=job.limits, sandbox=job.sandbox, gpu=gpu, zygote=zygote
+            notebook=nb, scratch=job.scratch, limits=job.limits, sandbox=job.sandbox, gpu=gpu, zygote=zygote,
+            cores=_worker_cores,
         )
         execution = execute(request)
     except Exception as exc:  # noqa: BLE001 - the grader's fault: never the student's points

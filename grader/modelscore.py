@@ -415,11 +415,14 @@ class ModelScorerProcess:
 
     def _start(self) -> subprocess.Popen[str]:
         command = [sys.executable, "-m", "grader.modelscore"]
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
+        from grader.cores import SCORER_THREADS, pool_env
+
+        threads = pool_env(SCORER_THREADS)  # it judges between runs: never more than a worker's share of the cores
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", **threads}
         if self.sandbox:
             from grader.sandbox import SandboxSpec, bwrap_argv, find_bwrap
 
-            spec = SandboxSpec(scratch=self.work_dir, home_mb=64, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+            spec = SandboxSpec(scratch=self.work_dir, home_mb=64, env={"TF_CPP_MIN_LOG_LEVEL": "3", **threads})
             command = bwrap_argv(spec, command, bwrap=find_bwrap())
         return subprocess.Popen(
             command,

@@ -34,6 +34,7 @@ from typing import Any
 import psutil
 
 from grader.config import Limits
+from grader.cores import thread_env
 from grader.gpus import Gpu, gpu_sandbox
 from grader.sandbox import SANDBOX_HOME, Cage, SandboxSpec, bwrap_argv, find_bwrap, python_environment
 
@@ -106,10 +107,14 @@ class Zygote:
         heavy: also import TensorFlow and Keras (for notebooks that use them).
             A NumPy notebook gets a light server: forks of it are ten times cheaper.
             Defaults to True.
+        cores: the worker's cores; the server's libraries size their thread pools
+            to them before any fork (see `grader.cores`). Defaults to ().
     """
 
-    def __init__(self, run_root: Path, limits: Limits, gpu: Gpu | None = None, heavy: bool = True) -> None:
-        self.run_root, self.limits, self.gpu, self.heavy = run_root, limits, gpu, heavy
+    def __init__(
+        self, run_root: Path, limits: Limits, gpu: Gpu | None = None, heavy: bool = True, cores: tuple[int, ...] = ()
+    ) -> None:
+        self.run_root, self.limits, self.gpu, self.heavy, self.cores = run_root, limits, gpu, heavy, cores
         self._process: subprocess.Popen[str] | None = None
         self._server: psutil.Process | None = None
         self.preload_seconds = 0.0
@@ -120,7 +125,7 @@ class Zygote:
         """Start the server and check that a child can isolate itself; raise `WarmUnavailable` if not."""
         self.run_root.mkdir(parents=True, exist_ok=True)
         gpu = gpu_sandbox(self.gpu)
-        spec = SandboxSpec(scratch=self.run_root, home_mb=256, env={**SERVER_ENV, **gpu.env}, devices=gpu.devices, uid=SERVER_UID)
+        spec = SandboxSpec(scratch=self.run_root, home_mb=256, env={**SERVER_ENV, **gpu.env, **thread_env(self.cores)}, devices=gpu.devices, uid=SERVER_UID)
         command = [sys.executable, "-m", "grader.zygote", *(["--heavy"] if self.heavy else [])]
         argv = bwrap_argv(spec, command, bwrap=find_bwrap())
         self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -230,15 +235,17 @@ def uses_tensorflow(nb) -> bool:
     return any(c.cell_type == "code" and _TF_IMPORT.search(c.source) for c in nb.cells)
 
 
-def worker_zygote(run_root: Path, limits: Limits, gpu: Gpu | None, heavy: bool = True) -> Zygote | None:
+def worker_zygote(
+    run_root: Path, limits: Limits, gpu: Gpu | None, heavy: bool = True, cores: tuple[int, ...] = ()
+) -> Zygote | None:
     """This process's server for ``run_root`` (started once), or None when warm kernels cannot run here."""
-    key = (str(run_root), limits, gpu, heavy)
+    key = (str(run_root), limits, gpu, heavy, cores)
     zygote = _zygotes.get(key)
     if zygote is not None and zygote.alive:
         return zygote
     if zygote is not None and zygote.preload_seconds < 0:
         return None  # it failed before: stay cold
-    zygote = Zygote(run_root, limits, gpu, heavy)
+    zygote = Zygote(run_root, limits, gpu, heavy, cores)
     try:
         zygote.start()
     except (WarmUnavailable, OSError, ValueError) as exc:

@@ -3,7 +3,8 @@
 Results come back as they finish, each with the worker's own time for it
 (not the time it waited in the queue); the coordinator (`grader.grade`) alone
 judges them and writes the gradebook. Every worker gets the same sandbox and
-limits; with GPUs, each local worker takes its GPU once, when it starts.
+limits. Each local worker takes its share of the cores once, when it starts
+(see `grader.cores`), and its GPU with ``--gpus``.
 
 Example:
 
@@ -19,8 +20,9 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
+from grader.cores import plan_cores
 from grader.gpus import Gpu
-from grader.jobs import Job, JobResult, pack_job, run_job, run_packed, take_gpu, unpack_result
+from grader.jobs import Job, JobResult, pack_job, run_job, run_packed, take_slot, unpack_result
 from grader.outcomes import Status
 
 Finished = tuple[Job, JobResult, float]
@@ -39,13 +41,10 @@ def run_serial(jobs: list[Job], gpu: Gpu | None = None) -> Iterator[Finished]:
 
 def run_pool(jobs: list[Job], workers: int, gpus: list[Gpu] = ()) -> Iterator[Finished]:
     context = multiprocessing.get_context("spawn")
-    initializer, initargs = None, ()
-    if gpus:
-        queue = context.Queue()
-        for gpu in gpus:
-            queue.put(gpu)
-        initializer, initargs = take_gpu, (queue,)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+    queue = context.Queue()
+    for index, cores in enumerate(plan_cores(workers)):
+        queue.put((gpus[index] if gpus else None, cores))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=take_slot, initargs=(queue,)) as pool:
         futures: dict[Future, tuple[Job, float]] = {}
         for job in jobs:
             job.scratch.mkdir(parents=True, exist_ok=True)

@@ -96,8 +96,14 @@ def take_slot(queue) -> None:
     Its warm-kernel server and every kernel inherit the pinning; their thread
     pools are sized to the cores (see `grader.cores`).
     """
+    gpu, cores = queue.get()
+    use_slot(gpu, cores)
+
+
+def use_slot(gpu: Gpu | None, cores: tuple[int, ...]) -> None:
+    """This process grades on ``gpu`` (None: the CPU) and is confined to ``cores`` from now on."""
     global _worker_gpu, _worker_cores
-    _worker_gpu, cores = queue.get()
+    _worker_gpu = gpu
     _worker_cores = tuple(cores) if pin(cores) else ()
 
 

@@ -22,7 +22,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
 from grader.cores import plan_cores
 from grader.gpus import Gpu
-from grader.jobs import Job, JobResult, pack_job, run_job, run_packed, take_slot, unpack_result
+from grader.jobs import Job, JobResult, pack_job, run_job, run_packed, take_slot, unpack_result, use_slot
 from grader.outcomes import Status
 
 Finished = tuple[Job, JobResult, float]
@@ -33,6 +33,7 @@ def _failed(exc: BaseException) -> JobResult:
 
 
 def run_serial(jobs: list[Job], gpu: Gpu | None = None) -> Iterator[Finished]:
+    use_slot(None, plan_cores(1)[0])  # all of this process's cores: the thread pools get sized to them
     for job in jobs:
         started = time.monotonic()
         job.scratch.mkdir(parents=True, exist_ok=True)

@@ -222,6 +222,18 @@ def fit_shuffled(model, optimizer, loss_fn, x, y, epochs, batch_size):
     return fit_custom(model, optimizer, loss_fn, x[order], y[order], epochs, batch_size)
 
 
+def fit_keeping_tensors(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    # The metric's result tensor itself, not float(...) of it: History.history holds plain floats.
+    history = fit_custom(model, optimizer, loss_fn, x, y, epochs, batch_size)
+    return {name: [tf.constant(v) for v in values] for name, values in history.items()}
+
+
+def fit_numpy_scalars(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    # metric.result().numpy() gives NumPy float32 scalars: floats, as asked.
+    history = fit_custom(model, optimizer, loss_fn, x, y, epochs, batch_size)
+    return {name: [np.float32(v) for v in values] for name, values in history.items()}
+
+
 def test_fit_custom_accepts_correct_loops_and_rejects_the_mistakes(tmp_path):
     statuses = judged(
         q2,
@@ -236,6 +248,8 @@ def test_fit_custom_accepts_correct_loops_and_rejects_the_mistakes(tmp_path):
             "unweighted mean of batch losses": fit_unweighted_mean,
             "last partial batch dropped": fit_dropping_the_last_batch,
             "shuffled": fit_shuffled,
+            "tensors in the history": fit_keeping_tensors,
+            "numpy scalars": fit_numpy_scalars,
         },
         fit_custom,
         tmp_path,
@@ -251,6 +265,8 @@ def test_fit_custom_accepts_correct_loops_and_rejects_the_mistakes(tmp_path):
         "unweighted mean of batch losses": Status.FAILED,
         "last partial batch dropped": Status.FAILED,
         "shuffled": Status.FAILED,
+        "tensors in the history": Status.FAILED,
+        "numpy scalars": Status.PASSED,
     }
 
 

@@ -19,6 +19,7 @@ a float32 tolerance.
 
 from __future__ import annotations
 
+import numbers
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -233,6 +234,9 @@ def _history_problem(result: Any, epochs: int) -> str | None:
         values = np.asarray(result[name], dtype=np.float64).reshape(-1)
         if values.shape != (epochs,):
             return f"returned {len(values)} values under {name!r}; it should return one per epoch, {epochs}."
+        kinds = {type(v).__name__ for v in result[name] if not isinstance(v, numbers.Real) or isinstance(v, bool)}
+        if kinds:
+            return f"holds {', '.join(sorted(kinds))} values under {name!r}; it should hold plain floats (float(metric.result()))."
     return None
 
 

@@ -86,12 +86,15 @@ def _attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray | N
     return weights @ v, weights
 
 
-def _mask(lengths: Any, max_len: int, causal: bool = False) -> np.ndarray:
-    keys = np.arange(max_len)[None, None, :] < np.asarray(lengths)[:, None, None]
-    keys = np.broadcast_to(keys, (len(lengths), max_len, max_len))
-    if causal:
-        keys = keys & np.tril(np.ones((max_len, max_len), dtype=bool))
-    return keys
+def _sequence_masks(lengths: Any, max_len: int, causal: bool = False) -> np.ndarray:
+    """Hidden-case masks for question 3, one sequence at a time (question 2 asks for the vectorized version)."""
+    masks = np.zeros((len(lengths), max_len, max_len), dtype=bool)
+    lower = np.tri(max_len, dtype=bool)
+    for b, length in enumerate(lengths):
+        masks[b, :, : int(length)] = True
+        if causal:
+            masks[b] &= lower
+    return masks
 
 
 def _encoding(length: int, depth: int) -> np.ndarray:
@@ -277,8 +280,13 @@ q1 = Question(
 # Question 2: padding and causal masks.
 
 
-def _mask_holds(lengths: list[int], max_len: int, causal: bool) -> Callable[[Any], str | None]:
-    expected = _mask(lengths, max_len, causal)
+# The visible checks' expected masks, written out: make_mask([2, 3], 3) and make_mask([2, 3], 3, causal=True).
+_T, _F = True, False
+_VISIBLE_PADDING = np.array([[[_T, _T, _F]] * 3, [[_T, _T, _T]] * 3])
+_VISIBLE_CAUSAL = np.array([[[_T, _F, _F], [_T, _T, _F], [_T, _T, _F]], [[_T, _F, _F], [_T, _T, _F], [_T, _T, _T]]])
+
+
+def _mask_holds(expected: np.ndarray) -> Callable[[Any], str | None]:
 
     def holds(result: Any) -> str | None:
         try:
@@ -343,13 +351,13 @@ q2 = Question(
         PropertyCheck(
             args=([2, 3], 3, False),
             call="make_mask([2, 3], 3)",
-            holds=_mask_holds([2, 3], 3, False),
+            holds=_mask_holds(_VISIBLE_PADDING),
             tip="The first sequence has 2 real tokens: every query may look at keys 0 and 1, never at key 2.",
         ),
         PropertyCheck(
             args=([2, 3], 3, True),
             call="make_mask([2, 3], 3, causal=True)",
-            holds=_mask_holds([2, 3], 3, True),
+            holds=_mask_holds(_VISIBLE_CAUSAL),
             tip="Causal: query i may look at keys j <= i (itself included). Combine with the padding mask by 'and'.",
         ),
     ),
@@ -423,7 +431,7 @@ def _masked_cases() -> list[tuple]:
     ]:
         t = max(lengths)
         q, k = rng.normal(size=(len(lengths), t, d)), rng.normal(size=(len(lengths), t, d))
-        cases.append((q, k, rng.normal(size=(len(lengths), t, dv)), _mask(lengths, t, causal)))
+        cases.append((q, k, rng.normal(size=(len(lengths), t, dv)), _sequence_masks(lengths, t, causal)))
     q, k, v = rng.normal(size=(2, 3, 6)), rng.normal(size=(2, 7, 6)), rng.normal(size=(2, 7, 2))
     keys = np.arange(7)[None, None, :] < np.array([4, 7])[:, None, None]
     cases.append((q, k, v, np.broadcast_to(keys, (2, 3, 7)).copy()))  # three queries, seven keys

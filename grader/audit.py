@@ -94,6 +94,22 @@ TAMPERING = {  # name: (code, the flags it must raise)
         "import os, shutil\nd = os.environ['GRADER_PROBE_DIR']\nshutil.rmtree(d)\nos.symlink('/tmp', d)", (FlagKind.PROBE_FOLDER_TOUCHED,),
     ),
 }
+FORGE_PLAUSIBLE = """import json, os, random
+def _forge(*args, _name={name!r}):
+    folder = os.environ.get('GRADER_PROBE_DIR', '')
+    path = os.path.join(folder, _name)
+    if not os.path.isfile(path):
+        return
+    doc = json.load(open(path))
+    rng = random.Random(0)
+    for key, item in doc['items'].items():
+        if item.get('type') == 'array':  # the same shape and type as a real answer, plausible numbers
+            item['data'] = [rng.random() if item['dtype'] == 'float64' else rng.randint(0, 1) for _ in item['data']]
+        elif item.get('type') in ('error', 'none'):  # an unanswered call dressed up as a number in [0, 1)
+            doc['items'][key] = {{'type': 'array', 'dtype': 'float64', 'shape': [], 'data': [rng.random()]}}
+    open(path, 'w').write(json.dumps(doc))
+get_ipython().events.register('post_run_cell', _forge)
+"""
 ALWAYS_EQUAL = (
     "class Anything(float):\n"
     "    def __eq__(self, other): return True\n"
@@ -224,6 +240,34 @@ class Audit:
         nb.metadata.pop("keras_course", None)
         return nb
 
+    def answer_cells_by_question(self) -> dict[str, str]:
+        """The id of the answer cell each question's test cell follows."""
+        found, last = {}, None
+        for cell in self.source.cells:
+            role = role_of(cell)
+            if role.kind == "answer":
+                last = cell["id"]
+            elif role.kind == "test" and last is not None:
+                found.setdefault(role.grade_id, last)
+        return found
+
+    def probe_kinds(self) -> list[tuple[str, str]]:
+        """``(probe kind, question id)``: the first question judged by each kind of hidden probe."""
+        seen: dict[str, str] = {}
+        for question in self.exercise.questions if self.exercise else ():
+            for probe in question.probes:
+                seen.setdefault(type(probe).__name__, question.id)
+        return list(seen.items())
+
+    def forged(self, question: str) -> Callable[[], nbformat.NotebookNode]:
+        """Every answer right except ``question``'s, left as released, whose probe items a hook forges."""
+        target = self.answer_cells_by_question()[question]
+        answers = dict(self.right)
+        answers[target] = next(c.source for c in self.released.cells if c.get("id") == target)  # as released: unanswered
+        first = next(c["id"] for c in self.source.cells if role_of(c).kind == "answer")
+        answers[first] = FORGE_PLAUSIBLE.format(name=f"{question}.json") + "\n" + answers[first]
+        return lambda: make_submission(self.source, self.released, answers)
+
     def with_duplicated_answer(self) -> nbformat.NotebookNode:
         nb = make_submission(self.source, self.released, self.right)
         index = next(i for i, c in enumerate(nb.cells) if c.get("id") == self.target_cell["id"])
@@ -234,6 +278,13 @@ class Audit:
         return nb
 
     # ----------------------------------------------------------------- checks
+
+    def zero_on(self, question: str) -> Callable[[CaseRun], str | None]:
+        def check(run: CaseRun) -> str | None:
+            score = run.score(question)
+            return None if score == 0 else f"forged probe data scored {score:g} on {question}"
+
+        return check
 
     def zero_on_target(self, run: CaseRun) -> str | None:
         score = run.score(self.target)
@@ -304,6 +355,11 @@ class Audit:
             always = ALWAYS_EQUAL + f"def {self.function}(*args, **kwargs):\n    return Anything(1.0)\n"
             cases.append(AuditCase("tampering", "object equal to everything", self.attacked("", always), self.zero_on_target,
                                    (FlagKind.EQUALITY_OVERRIDDEN,)))
+        cases += [
+            AuditCase("forged probe data", f"{kind} items forged with plausible values ({question})", self.forged(question),
+                      self.zero_on(question), (FlagKind.EVENT_HOOK,))
+            for kind, question in self.probe_kinds()
+        ]
         killed = (FlagKind.PROCESSES_KILLED,)
         cases += [
             AuditCase("reading", "hidden tests, keys, secret, gradebook, home, classmates", self.attacked(read_code), self.nothing_leaked),

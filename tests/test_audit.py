@@ -49,3 +49,35 @@ def test_01_every_tampering_case_raises_its_flag_and_mangled_correct_work_none(c
     assert "network_attempt" in lines["loopback connection to the host"]
     assert lines["metadata and cell ids stripped (Colab)"].endswith("flags: none)")
     assert lines["answer duplicated, test cells deleted"].endswith("flags: none)")
+
+
+def test_forged_probe_data_gains_nothing_for_each_probe_kind(capsys, course, monkeypatch):
+    monkeypatch.chdir(course.root)
+    code, out = audit(capsys, "--category", "forged probe data", notebook="01_the_neuron")
+    assert code == 0, out
+    held = [line for line in out.splitlines() if line.lstrip().startswith("held")]
+    assert any("FunctionProbe items forged" in line for line in held) and any("ModelProbe items forged" in line for line in held), out
+
+
+def test_a_probe_that_trusts_numbers_from_the_kernel_is_caught_by_the_forged_case(course, config, monkeypatch):
+    import dataclasses
+
+    from grader.audit import run_audit
+    from grader.outcomes import Status
+    from grader.probes import ProbeOutcome
+
+    class TrustsTheKernel:  # planted: passes whenever the kernel reports numbers that look like a result
+        covers = ()
+
+        def judge(self, items, key, context):
+            numbers = [v for v in items.values() if isinstance(v, dict) and v.get("type") == "array"]
+            return ProbeOutcome(Status.PASSED if numbers else Status.FAILED, "")
+
+    real = course.exercise("01_the_neuron")
+    first = dataclasses.replace(real.questions[0], probes=(TrustsTheKernel(),))
+    planted = dataclasses.replace(real, questions=(first, *real.questions[1:]))
+    monkeypatch.setattr(type(course), "exercise", lambda self, notebook: planted)
+    results = run_audit(course, "01_the_neuron", config, ["forged probe data"])
+    planted_case = next(r for r in results if first.id in r.name)
+    assert planted_case.name.startswith("TrustsTheKernel items forged")
+    assert not planted_case.held and "forged probe data scored" in planted_case.detail

@@ -223,11 +223,32 @@ def perceptron_loops(x, y, epochs=20, learning_rate=1.0):
     return np.array(w), b
 
 
+def perceptron_bias_array(x, y, epochs=20, learning_rate=1.0):
+    w, b = np.zeros(x.shape[1]), np.zeros(1)  # b an array of one element, where a number is asked for
+    for _ in range(epochs):
+        for xi, yi in zip(x, y, strict=True):
+            error = yi - (1 if xi @ w + b[0] > 0 else 0)
+            w, b = w + learning_rate * error * xi, b + learning_rate * error
+    return w, b
+
+
+def perceptron_augmented(x, y, epochs=20, learning_rate=1.0):
+    """The bias as a last weight on a column of ones: the same rule, the same (w, b)."""
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(x1.shape[1])
+    for _ in range(epochs):
+        for xi, yi in zip(x1, y, strict=True):
+            w = w + learning_rate * (yi - np.heaviside(xi @ w, 0.0)) * xi
+    return w[:-1], w[-1]
+
+
 @pytest.mark.parametrize(
     ("answer", "correct"),
     [
         (train_perceptron, True),
         (perceptron_no_early_stop, True),
+        (perceptron_augmented, True),
+        (perceptron_bias_array, False),
         (perceptron_loops, True),
         (perceptron_with(), True),
         (perceptron_with(predict_at_zero=1), False),  # predicts 1 on the line
@@ -256,6 +277,9 @@ def test_perceptron_messages_name_the_requirement(tmp_path):
     assert message.startswith("Not yet met: goes over the examples `epochs` times")
     message = failure_message(q3, perceptron_relabels_in_place, train_perceptron, tmp_path)
     assert message.startswith("Not yet met: leaves x and y unchanged.")
+    for answer in (perceptron_bias_array, perceptron_with(column=True)):
+        message = failure_message(q3, answer, train_perceptron, tmp_path)
+        assert message.startswith("Not yet met: returns the pair (w, b), with w of shape (d,) and b a number.")
 
 
 def test_instructors_answers_pass_their_visible_checks():

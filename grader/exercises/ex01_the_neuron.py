@@ -8,7 +8,7 @@ the exponent flipped; a perceptron with labels treated as {-1, 1}, a prediction
 of 1 at ``w . x + b == 0`` (the hidden data start every run on the line), a
 learning rate or an ``epochs`` count ignored, updates made once per epoch
 instead of after each example, examples shuffled, labels rewritten in place,
-``w`` of shape (d, 1); a Keras model with the wrong output, a hidden layer, a
+``w`` of shape (d, 1) or ``b`` an array of one element (``np.zeros(1)``); a Keras model with the wrong output, a hidden layer, a
 Normalization layer adapted on all the data (or not adapted), or compiled with
 another loss than binary cross-entropy (such as ``mse``, which still clears the
 accuracy threshold).
@@ -223,6 +223,40 @@ def _weights_and_bias(result: Any) -> np.ndarray:
     return np.concatenate([w, b.ravel()])
 
 
+def _pair_shapes(result: Any) -> np.ndarray:
+    """Kernel side: the shapes of w and b as one vector [w.ndim, *w.shape, b.ndim, *b.shape]."""
+    weights, bias = result
+    w_shape, b_shape = np.shape(weights), np.shape(bias)
+    return np.array([len(w_shape), *w_shape, len(b_shape), *b_shape], dtype=np.int64)
+
+
+def _unpack_shapes(packed: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Judge side: the shapes of w and b from `_pair_shapes`, or None when the data do not parse."""
+    flat = [int(n) for n in np.asarray(packed).ravel()]
+    if not flat or not 0 <= flat[0] < len(flat) - 1:
+        return None
+    w_shape = tuple(flat[1 : 1 + flat[0]])
+    rest = flat[1 + flat[0] :]
+    if not rest or rest[0] != len(rest) - 1:
+        return None
+    return w_shape, tuple(rest[1:])
+
+
+def _pair_shapes_verify(args: tuple, packed: np.ndarray) -> str | None:
+    """w of shape (d,) and b a single number (shape ()), not an array of one element."""
+    shapes = _unpack_shapes(packed)
+    if shapes is None:
+        return "something that is not a pair (w, b)"
+    w_shape, b_shape = shapes
+    d = args[0].shape[1]
+    if w_shape == (d,) and b_shape == ():
+        return None
+    return (
+        f"w of shape {w_shape} and b of shape {b_shape}, where w of shape (d,), one weight per feature, and b a "
+        "single number were expected (start from `b = 0.0`, not an array such as `np.zeros(1)`)"
+    )
+
+
 def _separates(args: tuple, packed: np.ndarray) -> str | None:
     x, y = args[0], args[1]
     if packed.shape != (x.shape[1] + 1,):
@@ -257,6 +291,13 @@ q3 = Question(
         ),
     ),
     probes=(
+        FunctionProbe(
+            cases=_perceptron_rule_cases,
+            transform=_pair_shapes,
+            verify=_pair_shapes_verify,
+            label="a hidden dataset (the shapes of w and b)",
+            covers=("returns", "unchanged"),
+        ),
         FunctionProbe(
             cases=_perceptron_cases,
             verify=_separates,

@@ -639,8 +639,29 @@ def gd_epoch_flat(params, X, Y, grad_fn, batch_size, learning_rate):
     return {name: value.ravel() for name, value in gd_epoch(params, X, Y, grad_fn, batch_size, learning_rate).items()}
 
 
+def gd_epoch_over_params_keys(params, X, Y, grad_fn, batch_size, learning_rate):
+    # Loops over the keys of params, not over those grad_fn returns: a parameter without a gradient breaks it.
+    params = {name: value.copy() for name, value in params.items()}
+    for start in range(0, len(X), batch_size):
+        grads = grad_fn(params, X[start : start + batch_size], Y[start : start + batch_size])
+        for name in params:
+            params[name] = params[name] - learning_rate * grads[name]
+    return params
+
+
+def gd_epoch_rebinds_a_shallow_copy(params, X, Y, grad_fn, batch_size, learning_rate):
+    # A fourth correct answer: dict(params) shares the arrays, but `params[name] = ...` builds new ones.
+    params = dict(params)
+    for start in range(0, len(X), batch_size):
+        grads = grad_fn(params, X[start : start + batch_size], Y[start : start + batch_size])
+        params.update({name: params[name] - learning_rate * grad for name, grad in grads.items()})
+    return params
+
+
 def test_gd_epoch_mistakes_fail(tmp_path):
     cases = {
+        "over the keys of params": gd_epoch_over_params_keys,
+        "rebinds a shallow copy": gd_epoch_rebinds_a_shallow_copy,
         "right": gd_epoch,
         "array split": gd_epoch_array_split,
         "while loop": gd_epoch_while,
@@ -658,6 +679,8 @@ def test_gd_epoch_mistakes_fail(tmp_path):
     assert_statuses(
         judged(q4, cases, gd_epoch, tmp_path),
         {
+            "over the keys of params": Status.ERROR,  # passed before: every grad_fn returned every key
+            "rebinds a shallow copy": Status.PASSED,
             "right": Status.PASSED,
             "array split": Status.PASSED,
             "while loop": Status.PASSED,

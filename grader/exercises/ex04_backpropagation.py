@@ -22,7 +22,8 @@ judge names the one a failed answer misses):
   returned as an array; params or grads changed;
 - gd_epoch: the last partial batch dropped, or balanced batches
   (``np.array_split``); no step when batch_size exceeds n; a squeezed batch of
-  one row; the step taken uphill, with stale parameters, or averaged again;
+  one row; the step taken uphill, with stale parameters, or averaged again; a loop over the keys of
+  ``params`` that meets a key ``grad_fn`` returns no gradient for;
   biases not updated; the caller's arrays updated in place (a shallow
   ``dict(params)`` copy); arrays returned with another shape;
 - train_network: a network that does not separate the moons (missing bias
@@ -670,11 +671,17 @@ def _epoch_data() -> dict[str, Any]:
 
 
 def _epoch_cases() -> list[tuple]:
-    """Batch sizes that divide n: the step itself."""
+    """Batch sizes that divide n: the step itself; and a parameter that grad_fn returns no gradient for.
+
+    ``line_gradients`` returns only ``w`` and ``b``: a loop over the keys of
+    ``params`` instead of those of the gradients meets a key it has no gradient for.
+    """
     data = _epoch_data()
+    with_frozen = {**data["line"], "frozen": np.array([[1.5, -0.5]])}
     return [
         (data["line"], data["X1"], data["Y1"], line_gradients, 5, 0.1),
         (data["network"], data["X2"][:96], data["Y2"][:96], _gradients, 32, 0.5),
+        (with_frozen, data["X1"], data["Y1"], line_gradients, 5, 0.1),
     ]
 
 

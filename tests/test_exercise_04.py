@@ -772,6 +772,12 @@ def train_shuffled_apart(X, Y):
     return params
 
 
+def train_on_the_notebooks_data(X, Y):
+    # Ignores its arguments: trains on the notebook's X_train and Y_train (lesson 04's moons).
+    X_train, _, y_train, _ = moons_split()
+    return train_network(X_train, y_train.reshape(-1, 1).astype(float))
+
+
 def gradients_without_bias(params, X, Y):
     return backward_without_bias(params, forward(params, X)[1], Y)
 
@@ -794,6 +800,7 @@ def test_training_mistakes_fail_and_other_recipes_pass(tmp_path):
         "two hidden units": lambda X, Y: train_network(X, Y, n_hidden=2),
         "untrained": lambda X, Y: train_network(X, Y, epochs=0),
         "transposed W1": train_transposed,
+        "trains on the notebook's X_train": train_on_the_notebooks_data,
     }
     with np.errstate(all="ignore"):
         found = judged(q5, cases, train_network, tmp_path)
@@ -812,16 +819,32 @@ def test_training_mistakes_fail_and_other_recipes_pass(tmp_path):
             "two hidden units": Status.FAILED,
             "untrained": Status.FAILED,
             "transposed W1": Status.FAILED,
+            "trains on the notebook's X_train": Status.FAILED,  # passed before: every hidden set was moons
         },
     )
 
 
 @pytest.mark.parametrize(
     ("mistake", "requirement"),
-    [(train_flat_output_weights, "shapes"), (train_shuffled_in_place, "unchanged"), (train_shuffled_apart, "accuracy")],
+    [
+        (train_flat_output_weights, "shapes"),
+        (train_shuffled_in_place, "unchanged"),
+        (train_shuffled_apart, "accuracy"),
+        (train_on_the_notebooks_data, "given"),
+    ],
 )
 def test_training_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
     assert failure_message(q5, mistake, train_network, tmp_path).startswith(names_requirement(q5, requirement))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_the_reference_training_clears_the_bar_on_swapped_labels(seed):
+    from grader.exercises.ex04_backpropagation import ACCURACY_THRESHOLD, _accuracy, _fresh_moons
+
+    X, _, y, _ = moons_split(seed=300 + seed)
+    params = train_network(X, (1 - y).reshape(-1, 1).astype(float))
+    X_new, y_new = _fresh_moons(4000, seed=400 + seed)
+    assert _accuracy(params, X_new, 1 - y_new) >= ACCURACY_THRESHOLD + 0.015
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])

@@ -28,7 +28,9 @@ judge names the one a failed answer misses):
   ``dict(params)`` copy); arrays returned with another shape;
 - train_network: a network that does not separate the moons (missing bias
   gradient, not averaged, too few units, untrained), X and Y shuffled apart,
-  W1 transposed or W2 / b2 of another shape, X or Y shuffled in place.
+  W1 transposed or W2 / b2 of another shape, X or Y shuffled in place, a
+  network trained on the notebook's ``X_train`` instead of the X and Y given
+  (a second hidden training set has its labels swapped).
 """
 
 from __future__ import annotations
@@ -811,11 +813,13 @@ def _fresh_moons(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return make_moons(n_samples=n, noise=0.2, random_state=seed)
 
 
-def _moons_accuracy_problem(packed: np.ndarray, seed: int, n: int = 4000) -> str | None:
+def _moons_accuracy_problem(packed: np.ndarray, seed: int, n: int = 4000, swapped: bool = False) -> str | None:
     params = _unflatten(np.asarray(packed, dtype=float).ravel(), 2)
     if params is None:
         return "parameters that do not fit a network with 2 inputs, one hidden layer and 1 output"
     X, y = _fresh_moons(n, seed)
+    if swapped:
+        y = 1 - y
     accuracy = _accuracy(params, X, y)
     if accuracy >= ACCURACY_THRESHOLD:
         return None
@@ -840,6 +844,22 @@ def _train_cases() -> list[tuple]:
 
 def _train_verify(args: tuple, output: np.ndarray) -> str | None:
     return _moons_accuracy_problem(output, seed=_FRESH_MOONS_SEED)
+
+
+def _swapped_train_cases() -> list[tuple]:
+    """The same two moons with their labels swapped (the lower moon is class 0).
+
+    A network trained on the X and Y it is given learns this as well as the
+    usual labels: the solution and two other recipes score 0.960-0.970 on
+    fresh swapped moons (training draws seeds 2024, 7 and 11). One trained on
+    the notebook's ``X_train`` and ``Y_train`` instead scores 0.04.
+    """
+    X, _, y, _ = moons_split(seed=2025)
+    return [(X, (1 - y).reshape(-1, 1).astype(float))]
+
+
+def _swapped_verify(args: tuple, output: np.ndarray) -> str | None:
+    return _moons_accuracy_problem(output, seed=_FRESH_MOONS_SEED + 1, swapped=True)
 
 
 def _public_training_set() -> tuple[np.ndarray, np.ndarray]:
@@ -875,12 +895,20 @@ q5 = Question(
             label="a hidden training set, measured on fresh moons",
             covers=("accuracy", "unchanged"),
         ),
+        FunctionProbe(
+            cases=_swapped_train_cases,
+            verify=_swapped_verify,
+            transform=_trained_flat,
+            label="a second hidden training set, measured on fresh points labelled the same way",
+            covers=("given", "unchanged"),
+        ),
     ),
     requirements=(
         Requirement(
             "shapes", "returns the trained parameters as a dict: W1 of shape (2, m), b1 (m,), W2 (m, 1), b2 (1,)"
         ),
         Requirement("accuracy", "classifies at least 94% of new points from the same two moons correctly"),
+        Requirement("given", "trains on the X and Y it is given, not on the notebook's X_train and Y_train"),
         Requirement("unchanged", "leaves X and Y unchanged"),
     ),
     hints=(

@@ -319,6 +319,17 @@ def max_bias_of_shape_units_by_one():
     return weights, [biases[0].reshape(-1, 1), biases[1]]
 
 
+def max_with_a_floor(floor=1000.0):
+    # relu(x1 - x2) + relu(x2 + floor) - floor: two units, but x2 passes through only where x2 > -floor.
+    return [np.array([[1.0, 0.0], [-1.0, 1.0]]), np.array([[1.0], [1.0]])], [np.array([0.0, floor]), np.array([-floor])]
+
+
+def max_network_through_x1():
+    # max = x1 + relu(x2 - x1), with x1 = relu(x1) - relu(-x1).
+    W1 = np.array([[-1.0, 1.0, -1.0], [1.0, 0.0, 0.0]])
+    return [W1, np.array([[1.0], [1.0], [-1.0]])], [np.zeros(3), np.zeros(1)]
+
+
 def max_almost():
     weights, biases = max_network()
     return weights, [biases[0], np.array([1e-3])]
@@ -331,6 +342,9 @@ def max_almost():
         (max_network_symmetric, Status.PASSED),
         (max_network_scaled_and_permuted, Status.PASSED),
         (max_network_deeper, Status.PASSED),
+        (max_network_through_x1, Status.PASSED),
+        (max_with_a_floor, Status.FAILED),  # passed before: every hidden point had x2 > -1000
+        (lambda: max_with_a_floor(100.0), Status.FAILED),  # passed before: the uniform points stopped at -100
         (max_transposed, Status.FAILED),  # transposed first layer
         (max_without_pass_through, Status.FAILED),  # wrong for negative inputs
         (max_flat_output, Status.FAILED),  # W2 of shape (3,) instead of (3, 1)
@@ -368,6 +382,13 @@ def test_max_network_visible_check_names_a_transposed_layer():
 def test_max_network_judge_survives_malformed_data(junk):
     problem = _computes_max((), junk)
     assert isinstance(problem, str) and problem
+
+
+def test_max_network_hidden_message_names_no_hidden_point():
+    hidden = _computes_max((), _pack_network(max_with_a_floor()))
+    assert hidden.startswith("a network that is wrong on") and "x =" not in hidden
+    with pytest.raises(CheckFailed, match="at x = "):
+        q5.check(max_with_a_floor)
 
 
 def test_max_network_packing_round_trips_through_the_channel():

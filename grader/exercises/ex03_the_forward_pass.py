@@ -13,7 +13,8 @@ ReLU on the inputs), biases left out of a parameter count or given to the input
 layer, a list of sizes emptied by ``pop``, probabilities of shape (n, 1) where
 (n,) is asked for, results squeezed (a batch of one, a single output unit loses
 its axis), the list of weights or biases changed in place, a network that
-ignores its middle layers, and a max network wrong on the diagonal x1 == x2.
+ignores its middle layers, a max network wrong on the diagonal x1 == x2, and one right only above a floor
+(``relu(x2 + c) - c`` passes x2 through for x2 > -c alone; the cases reach -3e6).
 
 Each question has one probe per requirement it names (the shape first, then the
 values, then the edges), so a failure names the requirement it missed; every
@@ -445,10 +446,12 @@ def _shape_problem(weights: list[np.ndarray], biases: list[np.ndarray]) -> str |
 def _max_points(seed: int) -> np.ndarray:
     grid = np.array([[a, b] for a in (-3.0, -1.0, 0.0, 0.5, 2.0) for b in (-2.0, -0.5, 0.0, 1.0, 3.0)])
     diagonal = np.repeat(np.array([-50.0, -2.5, -1.0, 0.5, 3.0, 40.0])[:, None], 2, axis=1)  # ties: x1 == x2
+    # Far from 0: a pass-through unit relu(x2 + c) - c is right only for x2 > -c, however large c is.
+    far = np.array([[-1e6, -2e6], [-3e6, 5e5], [1e6, -1e6], [-1e6, -1e6], [-1e3, -2e3], [-5e3, 4e3], [2e5, 7e5]])
     rng = np.random.default_rng(seed)
     tied = np.repeat(rng.normal(scale=5.0, size=(20, 1)), 2, axis=1)
     return np.vstack(
-        [grid, diagonal, tied, rng.normal(scale=5.0, size=(200, 2)), rng.uniform(-100.0, 100.0, size=(50, 2))]
+        [grid, diagonal, far, tied, rng.normal(scale=5.0, size=(200, 2)), rng.uniform(-100.0, 100.0, size=(50, 2))]
     )
 
 
@@ -461,8 +464,12 @@ def _has_lesson_shapes(args: tuple, packed: np.ndarray) -> str | None:
     return _shape_problem(weights, biases)
 
 
-def _computes_max(args: tuple, packed: np.ndarray, seed: int = 306) -> str | None:
-    """What is wrong with a packed network as max(x1, x2), or None; the hidden test's points by default."""
+def _computes_max(args: tuple, packed: np.ndarray, seed: int = 306, show_point: bool = False) -> str | None:
+    """What is wrong with a packed network as max(x1, x2), or None; the hidden test's points by default.
+
+    Only the visible check (``show_point=True``) names a point where the network is wrong; the hidden
+    test's message names none of its inputs.
+    """
     try:
         weights, biases = _unpack_network(packed)
     except (ValueError, OverflowError):
@@ -477,6 +484,11 @@ def _computes_max(args: tuple, packed: np.ndarray, seed: int = 306) -> str | Non
     wrong = ~np.isclose(out, target, rtol=1e-6, atol=1e-6)
     if wrong.any():
         i = int(np.argmax(wrong))
+        if not show_point:
+            return (
+                f"a network that is wrong on {int(wrong.sum())} of {len(x)} hidden points (they include large "
+                "negative inputs and ties x1 = x2)"
+            )
         return (
             f"a network that is wrong on {int(wrong.sum())} of {len(x)} points; at x = ({x[i, 0]:g}, {x[i, 1]:g}) "
             f"it outputs {out[i]:.6g} instead of max = {target[i]:g}"
@@ -489,7 +501,7 @@ def _max_network_holds(result: Any) -> str | None:
         packed = _pack_network(result)
     except ValueError:
         return f"it returned {describe(result)}, which is not a pair (weights, biases) of lists of arrays."
-    problem = _computes_max((), packed, seed=305)
+    problem = _computes_max((), packed, seed=305, show_point=True)
     if problem and problem.startswith("a network that is wrong"):
         return f"it returned {problem}. Check that point by hand: h = relu(x W1 + b1), then h W2 + b2."
     return f"it returned {problem}." if problem else None

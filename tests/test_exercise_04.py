@@ -531,6 +531,11 @@ def test_gradient_check_failures_name_the_missed_requirement(mistake, requiremen
     assert failure_message(q3, mistake, gradient_check, tmp_path).startswith(names_requirement(q3, requirement))
 
 
+def test_gradient_check_hidden_message_states_no_expected_error(tmp_path):
+    message = failure_message(q3, gradient_check_worst_parameter, gradient_check, tmp_path)
+    assert message.startswith(names_requirement(q3, "value")) and "whose relative error is" not in message
+
+
 def test_gradient_check_visible_check_blames_a_large_step():
     with pytest.raises(CheckFailed, match="exactly right.*eps = 1e-2 or larger"):
         q3.check(lambda f, p, g: gradient_check(f, p, g, eps=1e-2))

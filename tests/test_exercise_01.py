@@ -332,6 +332,28 @@ def logistic_model(
     return model
 
 
+def _normalization_rule():
+    (rule,) = [r for r in q4.probes[0].requirements.rules if r.aspect == "preprocessing"]
+    return rule
+
+
+def _normalization_report(mean, variance):
+    return {"all_layers": [{"class_name": "Normalization", "mean": list(mean), "variance": list(variance)}]}
+
+
+def test_normalization_statistics_of_x_train_pass_whatever_the_variance_estimator():
+    from grader.data import breast_cancer_split
+
+    x_train, x_val, _, _ = breast_cancer_split()
+    x_train, x_all = x_train.astype(float), np.concatenate([x_train, x_val]).astype(float)
+    rule = _normalization_rule()
+    assert rule.check(_normalization_report(x_train.mean(0), x_train.var(0))) is None
+    assert rule.check(_normalization_report(x_train.mean(0), x_train.var(0, ddof=1))) is None  # pandas' .var()
+    assert rule.check(_normalization_report(x_all.mean(0), x_all.var(0))) is not None  # adapted on all the data
+    assert rule.check(_normalization_report(x_val.mean(0), x_val.var(0))) is not None  # adapted on x_val
+    assert rule.check(_normalization_report(x_train[:300].mean(0), x_train[:300].var(0))) is not None  # a part
+
+
 @pytest.mark.slow
 def test_model_alternatives_pass_and_mistakes_fail(tmp_path, model_scorer):
     import keras

@@ -346,6 +346,11 @@ q3 = Question(
 
 HELDOUT_ACCURACY = 0.92  # see the module docstring for the measured distribution
 
+# The Normalization layer's statistics must be those of x_train. Variances computed with ddof=1 (pandas'
+# default) differ from adapt's by 1/(n-1), 0.24% here, and are still x_train's; statistics of all the data
+# differ by up to 1.9% (means) and 32% (variances).
+NORMALIZATION_RTOL = 5e-3
+
 
 def _training_statistics() -> tuple[np.ndarray, np.ndarray]:
     """Trusted side: the mean and variance a Normalization layer learns from ``x_train`` alone."""
@@ -410,7 +415,7 @@ q4 = Question(
                 rules=(
                     ModelRule("layers", _one_sigmoid_unit),
                     only_layers({"InputLayer", "Normalization", "Dense", "Activation"}),
-                    normalization_matches(_training_statistics),
+                    normalization_matches(_training_statistics, rtol=NORMALIZATION_RTOL),
                     compiled_with(loss="binary_crossentropy", from_logits=False),
                 ),
             ),

@@ -6,7 +6,9 @@ solutions, no answer keys, no held-out secret, no tests (they hold correct
 answers), no benchmarks, no instructor README and no `grader/references`
 (the reference implementations the judge compares with). Every exercise notebook is
 checked on the way out: one that still carries a solution or hidden-test
-marker stops the publish. What students may still read by design: the staged
+marker stops the publish, and so does any function in the bundle (lessons
+and the course package included) that computes a solution's answer the same
+way up to names and literals (`grader.leaks`). What students may still read by design: the staged
 hints of each question (the last one nearly gives the answer, like a tutor
 would) and the one-line formulas the lessons teach.
 
@@ -25,6 +27,7 @@ import nbformat
 
 from grader.config import REPOSITORY_URL
 from grader.course import Course
+from grader.leaks import find_leaks
 
 INCLUDED = ("lessons", "exercises", "grader", "pyproject.toml", "LICENSE")
 STUDENT_README = """# Deep learning with Keras: lessons and exercises
@@ -92,7 +95,9 @@ def publish(course: Course, dest: Path, repository: str = REPOSITORY_URL, branch
         force: replace ``dest`` when it is not empty. Defaults to False.
 
     Raises:
-        PublishError: for a bad URL, a non-empty ``dest``, or a notebook that leaks.
+        PublishError: for a bad URL, a non-empty ``dest``, a notebook that still
+            holds solution markers, or bundle code shaped like a solution
+            function (the bundle is removed again).
     """
     if not _GITHUB.match(repository):
         raise PublishError(f"--repository expected a URL like https://github.com/owner/name. Received: {repository!r}")
@@ -126,4 +131,13 @@ def publish(course: Course, dest: Path, repository: str = REPOSITORY_URL, branch
             if updated != text:
                 path.write_text(updated)
         written.append(path)
+    solutions = {p.name: nbformat.read(p, as_version=4) for p in sorted(course.solutions_dir.glob("*.ipynb"))}
+    leaks = find_leaks(solutions, dest)
+    if leaks:
+        shutil.rmtree(dest)
+        raise PublishError(
+            "the bundle would give answers away:\n  " + "\n  ".join(str(leak) for leak in leaks) + "\n"
+            "Show the technique on a different case in the lesson, or keep reference code in grader/references/ "
+            "(never published); then publish again."
+        )
     return written

@@ -112,3 +112,40 @@ def test_publish_command_prints_what_it_wrote(tmp_path, capsys):
     assert main(["publish", str(tmp_path / "b"), "--course", str(ROOT), "--repository", STUDENT_REPO]) == 0
     assert "no solutions" in capsys.readouterr().out
     assert main(["publish", str(tmp_path / "b"), "--course", str(ROOT)]) == 2
+
+
+def test_no_function_in_the_bundle_computes_a_solution_the_same_way(bundle):
+    from grader.leaks import find_leaks
+
+    solutions = {p.name: nbformat.read(p, as_version=4) for p in sorted((ROOT / "solutions").glob("*.ipynb"))}
+    assert find_leaks(solutions, bundle) == []
+
+
+RENAMED_BACKWARD = '''
+def backprop(weights, saved, targets):
+    """Renamed, recommented and reformatted: still exercise 04's answer."""
+    inputs, pre, hidden, out = saved
+    count = len(inputs)
+    d_out = (sigmoid(out) - targets) / count
+    g_w2 = hidden.T @ d_out
+    g_b2 = d_out.sum(axis=0)
+    d_hidden = d_out @ weights["W2"].T
+    d_pre = d_hidden * (pre > 0.0)   # a different literal
+    g_w1 = inputs.T @ d_pre
+    g_b1 = d_pre.sum(axis=0)
+    return {"W1": g_w1, "b1": g_b1, "W2": g_w2, "b2": g_b2}
+'''
+
+
+def test_a_renamed_copy_of_a_solution_function_is_found_and_stops_the_publish(tmp_path):
+    from grader.leaks import find_leaks
+
+    solutions = {"04_backpropagation.ipynb": nbformat.read(ROOT / "solutions" / "04_backpropagation.ipynb", as_version=4)}
+    lessons = tmp_path / "bundle" / "lessons"
+    lessons.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RENAMED_BACKWARD)]), lessons / "04_backpropagation.ipynb")
+    leaks = find_leaks(solutions, tmp_path / "bundle")
+    assert [(leak.function, leak.where) for leak in leaks] == [("backward", "lessons/04_backpropagation.ipynb:backprop")]
+    later = tmp_path / "bundle" / "lessons" / "06_optimizers.ipynb"  # by lesson 06 the student has written it
+    (lessons / "04_backpropagation.ipynb").rename(later)
+    assert find_leaks(solutions, tmp_path / "bundle") == []

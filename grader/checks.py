@@ -13,7 +13,7 @@ Example:
 >>> check.run(lambda a, b: a - b)
 Traceback (most recent call last):
 ...
-grader.checks.CheckFailed: add(2.0, 3.0) returned -1.0, but it should return 5.0.
+grader.checks.CheckFailed: add(2.0, 3.0) returned -1, but it should return 5.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class NotAttempted(CheckFailed):
 
 def describe(value: Any, limit: int = 200) -> str:
     """A short, readable rendering of a value for messages."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf":
+        return describe(value.item(), limit)
     if isinstance(value, np.ndarray):
         with np.printoptions(precision=4, suppress=True, threshold=20):
             text = np.array2string(value, separator=", ")

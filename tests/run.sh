@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command: lint, then the whole suite on both cores.
+# The test command: lint, then the whole suite on both cores, with the docstring
+# examples of the grader package, and the slowest tests listed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 ruff check grader tests benchmarks
-exec python -m pytest -n 2 --dist loadfile "$@"
+exec python -m pytest -n 2 --dist loadfile --durations=15 --doctest-modules tests grader "$@"

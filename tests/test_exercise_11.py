@@ -218,12 +218,14 @@ def test_vectorize_accepts_pad_sequences_and_rejects_leaks_and_wrong_sides(tmp_p
             "test texts appended to train_texts": lambda tr, te, m, n, p: vectorize(
                 tr, te, m, n, p, fit_on=lambda a, b: a.extend(b) or a
             ),
+            "x_test left as a list of lists": lambda *a: (vectorize(*a)[0], vectorize(*a)[1].tolist()),
+            "int32 arrays": lambda *a: tuple(ids.astype(np.int32) for ids in vectorize(*a)),
         },
         vectorize,
         tmp_path,
     )
     expected = {name: Status.FAILED for name in statuses}
-    expected.update(dict.fromkeys(("python", "keras pad_sequences", "ids in zeros of ints"), Status.PASSED))
+    expected.update(dict.fromkeys(("python", "keras pad_sequences", "ids in zeros of ints", "int32 arrays"), Status.PASSED))
     assert statuses == expected
 
 
@@ -231,6 +233,7 @@ def test_vectorize_accepts_pad_sequences_and_rejects_leaks_and_wrong_sides(tmp_p
     ("answer", "requirement"),
     [
         (lambda *a: filled_zeros(*a), "shape"),
+        (lambda *a: (vectorize(*a)[0], vectorize(*a)[1].tolist()), "shape"),
         (lambda *a: tuple(np.squeeze(ids) for ids in vectorize(*a)), "shape"),
         (lambda *a: vectorize(*a, fit_on=lambda tr, te: list(tr) + list(te)), "train_only"),
         (lambda *a: vectorize(*a, oov=0), "unknown"),

@@ -285,12 +285,12 @@ def _texts_unchanged_verify(args: tuple, got: np.ndarray) -> str | None:
 
 
 def _ids_layout(result: Any) -> np.ndarray:
-    """Axes, rows, columns and whether they hold integers, for x_train then x_test (kernel side)."""
+    """Axes, rows, columns and whether each is a NumPy array of integers, for x_train then x_test (kernel side)."""
     parts = []
     for part in result:
         array = np.asarray(part)
         rows, cols = (array.shape + (-1, -1))[:2] if array.ndim else (-1, -1)
-        parts += [array.ndim, rows, cols, int(array.dtype.kind in "iu")]
+        parts += [array.ndim, rows, cols, int(isinstance(part, np.ndarray) and array.dtype.kind in "iu")]
     return np.array(parts)
 
 
@@ -310,7 +310,8 @@ def _ids_layout_verify(args: tuple, got: np.ndarray) -> str | None:
                 "of `length` ids per text, for a single text and for texts of exactly `length` words too"
             )
         if not integers:
-            return f"{name} as an array of floats; the ids are integers (build it with dtype=int, or np.array of ints)"
+            return (f"{name} as something other than a NumPy array of integers; the ids are integers in an array "
+                    "(np.array of a list of int lists, or dtype=int)")
     return None
 
 

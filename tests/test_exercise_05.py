@@ -465,6 +465,7 @@ def test_digits_model_is_checked_against_its_whole_specification(right_digits, t
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), epochs=3
             ),
             "no metrics": digits_model(metrics=()),
+            "metric 'acc', which compile reads as 'accuracy'": digits_model(metrics=("acc",)),
             "sigmoid output layer": digits_model(output="sigmoid", activation_layers=True, epochs=3),
             "no normalization": digits_model(normalize=False, epochs=3),
         },
@@ -483,6 +484,7 @@ def test_digits_model_is_checked_against_its_whole_specification(right_digits, t
         "sgd with momentum": "compile",
         "from_logits with a softmax": "compile",
         "no metrics": "compile",
+        "metric 'acc', which compile reads as 'accuracy'": "passed",
         "sigmoid output layer": "layers",
         "no normalization": "layers",
     }

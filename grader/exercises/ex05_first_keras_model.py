@@ -316,12 +316,29 @@ def _metric_names(value: Any) -> list[str]:
     return []
 
 
-def _compiled_metric(wanted: str, accepted: set[str]) -> ModelRule:
-    """The model was compiled with a metric Keras resolves to one of the ``accepted`` classes."""
+def _compiled_metric(wanted: str, accepted: set[str], aliases: frozenset[str] = frozenset()) -> ModelRule:
+    """The model was compiled with a metric Keras resolves to one of the ``accepted`` classes.
+
+    ``aliases`` are the strings ``compile`` itself turns into the metric that fits the loss ("accuracy" and
+    "acc" become SparseCategoricalAccuracy for the sparse loss); anything else is resolved with
+    ``keras.metrics.get``, so ``keras.metrics.Accuracy()`` (exact equality of probabilities and labels) is not
+    the accuracy asked for.
+    """
 
     def check(report: dict[str, Any]) -> str | None:
-        names = _metric_names((report.get("compile") or {}).get("metrics"))
-        return None if accepted & set(names) else f"is compiled without the metric {wanted!r}: pass metrics=[{wanted!r}]"
+        metrics = (report.get("compile") or {}).get("metrics")
+        given = metrics if isinstance(metrics, list | tuple) else [metrics]
+        if any(isinstance(entry, str) and entry in aliases for entry in given):
+            return None
+        names = _metric_names(metrics)
+        if accepted & set(names):
+            return None
+        if "Accuracy" in names:
+            return (
+                f"is compiled with keras.metrics.Accuracy(), which counts exact equality of probabilities and "
+                f"labels: pass metrics=[{wanted!r}]"
+            )
+        return f"is compiled without the metric {wanted!r}: pass metrics=[{wanted!r}]"
 
     return ModelRule("compile", check)
 
@@ -507,7 +524,7 @@ q4 = Question(
                     hidden_layers("Dense", units=(32, 16), activation="relu"),
                     _exact_params(DIGITS_PARAMS),
                     compiled_with(loss="sparse_categorical_crossentropy", optimizer="Adam", from_logits=False),
-                    _compiled_metric("accuracy", {"Accuracy", "SparseCategoricalAccuracy"}),
+                    _compiled_metric("accuracy", {"SparseCategoricalAccuracy"}, frozenset({"accuracy", "acc"})),
                 ),
             ),
             covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),

@@ -460,6 +460,7 @@ def sentiment_model(
     input_dim=None,
     loss="binary_crossentropy",
     output="sigmoid",
+    metrics=("accuracy",),
 ):
     import keras
 
@@ -486,7 +487,7 @@ def sentiment_model(
         model = keras.Model(layers[0], outputs)
     else:
         model = keras.Sequential(layers)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=list(metrics))
     model.fit(texts_train, y_train, epochs=epochs, batch_size=32, verbose=0)
     return model
 
@@ -522,14 +523,18 @@ def test_sentiment_model_is_scored_on_heldout_sentences(right_sentiment, tmp_pat
 
 @pytest.mark.slow
 def test_sentiment_failures_name_the_requirement(right_sentiment, tmp_path, model_scorer):
-    for answer, requirement in [
+    import keras
+
+    for number, (answer, requirement) in enumerate([
         (sentiment_model(mask_zero=False, epochs=1), "masking"),
         (sentiment_model(adapt_on="train and validation", epochs=1), "preprocessing"),
         (sentiment_model(input_dim=1000, epochs=1), "layers"),
         (sentiment_model(learning_rate=1e-3, epochs=1), "compile"),
+        (sentiment_model(metrics=(keras.metrics.Accuracy(),), epochs=1), "compile"),  # exact equality, not accuracy
+        (sentiment_model(metrics=("Accuracy",), epochs=1), "compile"),  # keras.metrics.get gives the same class
         (sentiment_model(epochs=1, learning_rate=1e-3, max_tokens=3), "preprocessing"),
-    ]:
-        message = failure_message(q5, answer, right_sentiment, tmp_path / requirement, model_scorer)
+    ]):
+        message = failure_message(q5, answer, right_sentiment, tmp_path / f"{requirement}{number}", model_scorer)
         assert message.startswith(not_yet_met(q5, requirement)), message
 
 

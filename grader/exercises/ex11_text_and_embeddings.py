@@ -23,7 +23,8 @@ adapted on other texts than ``texts_train`` (its vocabulary size differs from
 the one ``texts_train`` gives), whose Embedding has another size or no
 ``mask_zero=True``, that lacks the pooling layer or the sigmoid output, that
 was compiled with another loss, optimizer or learning rate (or
-``from_logits=True``), that has more parameters than allowed, or that cannot
+``from_logits=True``) or with ``keras.metrics.Accuracy()``, which compares probabilities with labels for
+exact equality where ``metrics=["accuracy"]`` is asked, that has more parameters than allowed, or that cannot
 reach the accuracy threshold on held-out sentences.
 
 Ties between neighbours: rows with equal cosine similarity may come in either
@@ -441,10 +442,15 @@ def _embedding_rule(report: dict[str, Any]) -> str | None:
 
 
 def _accuracy_metric(report: dict[str, Any]) -> str | None:
-    """Compiled with an accuracy metric, as Keras's ``compile`` reads it ("accuracy", "acc", BinaryAccuracy)."""
+    """Compiled with an accuracy metric, as Keras's ``compile`` reads it ("accuracy", "acc", BinaryAccuracy).
+
+    ``keras.metrics.Accuracy()`` (or the string "Accuracy") is not one: it counts exact equality of the
+    predicted probabilities and the labels, so it stays near 0 however well the model classifies.
+    """
     import keras
 
     metrics = (report.get("compile") or {}).get("metrics") or []
+    names = []
     for entry in metrics if isinstance(metrics, list) else [metrics]:
         if entry in ("accuracy", "acc"):  # compile turns these into BinaryAccuracy for this loss
             return None
@@ -452,8 +458,14 @@ def _accuracy_metric(report: dict[str, Any]) -> str | None:
             resolved = keras.metrics.get(entry)
         except (ValueError, TypeError):
             continue
-        if getattr(resolved, "__name__", type(resolved).__name__) in {"binary_accuracy", "Accuracy", "BinaryAccuracy"}:
-            return None
+        names.append(getattr(resolved, "__name__", type(resolved).__name__))
+    if {"binary_accuracy", "BinaryAccuracy"} & set(names):
+        return None
+    if "Accuracy" in names:
+        return (
+            "is compiled with keras.metrics.Accuracy(), which counts exact equality of probabilities and labels: "
+            'pass metrics=["accuracy"]'
+        )
     return f'is compiled with the metrics {metrics!r}, without metrics=["accuracy"]'
 
 

@@ -618,18 +618,24 @@ def sorting_model(
     keras.utils.set_random_seed(seed)
     x, y = sorting_data(n, seed=seed)
     tokens = keras.Input(shape=(SEQ_LEN,), dtype=dtype)
-    h = keras.layers.Embedding(VOCAB, width, mask_zero=mask_zero)(tokens)
+    embedded = h = keras.layers.Embedding(VOCAB, width, mask_zero=mask_zero)(tokens)
     if position:
         h = PositionalEncoding()(h)
+    block_input = h
     a = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=key_dim)(h, h, use_causal_mask=causal)
-    if residual == "+":
+    if residual in ("+", "second from the block's input"):
         h = keras.layers.LayerNormalization()(h + a)
+    elif residual == "first from the embeddings without positions":
+        h = keras.layers.LayerNormalization()(embedded + a)
     elif residual == "Add layer":
         h = keras.layers.LayerNormalization()(keras.layers.Add()([h, a]))
     else:  # the attention's output alone: no residual connection around it
         h = keras.layers.LayerNormalization()(a)
     f = keras.layers.Dense(width)(keras.layers.Dense(2 * width, activation=ff_activation)(h))
-    h = keras.layers.LayerNormalization()(keras.layers.Add()([h, f]) if residual == "Add layer" else h + f)
+    if residual == "second from the block's input":  # block_input + f where h + f is due: the feed-forward's input is h
+        h = keras.layers.LayerNormalization()(block_input + f)
+    else:
+        h = keras.layers.LayerNormalization()(keras.layers.Add()([h, f]) if residual == "Add layer" else h + f)
     if split_softmax:
         outputs = keras.layers.Softmax()(keras.layers.Dense(VOCAB)(h))
     else:
@@ -694,6 +700,8 @@ def test_sorting_messages_name_the_requirement(right_sorter, unordered_sorter, t
             "position": unordered_sorter,
             "causal": sorting_model(causal=True, n=2000, epochs=2),
             "residual": sorting_model(residual=None, epochs=0),
+            "second residual": sorting_model(residual="second from the block's input", epochs=0),
+            "first residual": sorting_model(residual="first from the embeddings without positions", epochs=0),
         }.items()
     }
     assert messages["lr"].startswith("Not yet met: is compiled with `keras.optimizers.Adam(3e-3)`")
@@ -701,6 +709,8 @@ def test_sorting_messages_name_the_requirement(right_sorter, unordered_sorter, t
     assert messages["position"].startswith("Not yet met: adds `PositionalEncoding()` to the embeddings.")
     assert messages["causal"].startswith("Not yet met: sorts at least 0.9 of the tokens of fresh sequences right")
     assert messages["residual"].startswith("Not yet met: adds each sublayer's input to its output")
+    assert messages["second residual"].startswith("Not yet met: adds each sublayer's input to its output")
+    assert messages["first residual"].startswith("Not yet met: adds each sublayer's input to its output")
 
 
 @pytest.mark.slow

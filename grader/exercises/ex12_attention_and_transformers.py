@@ -26,7 +26,8 @@ due, the sines and cosines stacked in two halves, positions from 1, the array
 transposed or given a batch axis. The sorting model, on its saved file: inputs
 that are not integers, an Embedding of another size or with mask_zero, no
 PositionalEncoding, another number of heads or key size, a missing
-LayerNormalization, a feed-forward part of other sizes or activations, an output
+LayerNormalization, a residual sum that adds a sublayer's output to some other tensor than that sublayer's
+input (the feed-forward output added to the embeddings from before the attention), a feed-forward part of other sizes or activations, an output
 that is not a softmax over 10 digits at each of 8 positions, Adam's default
 learning rate or a loss for one-hot labels, and on fresh sequences a causal mask
 (a position cannot see the later tokens it must sort) or too little training.
@@ -685,8 +686,31 @@ def _has_one_encoder_block(report: dict[str, Any]) -> str | None:
     return None
 
 
+_SUBLAYER_STEPS = frozenset({"Dense", "Dropout", "Activation", "ReLU"})
+
+
+def _sublayer_input(graph: dict[str, dict[str, Any]], name: str) -> set[str]:
+    """The nodes a sublayer ending at node ``name`` reads: the attention's inputs, or what the feed-forward Dense
+    layers start from (walking back through Dense, Dropout and activation layers). Empty for any other node."""
+    node = graph.get(name)
+    seen: set[str] = set()
+    while node is not None and node["class_name"] in _SUBLAYER_STEPS and len(node["inputs"]) == 1 and node["name"] not in seen:
+        seen.add(node["name"])
+        previous = graph.get(node["inputs"][0])
+        if previous is None or previous["class_name"] not in _SUBLAYER_STEPS | {"MultiHeadAttention"}:
+            return {node["inputs"][0]}
+        node = previous
+    if node is not None and node["class_name"] == "MultiHeadAttention":
+        return set(node["inputs"])
+    return set()
+
+
 def _has_residual_connections(report: dict[str, Any]) -> str | None:
-    """Each LayerNormalization reads a sum of two tensors: the sublayer's output added to its input."""
+    """Each LayerNormalization reads a sum of two tensors: a sublayer's output added to that sublayer's own input.
+
+    So h = LayerNormalization()(h + Dense(32)(Dense(64)(h))) passes, and a sum that adds the feed-forward
+    output to the embeddings from before the attention (x + f, where h + f is due) does not.
+    """
     graph = {node["name"]: node for node in report.get("graph", [])}
     norms = [node for node in graph.values() if node["class_name"] == "LayerNormalization"]
     if not norms:
@@ -697,6 +721,13 @@ def _has_residual_connections(report: dict[str, Any]) -> str | None:
             return (
                 f"has a LayerNormalization ({norm['name']}) that does not read the sum of a sublayer's output and its "
                 "input: write LayerNormalization()(h + a), a residual connection"
+            )
+        first, second = sums[0]["inputs"]
+        if first not in _sublayer_input(graph, second) and second not in _sublayer_input(graph, first):
+            return (
+                f"has a LayerNormalization ({norm['name']}) that reads a sum, but not of a sublayer's output and that "
+                "same sublayer's input: with a = attention(h, h) write norm(h + a), with f = feed_forward(h) write "
+                "norm(h + f)"
             )
     return None
 

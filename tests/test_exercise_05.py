@@ -189,10 +189,21 @@ def test_count_params_accepts_keras_and_rejects_forgotten_biases(tmp_path):
     }
 
 
+def popping_count(sizes):
+    """Walks the list by popping it: right count, but the caller's list is left empty."""
+    total = 0
+    while len(sizes) > 1:
+        n_in = sizes.pop(0)
+        total += n_in * sizes[0] + sizes[0]
+    return total
+
+
 def test_count_params_reaches_one_layer_and_rejects_off_by_one_loops(tmp_path):
     found = missed(
         q2,
         {
+            "list popped": popping_count,
+            "numpy arrays": lambda s: int(np.sum(np.multiply(s[:-1], s[1:]) + np.asarray(s[1:]))),
             "inputs plus one": lambda s: sum((a + 1) * b for a, b in zip(s[:-1], s[1:], strict=True)),
             "index loop": lambda s: sum(s[i] * s[i + 1] + s[i + 1] for i in range(len(s) - 1)),
             "last layer left out": lambda s: sum(s[i] * s[i + 1] + s[i + 1] for i in range(len(s) - 2)),
@@ -203,6 +214,8 @@ def test_count_params_reaches_one_layer_and_rejects_off_by_one_loops(tmp_path):
         tmp_path,
     )
     assert found == {
+        "list popped": "unchanged",
+        "numpy arrays": "passed",
         "inputs plus one": "passed",
         "index loop": "passed",
         "last layer left out": "value",

@@ -4,7 +4,7 @@ Mistakes the hidden tests catch: normalization statistics taken from the test
 data (leakage) or from each split separately, the sample standard deviation,
 one mean for all columns, results squeezed or transposed (a single test row,
 a single feature), arguments normalized in place; a bias forgotten in the
-parameter count (or one bias per layer, or per input); a sigmoid output with a
+parameter count (or one bias per layer, or per input), the list of sizes emptied by ``pop``; a sigmoid output with a
 categorical loss, a loss that does not match the labels, from_logits=True with
 a squashing output, and names Keras itself rejects ("Softmax",
 "binarycrossentropy"), resolved with `keras.activations.get` and
@@ -419,11 +419,12 @@ q2 = Question(
             cases=lambda: [([64, 32, 16, 10],), ([10, 16, 1],), ([784, 128, 64, 10],), ([5, 3],), ([2, 4, 4, 4, 1],),
                            ([1, 1],), ([3, 7, 7, 3],), ([100, 1],)],  # fmt: skip
             label="other layer sizes",
-            covers=("value",),
+            covers=("value", "unchanged"),
         ),
     ),
     requirements=(
         Requirement("value", "counts the weights and the biases of every `Dense` layer, for one layer or many"),
+        Requirement("unchanged", "leaves `layer_sizes` unchanged"),
     ),
     hints=(
         "Walk over consecutive pairs of sizes: each pair (n_in, n_out) is one Dense layer.",

@@ -718,3 +718,45 @@ def test_sorting_visible_checks_point_at_the_position_encoding(right_sorter, uno
     q5.check(right_sorter)
     with pytest.raises(CheckFailed, match="position encoding is missing"):
         q5.check(unordered_sorter)
+
+
+def encoder_wiring(kind):
+    """An untrained sorting encoder whose residual sums are wired as ``kind`` says (only its graph is judged here)."""
+    import keras
+
+    from grader.layers import PositionalEncoding
+
+    tokens = keras.Input(shape=(SEQ_LEN,), dtype="int32")
+    embedded = keras.layers.Embedding(VOCAB, 32)(tokens)
+    h = PositionalEncoding()(embedded)
+    a = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16)(h, h)
+    if kind == "dropout and activation layers":
+        a = keras.layers.Dropout(0.1)(a)
+    first = {"first from the embeddings without positions": embedded, "a + a": a}.get(kind, h)
+    block_input, h = h, keras.layers.LayerNormalization()(first + a)
+    if kind == "dropout and activation layers":
+        f = keras.layers.Dense(32)(keras.layers.Dropout(0.1)(keras.layers.Activation("relu")(keras.layers.Dense(64)(h))))
+    else:
+        f = keras.layers.Dense(32)(keras.layers.Dense(64, activation="relu")(h))
+    second = block_input if kind == "second from the block's input" else h
+    h = keras.layers.LayerNormalization()(second + f)
+    return keras.Model(tokens, keras.layers.Dense(VOCAB, activation="softmax")(h))
+
+
+@pytest.mark.parametrize(
+    ("kind", "wired_right"),
+    [
+        ("right", True),
+        ("dropout and activation layers", True),
+        ("second from the block's input", False),  # sorts 0.997 of the validation tokens when trained: only this rule sees it
+        ("first from the embeddings without positions", False),  # 0.999 when trained
+        ("a + a", False),  # the attention output added to itself: a sum, but no residual connection
+    ],
+)
+def test_residual_rule_reads_which_tensors_each_sum_adds(kind, wired_right, tmp_path):
+    from grader.modelscore import describe_model
+
+    model = encoder_wiring(kind)
+    model.save(tmp_path / "encoder.keras")
+    aspects = [aspect for aspect, _ in q5.probes[0].requirements.problems(describe_model(model, tmp_path / "encoder.keras"))]
+    assert ("residual" not in aspects) is wired_right, aspects

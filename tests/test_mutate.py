@@ -171,3 +171,39 @@ def test_a_grader_fault_leaves_a_mutant_unjudged_never_killed():
     assert (unjudged.outcome, killed.outcome) == (UNJUDGED, KILLED)
     report = MutationReport(NOTEBOOK, (unjudged, killed), 1.0)
     assert report.survival_percent == 0.0 and report.count(UNJUDGED) == 1
+
+
+def test_the_first_stage_keeps_answers_up_to_the_mutants_question_and_leaves_the_rest_unanswered(course):
+    from grader.mutate.analysis import question_order, unanswered_after
+
+    source, released = course.read_source(NOTEBOOK), course.read_released(NOTEBOOK)
+    order = question_order(source)
+    assert order[0] == "q1_dense" and len(order) == len(set(order)) >= 3
+    mutant = next(m for m in generate_mutants(source) if m.question == order[1])
+    nb = unanswered_after(mutant_notebook(source, released, mutant), released, mutant.question)
+    answers = {c["id"]: c.source for c in nb.cells if role_of(c).kind == "answer"}
+    stubs = {c["id"]: c.source for c in released.cells if role_of(c).kind == "answer"}
+    cells = [c["id"] for c in source.cells if role_of(c).kind == "answer"]
+    mutated = cells.index(mutant.cell)
+    assert answers[mutant.cell] != stubs[mutant.cell] and answers[cells[0]] != stubs[cells[0]]
+    assert all(answers[cell] == stubs[cell] for cell in cells[mutated + 1 :]), "later answers must be unanswered"
+
+
+def test_a_mutant_is_killed_early_only_by_points_lost_up_to_its_question():
+    from grader.mutate.analysis import killed_early
+    from grader.mutate.mutants import Mutant
+    from grader.outcomes import NotebookResult, Status, Submission, Verdict
+
+    mutant = Mutant("arith:q2-answer:4:12:0", "arith", "q2-answer", "q2", 4, 12, "x + y", "x - y", "x - y")
+    order = ["q1", "q2", "q3"]
+    submission = Submission(mutant.student, NOTEBOOK, None)
+
+    def run(*scores, status=Status.COMPLETED, fault=False):
+        verdicts = tuple(Verdict(q, Status.INFRASTRUCTURE if fault else Status.PASSED, s, 2, "") for q, s in zip(order, scores, strict=True))
+        return NotebookResult(submission, status, "", verdicts)
+
+    assert killed_early(mutant, run(2, 0, 0), order)  # its own question lost points
+    assert killed_early(mutant, run(0, 2, 0), order)  # an earlier question lost points
+    assert not killed_early(mutant, run(2, 2, 0), order)  # only the unanswered later question: grade the whole notebook
+    assert killed_early(mutant, run(2, 2, 0, status=Status.TIMEOUT), order)
+    assert not killed_early(mutant, run(0, 0, 0, fault=True), order)  # a grader fault decides nothing

@@ -1,10 +1,18 @@
 """Grade mutants of a solution through the real pipeline and say which ones kept full marks.
 
-Each mutant becomes one student of a class folder in ``OUT/class/`` (the
-released exercise filled in with the solution, one answer cell mutated), next
-to the unmutated solution as student ``solution``. `grader.grade.grade_class`
-grades them all, with its workers, warm kernels and ledger, so an interrupted
-run resumes like ``grader grade``. A mutant is *killed* when it scores less than
+Grading runs in two stages, both through `grader.grade.grade_class` (its
+workers, warm kernels and ledger, so an interrupted run resumes like ``grader
+grade``):
+
+1. *Up to its question* (``OUT/first/``): each mutant's notebook holds the
+   solution up to the mutated question and the released, unanswered cells
+   after it, so the training of later questions is not paid for. A mutant that
+   loses points on its own question or an earlier one is killed: those cells
+   run exactly as they would in the whole notebook.
+2. *Whole* (``OUT/class/``): every other mutant, next to the unmutated
+   solution as student ``solution``, runs the whole notebook (the released
+   exercise filled in with the solution, one answer cell mutated), because a
+   change can also break a later question that builds on it. A mutant is *killed* when it scores less than
 full marks (a crash or timeout included), *equivalent* when it kept full marks
 and is in the reviewed list beside the solution, and *survived* otherwise. A
 mutant whose grading hit a fault of the grader is *unjudged*: it is neither
@@ -20,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable
@@ -33,6 +42,7 @@ from grader.course import Course
 from grader.grade import grade_class
 from grader.mutate.equivalents import Equivalent
 from grader.mutate.mutants import Mutant, mutant_notebook
+from grader.normalize import role_of
 from grader.outcomes import NotebookResult
 
 BASELINE = "solution"
@@ -99,13 +109,59 @@ class MutationReport:
         return grouped
 
 
-def write_class(course: Course, notebook: str, mutants: list[Mutant], class_dir: Path) -> None:
-    """One student folder per mutant plus ``solution``; the folder is rebuilt so it holds only these."""
+def write_class(course: Course, notebook: str, mutants: list[Mutant], class_dir: Path, up_to_question: bool = False) -> None:
+    """One student folder per mutant (plus ``solution`` for the whole run); the folder is rebuilt so it holds only these.
+
+    With ``up_to_question``, answers after each mutant's question are left as released.
+    """
     source, released = course.read_source(notebook), course.read_released(notebook)
     shutil.rmtree(class_dir, ignore_errors=True)
-    for student, mutant in [(BASELINE, None), *((m.student, m) for m in mutants)]:
+    students = [(m.student, m) for m in mutants] if up_to_question else [(BASELINE, None), *((m.student, m) for m in mutants)]
+    for student, mutant in students:
         (class_dir / student).mkdir(parents=True)
-        nbformat.write(mutant_notebook(source, released, mutant), class_dir / student / f"{notebook}.ipynb")
+        nb = mutant_notebook(source, released, mutant)
+        if up_to_question and mutant is not None:
+            nb = unanswered_after(nb, released, mutant.question)
+        nbformat.write(nb, class_dir / student / f"{notebook}.ipynb")
+
+
+def question_order(nb: nbformat.NotebookNode) -> list[str]:
+    """The graded questions' ids in the order their test cells come."""
+    order: list[str] = []
+    for cell in nb.cells:
+        role = role_of(cell)
+        if role.kind == "test" and role.grade_id and role.grade_id not in order:
+            order.append(role.grade_id)
+    return order
+
+
+def unanswered_after(nb: nbformat.NotebookNode, released: nbformat.NotebookNode, question: str) -> nbformat.NotebookNode:
+    """``nb`` with every answer cell after ``question``'s last test cell put back as released."""
+    last = max((i for i, c in enumerate(nb.cells) if role_of(c).kind == "test" and role_of(c).grade_id == question), default=None)
+    if last is None:
+        return nb
+    stubs = {c.get("id"): c.source for c in released.cells if role_of(c).kind == "answer"}
+    trimmed = nbformat.from_dict(nb)
+    for cell in trimmed.cells[last + 1 :]:
+        if role_of(cell).kind == "answer" and cell.get("id") in stubs:
+            cell.source = stubs[cell["id"]]
+    return trimmed
+
+
+def _up_to_question(result: NotebookResult, mutant: Mutant, order: list[str]) -> NotebookResult:
+    """The result with only the verdicts of the mutant's question and the ones before it (later ones were not answered)."""
+    upto = set(order[: order.index(mutant.question) + 1])
+    return dataclasses.replace(result, verdicts=tuple(v for v in result.verdicts if v.question in upto))
+
+
+def killed_early(mutant: Mutant, result: NotebookResult, order: list[str]) -> bool:
+    """Whether a mutant's up-to-its-question run lost points on its question or an earlier one (a grader fault never counts)."""
+    if result.grader_fault or mutant.question not in order:
+        return False
+    if result.status.stops_notebook:
+        return True  # its own code stopped the run: the cells after it are unanswered stubs
+    upto = set(order[: order.index(mutant.question) + 1])
+    return any(v.score < v.max_score for v in result.verdicts if v.question in upto)
 
 
 def classify(mutant: Mutant, result: NotebookResult, full: float, equivalents: dict[str, Equivalent]) -> MutantOutcome:
@@ -150,8 +206,14 @@ def run_mutation(
     """
     started = time.monotonic()
     equivalents = equivalents or {}
-    write_class(course, notebook, mutants, out / "class")
+    order = question_order(course.read_source(notebook))
+    write_class(course, notebook, mutants, out / "first" / "class", up_to_question=True)
+    first = {r.submission.student: r for r in grade_class(out / "first" / "class", out / "first", config, notebooks=[notebook], progress=progress)}
+    early = {m.student: _up_to_question(first[m.student], m, order) for m in mutants if killed_early(m, first[m.student], order)}
+    whole = [m for m in mutants if m.student not in early]
+    write_class(course, notebook, whole, out / "class")
     results = {r.submission.student: r for r in grade_class(out / "class", out, config, notebooks=[notebook], progress=progress)}
+    results.update(early)
     baseline = results[BASELINE]
     if baseline.score < baseline.max_score:
         raise MutationError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import _probe, judge_answer
+from judging import _probe, judge_answer, missed
 
 from grader.checks import CheckFailed
 from grader.data import digits_split
@@ -433,6 +433,115 @@ def test_references_match_keras_optimizers():
             optimizer.apply_gradients([(gradient, variable)])
             path.append(keras.ops.convert_to_numpy(variable).astype(float))
         assert np.allclose(path, reference, atol=1e-5), type(optimizer).__name__
+
+
+def momentum_rate_on_the_velocity(grad_fn, x0, learning_rate, momentum, steps):
+    # A correct answer: v = mu v - g, x = x + lr v is the same path with v scaled by 1 / lr.
+    x, v, path = np.array(x0, dtype=float), 0.0, [np.array(x0, dtype=float)]
+    for _ in range(steps):
+        v = momentum * v - grad_fn(x)
+        x = x + learning_rate * v
+        path.append(x)
+    return np.stack(path)
+
+
+def momentum_velocity_uphill(grad_fn, x0, learning_rate, momentum, steps):
+    # A correct answer: the velocity kept pointing uphill and subtracted.
+    x, v, path = np.array(x0, dtype=float), 0.0, [np.array(x0, dtype=float)]
+    for _ in range(steps):
+        v = momentum * v + learning_rate * grad_fn(x)
+        x = x - v
+        path.append(x)
+    return np.array(path)
+
+
+def nesterov_momentum(grad_fn, x0, learning_rate, momentum, steps):
+    # The gradient at the look-ahead point x + mu v, not at the current point.
+    x = np.array(x0, dtype=float)
+    v = np.zeros_like(x)
+    path = [x.copy()]
+    for _ in range(steps):
+        v = momentum * v - learning_rate * grad_fn(x + momentum * v)
+        x = x + v
+        path.append(x.copy())
+    return np.array(path)
+
+
+def rmsprop_one_average_for_all(grad_fn, x0, learning_rate, rho, epsilon, steps):
+    # One moving average of the mean squared gradient, shared by every coordinate, not one per coordinate.
+    x, s, path = np.array(x0, dtype=float), 0.0, [np.array(x0, dtype=float)]
+    for _ in range(steps):
+        g = grad_fn(x)
+        s = rho * s + (1 - rho) * np.mean(g**2)
+        x = x - learning_rate * g / np.sqrt(s + epsilon)
+        path.append(x)
+    return np.array(path)
+
+
+def adam_corrected_moments_kept(grad_fn, x0, learning_rate, beta_1, beta_2, epsilon, steps):
+    # m and v overwritten by their corrected values, so the next step averages corrected moments.
+    x = np.array(x0, dtype=float)
+    m, v = np.zeros_like(x), np.zeros_like(x)
+    path = [x.copy()]
+    for t in range(1, steps + 1):
+        g = grad_fn(x)
+        m = (beta_1 * m + (1 - beta_1) * g) / (1 - beta_1**t)
+        v = (beta_2 * v + (1 - beta_2) * g**2) / (1 - beta_2**t)
+        x = x - learning_rate * m / (np.sqrt(v) + epsilon)
+        path.append(x.copy())
+    return np.array(path)
+
+
+def test_realistic_optimizer_mistakes_name_the_requirement_they_miss(tmp_path):
+    """A fixed epsilon written into the code passed before: every hidden epsilon was too small to show."""
+    assert missed(
+        q1,
+        {
+            "rate on the velocity": momentum_rate_on_the_velocity,
+            "velocity uphill, subtracted": momentum_velocity_uphill,
+            "nesterov": nesterov_momentum,
+        },
+        momentum_path,
+        tmp_path / "q1",
+    ) == {"rate on the velocity": "passed", "velocity uphill, subtracted": "passed", "nesterov": "update"}
+    assert missed(
+        q2,
+        {
+            "epsilon 1e-7 written in": lambda g, x0, lr, rho, eps, steps: rmsprop_path(g, x0, lr, rho, 1e-7, steps),
+            "epsilon 1e-8 after the root": lambda g, x0, lr, rho, eps, steps: rmsprop_path(
+                g, x0, lr, rho, 1e-8, steps, inside=False
+            ),
+            "one average for all coordinates": rmsprop_one_average_for_all,
+            "epsilon after the root": lambda *a: rmsprop_path(*a, inside=False),
+        },
+        rmsprop_path,
+        tmp_path / "q2",
+    ) == {
+        "epsilon 1e-7 written in": "epsilon",  # passed before
+        "epsilon 1e-8 after the root": "epsilon",  # passed before
+        "one average for all coordinates": "update",
+        "epsilon after the root": "passed",
+    }
+    assert missed(
+        q3,
+        {
+            "epsilon 1e-8 written in": lambda g, x0, lr, b1, b2, eps, steps: adam_path(g, x0, lr, b1, b2, 1e-8, steps),
+            "keras form, epsilon 1e-7 written in": lambda g, x0, lr, b1, b2, eps, steps: adam_path(
+                g, x0, lr, b1, b2, 1e-7, steps, style="keras"
+            ),
+            "corrected moments kept": adam_corrected_moments_kept,
+            "keras form": lambda *a: adam_path(*a, style="keras"),
+            "epsilon inside the root": adam_inside,
+        },
+        adam_path,
+        tmp_path / "q3",
+    ) == {
+        "epsilon 1e-8 written in": "epsilon",  # passed before
+        "keras form, epsilon 1e-7 written in": "epsilon",  # passed before
+        "corrected moments kept": "update",
+        "keras form": "passed",
+        "epsilon inside the root": "passed",
+    }
 
 
 # Question 4: the step-decay schedule.

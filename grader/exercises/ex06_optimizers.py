@@ -23,10 +23,12 @@ judge names the one a failed answer misses):
   gradient taken after the move;
 - RMSprop: no square root, ``g`` in place of ``g**2``, ``rho`` and ``1 - rho``
   swapped, a growing sum (Adagrad), the average reset every step, no epsilon
-  (NaN where a gradient is 0);
+  (NaN where a gradient is 0), a fixed epsilon (1e-7, 1e-8) in place of the
+  argument;
 - Adam: no bias correction, the correction counted from step 0 or step 2 or
   fixed at t = 1, only the first moment corrected, ``beta_1`` and ``beta_2``
-  swapped, the moments reset every step;
+  swapped, the moments reset every step, a fixed epsilon in place of the
+  argument;
 - step decay: off by one epoch (counting from 1, dropping at epoch 0, or one
   epoch early at each boundary), a smooth exponential, ``every`` ignored, not a
   function, rates that are arrays or tensors instead of floats (Keras's
@@ -309,6 +311,15 @@ def _rmsprop_zero_cases() -> list[tuple]:
     return [(bowl([1.0, 4.0], [0.0, 2.0]), np.array([0.0, -1.0]), 0.1, 0.9, 1e-7, 10)]
 
 
+# An epsilon of 0.01 against gradients near 1 moves every step by about 1%: a fixed 1e-7 or 1e-8 written into the
+# code in place of the epsilon argument shows here (with the epsilons of 1e-6 to 1e-8 above it changes nothing).
+_LARGE_EPSILON_SURFACE = (bowl([0.5, 2.0], [1.0, -1.0]), np.array([-1.0, 0.5]))
+
+
+def _rmsprop_epsilon_cases() -> list[tuple]:
+    return [(*_LARGE_EPSILON_SURFACE, 0.05, 0.9, 0.01, 20)]
+
+
 q2 = Question(
     id="q2_rmsprop",
     points=2,
@@ -330,7 +341,7 @@ q2 = Question(
         ),
     ),
     probes=(
-        _path_form_probe(lambda: _rmsprop_cases() + _rmsprop_zero_cases()),
+        _path_form_probe(lambda: _rmsprop_cases() + _rmsprop_zero_cases() + _rmsprop_epsilon_cases()),
         FunctionProbe(
             cases=_rmsprop_cases,
             transform=as_path,
@@ -345,6 +356,13 @@ q2 = Question(
             label="a hidden loss surface that starts at the minimum in one coordinate",
             covers=("epsilon", "unchanged"),
         ),
+        FunctionProbe(
+            cases=_rmsprop_epsilon_cases,
+            transform=as_path,
+            verify=_verify(_rmsprop_refs),
+            label="a hidden loss surface with a large epsilon",
+            covers=("epsilon", "unchanged"),
+        ),
     ),
     requirements=(
         Requirement("path", _PATH_REQUIREMENT),
@@ -353,7 +371,11 @@ q2 = Question(
             "starts with s = 0 and, at every step, keeps the moving average s = rho * s + (1 - rho) * g**2 and divides "
             "the step by its square root",
         ),
-        Requirement("epsilon", "adds epsilon inside or after the square root, so a zero gradient gives no NaN"),
+        Requirement(
+            "epsilon",
+            "adds the epsilon it is given (not a number of its own) inside or after the square root, so a zero "
+            "gradient gives no NaN",
+        ),
         Requirement("unchanged", _UNCHANGED_REQUIREMENT),
     ),
     hints=(
@@ -391,6 +413,10 @@ def _adam_cases() -> list[tuple]:
     ]
 
 
+def _adam_epsilon_cases() -> list[tuple]:
+    return [(*_LARGE_EPSILON_SURFACE, 0.05, 0.9, 0.999, 0.01, 20)]
+
+
 q3 = Question(
     id="q3_adam",
     points=3,
@@ -414,13 +440,20 @@ q3 = Question(
         ),
     ),
     probes=(
-        _path_form_probe(_adam_cases),
+        _path_form_probe(lambda: _adam_cases() + _adam_epsilon_cases()),
         FunctionProbe(
             cases=_adam_cases,
             transform=as_path,
             verify=_verify(_adam_refs),
             label="hidden loss surfaces (Rosenbrock's banana among them)",
             covers=("update", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_adam_epsilon_cases,
+            transform=as_path,
+            verify=_verify(_adam_refs),
+            label="a hidden loss surface with a large epsilon",
+            covers=("epsilon", "unchanged"),
         ),
     ),
     requirements=(
@@ -429,6 +462,9 @@ q3 = Question(
             "update",
             "keeps both moving averages m and v from one step to the next and corrects both for bias, with the step "
             "counter t starting at 1",
+        ),
+        Requirement(
+            "epsilon", "adds the epsilon it is given (not a number of its own) to the square root or inside it"
         ),
         Requirement("unchanged", _UNCHANGED_REQUIREMENT),
     ),

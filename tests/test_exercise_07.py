@@ -123,6 +123,26 @@ def squeezed(x, p, training, rng):
     return np.squeeze(dropout_forward(x, p, training, rng))
 
 
+def mask_of_the_first_two_axes(x, p, training, rng):
+    # Written for (batch, features): on a 3-D x one random number covers a whole last-axis vector.
+    if not training:
+        return x
+    keep = rng.random(x.shape[:2]) >= p
+    return x * keep.reshape(keep.shape + (1,) * (x.ndim - 2)) / (1 - p)
+
+
+def mask_with_choice(x, p, training, rng):
+    # A correct answer: rng.choice draws the mask of zeros and ones directly.
+    if not training:
+        return x.copy()
+    return x * rng.choice([0.0, 1.0], size=x.shape, p=[p, 1 - p]) / (1 - p)
+
+
+def mask_kept_above_p(x, p, training, rng):
+    # A correct answer: keep where the uniform number is strictly above p.
+    return np.where(rng.random(x.shape) > p, x / (1 - p), 0.0) if training else x
+
+
 def squeezed_while_training(x, p, training, rng):
     return np.squeeze(dropout_forward(x, p, training, rng)) if training else x
 
@@ -133,6 +153,9 @@ def test_dropout_names_the_requirement_each_realistic_mistake_misses(tmp_path):
         {
             "transposed mask, np.where": transposed_mask,
             "flat mask reshaped": flat_mask,
+            "rng.choice mask": mask_with_choice,
+            "kept above p": mask_kept_above_p,
+            "mask of the first two axes": mask_of_the_first_two_axes,
             "binomial mask": binomial_dropout,
             "one number per row": one_number_per_row,
             "np.random instead of rng": global_random,
@@ -151,6 +174,9 @@ def test_dropout_names_the_requirement_each_realistic_mistake_misses(tmp_path):
     assert found == {
         "transposed mask, np.where": "passed",
         "flat mask reshaped": "passed",
+        "rng.choice mask": "passed",
+        "kept above p": "passed",
+        "mask of the first two axes": "generator",  # passed before: only whole rows and whole batches were looked at
         "binomial mask": "passed",
         "one number per row": "generator",
         "np.random instead of rng": "generator",
@@ -469,6 +495,78 @@ def test_early_stopping_names_the_requirement_each_realistic_mistake_misses(tmp_
         "a tie counts as improvement": "tie",
         "epochs counted from 0": "stop",
     }
+
+
+def test_more_realistic_l2_and_early_stopping_mistakes_lose_their_points(tmp_path):
+    def grads(layers, lam):
+        return l2_penalty(layers, lam)[1]
+
+    assert missed(
+        q2,
+        {
+            "spectral norm squared": lambda layers, lam: (
+                float(lam * sum(np.linalg.norm(w, 2) ** 2 for w, _ in layers)),
+                grads(layers, lam),
+            ),
+            "frobenius norm squared": lambda layers, lam: (
+                float(lam * sum(np.linalg.norm(w) ** 2 for w, _ in layers)),
+                grads(layers, lam),
+            ),
+            "absolute values (L1)": lambda layers, lam: (
+                float(lam * sum(np.sum(np.abs(w)) for w, _ in layers)),
+                grads(layers, lam),
+            ),
+            "one penalty per layer": lambda layers, lam: (
+                [float(lam * np.sum(w**2)) for w, _ in layers],
+                grads(layers, lam),
+            ),
+            "db of the shape of W": lambda layers, lam: (
+                l2_penalty(layers, lam)[0],
+                [(2 * lam * w, np.zeros_like(w)) for w, _ in layers],
+            ),
+        },
+        l2_penalty,
+        tmp_path / "q2",
+    ) == {
+        "spectral norm squared": "penalty",
+        "frobenius norm squared": "passed",
+        "absolute values (L1)": "penalty",
+        "one penalty per layer": "penalty",
+        "db of the shape of W": "grads",
+    }
+
+    def best_starts_at_one(val_losses, patience):
+        # best = 1.0 instead of infinity: a first loss above 1 is not counted as an improvement.
+        best, best_epoch, wait = 1.0, 0, 0
+        for epoch, loss in enumerate(val_losses, start=1):
+            if loss < best:
+                best, best_epoch, wait = loss, epoch, 0
+            else:
+                wait += 1
+                if wait >= patience:
+                    return epoch, best_epoch
+        return len(val_losses), best_epoch
+
+    def last_of_the_lowest(val_losses, patience):
+        stopped, _ = early_stopping(val_losses, patience)
+        seen = np.asarray(val_losses[:stopped])
+        return stopped, int(len(seen) - np.argmin(seen[::-1]))
+
+    def patience_epochs_before_the_stop(val_losses, patience):
+        # A correct answer: when training stops, the best epoch is exactly `patience` epochs back.
+        stopped, best = early_stopping(val_losses, patience)
+        return stopped, stopped - patience if stopped < len(val_losses) else best
+
+    assert missed(
+        q3,
+        {
+            "best starts at 1.0": best_starts_at_one,
+            "last of the lowest losses": last_of_the_lowest,
+            "patience epochs before the stop": patience_epochs_before_the_stop,
+        },
+        early_stopping,
+        tmp_path / "q3",
+    ) == {"best starts at 1.0": "stop", "last of the lowest losses": "tie", "patience epochs before the stop": "passed"}
 
 
 def test_early_stopping_visible_check_explains_the_example():

@@ -3,8 +3,9 @@
 Mistakes the hidden tests catch: dropout still active at inference, kept values
 not rescaled by 1/(1-p) during training (or rescaled at inference instead), p
 read as the probability to keep, one mask shared by the whole batch, one random
-number per example (row) instead of per value, random numbers from `np.random`
-or a fixed seed instead of the given generator, a mask written into `x`, a
+number per example (row) instead of per value, a mask drawn for fewer axes than
+a 3-D x has and broadcast along the last, random numbers from `np.random` or a
+fixed seed instead of the given generator, a mask written into `x`, a
 squeezed result (a batch of one); an L2 penalty that also counts the biases,
 uses half the factor (lambda/2) or a mean, or comes back as an array instead of
 a float, whose gradient misses the factor 2, touches the biases, is transposed,
@@ -119,11 +120,15 @@ def _mask_problem(x: np.ndarray, p: float, got: Any) -> str | None:
     got = _as_array(got)
     if isinstance(got, str) or got.shape != x.shape or not 0 < p < 1 or x.ndim < 2:
         return None  # the shape and the values are judged by the rescaling probe
-    rows = (np.abs(got) < 1e-12).reshape(len(x), -1)
+    dropped = np.abs(got) < 1e-12
+    rows = dropped.reshape(len(x), -1)
     if rows.shape[1] > 1 and np.all(rows.all(axis=1) | ~rows.any(axis=1)):
         return "a mask that drops or keeps whole examples (rows); draw one random number per value of x"
     if len(x) > 1 and np.all(rows == rows[0]):
         return "the same mask for every example; draw one random number per value of x"
+    for axis in range(1, x.ndim):  # a mask drawn for fewer axes than x has, then broadcast along the others
+        if x.shape[axis] > 1 and np.all(dropped == dropped.take([0], axis=axis)):
+            return "a mask whose zeros repeat along one axis of x; draw one random number per value of x"
     return None
 
 

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from judging import _probe
+from judging import _probe, missed
 
 from grader.channel import decode
 from grader.checks import CheckFailed
@@ -342,6 +342,37 @@ class StopsAtEqual(LossLogger):
         self.losses.append(logs["loss"])
         if logs["loss"] <= self.threshold:
             self.model.stop_training = True
+
+
+class ArrayOfLosses(LossLogger):
+    # The right losses, kept with np.append in a NumPy array: not the list the question asks for.
+    def __init__(self, threshold):
+        super().__init__(threshold)
+        self.losses = np.array([])
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.losses = np.append(self.losses, logs["loss"])
+        if logs["loss"] < self.threshold:
+            self.model.stop_training = True
+
+
+class WithoutSuperInit(keras.callbacks.Callback):
+    # A correct answer: Keras's Callback needs no __init__ call of its own to work in fit.
+    def __init__(self, threshold):
+        self.threshold, self.losses = threshold, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.losses.append(float(logs["loss"]))
+        if logs["loss"] < self.threshold:
+            self.model.stop_training = True
+
+
+def test_loss_logger_keeps_a_list_on_the_hidden_side_too(tmp_path):
+    """The visible check asked for a list; the hidden side did not, so an array of losses kept full marks."""
+    found = missed(q3, {"array of losses": ArrayOfLosses, "no super().__init__": WithoutSuperInit}, LossLogger, tmp_path)
+    assert found == {"array of losses": "losses", "no super().__init__": "passed"}
+    with pytest.raises(CheckFailed, match="should be a list"):
+        q3.check(ArrayOfLosses)
 
 
 def test_loss_logger_accepts_correct_callbacks_and_rejects_the_mistakes(tmp_path):

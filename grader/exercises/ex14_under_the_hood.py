@@ -9,7 +9,8 @@ reset between epochs (an accumulating mean over all epochs so far), an
 accuracy taken in inference mode instead of from the training step's
 outputs, shuffling or reordering the batches, a callback that logs every
 batch instead of every epoch, that never stops training or stops one epoch
-late, or keeps its list of losses on the class (shared by every instance), and
+late, keeps its list of losses on the class (shared by every instance) or
+keeps them in a NumPy array instead of a list, and
 a save that keeps only the weights (a ``.weights.h5`` file cannot be loaded
 as a model) or returns the original model instead of the loaded one. Every
 function is called on fresh, seeded models and data the student never sees;
@@ -375,6 +376,21 @@ def _callback_observe(args: tuple, result: Any) -> np.ndarray:
     return np.concatenate([[float(len(history.epoch))], losses])
 
 
+def _losses_form_observe(args: tuple, result: Any) -> np.ndarray:
+    """1.0 when the callback's ``losses`` is still a Python list after a fit, else 0.0 (in the kernel)."""
+    _callback_fit(args, result)
+    return np.array([1.0 if isinstance(getattr(result, "losses", None), list) else 0.0])
+
+
+def _losses_form_verify(args: tuple, output: np.ndarray) -> str | None:
+    if output.shape == (1,) and output[0] == 1.0:
+        return None
+    return (
+        "a callback whose self.losses is not a list after fit (start it as self.losses = [] in __init__ and "
+        "append each epoch's loss to it; np.append makes a new array instead)"
+    )
+
+
 def _exact_loss(epoch: int) -> float:
     """The loss of ``epoch`` (counting from 0) in the probe's fit, as ``logs['loss']`` gives it."""
     import keras
@@ -445,6 +461,13 @@ q3 = Question(
             label="fits of fresh models with several thresholds, one equal to an epoch's loss (the epochs run "
             "and the losses your callback kept)",
             covers=("stop", "losses", "callback"),
+        ),
+        FunctionProbe(
+            cases=lambda: [(0.6,)],
+            observe=_losses_form_observe,
+            verify=_losses_form_verify,
+            label="a fit of a fresh model (what kind of object self.losses is afterwards)",
+            covers=("losses",),
         ),
     ),
     requirements=(

@@ -777,6 +777,56 @@ def test_digits_visible_checks_ask_for_sgd_with_momentum(right_model):
     visible_fails(q5, sgd_model(momentum=0.8, epochs=1), "momentum=0.9")
 
 
+def briefly_fit(callbacks, epochs):
+    """A small digits model fitted for a few epochs with these callbacks: enough to log its rates."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x_train, _, y_train, _ = digits_split()
+    model = keras.Sequential([keras.Input(shape=(64,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="sparse_categorical_crossentropy")
+    if epochs:
+        model.fit(x_train[:64] / 16, y_train[:64], epochs=epochs, batch_size=32, verbose=0, callbacks=callbacks)
+    return model
+
+
+def test_digits_schedule_is_read_from_the_rates_the_fit_logged(tmp_path):
+    """A fit without LearningRateScheduler kept full marks: the saved optimizer keeps only the last rate."""
+    import keras
+
+    def scheduler(schedule):
+        return [keras.callbacks.LearningRateScheduler(schedule)]
+
+    probe = q5.probes[-1]
+    key = probe.collect(briefly_fit(scheduler(make_step_decay(0.01, 0.5, 2)), 6), tmp_path, q5.id)
+    models = {
+        "halving every 2 epochs": briefly_fit(scheduler(make_step_decay(0.01, 0.5, 2)), 6),
+        "a tenth every epoch, chained": briefly_fit(scheduler(chained_step_decay(0.01, 0.1, 1)), 4),
+        "first drop after the last epoch": briefly_fit(scheduler(make_step_decay(0.01, 0.5, 10)), 3),
+        "no LearningRateScheduler": briefly_fit([], 4),
+        "a linear decay": briefly_fit(scheduler(lambda epoch, lr: 0.01 * (1 - epoch / 10)), 4),
+        "rates that grow": briefly_fit(scheduler(make_step_decay(0.01, 2.0, 2)), 4),
+        "never fitted": briefly_fit([], 0),
+    }
+    statuses, messages = {}, {}
+    for name, model in models.items():
+        items = probe.collect(model, tmp_path, q5.id)
+        outcome = probe.judge(items, key, JudgeContext(tmp_path, None))
+        statuses[name] = outcome.status
+        messages[name] = _naming_requirement(q5, probe, outcome).message
+    assert statuses == {
+        "halving every 2 epochs": Status.PASSED,
+        "a tenth every epoch, chained": Status.PASSED,
+        "first drop after the last epoch": Status.PASSED,
+        "no LearningRateScheduler": Status.FAILED,  # passed before
+        "a linear decay": Status.FAILED,
+        "rates that grow": Status.FAILED,
+        "never fitted": Status.FAILED,
+    }
+    assert messages["no LearningRateScheduler"].startswith(names_requirement(q5, "schedule"))
+    assert "LearningRateScheduler(make_step_decay" in messages["no LearningRateScheduler"]
+
+
 def test_stored_visible_paths_are_what_the_references_compute():
     refs = {"q1": ex06_optimizers._momentum_refs, "q2": ex06_optimizers._rmsprop_refs, "q3": ex06_optimizers._adam_refs}
     for name, stored in VISIBLE_PATHS.items():

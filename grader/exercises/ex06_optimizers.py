@@ -38,10 +38,9 @@ judge names the one a failed answer misses):
   (all read from the saved compile config); a Normalization adapted on more
   than x_train or per feature; a hidden layer of other units or activation; a
   parameter count other than 2413; a rate far too large or too small to reach
-  the held-out accuracy.
-
-Not checked: the learning-rate schedule and the number of epochs used in
-training leave no trace in the saved model that the judge can read.
+  the held-out accuracy; a fit without LearningRateScheduler (a constant rate),
+  read from the rates the model's History logged, since the saved optimizer
+  keeps only the last rate.
 """
 
 from __future__ import annotations
@@ -672,6 +671,42 @@ def _training_steps(report: dict[str, Any]) -> str | None:
     return None
 
 
+def _logged_rates(model: Any) -> Callable[[], np.ndarray]:
+    """A function returning the rates LearningRateScheduler logged in the model's last fit (kernel side).
+
+    ``fit`` leaves its History on the model (``model.history``); only a rate
+    callback such as LearningRateScheduler adds ``learning_rate`` to it, one
+    value per epoch. The saved model cannot tell: its optimizer keeps the last
+    rate only, in the compile config and the optimizer state alike.
+    """
+
+    def rates() -> np.ndarray:
+        history = getattr(getattr(model, "history", None), "history", None)
+        logged = history.get("learning_rate", []) if isinstance(history, dict) else []
+        return np.asarray(logged, dtype=np.float64).reshape(-1)
+
+    return rates
+
+
+def _step_decay_problem(args: tuple, rates: np.ndarray) -> str | None:
+    """The logged rates follow a step decay: initial_lr for ``every`` epochs, then times ``drop`` < 1 each ``every``."""
+    rates = np.asarray(rates, dtype=np.float64).reshape(-1)
+    if rates.size == 0:
+        return (
+            "a model whose last fit logged no learning rates: pass "
+            "callbacks=[keras.callbacks.LearningRateScheduler(make_step_decay(...))] to fit"
+        )
+    changes = np.flatnonzero(~np.isclose(rates, rates[0], rtol=1e-5, atol=0.0))
+    if changes.size == 0:
+        return None  # a schedule whose first drop comes after the last epoch
+    every = int(changes[0])
+    drop = rates[every] / rates[0]
+    steps = rates[0] * drop ** (np.arange(rates.size) // every)
+    if 0.0 < drop < 1.0 and np.allclose(rates, steps, rtol=1e-4, atol=0.0):
+        return None
+    return "a model trained with rates that do not follow a step decay (the rate times drop every `every` epochs)"
+
+
 def _optimizer_holds(model: Any) -> str | None:
     import keras
 
@@ -734,6 +769,13 @@ q5 = Question(
             ),
             covers=("layers", "preprocessing", "params", "compile", "training", "heldout"),
         ),
+        FunctionProbe(
+            cases=lambda: [()],
+            select=_logged_rates,
+            verify=_step_decay_problem,
+            label="the learning rates of your model's last fit",
+            covers=("schedule",),
+        ),
     ),
     requirements=(
         Requirement(
@@ -748,6 +790,9 @@ q5 = Question(
             'it is compiled with keras.optimizers.SGD, momentum=0.9 (not Nesterov\'s), and the loss "sparse_categorical_crossentropy" on its softmax outputs',
         ),
         Requirement("training", "it is trained on x_train for at most 20 epochs with batch_size=32"),
+        Requirement(
+            "schedule", "its fit gets keras.callbacks.LearningRateScheduler with a step-decay schedule from question 4"
+        ),
         Requirement("heldout", "it reaches an accuracy of at least 0.95 on held-out digits"),
     ),
     hints=(

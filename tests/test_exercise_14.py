@@ -278,6 +278,118 @@ def test_fit_custom_visible_check_spots_a_running_mean():
         q2.check(lambda *a: fit_custom(*a, training=False))
 
 
+def step_on_trainable_weights(model, optimizer, loss_fn, x, y):
+    # A correct answer: trainable_weights is trainable_variables; the loss comes back as a tensor.
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_weights), model.trainable_weights, strict=True))
+    return loss
+
+
+def step_ignoring_loss_fn(model, optimizer, loss_fn, x, y):
+    # Its own loss, which reads the logits as probabilities (from_logits=False).
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True))
+    return float(loss)
+
+
+def step_on_the_summed_loss(model, optimizer, loss_fn, x, y):
+    # Gradients of the batch's summed loss: every step n times too long.
+    with tf.GradientTape() as tape:
+        losses = keras.losses.sparse_categorical_crossentropy(y, model(x, training=True), from_logits=True)
+        total = tf.reduce_sum(losses)
+    optimizer.apply_gradients(zip(tape.gradient(total, model.trainable_variables), model.trainable_variables, strict=True))
+    return float(tf.reduce_mean(losses))
+
+
+def fit_with_dataset(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    # A correct answer: tf.data batches in order, Accuracy on the argmax, metrics reset after recording.
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+    mean_loss, accuracy = keras.metrics.Mean(), keras.metrics.Accuracy()
+    history = {"loss": [], "accuracy": []}
+    for _ in range(epochs):
+        for xb, yb in data:
+            with tf.GradientTape() as tape:
+                logits = model(xb, training=True)
+                loss = loss_fn(yb, logits)
+            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True))
+            mean_loss.update_state(loss, sample_weight=tf.shape(xb)[0])
+            accuracy.update_state(yb, tf.argmax(logits, axis=1))
+        history["loss"].append(float(mean_loss.result()))
+        history["accuracy"].append(float(accuracy.result()))
+        mean_loss.reset_state()
+        accuracy.reset_state()
+    return history
+
+
+def fit_resetting_the_loss_only(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    mean_loss, accuracy = keras.metrics.Mean(), keras.metrics.SparseCategoricalAccuracy()
+    history = {"loss": [], "accuracy": []}
+    for _ in range(epochs):
+        mean_loss.reset_state()  # the accuracy keeps counting from epoch 1
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            with tf.GradientTape() as tape:
+                logits = model(xb, training=True)
+                loss = loss_fn(yb, logits)
+            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True))
+            mean_loss.update_state(loss, sample_weight=len(xb))
+            accuracy.update_state(yb, logits)
+        history["loss"].append(float(mean_loss.result()))
+        history["accuracy"].append(float(accuracy.result()))
+    return history
+
+
+def fit_with_array_split(model, optimizer, loss_fn, x, y, epochs, batch_size):
+    # np.array_split into len(x) // batch_size parts: 100 points make batches of 34, 33, 33, not 32, 32, 32, 4.
+    parts = max(1, len(x) // batch_size)
+    history = {"loss": [], "accuracy": []}
+    for _ in range(epochs):
+        losses, hits = 0.0, 0
+        for xb, yb in zip(np.array_split(x, parts), np.array_split(y, parts), strict=True):
+            with tf.GradientTape() as tape:
+                logits = model(xb, training=True)
+                loss = loss_fn(yb, logits)
+            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables, strict=True))
+            losses += float(loss) * len(xb)
+            hits += int(np.sum(np.argmax(logits.numpy(), axis=1) == yb))
+        history["loss"].append(losses / len(x))
+        history["accuracy"].append(hits / len(x))
+    return history
+
+
+def test_more_realistic_steps_and_loops(tmp_path):
+    assert judged(
+        q1,
+        {
+            "trainable_weights, a tensor back": step_on_trainable_weights,
+            "its own loss on the logits": step_ignoring_loss_fn,
+            "gradient of the summed loss": step_on_the_summed_loss,
+        },
+        train_step,
+        tmp_path / "q1",
+    ) == {
+        "trainable_weights, a tensor back": Status.PASSED,
+        "its own loss on the logits": Status.FAILED,
+        "gradient of the summed loss": Status.FAILED,
+    }
+    assert judged(
+        q2,
+        {
+            "tf.data and Accuracy": fit_with_dataset,
+            "accuracy never reset": fit_resetting_the_loss_only,
+            "np.array_split batches": fit_with_array_split,
+        },
+        fit_custom,
+        tmp_path / "q2",
+    ) == {
+        "tf.data and Accuracy": Status.PASSED,
+        "accuracy never reset": Status.FAILED,
+        "np.array_split batches": Status.FAILED,
+    }
+
+
 # Question 3: a callback.
 
 

@@ -824,7 +824,11 @@ def test_digits_schedule_is_read_from_the_rates_the_fit_logged(tmp_path):
         "never fitted": Status.FAILED,
     }
     assert messages["no LearningRateScheduler"].startswith(names_requirement(q5, "schedule"))
-    assert "LearningRateScheduler(make_step_decay" in messages["no LearningRateScheduler"]
+    assert "your answer returned no logged learning rates: the model's last fit ran without callbacks=" in (
+        messages["no LearningRateScheduler"]
+    )
+    visible_fails(q5, models["no LearningRateScheduler"], "no logged learning rates")
+    visible_fails(q5, models["a linear decay"], "do not follow a step decay")
 
 
 def test_stored_visible_paths_are_what_the_references_compute():

@@ -693,8 +693,8 @@ def _step_decay_problem(args: tuple, rates: np.ndarray) -> str | None:
     rates = np.asarray(rates, dtype=np.float64).reshape(-1)
     if rates.size == 0:
         return (
-            "a model whose last fit logged no learning rates: pass "
-            "callbacks=[keras.callbacks.LearningRateScheduler(make_step_decay(...))] to fit"
+            "no logged learning rates: the model's last fit ran without "
+            "callbacks=[keras.callbacks.LearningRateScheduler(make_step_decay(...))]"
         )
     changes = np.flatnonzero(~np.isclose(rates, rates[0], rtol=1e-5, atol=0.0))
     if changes.size == 0:
@@ -704,7 +704,7 @@ def _step_decay_problem(args: tuple, rates: np.ndarray) -> str | None:
     steps = rates[0] * drop ** (np.arange(rates.size) // every)
     if 0.0 < drop < 1.0 and np.allclose(rates, steps, rtol=1e-4, atol=0.0):
         return None
-    return "a model trained with rates that do not follow a step decay (the rate times drop every `every` epochs)"
+    return "learning rates that do not follow a step decay (the rate times drop every `every` epochs)"
 
 
 def _optimizer_holds(model: Any) -> str | None:
@@ -733,6 +733,11 @@ q5 = Question(
     title="Train with SGD, momentum and a schedule",
     checks=(
         AnswerPropertyCheck(name="The optimizer of sgd_model", holds=_optimizer_holds),
+        AnswerPropertyCheck(
+            name="sgd_model's last fit",
+            holds=lambda model: _step_decay_problem((), _logged_rates(model)()),
+            tip="Pass your schedule of question 4 to fit: keras.callbacks.LearningRateScheduler(make_step_decay(...)).",
+        ),
         ModelCheck(
             input_shape=(64,),
             output_units=10,

@@ -60,6 +60,23 @@ def float_labels(x, y, classes):
     return x[keep], labels
 
 
+def lookup_table_subset(x, y, classes):
+    # A different correct answer: a table from old label to new number, indexed with the kept labels.
+    keep = np.flatnonzero(np.isin(y, classes))
+    table = np.full(max(classes) + 1, -1)
+    table[list(classes)] = np.arange(len(classes))
+    return x[keep], table[y[keep]]
+
+
+def relabelled_in_a_loop(x, y, classes):
+    # y[y == c] = i, class by class: once 4 became 0, the later class 0 renumbers those rows again.
+    keep = np.isin(y, classes)
+    labels = y[keep]
+    for index, label in enumerate(classes):
+        labels[labels == label] = index
+    return x[keep], labels
+
+
 def test_class_subset_accepts_loops_and_rejects_labels_kept_or_shifted(tmp_path):
     statuses = judged(
         q1,
@@ -76,12 +93,22 @@ def test_class_subset_accepts_loops_and_rejects_labels_kept_or_shifted(tmp_path)
             ),
             "labels as floats": float_labels,
             "labels as a column": lambda x, y, c: (class_subset(x, y, c)[0], class_subset(x, y, c)[1][:, None]),
+            "lookup table": lookup_table_subset,
+            "relabelled in a loop": relabelled_in_a_loop,
+            "rows squeezed": lambda x, y, c: (np.squeeze(x[np.isin(y, c)]), class_subset(x, y, c)[1]),
         },
         class_subset,
         tmp_path,
     )
     expected = {name: Status.FAILED for name in statuses}
-    expected.update({"numpy": Status.PASSED, "plain loop": Status.PASSED, "argsort and searchsorted": Status.PASSED})
+    expected.update(
+        {
+            "numpy": Status.PASSED,
+            "plain loop": Status.PASSED,
+            "argsort and searchsorted": Status.PASSED,
+            "lookup table": Status.PASSED,
+        }
+    )
     assert statuses == expected
 
 
@@ -139,6 +166,19 @@ def shifted_in_place(images, max_shift, rng):
     return images
 
 
+def shifted_by_scipy(images, max_shift, rng):
+    # A different correct answer: scipy.ndimage.shift with whole pixels (order 0) and zeros coming in.
+    from scipy import ndimage
+
+    shifts = rng.integers(-max_shift, max_shift, size=(len(images), 2), endpoint=True)
+    return np.stack([ndimage.shift(im, s, order=0, mode="constant", cval=0) for im, s in zip(images, shifts, strict=True)])
+
+
+def same_images_when_nothing_moves(images, max_shift, rng):
+    # A shortcut for max_shift=0 that hands back the caller's own array instead of a new one.
+    return images if max_shift == 0 else random_shift(images, max_shift, rng)
+
+
 def test_random_shift_accepts_padding_and_rejects_wrapping_and_wrong_directions(tmp_path):
     statuses = judged(
         q2,
@@ -158,6 +198,11 @@ def test_random_shift_accepts_padding_and_rejects_wrapping_and_wrong_directions(
             ),
             "written into the images": shifted_in_place,
             "float64 output": lambda im, m, rng: random_shift(im, m, rng).astype(np.float64),
+            "scipy shift, endpoint=True": shifted_by_scipy,
+            "dy and dx in two draws": lambda im, m, rng: shift_images(
+                im, np.stack([rng.integers(-m, m + 1, size=len(im)), rng.integers(-m, m + 1, size=len(im))], axis=1)
+            ),
+            "the images themselves when max_shift is 0": same_images_when_nothing_moves,
         },
         random_shift,
         tmp_path,
@@ -168,6 +213,7 @@ def test_random_shift_accepts_padding_and_rejects_wrapping_and_wrong_directions(
             "slices": Status.PASSED,
             "pad and crop, one draw per image": Status.PASSED,
             "roll, then blank the wrapped pixels": Status.PASSED,
+            "scipy shift, endpoint=True": Status.PASSED,
         }
     )
     assert statuses == expected
@@ -198,6 +244,17 @@ def plain_call(model, images):
     return np.argmax(keras.ops.convert_to_numpy(model(images)), axis=1)
 
 
+def frozen_then_called(model, images):
+    # trainable = False freezes the weights; it does not switch the augmentation off.
+    import keras
+
+    model.trainable = False
+    try:
+        return np.argmax(keras.ops.convert_to_numpy(model(images)), axis=1)
+    finally:
+        model.trainable = True
+
+
 def test_predict_classes_accepts_inference_calls_and_rejects_augmented_predictions(tmp_path):
     import keras
 
@@ -213,13 +270,20 @@ def test_predict_classes_accepts_inference_calls_and_rejects_augmented_predictio
             "squeezed": lambda m, x: np.squeeze(predict_classes(m, x)),
             "a column": lambda m, x: predict_classes(m, x)[:, None],
             "classes as floats": lambda m, x: predict_classes(m, x).astype(float),
+            "one image at a time": lambda m, x: np.array([np.argmax(m.predict(im[None], verbose=0)) for im in x]),
+            "frozen, then a plain call": frozen_then_called,
         },
         predict_classes,
         tmp_path,
     )
     expected = {name: Status.FAILED for name in statuses}
     expected.update(
-        {"predict": Status.PASSED, "call with training=False": Status.PASSED, "predict_on_batch": Status.PASSED}
+        {
+            "predict": Status.PASSED,
+            "call with training=False": Status.PASSED,
+            "predict_on_batch": Status.PASSED,
+            "one image at a time": Status.PASSED,
+        }
     )
     assert statuses == expected
 

@@ -7,10 +7,12 @@ levels scaled to 0..1. A backbone (two convolutions) is pretrained on the digits
 
 Mistakes the hidden tests catch: a class split that keeps the old labels,
 relabels by subtracting the smallest class or by sorted position (wrong for
-classes out of order), flattens the kept rows, or gives labels as floats or as
+classes out of order) or in a loop ``y[y == c] = i`` (wrong when a new number
+is a class met later), flattens the kept rows, or gives labels as floats or as
 a column; a shift that wraps pixels around the edge (np.roll), moves the wrong
-way, draws one shift for the whole batch, draws from ``np.random`` instead of
-the given generator, writes into the caller's images, or returns another dtype;
+way, draws one shift for the whole batch or dy and dx in two draws, draws from
+``np.random`` instead of the given generator, writes into the caller's images,
+returns them instead of a new array (``max_shift=0``), or returns another dtype;
 predictions made by calling the model directly (augmentation at test time), as
 probabilities, as floats, or squeezed to a number for a batch of one; and, read
 by the trusted scorer from the saved models: a backbone that is not the given
@@ -352,6 +354,12 @@ def _integers_flag(value: Any) -> np.ndarray:
     return np.ones(1) if np.asarray(value).dtype.kind in "iu" else np.zeros(1)
 
 
+def _new_array_flag(args: tuple, result: Any) -> np.ndarray:
+    """1 when the result is an array of its own, 0 when it is (or looks into) the images it was given (kernel side)."""
+    shared = isinstance(result, np.ndarray) and np.shares_memory(result, args[0])
+    return np.zeros(1) if shared else np.ones(1)
+
+
 def _dtype_code(value: Any) -> np.ndarray:
     """The kind and size of the result's dtype, as numbers: float32 is [102, 4]."""
     dtype = np.asarray(value).dtype
@@ -374,6 +382,11 @@ def _class_subset_cases() -> list[tuple]:
     ]:
         x = rng.normal(size=(n, *shape)).astype(np.float32)
         cases.append((x, rng.integers(0, 10, size=n), classes))
+    # Classes whose new numbers are old labels met later in the list: relabelling in a loop, y[y == c] = i, turns
+    # the 4s into 0s and then those 0s into 2s. And a single kept row of shape (1,), which np.squeeze would drop.
+    collide = np.array([4, 1, 2, 0, 9, 2, 0, 4, 1, 3, 0, 2])
+    cases.append((rng.normal(size=(len(collide), 1)).astype(np.float32), collide, (4, 2, 0, 1)))
+    cases.append((rng.normal(size=(9, 1)).astype(np.float32), np.array([3, 1, 4, 1, 5, 0, 2, 6, 5]), (6,)))
     return cases
 
 
@@ -515,6 +528,14 @@ q2 = Question(
             rtol=0.0,
             atol=0.0,
             label="hidden batches of float and integer images (the dtype of your result)",
+            covers=("dtype",),
+        ),
+        FunctionProbe(
+            cases=_shift_dtype_cases,
+            observe=_new_array_flag,
+            rtol=0.0,
+            atol=0.0,
+            label="hidden batches of images, max_shift=0 among them (is your result a new array?)",
             covers=("dtype",),
         ),
     ),

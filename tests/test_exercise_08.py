@@ -153,6 +153,17 @@ def conv2d_rounds_up(image, kernel, stride=1, padding="valid"):
     return conv2d(padded, kernel, stride, "valid")
 
 
+def conv2d_correlate2d(image, kernel, stride=1, padding="valid"):
+    # A different correct answer: pad by TensorFlow's rule, then scipy's 'valid' cross-correlation, every s-th output.
+    from scipy.signal import correlate2d
+
+    kh, kw = np.shape(kernel)
+    image = np.asarray(image, dtype=float)
+    if padding == "same":
+        image = np.pad(image, [same_pads(image.shape[0], kh, stride), same_pads(image.shape[1], kw, stride)])
+    return correlate2d(image, np.asarray(kernel, dtype=float), mode="valid")[::stride, ::stride]
+
+
 def conv2d_squeezed(image, kernel, stride=1, padding="valid"):
     return np.squeeze(conv2d(image, kernel, stride, padding))
 
@@ -181,12 +192,29 @@ def test_conv2d_accepts_vectorized_and_keras_and_rejects_flips_and_wrong_padding
             "output in the image's dtype": conv2d_output_like_input,
             "partial windows kept": conv2d_rounds_up,
             "squeezed": conv2d_squeezed,
+            "nested lists": lambda x, k, s=1, p="valid": conv2d(x, k, s, p).tolist(),
+            "scipy correlate2d on the padded image": conv2d_correlate2d,
+            "float32": lambda x, k, s=1, p="valid": conv2d(x, k, s, p).astype(np.float32),
+            "'same' padding for stride 1 (k - 1 in all)": lambda x, k, s=1, p="valid": conv2d(
+                x, k, s, p, pads=lambda n, kk, ss: ((kk - 1) // 2, kk - 1 - (kk - 1) // 2)
+            ),
+            "columns padded by the rows' rule": lambda x, k, s=1, p="valid": conv2d(
+                x, k, s, p, pads=lambda n, kk, ss: same_pads(np.shape(x)[0], kk, ss)
+            ),
         },
         conv2d,
         tmp_path,
     )
     expected = {name: Status.FAILED for name in statuses}
-    expected.update({"loops": Status.PASSED, "vectorized": Status.PASSED, "keras layer": Status.PASSED})
+    expected.update(
+        {
+            "loops": Status.PASSED,
+            "vectorized": Status.PASSED,
+            "keras layer": Status.PASSED,
+            "scipy correlate2d on the padded image": Status.PASSED,
+            "float32": Status.PASSED,
+        }
+    )
     assert_statuses({n: s if s is not Status.ERROR else Status.FAILED for n, s in statuses.items()}, expected)
 
 

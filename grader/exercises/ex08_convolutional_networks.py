@@ -8,6 +8,7 @@ bottom, 'same' padding measured for stride 1 before striding, an output size
 that ignores the stride or is not rounded down (strides that leave a partial
 window), an output array of the input's integer dtype, a result squeezed to
 fewer axes (a batch of one, one output channel, one row of windows), a
+cross-correlation returned as a list of lists instead of a 2-D float array, a
 parameter count without the input channels or the biases, sizes returned as
 floats (``np.ceil``), pooling with stride 1 by default or across channels,
 partial windows kept at the edge, a maximum that starts at 0 (wrong for
@@ -115,6 +116,12 @@ def _conv_cases() -> list[tuple]:
     ]
 
 
+def _float_array_flag(result: Any) -> np.ndarray:
+    """1 when the result is a 2-D NumPy array of floats, else 0 (kernel side): a list of lists is not one."""
+    is_array = isinstance(result, np.ndarray) and result.ndim == 2 and result.dtype.kind == "f"
+    return np.ones(1) if is_array else np.zeros(1)
+
+
 q1 = Question(
     id="q1_conv2d",
     points=3,
@@ -142,6 +149,14 @@ q1 = Question(
             atol=1e-4,
             label="hidden images, kernels, strides and paddings",
             covers=("value", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_conv_cases,
+            transform=_float_array_flag,
+            rtol=0.0,
+            atol=0.0,
+            label="hidden images and kernels (is your result a 2-D float array?)",
+            covers=("value",),
         ),
     ),
     requirements=(

@@ -392,14 +392,22 @@ def test_sequence_mae_compares_every_step_and_refuses_one_output_per_sequence():
 # Question 4: the echo model, one output per step.
 
 
-def echo_model(layer="gru", per_step=True, epochs=10, functional=False, n=1000, units=16, loss="mse", output="dense"):
+def echo_model(
+    layer="gru", per_step=True, epochs=10, functional=False, n=1000, units=16, loss="mse", output="dense", extra=()
+):
     import keras
 
     keras.utils.set_random_seed(0)
     x, y = echo_sequences(n, seed=0)
     kind = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM, "simple": keras.layers.SimpleRNN}[layer]
     recurrent = kind(units, return_sequences=per_step)
-    head = {
+    between = {
+        "hidden dense": [keras.layers.Dense(16, activation="relu")],
+        "second gru": [keras.layers.GRU(16, return_sequences=True)],
+        "dropout": [keras.layers.Dropout(0.1)],
+    }
+    head = [layer for name in extra for layer in between[name]]
+    head += {
         "dense": [keras.layers.Dense(1)],
         "time distributed": [keras.layers.TimeDistributed(keras.layers.Dense(1))],
         "dense and linear activation": [keras.layers.Dense(1), keras.layers.Activation("linear")],
@@ -442,6 +450,9 @@ def test_echo_model_is_scored_on_fresh_sequences(right_echo, one_output_echo, tm
             "trained on the absolute error": echo_model(loss="mae"),
             "32 units": echo_model(units=32),
             "SimpleRNN": echo_model(layer="simple"),
+            "dropout before the output": echo_model(extra=("dropout",)),
+            "a hidden Dense layer": echo_model(extra=("hidden dense",)),
+            "two GRU layers": echo_model(extra=("second gru",), functional=True),
         },
         right_echo,
         tmp_path,
@@ -452,6 +463,7 @@ def test_echo_model_is_scored_on_fresh_sequences(right_echo, one_output_echo, tm
         "functional lstm",
         "time-distributed output, linear activation layer",
         "dense and a linear activation layer",
+        "dropout before the output",
     }
     assert statuses == {name: Status.PASSED if name in passing else Status.FAILED for name in statuses}
 
@@ -462,6 +474,8 @@ def test_echo_failures_name_the_requirement(right_echo, one_output_echo, tmp_pat
     assert message.startswith(not_yet_met(q4, "layers")) and "return_sequences=True" in message
     message = failure_message(q4, echo_model(loss="mae", epochs=1), right_echo, tmp_path / "mae", model_scorer)
     assert message.startswith(not_yet_met(q4, "compile"))
+    message = failure_message(q4, echo_model(extra=("hidden dense",), epochs=1), right_echo, tmp_path / "dense", model_scorer)
+    assert message.startswith(not_yet_met(q4, "layers")) and "exactly two" in message
     message = failure_message(q4, echo_model(epochs=1), right_echo, tmp_path / "short", model_scorer)
     assert message.startswith(not_yet_met(q4, "training")) and "10 epochs" in message
 

@@ -19,7 +19,8 @@ at the test years), with one value too many, with the sample deviation,
 min-max scaled or not scaled at all, a scaled column (n, 1) where the series
 is 1-D, a series scaled in place; an echo model without
 ``return_sequences=True`` (one output per sequence instead of one per step),
-with a SimpleRNN or another number of units, an activation on its output,
+with a SimpleRNN or another number of units, an activation on its output, a
+hidden Dense layer or a second recurrent layer beyond the two layers asked for,
 compiled with another loss, optimizer or learning rate, or undertrained; and a
 sunspot forecaster trained on the raw series, with ``return_sequences=True``
 left on its last recurrent layer, without any recurrent layer, compiled with
@@ -566,6 +567,25 @@ def _echo_recurrent_layer(report: dict[str, Any]) -> str | None:
     return None
 
 
+_CONTAINERS = {"InputLayer", "Sequential", "Functional", "Model"}
+_IDENTITY_AT_TEST = {"Dropout"}  # dropout leaves the specified computation as it is
+
+
+def _echo_layers_only(report: dict[str, Any]) -> str | None:
+    """The echo model is one recurrent layer, then the Dense output: no hidden Dense or second recurrent layer."""
+    from grader.modelscore import fold_activations
+
+    layers = fold_activations([layer for layer in report.get("all_layers", []) if layer.get("class_name") not in _CONTAINERS])
+    names = [_unwrapped(layer).get("class_name") for layer in layers]
+    names = [name for name in names if name not in _IDENTITY_AT_TEST]
+    if len(names) != 2 or names[0] not in ("GRU", "LSTM") or names[1] != "Dense":
+        return (
+            f"has the layers {', '.join(map(str, names))} after its input, where the question asks for exactly two "
+            "(dropout aside): a GRU (or LSTM) layer, then the Dense output"
+        )
+    return None
+
+
 def _forecaster_recurrent_layer(report: dict[str, Any]) -> str | None:
     """At least one recurrent layer, the last of which returns one vector per window."""
     layers = [_unwrapped(layer) for layer in report.get("all_layers", [])]
@@ -622,7 +642,8 @@ q4 = Question(
         Requirement("input", "takes inputs of shape (16, 1)"),
         Requirement(
             "layers",
-            "has a `GRU` (or `LSTM`) layer of 16 units with `return_sequences=True` and a `Dense` output of one unit with no activation",
+            "has exactly these layers after its input, dropout aside: a `GRU` (or `LSTM`) layer of 16 units with "
+            "`return_sequences=True`, then a `Dense` output of one unit with no activation",
         ),
         Requirement("compile", "is compiled with `Adam` at a learning rate of 0.01 and the mean squared error"),
         Requirement("params", "has at most 5,000 parameters"),
@@ -638,6 +659,7 @@ q4 = Question(
                 input_shape=(ECHO_STEPS, 1),
                 max_params=ECHO_PARAMS,
                 rules=(
+                    ModelRule("layers", _echo_layers_only),
                     ModelRule("layers", _echo_recurrent_layer),
                     ModelRule("layers", _linear_dense_output),
                     _COMPILED,

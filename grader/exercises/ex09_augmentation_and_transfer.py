@@ -535,7 +535,7 @@ q2 = Question(
             observe=_new_array_flag,
             rtol=0.0,
             atol=0.0,
-            label="hidden batches of images, max_shift=0 among them (is your result a new array?)",
+            label="hidden batches of images (is your result a new array?)",
             covers=("dtype",),
         ),
     ),

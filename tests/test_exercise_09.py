@@ -351,6 +351,16 @@ def test_rules_for_a_frozen_head_read_the_trainable_flags_and_the_exact_weights(
     assert "trainable" in rule_problems(q4, report(trainable=False, inner_trainable=True))
     assert "weights" in rule_problems(q4, report(weights=pristine_weights() + 1e-4))
     assert "augmentation" in rule_problems(q4, report(augmentation="Rescaling"))
+    assert "augmentation" not in rule_problems(q4, augmentation_in_a_sequential(report()))
+    assert "augmentation" in rule_problems(q4, augmentation_in_a_sequential(report(), inner="Rescaling"))
+
+
+def augmentation_in_a_sequential(made, inner="RandomTranslation"):
+    """The report of a model whose augmentation is a keras.Sequential of its own, as Keras's guides write it."""
+    wrapper = {"class_name": "Sequential", "name": "augmentation", "path": "augmentation", "trainable": True}
+    layer = {"class_name": inner, "name": "shift", "path": "augmentation/shift", "trainable": True, "trainable_params": 0}
+    top = [wrapper, *made["layers"][1:]]
+    return {**made, "layers": top, "all_layers": [wrapper, layer, *made["all_layers"][1:]]}
 
 
 def test_rules_for_fine_tuning_want_the_inner_layers_unfrozen_and_moved_a_little():
@@ -377,6 +387,8 @@ def head_model(
     head = (
         [keras.layers.Dense(5), keras.layers.Softmax()] if separate else [keras.layers.Dense(5, activation="softmax")]
     )
+    if augment == "sequential":  # the augmentation as a model of its own, as in Keras's transfer-learning guide
+        shift = keras.Sequential([shift], name="augmentation")
     if functional:
         inputs = keras.Input(shape=(8, 8, 1))
         hidden = backbone(keras.layers.RandomZoom(0.1, fill_mode="constant")(shift(inputs)), training=False)
@@ -427,6 +439,7 @@ def test_transfer_head_needs_a_frozen_backbone_and_augmentation_off_at_test_time
             "right": right_head,
             "functional, zoom too, backbone in inference mode": head_model(functional=True),
             "Dense then a Softmax layer": head_model(separate=True),
+            "augmentation in a Sequential of its own": head_model(augment="sequential"),
             "backbone not frozen": head_model(freeze=False),
             "no augmentation": head_model(augment=False),
             "backbone trained one epoch before freezing": head_model(warm_up=1),
@@ -443,6 +456,7 @@ def test_transfer_head_needs_a_frozen_backbone_and_augmentation_off_at_test_time
             "right": Status.PASSED,
             "functional, zoom too, backbone in inference mode": Status.PASSED,
             "Dense then a Softmax layer": Status.PASSED,
+            "augmentation in a Sequential of its own": Status.PASSED,
         }
     )
     assert statuses == expected
@@ -465,6 +479,7 @@ def test_transfer_head_failure_names_the_frozen_weights(tmp_path, model_scorer):
 @pytest.mark.slow
 def test_transfer_head_visible_checks_name_the_mistake(right_head):
     q4.check(right_head)
+    q4.check(head_model(augment="sequential"))
     with pytest.raises(CheckFailed, match="backbone.trainable = False"):
         q4.check(head_model(freeze=False, epochs=2))
 

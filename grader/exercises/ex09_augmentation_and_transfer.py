@@ -219,9 +219,12 @@ def _uses_backbone(report: dict[str, Any]) -> str | None:
 
 
 def _augmented(report: dict[str, Any]) -> str | None:
+    """A Random... layer before the backbone, on its own or inside a model of its own (``keras.Sequential([...])``)."""
     names = [layer.get("name") for layer in report.get("layers", [])]
     before = report.get("layers", [])[: names.index("backbone")] if "backbone" in names else []
-    if not any(str(layer.get("class_name", "")).startswith("Random") for layer in before):
+    inside = tuple(f"{layer.get('name')}/" for layer in before)
+    nested = [layer for layer in report.get("all_layers", []) if inside and str(layer.get("path", "")).startswith(inside)]
+    if not any(str(layer.get("class_name", "")).startswith("Random") for layer in (*before, *nested)):
         return "has no augmentation layer (RandomTranslation, RandomZoom, ...) in front of the backbone"
     return None
 
@@ -317,7 +320,9 @@ def _frozen_visible(model: Any) -> str | None:
     moved = np.max(np.abs(np.concatenate([w.ravel() for w in backbone.get_weights()]) - pristine_weights()))
     if moved > FROZEN_ATOL:
         return "has a backbone whose weights changed since pretraining. Start again from pretrained_backbone()."
-    if not any(type(layer).__name__.startswith("Random") for layer in model.layers[: names.index("backbone")]):
+    before = model.layers[: names.index("backbone")]
+    nested = [inner for layer in before for inner in getattr(layer, "layers", [])]
+    if not any(type(layer).__name__.startswith("Random") for layer in (*before, *nested)):
         return "has no augmentation layer in front of the backbone."
     return None
 

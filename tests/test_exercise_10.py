@@ -503,6 +503,7 @@ def forecaster(
     optimizer=None,
     stacked=False,
     windows_from_all_years=False,
+    horizon=1,
 ):
     import keras
 
@@ -510,7 +511,7 @@ def forecaster(
     values = sunspots()[1]
     series = (values - values[:N_TRAIN].mean()) / values[:N_TRAIN].std() if scale else values
     train = (series if windows_from_all_years else series[:N_TRAIN]).astype("float32")
-    x, y = make_windows(train, WINDOW)
+    x, y = make_windows(train, WINDOW, horizon)
     if peek:
         y = x[:, -1, 0]
     recurrent = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM, "simple": keras.layers.SimpleRNN}[layer]
@@ -563,12 +564,14 @@ def test_forecaster_is_scored_on_heldout_windows(right_forecaster, tmp_path, mod
             "Adam at its default learning rate": forecaster(optimizer="adam"),
             "RMSprop": forecaster(optimizer=keras.optimizers.RMSprop(0.01)),
             "windows cut from the test years too": forecaster(windows_from_all_years=True),
+            "SimpleRNN of 16 units": forecaster(layer="simple"),
+            "trained two years ahead": forecaster(horizon=2),
         },
         right_forecaster,
         tmp_path,
         model_scorer,
     )
-    passing = {"right", "lstm of 24 units", "two stacked GRUs of 8 units"}
+    passing = {"right", "lstm of 24 units", "two stacked GRUs of 8 units", "SimpleRNN of 16 units"}
     assert statuses == {name: Status.PASSED if name in passing else Status.FAILED for name in statuses}
 
 

@@ -266,6 +266,15 @@ def max_pool_rows_only(x, pool_size=2, stride=None):
     return by_rows[:, ::pool_size]
 
 
+def max_pool_blocks(x, pool_size=2, stride=None, strided=max_pool2d):
+    # Non-overlapping windows as a reshape into blocks; other strides fall back to ``strided``.
+    if stride not in (None, pool_size):
+        return strided(x, pool_size, stride)
+    rows, cols = x.shape[0] // pool_size, x.shape[1] // pool_size
+    blocks = x[: rows * pool_size, : cols * pool_size].reshape(rows, pool_size, cols, pool_size, x.shape[2])
+    return blocks.max(axis=(1, 3))
+
+
 def test_max_pool_accepts_vectorized_and_keras_and_rejects_stride_channels_and_zero(tmp_path):
     statuses = judged(
         q2,
@@ -286,12 +295,16 @@ def test_max_pool_accepts_vectorized_and_keras_and_rejects_stride_channels_and_z
             "squeezed": lambda x, p=2, s=None: np.squeeze(max_pool2d(x, p, s)),
             "windows never overlap": lambda x, p=2, s=None: max_pool2d(x, p, max(s or p, p)),
             "stride only along the rows": max_pool_rows_only,
+            "blocks": max_pool_blocks,
+            "blocks whatever the stride": lambda x, p=2, s=None: max_pool_blocks(x, p, None),
         },
         max_pool2d,
         tmp_path,
     )
     expected = {name: Status.FAILED for name in statuses}
-    expected.update({"loops": Status.PASSED, "vectorized": Status.PASSED, "keras layer": Status.PASSED})
+    expected.update(
+        {"loops": Status.PASSED, "vectorized": Status.PASSED, "keras layer": Status.PASSED, "blocks": Status.PASSED}
+    )
     assert_statuses(statuses, expected)
 
 

@@ -415,11 +415,29 @@ def masked_in_place(q, k, v, mask):
     return weights @ v, weights
 
 
+def masked_unshifted(q, k, v, mask):
+    # exp of the raw scores: right for small ones, inf / inf = NaN in the hundreds
+    scores = np.where(mask, q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]), -np.inf)
+    e = np.exp(scores)
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return weights @ v, weights
+
+
+def masked_one_shift_for_all(q, k, v, mask):
+    # one maximum for every query: a query far below it underflows to 0 / 0
+    scores = np.where(mask, q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]), -np.inf)
+    e = np.exp(scores - scores.max())
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return weights @ v, weights
+
+
 @pytest.mark.parametrize(
     ("answer", "correct"),
     [
         (masked_attention, True),
         (big_negative, True),
+        (masked_unshifted, False),
+        (masked_one_shift_for_all, False),
         (masked_by_indexing, True),
         (masked_keras_softmax, True),
         (masked_without_broadcast, False),
@@ -447,6 +465,10 @@ def test_masked_attention_messages_name_the_requirement(tmp_path):
     assert (
         failure_message(q3, masked_without_broadcast, masked_attention, tmp_path / "c") == ""
     )  # an error, not a failure
+    with np.errstate(all="ignore"):
+        assert failure_message(q3, masked_one_shift_for_all, masked_attention, tmp_path / "d").startswith(
+            "Not yet met: stays finite and right for scores in the hundreds, as in question 1."
+        )
 
 
 # Question 4: sinusoidal position encodings.

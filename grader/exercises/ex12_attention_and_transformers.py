@@ -441,6 +441,20 @@ def _masked_cases() -> list[tuple]:
     return cases
 
 
+def _large_masked_cases() -> list[tuple]:
+    """Scores in the hundreds, each query on its own scale, so a softmax without a per-query shift overflows or
+    (shifted by one maximum for all queries) underflows to 0/0 for the small ones."""
+    rng = np.random.default_rng(12_005)
+    scales = np.array([1.0, 8.0, 30.0, 60.0])[:, None]
+    q, k, v = scales * rng.normal(size=(4, 16)), 10.0 * rng.normal(size=(6, 16)), rng.normal(size=(6, 2))
+    mask = np.ones((4, 6), dtype=bool)
+    mask[:, 4:] = False
+    cases = [(q, k, v, mask)]
+    q, k, v = 25.0 * rng.normal(size=(2, 3, 8)), 25.0 * rng.normal(size=(2, 5, 8)), rng.normal(size=(2, 5, 3))
+    cases.append((q, k, v, _sequence_masks([3, 5], 5, False)[:, :3, :]))
+    return cases
+
+
 def _broadcast_cases() -> list[tuple]:
     """Masks of fewer axes than the scores, which broadcast to them (as Keras's attention_mask may)."""
     rng = np.random.default_rng(12_004)
@@ -490,6 +504,14 @@ q3 = Question(
         ),
         *_attention_probes(_masked_cases, "hidden padded and causal batches", ("scaled",))[1:],
         *_attention_probes(_broadcast_cases, "hidden masks that broadcast to the scores", ("broadcast",))[1:],
+        FunctionProbe(
+            cases=_large_masked_cases,
+            transform=_flat_pair,
+            rtol=1e-5,
+            atol=2e-6,
+            label="hidden masked queries and keys with scores in the hundreds",
+            covers=("stable", "unchanged"),
+        ),
     ),
     requirements=(
         Requirement(
@@ -501,6 +523,7 @@ q3 = Question(
         Requirement("softmax", "keeps each query's weights adding up to 1"),
         Requirement("scaled", "is the attention of question 1 on the keys the mask leaves, scores divided by sqrt(d)"),
         Requirement("broadcast", "accepts any mask that broadcasts to the shape of the scores, (..., Tq, Tk)"),
+        Requirement("stable", "stays finite and right for scores in the hundreds, as in question 1"),
         Requirement("unchanged", "leaves `q`, `k`, `v` and `mask` unchanged"),
     ),
     hints=(

@@ -59,7 +59,12 @@ def judge_question(
     key_items: dict[str, Any],
     context: JudgeContext,
 ) -> Verdict:
-    """Decide one question: full points when every probe passes, else zero."""
+    """Decide one question: full points when every probe passes, else zero.
+
+    A manually graded question is left for a person (`awaiting_manual`).
+    """
+    if question.manual:
+        return awaiting_manual(question)
     cells = [c for c in execution.cells if c.question == question.id]
     if not question.probes:
         return judge_in_kernel(question, cells, execution)
@@ -111,6 +116,21 @@ def judge_in_kernel(question: Question, cells: list[CellRecord], execution: Exec
         outcome = ProbeOutcome(Status.PASSED, "Correct (checked inside your notebook).")
     verdict = _verdict(question, outcome)
     return Verdict(verdict.question, verdict.status, verdict.score, verdict.max_score, verdict.message, verdict.detail, in_kernel=True)
+
+
+MANUAL_MESSAGE = "Your instructor grades this answer by hand; its points are added after that."
+
+
+def awaiting_manual(question: Question) -> Verdict:
+    """A manually graded answer or task: no score yet, its points still in the maximum.
+
+    Example:
+
+    >>> awaiting_manual(Question(id="part-a", points=1, title="part-a", manual=True)).status.value
+    'awaiting_manual_grading'
+    """
+    return Verdict(question.id, Status.AWAITING_MANUAL, 0.0, float(question.points), MANUAL_MESSAGE,
+                   "left for nbgrader's formgrader")
 
 
 def _missing_outcome(cells: list[CellRecord], execution: Execution) -> ProbeOutcome:

@@ -42,11 +42,23 @@ class Status(enum.Enum):
     INVALID = "invalid"
     MISSING = "missing"
     INFRASTRUCTURE = "infrastructure_error"
+    AWAITING_MANUAL = "awaiting_manual_grading"  # a person grades it in nbgrader's formgrader
 
     @property
     def stops_notebook(self) -> bool:
         """True for statuses that end the whole notebook run early."""
         return self in _NOTEBOOK_STOPPERS
+
+    @property
+    def ungraded(self) -> bool:
+        """True when no score is decided yet: the grader failed, or a person still has to grade it.
+
+        Example:
+
+        >>> Status.AWAITING_MANUAL.ungraded, Status.FAILED.ungraded
+        (True, False)
+        """
+        return self in (Status.INFRASTRUCTURE, Status.AWAITING_MANUAL)
 
 
 _NOTEBOOK_STOPPERS = frozenset(

@@ -79,6 +79,10 @@ class Question:
         hints: staged hints, from a nudge to nearly the answer. Defaults to ().
         requirements: what the question's text asks for, each checked by the
             probes that list its id in ``covers``. Defaults to ().
+        manual: graded by a person in nbgrader's formgrader (an nbgrader
+            "manually graded answer" or "manually graded task"): it counts in
+            the maximum, and the grader leaves it awaiting manual grading.
+            Defaults to False.
     """
 
     id: str
@@ -88,6 +92,7 @@ class Question:
     probes: tuple[Probe, ...] = ()
     hints: tuple[str, ...] = ()
     requirements: tuple[Requirement, ...] = ()
+    manual: bool = False
 
     def requirement(self, requirement_id: str) -> Requirement | None:
         """The requirement with this id, or None."""

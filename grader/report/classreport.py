@@ -103,8 +103,8 @@ def pass_rates(results: list[NotebookResult]) -> list[tuple[str, float, int]]:
     counts: dict[str, list[int]] = {}
     for r in _handed_in(results):
         for v in r.verdicts:
-            if v.status is Status.INFRASTRUCTURE:
-                continue  # ungraded: neither passed nor failed
+            if v.status.ungraded:
+                continue  # ungraded (the grader failed, or a person grades it): neither passed nor failed
             tally = counts.setdefault(f"{r.submission.notebook}:{v.question}", [0, 0])
             tally[0] += v.status is Status.PASSED
             tally[1] += 1
@@ -172,7 +172,7 @@ def common_failures(results: list[NotebookResult], top: int = TOP) -> list[tuple
     questions: dict[tuple[str, str], set[str]] = {}
     for r in _handed_in(results):
         for v in r.verdicts:
-            if v.status is not Status.PASSED:
+            if v.status not in (Status.PASSED, Status.AWAITING_MANUAL):
                 key = (v.status.value, v.message)
                 counts[key] += 1
                 questions.setdefault(key, set()).add(f"{r.submission.notebook}:{v.question}")
@@ -213,6 +213,29 @@ def _in_kernel_warning(results: list[NotebookResult]) -> str:
     )
 
 
+def awaiting_manual(results: list[NotebookResult]) -> list[tuple[str, int, float]]:
+    """``(notebook:question, submissions, points)`` of every answer or task left for a person to grade."""
+    counts: dict[str, list[float]] = {}
+    for r in _handed_in(results):
+        for v in r.verdicts:
+            if v.status is Status.AWAITING_MANUAL:
+                tally = counts.setdefault(f"{r.submission.notebook}:{v.question}", [0, v.max_score])
+                tally[0] += 1
+    return [(name, int(n), points) for name, (n, points) in sorted(counts.items())]
+
+
+def _manual_section(results: list[NotebookResult]) -> str:
+    waiting = awaiting_manual(results)
+    if not waiting:
+        return ""
+    return (
+        "<h2>Awaiting manual grading</h2><p>These manually graded answers and tasks count in each notebook's "
+        "maximum but have no score yet: grade them in nbgrader's formgrader (the gradebook lists them as "
+        "needing grading), then export the grades from there.</p>"
+        + _table(["question", "submissions", "points each"], [[escape(q), str(n), number(p)] for q, n, p in waiting])
+    )
+
+
 def _grader_faults_section(results: list[NotebookResult]) -> str:
     faults = grader_faults(results)
     if not faults:
@@ -238,7 +261,8 @@ def report_html(results: list[NotebookResult], similar: Sequence[NotebookSimilar
     stopped = [r for r in results if r.status in _STOPPED]
     ordered = sorted(results, key=lambda r: (r.submission.student, r.submission.notebook))
     body = (
-        "<h1>Class report</h1>" + _summary(results) + _grader_faults_section(results) + _in_kernel_warning(results)
+        "<h1>Class report</h1>" + _summary(results) + _grader_faults_section(results) + _manual_section(results)
+        + _in_kernel_warning(results)
         + "<h2>Scores</h2>" + _figure("scores", "score distribution")
         + "<h2>Questions</h2>" + _figure("pass_rate", "pass rate per question")
         + _table(["question", "passed", "submissions"], [[escape(n), f"{100 * s:.0f}%", str(t)] for n, s, t in pass_rates(results)])

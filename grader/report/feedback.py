@@ -36,11 +36,20 @@ def _question_html(verdict: Verdict, outputs: list[StudentOutput], show_details:
     detail = (
         f"<div class='muted'>Instructor detail: {escape(verdict.detail)}</div>" if show_details and verdict.detail else ""
     )
+    score = "&ndash;" if verdict.status is Status.AWAITING_MANUAL else number(verdict.score)
     return (
         f"<tr><td>{escape(verdict.question)}</td><td>{status_label(verdict.status.value)}</td>"
-        f"<td>{number(verdict.score)}&nbsp;/&nbsp;{number(verdict.max_score)}</td>"
+        f"<td>{score}&nbsp;/&nbsp;{number(verdict.max_score)}</td>"
         f"<td>{escape(verdict.message)}{detail}{_outputs_html(outputs)}</td></tr>"
     )
+
+
+def _pending(result: NotebookResult) -> str:
+    """``(3 points awaiting manual grading)`` when some answers wait for a person, else ""."""
+    points = sum(v.max_score for v in result.verdicts if v.status is Status.AWAITING_MANUAL)
+    if not points:
+        return ""
+    return f" ({number(points)} point{'s' if points != 1 else ''} {status_label(Status.AWAITING_MANUAL.value)})"
 
 
 def feedback_html(result: NotebookResult, show_details: bool = False) -> str:
@@ -52,7 +61,7 @@ def feedback_html(result: NotebookResult, show_details: bool = False) -> str:
     note = "" if result.status is Status.COMPLETED else f"<p>{status_label(result.status.value)}: {escape(result.message)}</p>"
     body = (
         f"<h1>{escape(sub.notebook)}: feedback for {escape(sub.student)}</h1>"
-        f"<p>Score: <strong>{number(result.score)} / {number(result.max_score)}</strong></p>{note}"
+        f"<p>Score: <strong>{number(result.score)} / {number(result.max_score)}</strong>{_pending(result)}</p>{note}"
         "<table><tr><th>Question</th><th>Result</th><th>Points</th><th>What we found</th></tr>"
         f"{rows}</table>"
         "<p class='muted'>Hidden tests ran outside your notebook. Fix one problem at a time, run "
@@ -64,6 +73,6 @@ def feedback_html(result: NotebookResult, show_details: bool = False) -> str:
 def write_feedback(results: list[NotebookResult], out: Path, show_details: bool = False) -> None:
     """``out/feedback/<student>/<notebook>.html`` for every result."""
     for result in results:
-        folder = out / "feedback" / result.submission.student
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{result.submission.notebook}.html").write_text(feedback_html(result, show_details))
+        path = out / "feedback" / result.submission.student / f"{result.submission.notebook}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)  # an nbgrader course's notebook is <assignment>/<notebook>
+        path.write_text(feedback_html(result, show_details))

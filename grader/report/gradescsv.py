@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from grader.outcomes import NotebookResult, Status
+from grader.outcomes import NotebookResult
 
 CSV_HEADER = ["student", "notebook", "question", "score", "max_score", "status"]
 
@@ -23,14 +23,16 @@ def number(value: float) -> str:
 def write_grades_csv(results: list[NotebookResult], path: Path) -> None:
     """One row per student, notebook and question (a single row when there is no verdict).
 
-    A question the grader failed on has an empty score and the status ``infrastructure_error``.
+    A question the grader failed on has an empty score and the status
+    ``infrastructure_error``; a manually graded answer or task has an empty
+    score, its points in ``max_score`` and the status ``awaiting_manual_grading``.
     """
     rows = []
     for result in results:
         sub = result.submission
         if result.verdicts:
             for v in result.verdicts:
-                score = "" if v.status is Status.INFRASTRUCTURE else number(v.score)  # ungraded, not zero
+                score = "" if v.status.ungraded else number(v.score)  # ungraded, not zero
                 rows.append([sub.student, sub.notebook, v.question, score, number(v.max_score), v.status.value])
         else:
             rows.append([sub.student, sub.notebook, "", "0", "0", result.status.value])

@@ -10,7 +10,7 @@ table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}
 td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}
 pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap;font-size:.85rem;margin:.2rem 0}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}
-.passed,.completed{color:#1a7f37}.not_attempted{color:#8a6d00}
+.passed,.completed{color:#1a7f37}.not_attempted{color:#8a6d00}.awaiting_manual_grading{color:#4063d8}
 .failed,.error,.timeout,.memory,.crashed,.invalid,.missing,.processes,.disk,.infrastructure_error{color:#b3261e}
 .muted{color:#666;font-size:.9rem}
 """

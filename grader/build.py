@@ -109,7 +109,7 @@ def check_source(course: Course, notebook: str) -> None:
     source = course.read_source(notebook)
     nbformat.validate(source)
     tests = {role_of(c).grade_id: c for c in source.cells if role_of(c).kind == "test"}
-    for question in exercise.questions:
+    for question in (q for q in exercise.questions if not q.manual):
         cell = tests.pop(question.id, None)
         if cell is None:
             raise BuildError(f"{notebook}: question {question.id} has no test cell with grade_id {question.id!r}.")
@@ -123,7 +123,7 @@ def check_source(course: Course, notebook: str) -> None:
             raise BuildError(f"{notebook}: test cell {question.id} never calls its hidden probe.")
     if tests:
         raise BuildError(f"{notebook}: test cells {sorted(tests)} have no question in the exercise module.")
-    in_kernel = [q.id for q in exercise.questions if not q.probes]
+    in_kernel = [q.id for q in exercise.questions if not q.probes and not q.manual]
     if in_kernel:
         log.warning(
             "%s: %s are judged by asserts inside the student's kernel, which student code can tamper with; "
@@ -141,6 +141,7 @@ def write_exercises(course: Course, notebooks: list[str] | None = None) -> list[
         path = course.released_path(notebook)
         text = release_text(course.read_source(notebook))
         if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)  # nbgrader's layout: one folder per assignment
             path.write_text(text)
         written.append(path)
     return written
@@ -149,7 +150,7 @@ def write_exercises(course: Course, notebooks: list[str] | None = None) -> list[
 def out_of_sync(course: Course) -> list[str]:
     """Notebook ids whose committed exercise differs from what the build makes."""
     stale = []
-    for notebook in course.notebook_ids():
+    for notebook in course.require_notebooks():
         path = course.released_path(notebook)
         if not path.exists() or path.read_text() != release_text(course.read_source(notebook)):
             stale.append(notebook)
@@ -184,7 +185,7 @@ def build_key(course: Course, notebook: str, config: GraderConfig) -> dict:
         with ModelScorerProcess(Path(tmp) / "judge", sandbox=config.sandbox) as process:
             context = JudgeContext(probe_dir, HeldoutScorer(process, secret))
             verdicts = judge_notebook(exercise, execution, key, context)
-    failing = [f"{v.question}: {v.message} {v.detail}" for v in verdicts if v.status is not Status.PASSED]
+    failing = [f"{v.question}: {v.message} {v.detail}" for v in verdicts if v.status not in (Status.PASSED, Status.AWAITING_MANUAL)]
     if failing:
         raise BuildError(f"{notebook}: the solution fails its own hidden tests:\n  " + "\n  ".join(failing))
     key["reference"] = {v.question: v.detail for v in verdicts}
@@ -227,11 +228,13 @@ def build_course(
     Raises:
         BuildError: an unknown notebook id, an inconsistent source notebook, or a
             solution that fails its own hidden tests. What was built before it is kept.
+        CourseError: the course has no source notebook at all (nothing to build).
     """
-    known = course.notebook_ids()
+    known = course.require_notebooks()
     unknown = sorted(set(notebooks or []) - set(known))
     if unknown:
-        raise BuildError(f"No solutions/{unknown[0]}.ipynb. Known: {', '.join(known)}")
+        where = course.solutions_dir.relative_to(course.root)
+        raise BuildError(f"No {where}/{unknown[0]}.ipynb. Known: {', '.join(known)}")
     wanted = list(notebooks or known)
     if keys:
         load_secret(course.private_dir)  # the fingerprints cover it

@@ -26,11 +26,11 @@ from pathlib import Path
 
 from grader.build import ensure_key
 from grader.config import GraderConfig
-from grader.course import Course
+from grader.course import Course, CourseError
 from grader.flags import notebook_flags
 from grader.gpus import plan_gpus, worker_gpus
 from grader.heldout import load_secret
-from grader.ingest import ingest
+from grader.ingest import ingest, unmatched_help
 from grader.jobs import Job, JobResult
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.ledger import Ledger
@@ -122,8 +122,10 @@ class ClassGrader:
         return self._run(class_dir, notebooks, {})
 
     def _run(self, class_dir: Path, notebooks: list[str] | None, problems: dict[Path, str]) -> list[NotebookResult]:
-        known = self.course.notebook_ids()
+        known = self.course.require_notebooks()
         submissions = ingest(class_dir, notebooks or known, problems)
+        if not submissions:
+            raise CourseError(unmatched_help(class_dir, notebooks or known))
         needed = sorted({s.notebook for s in submissions})
         keys = {n: ensure_key(self.course, n, self.config) for n in needed}
         exercises = {n: self.course.exercise(n) for n in needed}
@@ -246,6 +248,10 @@ def grade_class(
     same ``out`` with the same inputs are reused, not run again. With a
     ``roster`` CSV, every student on it is graded (``missing`` when they handed
     nothing in) and ``out/lms_export.csv`` carries their names and emails.
+
+    Raises:
+        CourseError: the course has no source notebook, or no notebook under
+            ``class_dir`` matches one of its exercises (nothing to grade).
     """
     if progress is None:
         reporter: ProgressReporter = default_reporter()

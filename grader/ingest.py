@@ -8,6 +8,9 @@ Layouts understood:
 A notebook is matched to an exercise by its metadata first
 (``metadata.keras_course.exercise``), then by its file name, which Colab and
 browsers mangle (``01_the_neuron (2).ipynb``, ``Copy of 01_the_neuron.ipynb``).
+Any exercise name works; an exercise ``<assignment>/<notebook>`` of an
+nbgrader course is matched by its notebook name, and by the assignment folder
+it was handed in under when two assignments have a notebook of that name.
 Anything unusable becomes a `Submission` with a ``problem``, so the batch
 goes on and the report says why.
 
@@ -15,6 +18,8 @@ Example:
 
 >>> match_name("Copy of 01_the_neuron (2).ipynb", ["01_the_neuron"])
 '01_the_neuron'
+>>> match_name("problem1.ipynb", ["ps1/problem1", "ps2/problem1"], folder="ps2")
+'ps2/problem1'
 """
 
 from __future__ import annotations
@@ -34,21 +39,46 @@ MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 _COPY_MARKS = re.compile(r"(^copy of\s+)|(\s*\(\d+\)$)|(\s*-\s*copy$)|(_copy$)|(-\d+$)", re.I)  # -1: Canvas resubmissions
 
 
-def match_name(filename: str, notebooks: list[str]) -> str | None:
-    """The exercise id a file name refers to, or None."""
+def name_key(name: str) -> str:
+    """A name as matching compares it: lower case, runs of spaces and dashes as ``_``.
+
+    Example:
+
+    >>> name_key("02-Activations and Losses")
+    '02_activations_and_losses'
+    """
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def match_name(filename: str, notebooks: list[str], folder: str = "") -> str | None:
+    """The exercise id a file name refers to, or None.
+
+    Args:
+        filename: the submitted file's name.
+        notebooks: the course's exercise ids.
+        folder: the folder the file was handed in under (nbgrader's
+            ``<assignment>``), which decides between two assignments' notebooks
+            of the same name. Defaults to "".
+    """
     stem = filename[: -len(".ipynb")] if filename.lower().endswith(".ipynb") else filename
     previous = None
     while previous != stem:
         previous, stem = stem, _COPY_MARKS.sub("", stem).strip()
-    key = re.sub(r"[\s\-]+", "_", stem.lower())
-    if key in notebooks:
-        return key
+    key = name_key(stem)
+    named = _one_of([n for n in notebooks if name_key(n.rpartition("/")[2]) == key], folder)
+    if named:
+        return named
     number = re.match(r"^(\d\d)(?:_|$)", key)
     if number:
-        candidates = [n for n in notebooks if n.startswith(number.group(1) + "_")]
-        if len(candidates) == 1:
-            return candidates[0]
+        return _one_of([n for n in notebooks if n.rpartition("/")[2].startswith(number.group(1) + "_")], folder)
     return None
+
+
+def _one_of(candidates: list[str], folder: str) -> str | None:
+    """The only candidate, or the only one in the assignment ``folder``, else None."""
+    if len(candidates) > 1:
+        candidates = [n for n in candidates if name_key(n.rpartition("/")[0]) == name_key(folder)]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def match_metadata(path: Path, notebooks: list[str]) -> str | None:
@@ -90,7 +120,7 @@ def ingest(root: Path, notebooks: list[str], problems: dict[Path, str] | None = 
             if path.is_symlink():
                 log.warning("%s: skipping symlink %s", student, path)
                 continue
-            notebook = match_metadata(path, notebooks) or match_name(path.name, notebooks)
+            notebook = match_metadata(path, notebooks) or match_name(path.name, notebooks, path.parent.name)
             if notebook is None:
                 log.warning("%s: %s matches no exercise; skipped", student, path.name)
                 continue
@@ -104,6 +134,26 @@ def ingest(root: Path, notebooks: list[str], problems: dict[Path, str] | None = 
         for notebook in graded:
             submissions.append(found.get((student, notebook), Submission(student, notebook, None, "no notebook handed in")))
     return submissions
+
+
+def unmatched_help(root: Path, notebooks: list[str]) -> str:
+    """Why no submission under ``root`` matched an exercise, and what to do (for the instructor).
+
+    Example:
+
+    >>> print(unmatched_help(Path("class"), ["01_the_neuron"]))  # doctest: +SKIP
+    No notebook under class matches an exercise of the course. Seen: homework.ipynb. Exercises: 01_the_neuron.
+    TIP: ...
+    """
+    seen = sorted({p.name for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts}) if root.is_dir() else []
+    what = f"Seen: {', '.join(seen[:5])}{' ...' if len(seen) > 5 else ''}." if seen else "It holds no .ipynb file."
+    students = len(student_folders(root)) if root.is_dir() else 0
+    return (
+        f"No notebook under {root} matches an exercise of the course ({students} student folders). {what} "
+        f"Exercises: {', '.join(notebooks) or 'none'}.\n"
+        "TIP: pass the folder that holds one subfolder per student (nbgrader's submitted/ works), with "
+        "notebooks named like the course's source notebooks; check --course points at the right course."
+    )
 
 
 class InvalidNotebook(ValueError):

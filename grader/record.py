@@ -23,7 +23,8 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import SaveCells
 
-from grader.outcomes import NotebookResult, Status
+from grader.course import gradebook_names
+from grader.outcomes import NotebookResult
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,9 @@ class GradebookRecorder:
     """Writes one run's results into an nbgrader gradebook.
 
     Each exercise notebook is its own nbgrader assignment with one notebook of
-    the same name, so ``nbgrader export`` and formgrader see the usual layout.
+    the same name, and a notebook ``<assignment>/<notebook>`` of an nbgrader
+    course is that notebook of that assignment (`grader.course.gradebook_names`),
+    so ``nbgrader export`` and formgrader see the usual layout.
     """
 
     def __init__(self, db_url: str) -> None:
@@ -57,14 +60,15 @@ class GradebookRecorder:
         assert self.gradebook is not None
         if notebook in self._prepared:
             return
-        self.gradebook.update_or_create_assignment(notebook)
+        assignment, name = gradebook_names(notebook)
+        self.gradebook.update_or_create_assignment(assignment)
         try:
-            existing = self.gradebook.find_notebook(notebook, notebook)
-            known = bool(existing.grade_cells)
+            existing = self.gradebook.find_notebook(name, assignment)
+            known = bool(existing.grade_cells or existing.task_cells)
         except MissingEntry:
             known = False
         if not known:
-            resources = {"nbgrader": {"notebook": notebook, "assignment": notebook, "db_url": self.db_url}}
+            resources = {"nbgrader": {"notebook": name, "assignment": assignment, "db_url": self.db_url}}
             SaveCells().preprocess(copy.deepcopy(source), resources)
         self._prepared.add(notebook)
 
@@ -73,23 +77,25 @@ class GradebookRecorder:
 
         A question the grader failed on (an infrastructure error) is left
         ungraded (no auto score) and flagged for review, never scored zero;
-        as in nbgrader, so is a question someone graded by hand.
+        as in nbgrader, so is a manually graded answer or task (formgrader
+        lists it as needing grading) and a question someone graded by hand.
         """
         assert self.gradebook is not None
         sub = result.submission
         if sub.path is None:
             return
         gb = self.gradebook
+        assignment, name = gradebook_names(sub.notebook)
         gb.update_or_create_student(sub.student)
         with warnings.catch_warnings():  # nbgrader's own autoflush warnings say nothing to act on
             warnings.simplefilter("ignore")
-            gb.update_or_create_submission(sub.notebook, sub.student)
+            gb.update_or_create_submission(assignment, sub.student)
         for verdict in result.verdicts:
             try:
-                grade = gb.find_grade(verdict.question, sub.notebook, sub.notebook, sub.student)
+                grade = gb.find_grade(verdict.question, name, assignment, sub.student)
             except MissingEntry:
                 log.warning("%s/%s: no grade cell %s in the gradebook", sub.student, sub.notebook, verdict.question)
                 continue
-            grade.auto_score = None if verdict.status is Status.INFRASTRUCTURE else verdict.score
+            grade.auto_score = None if verdict.status.ungraded else verdict.score
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         gb.db.commit()

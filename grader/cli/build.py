@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _all_current(course: Course, seed: int, notebooks: list[str], keys: bool) -> bool:
     """Every notebook asked for is current; if so, say so for each."""
-    wanted = notebooks or course.notebook_ids()
+    wanted = notebooks or course.require_notebooks()
     state = BuildState(course, seed)
     if not all(state.current(notebook, keys) for notebook in wanted):
         return False

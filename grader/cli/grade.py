@@ -12,6 +12,7 @@ from pathlib import Path
 
 from grader.cli.common import add_course_options, config_from
 from grader.course import CourseError
+from grader.outcomes import Status
 from grader.sandbox import SandboxUnavailable, find_bwrap
 
 
@@ -89,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
     in_kernel = sorted({f"{r.submission.notebook}:{v.question}" for r in results for v in r.verdicts if v.in_kernel})
     if in_kernel:
         print(f"\nWARNING: decided by asserts inside the students' kernels (tamperable): {', '.join(in_kernel)}")
+    waiting = sum(v.status is Status.AWAITING_MANUAL for r in results for v in r.verdicts)
+    if waiting:
+        print(f"\nNOTE: {waiting} manually graded answer(s) and task(s) await grading in nbgrader's formgrader "
+              "(status awaiting_manual_grading, no score yet; their points count in max_score).")
     faulted = sum(r.grader_fault for r in results)
     if faulted:
         print(f"\nWARNING: the grader failed on {faulted} submission(s), twice; they are ungraded (see the report), "

@@ -8,7 +8,8 @@ grade``):
    solution up to the mutated question and the released, unanswered cells
    after it, so the training of later questions is not paid for. A mutant that
    loses points on its own question or an earlier one is killed: those cells
-   run exactly as they would in the whole notebook.
+   run exactly as they would in the whole notebook. A mutant of the last
+   question has run whole already, and is decided here.
 2. *Whole* (``OUT/class/``): every other mutant, next to the unmutated
    solution as student ``solution``, runs the whole notebook (the released
    exercise filled in with the solution, one answer cell mutated), because a
@@ -210,6 +211,7 @@ def run_mutation(
     write_class(course, notebook, mutants, out / "first" / "class", up_to_question=True)
     first = {r.submission.student: r for r in grade_class(out / "first" / "class", out / "first", config, notebooks=[notebook], progress=progress)}
     early = {m.student: _up_to_question(first[m.student], m, order) for m in mutants if killed_early(m, first[m.student], order)}
+    early.update({m.student: first[m.student] for m in mutants if order and m.question == order[-1] and not first[m.student].grader_fault})
     whole = [m for m in mutants if m.student not in early]
     write_class(course, notebook, whole, out / "class")
     results = {r.submission.student: r for r in grade_class(out / "class", out, config, notebooks=[notebook], progress=progress)}

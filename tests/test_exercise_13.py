@@ -609,12 +609,25 @@ def constant_generator(point, spread=0.1):
     """A generator collapsed onto one point: its noise barely moves the output."""
     import keras
 
-    model = keras.Sequential([keras.Input(shape=(LATENT_DIM,)), keras.layers.Dense(8), keras.layers.Dense(2)])
+    model = keras.Sequential(
+        [keras.Input(shape=(LATENT_DIM,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)]
+    )
     model.layers[0].set_weights([np.eye(LATENT_DIM, dtype="float32"), np.zeros(LATENT_DIM, "float32")])
     kernel = np.zeros((LATENT_DIM, 2), "float32")
     kernel[:2] = spread * np.eye(2)
     model.layers[1].set_weights([kernel, np.asarray(point, "float32")])
     return model
+
+
+def linear_hidden(generator):
+    """The trained generator's weights with its hidden activations dropped: a linear map of Gaussian noise."""
+    import keras
+
+    layers = [keras.Input(shape=(LATENT_DIM,))] + [keras.layers.Dense(layer.units) for layer in generator.layers]
+    copy = keras.Sequential(layers)
+    for mine, theirs in zip(copy.layers, generator.layers, strict=True):
+        mine.set_weights(theirs.get_weights())
+    return copy
 
 
 @pytest.fixture(scope="module")
@@ -661,6 +674,7 @@ def test_generator_is_scored_by_mmd_on_heldout_noise(right_generator, tmp_path, 
             "three outputs": keras.Sequential(
                 [keras.Input(shape=(LATENT_DIM,)), keras.layers.Dense(3), keras.layers.Dense(3)]
             ),
+            "linear hidden layers": linear_hidden(right_generator),
         },
         right_generator,
         tmp_path,
@@ -676,6 +690,7 @@ def test_generator_is_scored_by_mmd_on_heldout_noise(right_generator, tmp_path, 
         "untrained": Status.FAILED,
         "discriminator labels swapped": Status.FAILED,
         "three outputs": Status.FAILED,
+        "linear hidden layers": Status.FAILED,
     }
 
 
@@ -689,6 +704,8 @@ def test_generator_messages_name_the_requirement(right_generator, tmp_path, mode
         q5, constant_generator(ring_centers()[2]), right_generator, tmp_path / "b", model_scorer
     )
     assert collapsed.startswith("Not yet met: its samples from fresh noise are within a squared MMD of 0.12")
+    linear = failure_message(q5, linear_hidden(right_generator), right_generator, tmp_path / "c", model_scorer)
+    assert linear.startswith("Not yet met: every `Dense` layer before the last has a nonlinear activation.")
 
 
 @pytest.mark.slow

@@ -31,7 +31,7 @@ import numpy as np
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
 from grader.modelscore import rbf_mmd
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule
 from grader.question import Exercise, Question, Requirement
 
 LATENT_DIM = 8
@@ -508,6 +508,20 @@ def _count_modes(samples: np.ndarray) -> int:
     return int(np.sum(counts >= 0.02 * len(samples)))
 
 
+def _nonlinear_hidden_layers(report: dict[str, Any]) -> str | None:
+    """Every Dense layer before the last has a nonlinear activation: a linear generator only makes one Gaussian blob."""
+    from grader.modelscore import fold_activations
+
+    dense = [layer for layer in fold_activations(report.get("layers", [])) if layer.get("class_name") == "Dense"]
+    linear = [index for index, layer in enumerate(dense[:-1]) if layer.get("activation") in (None, "linear")]
+    if linear:
+        return (
+            f"has a hidden Dense layer (number {linear[0] + 1}) with no activation: the generator is then linear and "
+            "can only turn the noise into one Gaussian blob, never eight modes"
+        )
+    return None
+
+
 def _generator_samples_hold(samples: Any) -> str | None:
     try:
         samples = np.asarray(samples, dtype=np.float64)
@@ -553,13 +567,15 @@ q5 = Question(
                 output_activation="linear",
                 max_params=GENERATOR_MAX_PARAMS,
                 layer_counts={"Dense": 2},
+                rules=(ModelRule("nonlinear", _nonlinear_hidden_layers),),
             ),
-            covers=("input", "layers", "params", "heldout"),
+            covers=("input", "layers", "nonlinear", "params", "heldout"),
         ),
     ),
     requirements=(
         Requirement("input", "the generator takes noise of shape (8,): `keras.Input(shape=(LATENT_DIM,))`"),
         Requirement("layers", "it ends in a `Dense(2)` layer with no activation and has at least two `Dense` layers"),
+        Requirement("nonlinear", "every `Dense` layer before the last has a nonlinear activation"),
         Requirement("params", "it has at most 50,000 parameters"),
         Requirement(
             "heldout",

@@ -36,6 +36,7 @@ from grader.judge import HeldoutScorer, judge_notebook
 from grader.ledger import Ledger
 from grader.lms import RosterEntry, arrange, read_roster, write_export
 from grader.modelscore import ModelScorerProcess
+from grader.nbgrader_folders import NbgraderFolders
 from grader.outcomes import CellRecord, NotebookResult, Status, StudentOutput, Submission, Verdict
 from grader.probes import JudgeContext
 from grader.progress import LineProgress, ProgressReporter, default_reporter
@@ -129,6 +130,8 @@ class ClassGrader:
         needed = sorted({s.notebook for s in submissions})
         keys = {n: ensure_key(self.course, n, self.config) for n in needed}
         exercises = {n: self.course.exercise(n) for n in needed}
+        sources = {n: self.course.read_source(n) for n in needed}
+        folders = NbgraderFolders(self.out, sources, {n: self.course.read_released(n) for n in needed}, self.config.seed)
         self.out.mkdir(parents=True, exist_ok=True)
         db_url = self.config.db_url or f"sqlite:///{(self.out / 'gradebook.db').resolve()}"
         context = json.dumps([{n: k["fingerprint"] for n, k in keys.items()}, self.config.seed, repr(self.config.limits)])
@@ -146,12 +149,14 @@ class ClassGrader:
                 scratch_root / "judge", sandbox=self.config.sandbox
             ) as scorer_process:
                 for n in needed:
-                    recorder.prepare(n, self.course.read_source(n))
+                    recorder.prepare(n, sources[n])
                 for result in done:  # recording again is harmless and mends a run killed mid-write
                     recorder.record(result)
+                    if not folders.has(result):  # written by the earlier run, with outputs, unless it was killed first
+                        folders.write(result)
                     results.append(result)
                 scorer = HeldoutScorer(scorer_process, load_secret(self.course.private_dir))
-                for result in self._grade_all(todo, scratch_root, exercises, keys, scorer):
+                for result in self._grade_all(todo, scratch_root, exercises, keys, scorer, folders):
                     ledger.save(result)  # before the gradebook: a rerun then records it, never regrades it
                     recorder.record(result)
                     results.append(result)
@@ -166,7 +171,7 @@ class ClassGrader:
 
     def _grade_all(
         self, submissions: list[Submission], scratch_root: Path, exercises: dict[str, Exercise], keys: dict[str, dict],
-        scorer: HeldoutScorer,
+        scorer: HeldoutScorer, folders: NbgraderFolders,
     ) -> Iterator[NotebookResult]:
         """Each submission's final result; one the grader failed on is graded a second time first."""
         pending = submissions
@@ -174,7 +179,7 @@ class ClassGrader:
             failed = []
             for submission, job_result, seconds in self._execute_all(pending, scratch_root, attempt):
                 exercise, key = exercises[submission.notebook], keys[submission.notebook]
-                result = self._judge(submission, job_result, exercise, key, scorer, seconds)
+                result = self._judge(submission, job_result, exercise, key, scorer, seconds, folders)
                 if result.grader_fault and attempt < RETRIES:
                     log.warning("%s/%s: the grader failed (%s); grading it again", submission.student, submission.notebook,
                                 _fault_detail(result))
@@ -207,19 +212,27 @@ class ClassGrader:
         for job, job_result, seconds in run_jobs(runnable, self.config.workers, gpus, self.config.scheduler):
             yield job.submission, job_result, seconds
 
-    def _judge(self, sub: Submission, job: JobResult, exercise: Exercise, key: dict, scorer: HeldoutScorer, seconds: float) -> NotebookResult:
+    def _judge(
+        self, sub: Submission, job: JobResult, exercise: Exercise, key: dict, scorer: HeldoutScorer, seconds: float,
+        folders: NbgraderFolders,
+    ) -> NotebookResult:
+        """The submission's result; its nbgrader folders are written too, while the executed notebook is at hand."""
         if job.execution is None or job.status is Status.INFRASTRUCTURE:  # nothing to judge, or nothing to trust
             verdicts = _flat_verdicts(exercise, job.status, job.message)
-            return NotebookResult(sub, job.status, job.message, verdicts, seconds)
+            result = NotebookResult(sub, job.status, job.message, verdicts, seconds)
+            folders.write(result, job.execution.scratch / "executed.ipynb" if job.execution is not None else None)
+            return result
         context = JudgeContext(job.execution.probe_dir, scorer, self.config.show_expected)
         verdicts = judge_notebook(exercise, job.execution, key, context)
         flags = notebook_flags(sub, job.execution)  # evidence for the instructor; never a score change
-        shutil.rmtree(job.execution.scratch, ignore_errors=True)
         outputs = student_outputs(job.execution.cells)
-        return NotebookResult(
+        result = NotebookResult(
             sub, job.execution.status, job.execution.message, verdicts, seconds, outputs=outputs, device=job.execution.device,
             cell_seconds=job.execution.cell_seconds, peak_memory_bytes=job.execution.peak_memory_bytes, flags=flags,
         )
+        folders.write(result, job.execution.scratch / "executed.ipynb")  # a remote worker's never comes back: no outputs then
+        shutil.rmtree(job.execution.scratch, ignore_errors=True)
+        return result
 
 
 def _with_roster(class_dir: Path, dest: Path, students: list[str]) -> Path:

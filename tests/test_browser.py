@@ -10,6 +10,7 @@ leave 127.0.0.1 finds no host, so the tests also show that nothing here needs th
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import subprocess
 import sys
@@ -184,13 +185,15 @@ def test_rehearsal_runs_from_a_notebook_cell(ran_all, tmp_path):
 
 @dataclass
 class GradedClass:
-    course_dir: Path
+    root: Path  # the folder Jupyter serves: the grader's output folder and the nbgrader config folder are in it
+    course_dir: Path  # where nbgrader_config.py is (and `nbgrader export` writes grades.csv)
     totals: dict[str, tuple[float, float]]
+    scores: dict[str, dict[str, float]]  # each student's score of each question
 
 
 @pytest.fixture(scope="module")
 def graded_class(course, config, tmp_path_factory) -> GradedClass:
-    """The sample class graded by `grader grade`, and an nbgrader course folder whose config points at its gradebook."""
+    """The sample class graded by `grader grade`, and an nbgrader config that points at its output folder and gradebook."""
     root = tmp_path_factory.mktemp("instructor")
     write_sample_class(course, root / "class", root / "out")
     results = grade_class(root / "class", root / "out", config)
@@ -198,11 +201,12 @@ def graded_class(course, config, tmp_path_factory) -> GradedClass:
     course_dir.mkdir()
     (course_dir / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
-        f"c.CourseDirectory.root = {str(course_dir)!r}\n"
+        f"c.CourseDirectory.root = {str((root / 'out').resolve())!r}\n"
         f"c.CourseDirectory.db_url = {'sqlite:///' + str((root / 'out' / 'gradebook.db').resolve())!r}\n"
         f"c.Exchange.root = {str(course_dir / 'exchange')!r}\n"
     )
-    return GradedClass(course_dir, {r.submission.student: (r.score, r.max_score) for r in results})
+    return GradedClass(root, course_dir, {r.submission.student: (r.score, r.max_score) for r in results},
+                       {r.submission.student: {v.question: v.score for v in r.verdicts} for r in results})
 
 
 def test_nbgrader_export_reads_the_graders_gradebook(graded_class):
@@ -219,7 +223,7 @@ def test_nbgrader_export_reads_the_graders_gradebook(graded_class):
 
 def test_formgrader_lists_the_class_with_the_graders_scores(browser, graded_class, tmp_path):
     off_machine: list[str] = []
-    with JupyterServer(graded_class.course_dir, tmp_path / "jupyter", app="server") as server:
+    with JupyterServer(graded_class.root, tmp_path / "jupyter", app="server", cwd=graded_class.course_dir) as server:
         page = open_page(browser, server, off_machine)
         try:
             page.goto(server.url("formgrader/manage_students"))
@@ -246,3 +250,45 @@ def test_formgrader_lists_the_class_with_the_graders_scores(browser, graded_clas
     assert len(notebook_rows) == 1 and notebook_rows[0].split("\t")[:2] == [NOTEBOOK, average], notebook_rows
     assert off_machine == []
     print(f"screenshots: {tmp_path / 'formgrader_students.png'}, {tmp_path / 'formgrader_gradebook.png'}")
+
+
+def test_formgrader_opens_a_students_submission_with_its_scores(browser, graded_class, tmp_path):
+    """The notebook `grader grade` wrote into DIR/autograded/ renders in formgrader, each question with the grader's score."""
+    student = "partial"  # some questions right, one wrong
+    score, max_score = graded_class.totals[student]
+    off_machine: list[str] = []
+    with JupyterServer(graded_class.root, tmp_path / "jupyter", app="server", cwd=graded_class.course_dir) as server:
+        page = open_page(browser, server, off_machine)
+        try:
+            page.goto(server.url(f"formgrader/manage_students/{student}/{NOTEBOOK}"))
+            page.locator("tbody tr td.score").first.wait_for()
+            listed = page.locator("tbody tr").all_inner_texts()
+            page.locator("tbody tr td.name a", has_text=NOTEBOOK).click()
+
+            page.locator(".nbgrader_cell").first.wait_for()
+            exercise = load_exercise(NOTEBOOK)
+            for question in exercise.questions:  # the grades arrive from formgrader's API once the page has loaded
+                page.locator(f"input.score#{question.id}[placeholder]").wait_for(state="attached")
+            title = page.locator(".panel-heading .panel-title").first.inner_text()
+            placeholders = {q.id: page.locator(f"input.score#{q.id}").get_attribute("placeholder") for q in exercise.questions}
+            labels = page.locator(".nbgrader_cell .nbgrader-label").all_inner_texts()
+            text = page.locator("#notebook").first.inner_text()
+            page.screenshot(path=str(tmp_path / "formgrader_submission.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failed.png"))
+            print(f"screenshot of the failure: {tmp_path / 'failed.png'}\n{server.log()}")
+            raise
+        finally:
+            page.context.close()
+    assert len(listed) == 1 and listed[0].split("\t")[:2] == [NOTEBOOK, f"{score:g} / {max_score:g}"], listed
+    assert NOTEBOOK in title and re.search(r"Submission [1-4] / 4", title), title  # every student's notebook is on disk
+    assert {q: float(p) for q, p in placeholders.items()} == pytest.approx(graded_class.scores[student])
+    assert sum(float(p) for p in placeholders.values()) == pytest.approx(score)
+    assert labels.count("Student's answer") == len(exercise.questions), labels  # the answer cells, as nbgrader shows them
+    assert "def train_perceptron" in text  # the student's code, rendered
+    assert "_grader_watch" not in text and "_grader_random" not in text  # the grader's own cells are not shown
+    # Off this machine the page asks only for MathJax (nbconvert's template) and the exercise's "Open in Colab"
+    # badge; neither is found and the page renders without them.
+    allowed = ("https://cdnjs.cloudflare.com/ajax/libs/mathjax/", "https://colab.research.google.com/assets/")
+    assert all(url.startswith(allowed) for url in off_machine), off_machine
+    print(f"screenshot: {tmp_path / 'formgrader_submission.png'}")

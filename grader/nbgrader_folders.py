@@ -35,7 +35,7 @@ from nbformat import NotebookNode
 
 from grader.course import gradebook_names
 from grader.ingest import InvalidNotebook, read_submission
-from grader.normalize import normalize, role_of
+from grader.normalize import normalize, role_of, with_cell_ids
 from grader.outcomes import NotebookResult
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def autograded_notebook(graded: NotebookNode, source: NotebookNode, released: No
     Returns:
         A new nbformat v4 notebook; ``graded`` is not changed.
     """
+    source, released = with_cell_ids(source), with_cell_ids(released)  # the ids normalize matched by
     cells = [c for c in graded.cells if _grader_meta(c).get("role") not in INTERNAL_ROLES]
     released_by_id = {c.get("id"): c for c in released.cells}
     out: list[NotebookNode] = []

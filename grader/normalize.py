@@ -66,6 +66,28 @@ def _meaningful_lines(source: str) -> set[str]:
     return {line.strip() for line in source.splitlines() if line.strip() not in _STUB_LINES}
 
 
+def with_cell_ids(nb: NotebookNode) -> NotebookNode:
+    """``nb`` itself when every cell has an id; else a copy whose cells without one get ``nbgrader-<grade_id>`` or ``cell-<n>``.
+
+    Notebooks older than nbformat 4.5 (nbgrader's own example course, say) have no
+    cell ids; the instructor's source and release have the same cells in the same
+    order, so both get the same ids.
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a")])
+    >>> del nb.cells[0]["id"]
+    >>> with_cell_ids(nb).cells[0]["id"]
+    'cell-0'
+    """
+    if all(cell.get("id") for cell in nb.cells):
+        return nb
+    copy = nbformat.from_dict(nb)
+    for index, cell in enumerate(copy.cells):
+        if not cell.get("id"):
+            grade_id = nbgrader_meta(cell).get("grade_id")
+            cell["id"] = f"nbgrader-{grade_id}" if grade_id else f"cell-{index}"
+    return copy
+
+
 def _match_cells(student: NotebookNode, released: NotebookNode) -> list[tuple[str | None, NotebookNode]]:
     """For each student cell, the id of the released cell it is, or None for an extra cell."""
     released_cells = {c.get("id"): c for c in released.cells}
@@ -140,6 +162,7 @@ def normalize(
         seed: the seed fixed before any student code. Defaults to 0.
         hidden: include hidden tests (False for a student's rehearsal). Defaults to True.
     """
+    source, released = with_cell_ids(source), with_cell_ids(released)
     matched = _match_cells(student, released)
     answers: dict[str, list[NotebookNode]] = {}
     extras: dict[str, list[NotebookNode]] = {}

@@ -85,3 +85,22 @@ def test_rehearsal_has_no_hidden_tests(notebooks):
     nb = normalize(student, released, released, hidden=False)
     assert all(not hidden for _, hidden, _ in graded_cells(nb))
     assert not any(".probe(" in c.source for c in nb.cells)
+
+
+def test_notebooks_without_cell_ids_put_each_answer_in_its_own_place():
+    """nbgrader's own example course predates cell ids: its answers must still land where they belong."""
+    from pathlib import Path
+
+    import nbgrader
+
+    guide = Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide"
+    read = lambda path: nbformat.read(path, as_version=4)  # noqa: E731
+    source, released = read(guide / "source/ps1/problem1.ipynb"), read(guide / "release/ps1/problem1.ipynb")
+    student = read(guide / "submitted/bitdiddle/ps1/problem1.ipynb")
+    assert not any(c.get("id") for c in source.cells), "the example course changed: it now has cell ids"
+    graded = [(c.metadata.get("grader", {}), c) for c in normalize(student, source, released).cells]
+    extras = [c.source for meta, c in graded if meta.get("role") == "extra"]
+    assert len(extras) == 1 and extras[0].startswith("NAME ="), "only the release's header cell, which the source lacks, is extra"
+    answers = {meta["answer_of"]: c for meta, c in graded if meta.get("role") == "answer"}
+    assert answers["squares"].source.startswith("def squares") and answers["sum_of_squares"].source.startswith("def sum_of_squares")
+    assert answers["sum_of_squares_equation"].cell_type == "markdown" and "sum" in answers["sum_of_squares_equation"].source

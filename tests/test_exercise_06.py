@@ -79,7 +79,7 @@ def torch_style_momentum(grad_fn, x0, learning_rate, momentum, steps):
         buf = momentum * buf + grad_fn(x)
         x = x - learning_rate * buf
         path.append(x)
-    return [p.tolist() for p in path]
+    return np.array([p.tolist() for p in path])  # rows built as lists, returned as the array asked for
 
 
 def preallocated_momentum(grad_fn, x0, learning_rate, momentum, steps):
@@ -133,7 +133,7 @@ def test_momentum_accepts_both_forms_and_rejects_the_wrong_sign(tmp_path):
         q1,
         {
             "keras form": momentum_path,
-            "pytorch form, lists": torch_style_momentum,
+            "pytorch form, rows as lists": torch_style_momentum,
             "preallocated": preallocated_momentum,
             "x0 changed in place": momentum_in_place_on_x0,
             "velocity reset each step": momentum_velocity_reset,
@@ -149,7 +149,7 @@ def test_momentum_accepts_both_forms_and_rejects_the_wrong_sign(tmp_path):
     )
     assert statuses == {
         "keras form": Status.PASSED,
-        "pytorch form, lists": Status.PASSED,
+        "pytorch form, rows as lists": Status.PASSED,
         "preallocated": Status.PASSED,
         "x0 changed in place": Status.FAILED,  # passed before: x0 was never looked at again
         "velocity reset each step": Status.FAILED,
@@ -169,6 +169,7 @@ def test_momentum_accepts_both_forms_and_rejects_the_wrong_sign(tmp_path):
         (lambda *a: momentum_path(*a, start=False), "path"),
         (lambda *a: momentum_path(*a, copy=False), "update"),  # right shape and start, wrong positions after
         (lambda *a: momentum_path(*a, damp=True), "update"),
+        (lambda *a: list(momentum_path(*a)), "path"),  # a list of positions, not the array asked for
     ],
 )
 def test_momentum_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
@@ -223,7 +224,7 @@ def rmsprop_path(
 
 
 def rmsprop_rows(grad_fn, x0, learning_rate, rho, epsilon, steps):
-    # A third correct answer: the path as a list of lists, the average updated in place on its own array.
+    # A third correct answer: the rows kept as lists, the average updated in place on its own array.
     x, s, rows = np.array(x0, dtype=float), np.zeros(len(x0)), [list(map(float, x0))]
     for _ in range(steps):
         g = grad_fn(x)
@@ -231,7 +232,7 @@ def rmsprop_rows(grad_fn, x0, learning_rate, rho, epsilon, steps):
         s += (1 - rho) * np.square(g)
         x = x - learning_rate * g / np.sqrt(s + epsilon)
         rows.append(x.tolist())
-    return rows
+    return np.array(rows)
 
 
 def rmsprop_reset(grad_fn, x0, learning_rate, rho, epsilon, steps):
@@ -490,6 +491,14 @@ def adam_corrected_moments_kept(grad_fn, x0, learning_rate, beta_1, beta_2, epsi
         x = x - learning_rate * m / (np.sqrt(v) + epsilon)
         path.append(x.copy())
     return np.array(path)
+
+
+def test_every_optimizer_path_must_be_an_array_not_a_list(tmp_path):
+    """`return path` where `return np.array(path)` is due kept full marks (grader mutate survivors in q1, q2 and q3)."""
+    for question, right in ((q1, momentum_path), (q2, rmsprop_path), (q3, adam_path)):
+        assert missed(question, {"list": lambda *a, right=right: list(right(*a))}, right, tmp_path / question.id) == {
+            "list": "path"
+        }
 
 
 def test_realistic_optimizer_mistakes_name_the_requirement_they_miss(tmp_path):

@@ -162,6 +162,8 @@ def _visible(name: str) -> Callable[[tuple, Any], str | None]:
 
     def holds(args: tuple, result: Any) -> str | None:
         problem = _path_problem(result, [np.asarray(path, dtype=float) for path in VISIBLE_PATHS[name]])
+        if problem is None and not isinstance(result, np.ndarray):
+            problem = f"{describe(result)}, a path that is not a NumPy array: return np.array(path)"
         return f"returned {problem}." if problem else None
 
     return holds
@@ -171,8 +173,18 @@ def _verify(references: Callable[[tuple], list[np.ndarray]]) -> Callable[[tuple,
     return lambda args, output: _path_problem(output, references(args))
 
 
+_NOT_AN_ARRAY = np.zeros((0, 0))
+
+
+def _path_array(result: Any) -> np.ndarray:
+    """The path as a float array when the answer returned a NumPy array; an empty (0, 0) marker otherwise (kernel side)."""
+    return as_path(result) if isinstance(result, np.ndarray) else _NOT_AN_ARRAY
+
+
 def _path_form_problem(args: tuple, output: np.ndarray) -> str | None:
-    """The path's shape is (steps + 1, len(x0)) and its first row is x0; the positions themselves are not judged here."""
+    """The path is a NumPy array of shape (steps + 1, len(x0)) whose first row is x0; the positions are judged elsewhere."""
+    if output.shape == _NOT_AN_ARRAY.shape:
+        return "a path that is not a NumPy array (a list of positions, say): return np.array(path)"
     x0, steps = np.asarray(args[1], dtype=float), int(args[-1])
     want = (steps + 1, x0.size)
     if output.shape != want:
@@ -192,7 +204,7 @@ def _path_form_problem(args: tuple, output: np.ndarray) -> str | None:
 def _path_form_probe(cases: Callable[[], list[tuple]]) -> FunctionProbe:
     return FunctionProbe(
         cases=cases,
-        transform=as_path,
+        transform=_path_array,
         verify=_path_form_problem,
         label="hidden loss surfaces",
         covers=("path", "unchanged"),

@@ -467,6 +467,7 @@ def test_conv2d_layer_accepts_einsum_and_keras_and_rejects_layout_mistakes(tmp_p
                 x, np.transpose(k, (1, 0, 2, 3)).reshape(k.shape), b, s, p
             ),
             "biases zeroed after use": biases_zeroed_after_use,
+            "a list of feature maps, not stacked": lambda *a: list(conv2d_layer(*a)),
         },
         conv2d_layer,
         tmp_path,

@@ -122,6 +122,11 @@ def _float_array_flag(result: Any) -> np.ndarray:
     return np.ones(1) if is_array else np.zeros(1)
 
 
+def _array_flag(result: Any) -> np.ndarray:
+    """1 when the result is a NumPy array, else 0 (kernel side): a list of feature maps is not one."""
+    return np.ones(1) if isinstance(result, np.ndarray) else np.zeros(1)
+
+
 q1 = Question(
     id="q1_conv2d",
     points=3,
@@ -435,6 +440,14 @@ q4 = Question(
             atol=1e-4,
             label="hidden batches, kernels and biases",
             covers=("value", "unchanged"),
+        ),
+        FunctionProbe(
+            cases=_layer_cases,
+            transform=_array_flag,
+            rtol=0.0,
+            atol=0.0,
+            label="hidden batches, kernels and biases (is your result a NumPy array?)",
+            covers=("value",),
         ),
     ),
     requirements=(

@@ -230,7 +230,7 @@ class ClassGrader:
             sub, job.execution.status, job.execution.message, verdicts, seconds, outputs=outputs, device=job.execution.device,
             cell_seconds=job.execution.cell_seconds, peak_memory_bytes=job.execution.peak_memory_bytes, flags=flags,
         )
-        folders.write(result, job.execution.scratch / "executed.ipynb")  # a remote worker's never comes back: no outputs then
+        folders.write(result, job.execution.scratch / "executed.ipynb")  # a remote worker sends it back with the probe files
         shutil.rmtree(job.execution.scratch, ignore_errors=True)
         return result
 

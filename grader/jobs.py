@@ -155,10 +155,11 @@ class PackedJob:
 
 @dataclass(frozen=True)
 class PackedResult:
-    """A `JobResult` whose probe files travel as bytes (regular files only, bounded in size)."""
+    """A `JobResult` whose probe files and executed notebook travel as bytes (regular files only, bounded in size)."""
 
     result: JobResult
     probe_files: dict[str, bytes]
+    executed: bytes = b""  # the notebook as run (outputs bounded by the limits), for feedback and formgrader
 
 
 def pack_job(job: Job) -> PackedJob:
@@ -181,9 +182,11 @@ def run_packed(packed: PackedJob) -> PackedResult:
         job = dataclasses.replace(packed.job, submission=sub, source=paths["source"], released=paths["released"], scratch=Path(scratch))
         result = run_job(job)
         files = _read_probe_files(result.execution.probe_dir) if result.execution else {}
+        executed = Path(scratch) / "executed.ipynb"
+        notebook = executed.read_bytes() if executed.is_file() and not executed.is_symlink() else b""
         if result.execution is not None:
             result = dataclasses.replace(result, execution=dataclasses.replace(result.execution, scratch=Path(), probe_dir=Path()))
-        return PackedResult(result, files)
+        return PackedResult(result, files, notebook)
 
 
 def _remote_jobs_folder() -> Path:
@@ -216,4 +219,6 @@ def unpack_result(packed: PackedResult, scratch: Path) -> JobResult:
         if "/" in name or name in {"", ".", ".."} or "\0" in name:
             continue
         (probe_dir / name).write_bytes(data)
+    if packed.executed:
+        (scratch / "executed.ipynb").write_bytes(packed.executed)
     return dataclasses.replace(result, execution=dataclasses.replace(result.execution, scratch=scratch, probe_dir=probe_dir))

@@ -35,6 +35,9 @@ def test_probe_files_travel_as_bytes_without_links_or_paths(tmp_path):
     result = unpack_result(packed, tmp_path / "coordinator")
     assert sorted(p.name for p in result.execution.probe_dir.iterdir()) == ["q1.json", "q2.json"]
     assert not (tmp_path / "escape.json").exists()
+    notebook = PackedResult(JobResult(execution, Status.COMPLETED, "ok"), {}, b'{"cells": []}')
+    assert (unpack_result(notebook, tmp_path / "again").execution.scratch / "executed.ipynb").read_bytes() == b'{"cells": []}'
+
 
 
 def test_line_progress_counts_and_estimates_what_is_left():

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
-import nbformat
 import pytest
+from tiny_course import tiny_class
 
 from grader.config import load_config
 from grader.cores import THREAD_VARIABLES, machine_cores, plan_cores, pool_env, thread_env
 from grader.grade import grade_class
-from grader.sample_class import make_submission
 
 SEEN = """import json, os
 print("SEEN " + json.dumps({"affinity": sorted(os.sched_getaffinity(0)),
@@ -37,28 +36,9 @@ def test_thread_pools_are_sized_to_the_cores_and_nothing_is_set_without_cores():
 
 
 def _course_that_reports_what_its_kernel_sees(root):
-    """A one-question course whose answer prints the kernel's affinity and thread variables."""
-    from grader.build import write_exercises
-    from grader.course import Course
-
-    v4 = nbformat.v4
-    meta = {"grade": False, "solution": False, "locked": False, "task": False, "schema_version": 3}
-    answer = v4.new_code_cell("def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION", id="add-answer")
-    answer.metadata["nbgrader"] = {**meta, "solution": True, "grade_id": "add-answer"}
-    test = v4.new_code_cell("assert add(1, 2) == 3", id="test_add")
-    test.metadata["nbgrader"] = {**meta, "grade": True, "locked": True, "points": 1, "grade_id": "test_add"}
-    (root / "solutions").mkdir(parents=True)
-    kernelspec = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
-    nbformat.write(v4.new_notebook(cells=[answer, test], metadata=kernelspec), root / "solutions" / "92_seen.ipynb")
-    course = Course(root)
-    write_exercises(course)
+    """A one-question course whose four answers print the kernel's affinity and thread variables."""
     variables = [*THREAD_VARIABLES, "TF_NUM_INTEROP_THREADS", "GRADER_CORES"]
-    code = f"VARIABLES = {variables!r}\n{SEEN}"
-    for index in range(4):
-        nb = make_submission(course.read_source("92_seen"), course.read_released("92_seen"), {"add-answer": code})
-        (root / "class" / f"s{index}").mkdir(parents=True)
-        nbformat.write(nb, root / "class" / f"s{index}" / "92_seen.ipynb")
-    return root / "class"
+    return tiny_class(root, "92_seen", [f"VARIABLES = {variables!r}\n{SEEN}"] * 4, test="assert add(1, 2) == 3", points=1)
 
 
 @pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])

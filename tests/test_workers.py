@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from tiny_course import tiny_class
 
 from grader.grade import grade_class
 from grader.jobs import PackedResult, _read_probe_files, unpack_result
@@ -73,29 +74,9 @@ def test_a_dask_cluster_grades_the_class_and_the_coordinator_alone_writes_the_gr
 
 
 def _tiny_course(root):
-    """A one-question nbgrader assignment with no imports at all: each submission costs a kernel start, nothing more."""
-    from grader.build import write_exercises
-    from grader.course import Course
-
-    v4 = nbformat.v4
-    meta = {"grade": False, "solution": False, "locked": False, "task": False, "schema_version": 3}
-    answer = v4.new_code_cell("def add(a, b):\n    ### BEGIN SOLUTION\n    return a + b\n    ### END SOLUTION", id="add-answer")
-    answer.metadata["nbgrader"] = {**meta, "solution": True, "grade_id": "add-answer"}
-    test = v4.new_code_cell("assert add(1, 2) == 3\n### BEGIN HIDDEN TESTS\nassert add(-2, 2) == 0\n### END HIDDEN TESTS", id="test_add")
-    test.metadata["nbgrader"] = {**meta, "grade": True, "locked": True, "points": 2, "grade_id": "test_add"}
-    (root / "solutions").mkdir(parents=True)
-    nbformat.write(v4.new_notebook(cells=[answer, test], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}),
-                   root / "solutions" / "91_add.ipynb")
-    course = Course(root)
-    write_exercises(course)
-    source, released = course.read_source("91_add"), course.read_released("91_add")
+    """Twenty submissions of a one-question course: right, wrong and unanswered in turn."""
     answers = ["def add(a, b):\n    return a + b", "def add(a, b):\n    return a * b", None]
-    for index in range(20):
-        answer = answers[index % 3]
-        nb = make_submission(source, released, {"add-answer": answer} if answer else {})
-        (root / "class" / f"s{index:02d}").mkdir(parents=True)
-        nbformat.write(nb, root / "class" / f"s{index:02d}" / "91_add.ipynb")
-    return root / "class"
+    return tiny_class(root, "91_add", [answers[index % 3] for index in range(20)])
 
 
 @pytest.mark.slow

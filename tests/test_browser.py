@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,20 @@ def open_page(browser, server: JupyterServer, off_machine: list[str]):
     page.on("request", lambda request: None if request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
             else off_machine.append(request.url))
     return page
+
+
+@contextmanager
+def failure_shown(page, folder: Path, server: JupyterServer, close: bool = False):
+    """Run the block; if it fails, save the page as ``folder/failed.png`` and print the server's log, then re-raise."""
+    try:
+        yield
+    except Exception:
+        page.screenshot(path=str(folder / "failed.png"))
+        print(f"screenshot of the failure: {folder / 'failed.png'}\n{server.log()}")
+        raise
+    finally:
+        if close:
+            page.context.close()
 
 
 # --- the student: JupyterLab ---------------------------------------------------------------
@@ -120,7 +135,7 @@ ALL_CODE_CELLS_RAN = """() => {
 def ran_all(lab):
     """Exercise 01 opened as a student would, its kernel started, then Run > Run All Cells."""
     page = lab.page
-    try:
+    with failure_shown(page, lab.home.parent, lab.server):
         page.goto(lab.server.url(f"lab/tree/{NOTEBOOK}.ipynb"))
         wait_until_idle(page, KERNEL_START_MS)
         lab.server.wait_for_one_connected_idle_kernel(KERNEL_START_MS / 1000)
@@ -128,10 +143,6 @@ def ran_all(lab):
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         page.wait_for_function(ALL_CODE_CELLS_RAN, timeout=RUN_ALL_MS, polling=500)
         wait_until_idle(page, RUN_ALL_MS)
-    except Exception:
-        page.screenshot(path=str(lab.home.parent / "failed.png"))
-        print(f"screenshot of the failure: {lab.home.parent / 'failed.png'}\n{lab.server.log()}")
-        raise
     return lab
 
 
@@ -225,7 +236,7 @@ def test_formgrader_lists_the_class_with_the_graders_scores(browser, graded_clas
     off_machine: list[str] = []
     with JupyterServer(graded_class.root, tmp_path / "jupyter", app="server", cwd=graded_class.course_dir) as server:
         page = open_page(browser, server, off_machine)
-        try:
+        with failure_shown(page, tmp_path, server, close=True):
             page.goto(server.url("formgrader/manage_students"))
             page.locator("tbody tr td.score").first.wait_for()
             students = dict(zip(page.locator("tbody tr td.id").all_inner_texts(),
@@ -237,12 +248,6 @@ def test_formgrader_lists_the_class_with_the_graders_scores(browser, graded_clas
             page.locator("tbody tr td.avg-score").first.wait_for()
             notebook_rows = page.locator("tbody tr").all_inner_texts()
             page.screenshot(path=str(tmp_path / "formgrader_gradebook.png"), full_page=True)
-        except Exception:
-            page.screenshot(path=str(tmp_path / "failed.png"))
-            print(f"screenshot of the failure: {tmp_path / 'failed.png'}\n{server.log()}")
-            raise
-        finally:
-            page.context.close()
     expected = {s: f"{score:g} / {max_score:g}" for s, (score, max_score) in graded_class.totals.items()}
     assert students == expected
     scores = [score for score, _ in graded_class.totals.values()]
@@ -259,7 +264,7 @@ def test_formgrader_opens_a_students_submission_with_its_scores(browser, graded_
     off_machine: list[str] = []
     with JupyterServer(graded_class.root, tmp_path / "jupyter", app="server", cwd=graded_class.course_dir) as server:
         page = open_page(browser, server, off_machine)
-        try:
+        with failure_shown(page, tmp_path, server, close=True):
             page.goto(server.url(f"formgrader/manage_students/{student}/{NOTEBOOK}"))
             page.locator("tbody tr td.score").first.wait_for()
             listed = page.locator("tbody tr").all_inner_texts()
@@ -274,12 +279,6 @@ def test_formgrader_opens_a_students_submission_with_its_scores(browser, graded_
             labels = page.locator(".nbgrader_cell .nbgrader-label").all_inner_texts()
             text = page.locator("#notebook").first.inner_text()
             page.screenshot(path=str(tmp_path / "formgrader_submission.png"), full_page=True)
-        except Exception:
-            page.screenshot(path=str(tmp_path / "failed.png"))
-            print(f"screenshot of the failure: {tmp_path / 'failed.png'}\n{server.log()}")
-            raise
-        finally:
-            page.context.close()
     assert len(listed) == 1 and listed[0].split("\t")[:2] == [NOTEBOOK, f"{score:g} / {max_score:g}"], listed
     assert NOTEBOOK in title and re.search(r"Submission [1-4] / 4", title), title  # every student's notebook is on disk
     assert {q: float(p) for q, p in placeholders.items()} == pytest.approx(graded_class.scores[student])

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import logging
@@ -25,6 +26,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
@@ -178,6 +181,10 @@ class WarmKernelManager(AsyncKernelManager):
         self._reconcile_connection_info(self.provisioner.connection_info)
 
 
+def _refuse_signal_handler(*args: object) -> None:
+    raise RuntimeError("the grader handles signals itself")
+
+
 class BoundedNotebookClient(NotebookClient):
     """An nbclient that keeps at most ``output_bytes`` of output in total, and knows whether its kernel started.
 
@@ -199,6 +206,23 @@ class BoundedNotebookClient(NotebookClient):
         self.listing: flags.FolderListing = flags.list_probe_folder(probe_dir) if probe_dir else {}
         self.report_budget = REPORT_BYTES
         self.sightings: list[flags.Sighting] = []
+
+    @asynccontextmanager
+    async def async_setup_kernel(self, **kwargs: Any) -> AsyncIterator[None]:
+        """nbclient's set-up, without its SIGINT and SIGTERM handlers.
+
+        Those shut the kernel down on Ctrl-C (the student's notebook then "died")
+        and leave Python's default handler behind, so the grader never learns
+        that it was interrupted (see `grader.interrupt`). nbclient skips them when
+        the loop refuses, as it does outside the main thread.
+        """
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler = _refuse_signal_handler  # shadows the method on this loop only
+        try:
+            async with super().async_setup_kernel(**kwargs):
+                yield
+        finally:
+            del loop.add_signal_handler
 
     async def async_execute_cell(
         self, cell: nbformat.NotebookNode, cell_index: int, execution_count: int | None = None, store_history: bool = True

@@ -31,6 +31,7 @@ from grader.flags import notebook_flags
 from grader.gpus import plan_gpus, worker_gpus
 from grader.heldout import load_secret
 from grader.ingest import ingest, unmatched_help
+from grader.interrupt import stop_on_interrupt
 from grader.jobs import Job, JobResult
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.ledger import Ledger
@@ -145,7 +146,7 @@ class ClassGrader:
             self.progress.note(f"resuming: {len(done)} of {len(submissions)} submissions were graded before")
         scratch_root = Path(tempfile.mkdtemp(prefix="grader-run-"))
         try:
-            with GradebookRecorder(db_url) as recorder, ModelScorerProcess(
+            with stop_on_interrupt() as stop, GradebookRecorder(db_url) as recorder, ModelScorerProcess(
                 scratch_root / "judge", sandbox=self.config.sandbox
             ) as scorer_process:
                 for n in needed:
@@ -157,6 +158,7 @@ class ClassGrader:
                     results.append(result)
                 scorer = HeldoutScorer(scorer_process, load_secret(self.course.private_dir))
                 for result in self._grade_all(todo, scratch_root, exercises, keys, scorer, folders):
+                    stop.check()  # decided after a Ctrl-C (perhaps as a "dead kernel"): keep nothing, grade it next run
                     ledger.save(result)  # before the gradebook: a rerun then records it, never regrades it
                     recorder.record(result)
                     results.append(result)

@@ -28,6 +28,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,13 +75,19 @@ class ForkedProcess:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        try:
-            psutil.Process(self.pid).wait(timeout)
-        except psutil.NoSuchProcess:
-            pass
-        except psutil.TimeoutExpired:
-            raise subprocess.TimeoutExpired("warm kernel", timeout or 0) from None
-        self.returncode = -signal.SIGKILL if self.returncode is None else self.returncode
+        """Wait until the child has exited; a zombie counts as exited.
+
+        The child belongs to the server, which reaps it only when asked, so
+        waiting for its pid to vanish (``psutil.Process.wait``) could wait
+        forever after a kill.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.005
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired("warm kernel", timeout or 0)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
         return self.returncode
 
     def send_signal(self, signum: int) -> None:

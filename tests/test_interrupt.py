@@ -1,13 +1,18 @@
 """A grading run stopped by SIGINT or SIGKILL, then run again, finishes; no submission runs twice."""
 
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import nbformat
 import pytest
 
+from grader.config import Limits
+from grader.execute import ExecutionRequest, execute
+from grader.interrupt import stop_on_interrupt
 from grader.sample_class import make_submission, solution_answers
 
 pytestmark = pytest.mark.slow
@@ -58,3 +63,22 @@ def test_stopped_run_resumes_and_grades_each_submission_once(course, tmp_path, s
     assert scores == {s: 11 for s in STUDENTS}
     rows = (out / "grades.csv").read_text().splitlines()
     assert len(rows) == 1 + 6 * len(STUDENTS)
+
+
+def test_ctrl_c_in_a_cell_stops_the_run_and_is_never_the_students_dead_kernel(tmp_path):
+    """nbclient's own SIGINT handler would shut the kernel down (a "dead kernel", the student's zero) and swallow it."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(30)")])
+    request = ExecutionRequest(notebook=nb, scratch=tmp_path, limits=Limits(), sandbox=False, watch=False)
+    with stop_on_interrupt() as stop:
+        ours = signal.getsignal(signal.SIGINT)
+        timer = threading.Timer(5.0, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                execute(request)
+        finally:
+            timer.cancel()
+        assert stop.requested
+        assert signal.getsignal(signal.SIGINT) is ours, "the kernel client replaced the grader's handler"
+        with pytest.raises(KeyboardInterrupt):
+            stop.check()

@@ -1,0 +1,45 @@
+"""The handle the grader keeps on a warm kernel: a child of the server, not of the grader."""
+
+import subprocess
+import sys
+
+import pytest
+
+from grader.warm import ForkedProcess
+
+# A stand-in for the server: forks a child, prints its pid, and never reaps it.
+SERVER = """
+import os, sys, time
+pid = os.fork()
+if pid == 0:
+    time.sleep(600)
+    os._exit(0)
+print(pid, flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def server():
+    process = subprocess.Popen([sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    yield process, int(process.stdout.readline())
+    process.kill()
+    process.wait()
+
+
+def test_a_killed_child_the_server_never_reaps_counts_as_exited(server):
+    _, pid = server
+    child = ForkedProcess(pid)
+    assert child.poll() is None
+    child.kill()
+    assert child.wait(timeout=10) == -9  # a zombie of the server: waiting for the pid to vanish would never end
+    assert child.poll() == -9
+
+
+def test_waiting_on_a_live_child_times_out_like_popen(server):
+    _, pid = server
+    child = ForkedProcess(pid)
+    with pytest.raises(subprocess.TimeoutExpired):
+        child.wait(timeout=0.2)
+    child.kill()
+    child.wait(timeout=10)

@@ -130,7 +130,10 @@ def metric_value(predictions: np.ndarray, y: np.ndarray, name: str) -> float:
 
 
 _SCALARS = (str, int, float, bool, type(None))
-_FOLDED_ACTIVATIONS = {"ReLU": "relu", "Softmax": "softmax", "ELU": "elu"}
+_FOLDED_ACTIVATIONS = {"ReLU": "relu", "Softmax": "softmax", "ELU": "elu", "LeakyReLU": "leaky_relu", "PReLU": "prelu"}
+# Layers an activation may come after and still belong to the layer before them: ``Dense(64)``,
+# ``BatchNormalization()``, ``ReLU()`` is a Dense layer with a ReLU, as ``Dense(64, activation="relu")`` is.
+_PASS_THROUGH = {"Dropout", "BatchNormalization", "LayerNormalization", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
 MAX_REPORTED_WEIGHTS = 20_000
 
 
@@ -187,17 +190,23 @@ def fold_activations(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The layer list with each activation layer folded into the layer before it.
 
     ``Dense(1)`` followed by ``Activation("sigmoid")`` computes what
-    ``Dense(1, activation="sigmoid")`` does, so both read the same here.
+    ``Dense(1, activation="sigmoid")`` does, so both read the same here. An
+    activation after dropout or normalization layers folds into the layer
+    before those (which stay in the list).
 
     >>> fold_activations([{"class_name": "Dense", "units": 1, "activation": "linear"},
     ...                   {"class_name": "Activation", "units": None, "activation": "sigmoid"}])
     [{'class_name': 'Dense', 'units': 1, 'activation': 'sigmoid'}]
+    >>> [layer["activation"] for layer in fold_activations([{"class_name": "Dense", "activation": "linear"},
+    ...     {"class_name": "BatchNormalization", "activation": None}, {"class_name": "LeakyReLU", "activation": "leaky_relu"}])]
+    ['leaky_relu', None]
     """
     folded: list[dict[str, Any]] = []
     for layer in layers:
         is_activation = layer.get("class_name") in {"Activation", *_FOLDED_ACTIVATIONS}
-        if is_activation and folded and folded[-1].get("activation") in (None, "linear"):
-            folded[-1] = {**folded[-1], "activation": layer.get("activation")}
+        owner = next((i for i in range(len(folded) - 1, -1, -1) if folded[i].get("class_name") not in _PASS_THROUGH), None)
+        if is_activation and owner is not None and folded[owner].get("activation") in (None, "linear"):
+            folded[owner] = {**folded[owner], "activation": layer.get("activation")}
             continue
         folded.append(dict(layer))
     return folded

@@ -591,7 +591,11 @@ def hidden_layers(class_name: str, units: tuple[int, ...] | None = None, activat
 
 
 def only_layers(allowed: set[str], aspect: str = "layers") -> ModelRule:
-    """Every layer (nested models opened up) is of one of the ``allowed`` classes."""
+    """Every layer (nested models opened up) is of one of the ``allowed`` classes.
+
+    Input layers and the models that hold layers (Sequential, Functional) always are.
+    """
+    allowed = {*allowed, "InputLayer", "Sequential", "Functional"}
 
     def check(report: dict[str, Any]) -> str | None:
         others = sorted({layer["class_name"] for layer in report.get("all_layers", []) if layer.get("class_name") not in allowed})

@@ -546,7 +546,11 @@ def test_rbf_mmd_metric_is_registered_lower_is_better_and_separates_collapse():
 # Question 5: a trained generator, scored on held-out noise against fresh real draws.
 
 
-def train_gan(seed=0, steps=2000, swap_labels=False, hidden=64, functional=False, d_activation="leaky_relu"):
+def train_gan(
+    seed=0, steps=2000, swap_labels=False, hidden=64, functional=False, d_activation="leaky_relu", batchnorm=False,
+    saturating=False,
+):
+    """Lesson 13's GAN, with the choices the question leaves open (and the lesson's mistakes) as switches."""
     import keras
     import tensorflow as tf
 
@@ -557,6 +561,16 @@ def train_gan(seed=0, steps=2000, swap_labels=False, hidden=64, functional=False
         h = keras.layers.Dense(hidden, activation="tanh")(z)
         h = keras.layers.Dense(hidden, activation="relu")(h)
         generator = keras.Model(z, keras.layers.Dense(2)(h))
+    elif batchnorm:  # activations as layers of their own, after a normalization layer
+        generator = keras.Sequential(
+            [keras.Input(shape=(LATENT_DIM,))]
+            + [
+                layer
+                for _ in range(3)
+                for layer in (keras.layers.Dense(hidden // 2), keras.layers.BatchNormalization(), keras.layers.LeakyReLU())
+            ]
+            + [keras.layers.Dense(2)]
+        )
     else:
         generator = keras.Sequential(
             [
@@ -596,12 +610,15 @@ def train_gan(seed=0, steps=2000, swap_labels=False, hidden=64, functional=False
                 fake_logits = discriminator(
                     generator(tf.random.normal((256, LATENT_DIM)), training=True), training=True
                 )
-                g_loss = bce(tf.ones_like(fake_logits), fake_logits)
+                if saturating:  # minimise log(1 - D(G(z))): the gradient vanishes while D wins
+                    g_loss = -bce(tf.zeros_like(fake_logits), fake_logits)
+                else:
+                    g_loss = bce(tf.ones_like(fake_logits), fake_logits)
             grads = tape.gradient(g_loss, generator.trainable_variables)
             g_opt.apply_gradients(zip(grads, generator.trainable_variables, strict=True))
 
-    for _ in range(steps // 500):
-        train_steps(tf.constant(500))
+    for block in range(0, steps, 500):
+        train_steps(tf.constant(min(500, steps - block)))
     return generator
 
 
@@ -666,6 +683,7 @@ def test_generator_is_scored_by_mmd_on_heldout_noise(right_generator, tmp_path, 
             "right": right_generator,
             "another seed, functional, tanh": train_gan(seed=1, functional=True),
             "discriminator relu, another seed": train_gan(seed=2, d_activation="relu"),
+            "Dense, BatchNormalization, LeakyReLU layers": train_gan(seed=3, batchnorm=True),
             "Dense(2) then Activation('linear')": same_generator(right_generator, separate_activation=True),
             "tanh on the output": same_generator(right_generator, output_activation="tanh"),
             "collapsed onto one mode": constant_generator(ring_centers()[2]),
@@ -684,6 +702,7 @@ def test_generator_is_scored_by_mmd_on_heldout_noise(right_generator, tmp_path, 
         "right": Status.PASSED,
         "another seed, functional, tanh": Status.PASSED,
         "discriminator relu, another seed": Status.PASSED,
+        "Dense, BatchNormalization, LeakyReLU layers": Status.PASSED,
         "Dense(2) then Activation('linear')": Status.PASSED,
         "tanh on the output": Status.FAILED,
         "collapsed onto one mode": Status.FAILED,

@@ -534,6 +534,56 @@ def compiled_with(
     return ModelRule("compile", check)
 
 
+def _metric_names(value: Any) -> list[str]:
+    """Keras's class names for compiled metrics (strings resolved with ``keras.metrics.get``, saved objects by class)."""
+    import keras
+
+    if isinstance(value, list | tuple):
+        return [name for part in value for name in _metric_names(part)]
+    if isinstance(value, dict):
+        return [str(value.get("class_name"))] if "class_name" in value else _metric_names(list(value.values()))
+    if isinstance(value, str):
+        try:
+            return [type(keras.metrics.get(value)).__name__]  # Keras 3 resolves names to metric objects
+        except (ValueError, TypeError):
+            return []
+    return []
+
+
+def compiled_metric(wanted: str, accepted: set[str], aliases: frozenset[str] = frozenset({"accuracy", "acc"})) -> ModelRule:
+    """The model was compiled with a metric Keras resolves to one of the ``accepted`` classes.
+
+    ``aliases`` are the strings ``compile`` itself turns into the metric that
+    fits the loss ("accuracy" and "acc" become SparseCategoricalAccuracy for
+    the sparse loss, BinaryAccuracy for the binary one); anything else is
+    resolved with ``keras.metrics.get``, so ``keras.metrics.Accuracy()`` (exact
+    equality of probabilities and labels) is not the accuracy asked for.
+
+    >>> rule = compiled_metric("mae", {"MeanAbsoluteError"}, aliases=frozenset())
+    >>> rule.check({"compile": {"metrics": ["mae"]}}) is None
+    True
+    >>> rule.check({"compile": {"metrics": []}})
+    "is compiled without the metric 'mae': pass metrics=['mae']"
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        metrics = (report.get("compile") or {}).get("metrics")
+        given = metrics if isinstance(metrics, list | tuple) else [metrics]
+        if any(isinstance(entry, str) and entry in aliases for entry in given):
+            return None
+        names = _metric_names(metrics)
+        if accepted & set(names):
+            return None
+        if "Accuracy" in names:
+            return (
+                "is compiled with keras.metrics.Accuracy(), which counts exact equality of probabilities and "
+                f"labels: pass metrics=[{wanted!r}]"
+            )
+        return f"is compiled without the metric {wanted!r}: pass metrics=[{wanted!r}]"
+
+    return ModelRule("compile", check)
+
+
 def _loss_name(identifier: str) -> str:
     """The canonical name Keras gives a loss identifier (``"mse"`` -> ``"mean_squared_error"``)."""
     import keras

@@ -670,6 +670,7 @@ def sgd_model(
     hidden=(32, "relu"),
     style="sequential",
     batch_size=32,
+    metrics=("accuracy",),
 ):
     """The digits network of question 5, trained with SGD and the step-decay schedule; keywords plant variants."""
     import keras
@@ -697,7 +698,7 @@ def sgd_model(
         chosen = keras.optimizers.SGD(learning_rate, momentum=momentum, nesterov=nesterov)
     else:
         chosen = keras.optimizers.Adam(learning_rate)
-    model.compile(optimizer=chosen, loss=loss, metrics=["accuracy"])
+    model.compile(optimizer=chosen, loss=loss, metrics=list(metrics))
     callback = keras.callbacks.LearningRateScheduler(make_step_decay(learning_rate, 0.5, 5))
     model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[callback])
     return model
@@ -719,6 +720,7 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
             "right": right_model,
             "larger rate, fewer epochs": sgd_model(learning_rate=0.05, epochs=10),
             "functional, activation layers": sgd_model(learning_rate=0.01, style="functional"),
+            "metric object": sgd_model(metrics=(keras.metrics.SparseCategoricalAccuracy(),)),
             "loss object": sgd_model(loss=keras.losses.SparseCategoricalCrossentropy()),
             "rate far too large": sgd_model(learning_rate=2.0, epochs=5),
             "rate far too small": sgd_model(learning_rate=1e-4, epochs=5),
@@ -734,6 +736,7 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
             "hidden sigmoid": sgd_model(hidden=(32, "sigmoid"), learning_rate=0.05, epochs=20),
             "batches of 64": sgd_model(batch_size=64, learning_rate=0.05, epochs=20),
             "21 epochs": sgd_model(epochs=21),
+            "no metrics": sgd_model(metrics=()),
         },
         right_model,
         tmp_path,
@@ -743,6 +746,7 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
         "right": Status.PASSED,
         "larger rate, fewer epochs": Status.PASSED,
         "functional, activation layers": Status.PASSED,
+        "metric object": Status.PASSED,
         "loss object": Status.PASSED,
         "rate far too large": Status.FAILED,
         "rate far too small": Status.FAILED,
@@ -758,6 +762,8 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
         # these too: the saved optimizer's step count was never read
         "batches of 64": Status.FAILED,
         "21 epochs": Status.FAILED,
+        # and these: the compiled metrics were never read
+        "no metrics": Status.FAILED,
     }
 
 
@@ -770,6 +776,7 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
         ({"hidden": (32, "sigmoid")}, "layers"),
         ({"learning_rate": 1e-4}, "heldout"),
         ({"batch_size": 128}, "training"),
+        ({"metrics": ()}, "compile"),
     ],
 )
 def test_digits_failures_name_the_missed_requirement(variant, requirement, right_model, tmp_path, model_scorer):

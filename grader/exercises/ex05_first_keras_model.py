@@ -32,6 +32,7 @@ from grader.probes import (
     ModelProbe,
     ModelRequirements,
     ModelRule,
+    compiled_metric,
     compiled_with,
     hidden_layers,
     normalization_matches,
@@ -300,49 +301,6 @@ def _exact_params(count: int) -> ModelRule:
     return ModelRule("params", check)
 
 
-def _metric_names(value: Any) -> list[str]:
-    """Keras's class names for the compiled metrics (strings resolved with keras.metrics.get, objects by class)."""
-    import keras
-
-    if isinstance(value, list | tuple):
-        return [name for part in value for name in _metric_names(part)]
-    if isinstance(value, dict):
-        return [str(value.get("class_name"))] if "class_name" in value else _metric_names(list(value.values()))
-    if isinstance(value, str):
-        try:
-            return [type(keras.metrics.get(value)).__name__]
-        except (ValueError, TypeError):
-            return []
-    return []
-
-
-def _compiled_metric(wanted: str, accepted: set[str], aliases: frozenset[str] = frozenset()) -> ModelRule:
-    """The model was compiled with a metric Keras resolves to one of the ``accepted`` classes.
-
-    ``aliases`` are the strings ``compile`` itself turns into the metric that fits the loss ("accuracy" and
-    "acc" become SparseCategoricalAccuracy for the sparse loss); anything else is resolved with
-    ``keras.metrics.get``, so ``keras.metrics.Accuracy()`` (exact equality of probabilities and labels) is not
-    the accuracy asked for.
-    """
-
-    def check(report: dict[str, Any]) -> str | None:
-        metrics = (report.get("compile") or {}).get("metrics")
-        given = metrics if isinstance(metrics, list | tuple) else [metrics]
-        if any(isinstance(entry, str) and entry in aliases for entry in given):
-            return None
-        names = _metric_names(metrics)
-        if accepted & set(names):
-            return None
-        if "Accuracy" in names:
-            return (
-                f"is compiled with keras.metrics.Accuracy(), which counts exact equality of probabilities and "
-                f"labels: pass metrics=[{wanted!r}]"
-            )
-        return f"is compiled without the metric {wanted!r}: pass metrics=[{wanted!r}]"
-
-    return ModelRule("compile", check)
-
-
 q1 = Question(
     id="q1_standardize",
     points=2,
@@ -525,7 +483,7 @@ q4 = Question(
                     hidden_layers("Dense", units=(32, 16), activation="relu"),
                     _exact_params(DIGITS_PARAMS),
                     compiled_with(loss="sparse_categorical_crossentropy", optimizer="Adam", from_logits=False),
-                    _compiled_metric("accuracy", {"SparseCategoricalAccuracy"}, frozenset({"accuracy", "acc"})),
+                    compiled_metric("accuracy", {"SparseCategoricalAccuracy"}),
                 ),
             ),
             covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),
@@ -579,7 +537,7 @@ q5 = Question(
                     hidden_layers("Dense", units=(16,), activation="relu"),
                     _exact_params(DIABETES_PARAMS),
                     compiled_with(loss="mse", optimizer="Adam", learning_rate=0.05),
-                    _compiled_metric("mae", {"MeanAbsoluteError"}),
+                    compiled_metric("mae", {"MeanAbsoluteError"}, aliases=frozenset()),
                 ),
             ),
             covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),

@@ -60,6 +60,7 @@ from grader.probes import (
     ModelProbe,
     ModelRequirements,
     ModelRule,
+    compiled_metric,
     compiled_with,
     hidden_layers,
     normalization_matches,
@@ -782,6 +783,7 @@ q5 = Question(
                         momentum=MOMENTUM,
                         nesterov=False,
                     ),
+                    compiled_metric("accuracy", {"SparseCategoricalAccuracy"}),
                 ),
             ),
             covers=("layers", "preprocessing", "params", "compile", "training", "heldout"),
@@ -804,7 +806,7 @@ q5 = Question(
         Requirement("params", "it has exactly 2413 parameters"),
         Requirement(
             "compile",
-            'it is compiled with keras.optimizers.SGD, momentum=0.9 (not Nesterov\'s), and the loss "sparse_categorical_crossentropy" on its softmax outputs',
+            'it is compiled with keras.optimizers.SGD, momentum=0.9 (not Nesterov\'s), the loss "sparse_categorical_crossentropy" on its softmax outputs and metrics=["accuracy"]',
         ),
         Requirement("training", "it is trained on x_train for at most 20 epochs with batch_size=32"),
         Requirement(

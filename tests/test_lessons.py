@@ -37,3 +37,6 @@ def test_lesson_runs_top_to_bottom(path, tmp_path, monkeypatch):
         writer = next(c for c in nb.cells if c.get("id") == "s5-write")
         printed = "".join(o.get("text", "") for o in writer.outputs)
         assert "writing with TensorBoard" in printed, "with tensorboard installed, lesson 14 uses the real callback"
+        reader = next(c for c in nb.cells if c.get("id") == "s5-read")
+        read_back = "".join(o.get("text", "") for o in reader.outputs)
+        assert read_back.count("EventAccumulator reads the same epoch_loss records: True") == 2, read_back

@@ -107,6 +107,20 @@ def rbf_mmd(samples: np.ndarray, y: np.ndarray, bandwidths: tuple[float, ...] = 
     return kernel_mean(a, a) + kernel_mean(b, b) - 2.0 * kernel_mean(a, b)
 
 
+def unseen_to_seen_error(predictions: np.ndarray, y: np.ndarray) -> float:
+    """Mean squared error on the rows a model never trained on over that on the rows it trained on.
+
+    ``y`` is (n, 2): the target, then 1.0 for an unseen row and 0.0 for a seen one. A model trained only on the
+    seen rows errs more on the unseen ones (a ratio well above 1); one that also trained on them about as much.
+    Squared errors weigh the largest misses, which a model that never saw those rows makes most.
+    """
+    targets = np.asarray(y, dtype=np.float64)
+    errors = _first_column_error(predictions, targets[:, 0]) ** 2
+    unseen = targets[:, 1] > 0.5
+    seen_error = float(np.mean(errors[~unseen]))
+    return float(np.mean(errors[unseen])) / seen_error if seen_error > 0 else float("inf")
+
+
 METRICS: dict[str, Metric] = {
     "accuracy": Metric(_accuracy, higher_is_better=True),
     "mae": Metric(lambda p, y: float(np.mean(np.abs(_first_column_error(p, y)))), higher_is_better=False),
@@ -114,6 +128,7 @@ METRICS: dict[str, Metric] = {
     "sequence_mae": Metric(_sequence_mae, higher_is_better=False),
     "token_accuracy": Metric(_token_accuracy, higher_is_better=True),
     "rbf_mmd": Metric(rbf_mmd, higher_is_better=False),
+    "unseen_to_seen_error": Metric(unseen_to_seen_error, higher_is_better=True),
 }
 
 

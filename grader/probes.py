@@ -715,7 +715,13 @@ class ModelProbe:
     weights_of: tuple[str, ...] = ()
 
     def _requirement(self, aspect: str) -> str:
-        """The requirement a failed rule is about: the one named like its aspect; the judge falls back to the first covered."""
+        """The requirement a failed rule is about: the one named like its aspect; the judge falls back to the first covered.
+
+        A missed score names "heldout" when the probe covers it, else the probe's first covered requirement (a
+        probe whose score checks something else, such as how the model was trained).
+        """
+        if aspect == "heldout" and self.covers and "heldout" not in self.covers:
+            return self.covers[0]
         return aspect
 
     def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:

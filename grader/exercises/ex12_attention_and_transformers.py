@@ -23,14 +23,14 @@ sequence's mask used for the whole batch, a mask that must have the scores' full
 shape (boolean indexing without broadcasting). Encodings: sine and cosine
 swapped, the column index used where the pair index is due, i/D where 2i/D is
 due, the sines and cosines stacked in two halves, positions from 1, the array
-transposed or given a batch axis. The sorting model, on its saved file: inputs
-that are not integers, an Embedding of another size or with mask_zero, no
-PositionalEncoding, another number of heads or key size, a missing
-LayerNormalization, a residual sum that adds a sublayer's output to some other tensor than that sublayer's
-input (the feed-forward output added to the embeddings from before the attention), a feed-forward part of other sizes or activations, an output
-that is not a softmax over 10 digits at each of 8 positions, Adam's default
-learning rate or a loss for one-hot labels, and on fresh sequences a causal mask
-(a position cannot see the later tokens it must sort) or too little training.
+transposed or given a batch axis. The sorting model, on its saved file (a
+goal-and-budget question: the architecture and training are the student's):
+inputs that are not integers, an Embedding with mask_zero, an output that is
+not a softmax over 10 digits at each of 8 positions, layers outside the budget
+(recurrent, convolution, Flatten or Lambda layers) or more than 50,000
+parameters, and on fresh sequences no position encoding (a position cannot tell
+where it stands), a causal mask (it cannot see the later tokens it must sort)
+or too little training.
 """
 
 from __future__ import annotations
@@ -42,13 +42,23 @@ import numpy as np
 
 from grader.checks import ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, only_layers
 from grader.question import Exercise, Question, Requirement
 
 SEQ_LEN = 8  # tokens per sequence in the sorting task
 VOCAB = 10  # tokens are the digits 0..9
-SORT_ACCURACY = 0.90  # right encoders reach about 0.99; no position encoding about 0.30, a causal mask about 0.6
+# Remeasured 2026-12-03 when q5 became goal-and-budget (token accuracy on the "tests" secret's fresh sequences, seeds
+# 0-2, 4,000 training sequences, 5 epochs of 64): the lesson's block (Embedding 32, 2 heads of 16, Dense 64 relu/32,
+# post-norm, Adam 3e-3) 0.992-0.998; 4 heads of 8 over width 24 without a feed-forward part 0.930-0.946; a pre-norm
+# GELU block of width 24 with AdamW(2e-3) 0.987-0.991. Earlier runs: no position encoding about 0.30, a causal mask
+# about 0.6. 0.9 sits 0.03 below the weakest good architecture and far above each mistake.
+SORT_ACCURACY = 0.90
 MAX_PARAMS = 50_000
+# The sorter's budget: the layers of lesson 12's encoder, in any arrangement. How it is trained is the student's choice.
+SORTER_LAYERS = {
+    "Embedding", "PositionalEncoding", "MultiHeadAttention", "Dense", "LayerNormalization", "BatchNormalization",
+    "Dropout", "Add", "Activation", "ReLU", "Softmax",
+}
 HELDOUT_SEQUENCES = 2000
 
 
@@ -671,104 +681,16 @@ def _takes_integer_digits(report: dict[str, Any]) -> str | None:
     return None if dtype.startswith(("int", "uint")) else f"takes inputs of dtype {dtype}, not integer digits (int32)"
 
 
-def _embeds_digits(report: dict[str, Any]) -> str | None:
-    layers = _layers_of(report, "Embedding")
-    if len(layers) != 1:
-        return f"has {len(layers)} Embedding layers; the specification has one, Embedding(10, 32)"
-    config = layers[0].get("config") or {}
-    if (config.get("input_dim"), config.get("output_dim")) != (VOCAB, 32):
-        return f"has Embedding({config.get('input_dim')}, {config.get('output_dim')}), not Embedding(10, 32)"
-    if config.get("mask_zero"):
-        return "has an Embedding with mask_zero=True, which hides every digit 0 from the attention: 0 is a digit here"
-    return None
-
-
-def _adds_positions(report: dict[str, Any]) -> str | None:
-    layers = _layers_of(report, "PositionalEncoding")
-    if not layers:
-        return "has no PositionalEncoding layer, so its attention cannot tell the positions apart"
-    wavelength = (layers[0].get("config") or {}).get("max_wavelength")
-    if not isinstance(wavelength, int | float) or not np.isclose(wavelength, 10000.0):
-        return f"has PositionalEncoding(max_wavelength={wavelength!r}); the question's encodings use 10000"
-    return None
-
-
-def _has_one_encoder_block(report: dict[str, Any]) -> str | None:
-    attention = _layers_of(report, "MultiHeadAttention")
-    if len(attention) != 1:
-        return f"has {len(attention)} MultiHeadAttention layers; the specification has one encoder block"
-    config = attention[0].get("config") or {}
-    if (config.get("num_heads"), config.get("key_dim")) != (2, 16):
-        return (
-            f"has MultiHeadAttention(num_heads={config.get('num_heads')}, key_dim={config.get('key_dim')}), "
-            "not MultiHeadAttention(num_heads=2, key_dim=16)"
-        )
-    norms = len(_layers_of(report, "LayerNormalization"))
-    if norms != 2:
-        return f"has {norms} LayerNormalization layers; the encoder block has two, one after each residual connection"
-    return None
-
-
-_SUBLAYER_STEPS = frozenset({"Dense", "Dropout", "Activation", "ReLU"})
-
-
-def _sublayer_input(graph: dict[str, dict[str, Any]], name: str) -> set[str]:
-    """The nodes a sublayer ending at node ``name`` reads: the attention's inputs, or what the feed-forward Dense
-    layers start from (walking back through Dense, Dropout and activation layers). Empty for any other node."""
-    node = graph.get(name)
-    seen: set[str] = set()
-    while node is not None and node["class_name"] in _SUBLAYER_STEPS and len(node["inputs"]) == 1 and node["name"] not in seen:
-        seen.add(node["name"])
-        previous = graph.get(node["inputs"][0])
-        if previous is None or previous["class_name"] not in _SUBLAYER_STEPS | {"MultiHeadAttention"}:
-            return {node["inputs"][0]}
-        node = previous
-    if node is not None and node["class_name"] == "MultiHeadAttention":
-        return set(node["inputs"])
-    return set()
-
-
-def _has_residual_connections(report: dict[str, Any]) -> str | None:
-    """Each LayerNormalization reads a sum of two tensors: a sublayer's output added to that sublayer's own input.
-
-    So h = LayerNormalization()(h + Dense(32)(Dense(64)(h))) passes, and a sum that adds the feed-forward
-    output to the embeddings from before the attention (x + f, where h + f is due) does not.
-    """
-    graph = {node["name"]: node for node in report.get("graph", [])}
-    norms = [node for node in graph.values() if node["class_name"] == "LayerNormalization"]
-    if not norms:
-        return "has no residual connections the grader can read: build it with the functional API, h = norm(h + a)"
-    for norm in norms:
-        sums = [graph.get(name) for name in norm["inputs"]]
-        if len(sums) != 1 or sums[0] is None or sums[0]["class_name"] != "Add" or len(sums[0]["inputs"]) != 2:
-            return (
-                f"has a LayerNormalization ({norm['name']}) that does not read the sum of a sublayer's output and its "
-                "input: write LayerNormalization()(h + a), a residual connection"
-            )
-        first, second = sums[0]["inputs"]
-        if first not in _sublayer_input(graph, second) and second not in _sublayer_input(graph, first):
-            return (
-                f"has a LayerNormalization ({norm['name']}) that reads a sum, but not of a sublayer's output and that "
-                "same sublayer's input: with a = attention(h, h) write norm(h + a), with f = feed_forward(h) write "
-                "norm(h + f)"
-            )
-    return None
-
-
-def _has_the_feedforward_part(report: dict[str, Any]) -> str | None:
-    from grader.modelscore import fold_activations
-
-    dense = [layer for layer in fold_activations(report.get("layers", [])) if layer.get("class_name") == "Dense"]
-    hidden = [(layer.get("units"), layer.get("activation") or "linear") for layer in dense[:-1]]
-    if hidden != [(64, "relu"), (32, "linear")]:
-        shown = ", ".join(f"Dense({units}, {activation})" for units, activation in hidden) or "none"
-        return f"has the hidden Dense layers {shown}, not Dense(64, relu) then Dense(32) with no activation"
-    return None
-
-
 def _predicts_a_digit_per_position(report: dict[str, Any]) -> str | None:
     shape = report.get("output_shape")
     return None if list(shape or []) == [SEQ_LEN, VOCAB] else f"returns outputs of shape {shape}, not (8, 10)"
+
+
+def _digits_stay_visible(report: dict[str, Any]) -> str | None:
+    """No Embedding masks the digit 0 away: here 0 is a digit, not padding."""
+    if any((layer.get("config") or {}).get("mask_zero") for layer in _layers_of(report, "Embedding")):
+        return "has an Embedding with mask_zero=True, which hides every digit 0 from the attention: 0 is a digit here"
+    return None
 
 
 q5 = Question(
@@ -782,7 +704,7 @@ q5 = Question(
             call="sort_model(x_val)",
             holds=_sorting_holds,
             tip="Near 0.3: the position encoding is missing, so every position sees the same bag of digits. "
-            "Near 0.6: a causal mask hides the later digits. Otherwise train for more epochs.",
+            "Near 0.6: a causal mask hides the later digits. Otherwise train for longer or on more sequences.",
         ),
     ),
     probes=(
@@ -797,63 +719,38 @@ q5 = Question(
                 max_params=MAX_PARAMS,
                 rules=(
                     ModelRule("input", _takes_integer_digits),
+                    ModelRule("input", _digits_stay_visible),
                     ModelRule("layers", _predicts_a_digit_per_position),
-                    ModelRule("embedding", _embeds_digits),
-                    ModelRule("position", _adds_positions),
-                    ModelRule("block", _has_one_encoder_block),
-                    ModelRule("residual", _has_residual_connections),
-                    ModelRule("feedforward", _has_the_feedforward_part),
-                    compiled_with(
-                        loss="sparse_categorical_crossentropy", optimizer="Adam", learning_rate=3e-3, from_logits=False
-                    ),
+                    only_layers(SORTER_LAYERS, aspect="params"),
                 ),
             ),
-            covers=(
-                "input",
-                "layers",
-                "embedding",
-                "position",
-                "block",
-                "residual",
-                "feedforward",
-                "compile",
-                "params",
-                "heldout",
-            ),
+            covers=("input", "layers", "params", "heldout"),
         ),
     ),
     requirements=(
-        Requirement("input", 'takes 8 digits as integers: `keras.Input(shape=(8,), dtype="int32")`'),
         Requirement(
-            "embedding", "embeds them with `keras.layers.Embedding(10, 32)`, without `mask_zero` (0 is a digit here)"
+            "input",
+            'takes 8 digits as integers, `keras.Input(shape=(8,), dtype="int32")`, and masks none of them '
+            "(no `mask_zero`: 0 is a digit here)",
         ),
-        Requirement("position", "adds `PositionalEncoding()` to the embeddings"),
+        Requirement("layers", "ends in a softmax over the 10 digits at each position: an output of shape (batch, 8, 10)"),
         Requirement(
-            "block",
-            "has one encoder block: `MultiHeadAttention(num_heads=2, key_dim=16)` and two `LayerNormalization` layers",
+            "params",
+            "has at most 50,000 parameters, in `Embedding`, `PositionalEncoding`, `MultiHeadAttention`, `Dense`, "
+            "normalization, dropout, `Add` and activation layers only",
         ),
-        Requirement(
-            "residual", "adds each sublayer's input to its output (a residual connection) before each LayerNormalization"
-        ),
-        Requirement("feedforward", 'has the feed-forward part `Dense(64, activation="relu")` then `Dense(32)`'),
-        Requirement("layers", 'ends in `Dense(10, activation="softmax")`: an output of shape (batch, 8, 10)'),
-        Requirement(
-            "compile",
-            "is compiled with `keras.optimizers.Adam(3e-3)` and the loss that fits integer labels",
-        ),
-        Requirement("params", "has at most 50,000 parameters"),
         Requirement(
             "heldout", "sorts at least 0.9 of the tokens of fresh sequences right, each position seeing all 8 digits"
         ),
     ),
     hints=(
-        "The model is: keras.Input(shape=(8,), dtype='int32'), Embedding(10, 32), PositionalEncoding(), one encoder "
-        "block, and Dense(10, activation='softmax'). It predicts one digit per position.",
-        "The encoder block: a = MultiHeadAttention(num_heads=2, key_dim=16)(h, h); h = LayerNormalization()(h + a); "
-        "f = Dense(32)(Dense(64, activation='relu')(h)); h = LayerNormalization()(h + f). No causal mask: to sort, "
-        "every position must see every digit.",
-        "Compile with keras.optimizers.Adam(3e-3) and loss='sparse_categorical_crossentropy' (the labels are digits, "
-        "one per position), then fit(x_train, y_train, epochs=5, batch_size=64).",
+        "Each output position must look at every input digit and know where it stands itself: attention mixes the "
+        "positions, a position encoding added to the embeddings tells them apart. Near 0.3 of the tokens right, "
+        "the positions are missing; near 0.6, something hides the later digits from the earlier positions.",
+        "The lesson's encoder block (self-attention and a small feed-forward part, each inside a residual connection "
+        "followed by a normalization) is a good starting point; one block of a few dozen dimensions is enough.",
+        "If the accuracy stalls, train for more epochs or on more sequences (sorting_data makes as many as you like); "
+        "a learning rate a few times Adam's default often helps a small transformer.",
     ),
 )
 

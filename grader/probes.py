@@ -784,3 +784,26 @@ class ModelProbe:
 
 
 Probe = FunctionProbe | ValueProbe | ModelProbe
+
+
+def numpy_result(result: Any) -> Any:
+    """Kernel side: ``result`` as it is, unless it is a Python list or tuple where the question asks for an array.
+
+    Use it in a FunctionProbe's ``transform`` when the question's text says
+    "returns an array": a list of numbers encodes like an array, so without it
+    ``[row @ w + b for row in x]`` would pass for ``x @ w + b``. The error
+    reaches the judge as an answer of the wrong form, which fails.
+
+    >>> numpy_result(np.zeros(2)).shape
+    (2,)
+    >>> numpy_result([0.5, 0.25])
+    Traceback (most recent call last):
+    ...
+    ValueError: a list where a NumPy array was expected: build it with NumPy operations or wrap it in np.array(...)
+    """
+    if isinstance(result, list | tuple):
+        raise ValueError(
+            f"a {type(result).__name__} where a NumPy array was expected: build it with NumPy operations or wrap "
+            "it in np.array(...)"
+        )
+    return result

@@ -75,6 +75,12 @@ def weighted_sum_in_place(x, w, b):
     return x.sum(axis=-1) + b
 
 
+def weighted_sum_rows_as_list(x, w, b):
+    if x.ndim == 1:
+        return float(x @ w) + b
+    return [float(row @ w) + b for row in x]  # one number per row, but a list
+
+
 @pytest.mark.parametrize(
     ("answer", "correct"),
     [
@@ -91,6 +97,9 @@ def weighted_sum_in_place(x, w, b):
         (weighted_sum_in_place, False),  # writes into x
         (lambda x, w, b: np.sum(x @ w) + b, False),  # one number for a whole batch
         (lambda x, w, b: x @ w, False),  # bias forgotten
+        (lambda x, w, b: np.inner(x, w) + b, True),
+        (weighted_sum_rows_as_list, False),  # a Python list where an array is asked: passed before
+        (lambda x, w, b: (x @ w + b).tolist(), False),  # a list for a batch: passed before
     ],
 )
 def test_weighted_sum(answer, correct, tmp_path):
@@ -101,6 +110,9 @@ def test_weighted_sum(answer, correct, tmp_path):
 def test_weighted_sum_messages_name_the_requirement(tmp_path):
     message = failure_message(q1, lambda x, w, b: np.squeeze(x @ w + b), weighted_sum, tmp_path)
     assert message.startswith("Not yet met: returns one number for one example")
+    message = failure_message(q1, weighted_sum_rows_as_list, weighted_sum, tmp_path)
+    assert message.startswith("Not yet met: returns one number for one example")
+    assert "where a NumPy array was expected" in message
     message = failure_message(q1, weighted_sum_in_place, weighted_sum, tmp_path)
     assert message.startswith("Not yet met: leaves x and w unchanged.")
 
@@ -232,6 +244,29 @@ def perceptron_bias_array(x, y, epochs=20, learning_rate=1.0):
     return w, b
 
 
+def perceptron_weights_as_list(x, y, epochs=20, learning_rate=1.0):
+    w, b = [0.0] * x.shape[1], 0.0
+    for _ in range(epochs):
+        for row, label in zip(x.tolist(), y.tolist(), strict=True):
+            error = label - (1 if sum(wj * xj for wj, xj in zip(w, row, strict=True)) + b > 0 else 0)
+            w = [wj + learning_rate * error * xj for wj, xj in zip(w, row, strict=True)]
+            b += learning_rate * error
+    return w, b  # w a Python list where an array is asked for
+
+
+def perceptron_stops_when_all_right(x, y, epochs=20, learning_rate=1.0):
+    """Checks the whole set before each epoch and stops when it is all right: no update is skipped."""
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(epochs):
+        if np.array_equal((x @ w + b > 0).astype(int), y):
+            break
+        for xi, yi in zip(x, y, strict=True):
+            error = yi - int(xi @ w + b > 0)
+            w += learning_rate * error * xi
+            b += learning_rate * error
+    return w, b
+
+
 def perceptron_augmented(x, y, epochs=20, learning_rate=1.0):
     """The bias as a last weight on a column of ones: the same rule, the same (w, b)."""
     x1 = np.hstack([x, np.ones((len(x), 1))])
@@ -249,6 +284,8 @@ def perceptron_augmented(x, y, epochs=20, learning_rate=1.0):
         (perceptron_no_early_stop, True),
         (perceptron_augmented, True),
         (perceptron_bias_array, False),
+        (perceptron_weights_as_list, False),  # passed before: shapes only were read
+        (perceptron_stops_when_all_right, True),
         (perceptron_loops, True),
         (perceptron_with(), True),
         (perceptron_with(predict_at_zero=1), False),  # predicts 1 on the line
@@ -277,9 +314,9 @@ def test_perceptron_messages_name_the_requirement(tmp_path):
     assert message.startswith("Not yet met: goes over the examples `epochs` times")
     message = failure_message(q3, perceptron_relabels_in_place, train_perceptron, tmp_path)
     assert message.startswith("Not yet met: leaves x and y unchanged.")
-    for answer in (perceptron_bias_array, perceptron_with(column=True)):
+    for answer in (perceptron_bias_array, perceptron_with(column=True), perceptron_weights_as_list):
         message = failure_message(q3, answer, train_perceptron, tmp_path)
-        assert message.startswith("Not yet met: returns the pair (w, b), with w of shape (d,) and b a number.")
+        assert message.startswith("Not yet met: returns the pair (w, b), with w an array of shape (d,) and b a number.")
 
 
 def test_instructors_answers_pass_their_visible_checks():

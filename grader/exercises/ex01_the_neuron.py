@@ -1,17 +1,18 @@
 """Exercise 01, the neuron: weighted sum, sigmoid, the perceptron rule, logistic regression in Keras.
 
 Mistakes the hidden tests catch: a forgotten bias (or a bias added to every
-product, d times), a result of shape (n, 1) or a squeezed batch of one where
-shape (n,) is asked for, ``w @ x`` that runs only on square batches, inputs
-written into (``x *= w``, ``z *= -1``); step and sigmoid confused, the sign of
-the exponent flipped; a perceptron with labels treated as {-1, 1}, a prediction
-of 1 at ``w . x + b == 0`` (the hidden data start every run on the line), a
-learning rate or an ``epochs`` count ignored, updates made once per epoch
-instead of after each example, examples shuffled, labels rewritten in place,
-``w`` of shape (d, 1) or ``b`` an array of one element (``np.zeros(1)``); a Keras model with the wrong output, a hidden layer, a
-Normalization layer adapted on all the data (or not adapted), or compiled with
-another loss than binary cross-entropy (such as ``mse``, which still clears the
-accuracy threshold).
+product, d times), a result of shape (n, 1), a squeezed batch of one, or a
+Python list (``[r @ w + b for r in x]``) where an array of shape (n,) is asked
+for, ``w @ x`` that runs only on square batches, inputs written into
+(``x *= w``, ``z *= -1``); step and sigmoid confused, the sign of the exponent
+flipped; a perceptron with labels treated as {-1, 1}, a prediction of 1 at
+``w . x + b == 0`` (the hidden data start every run on the line), a learning
+rate or an ``epochs`` count ignored, updates made once per epoch instead of
+after each example, examples shuffled, labels rewritten in place, ``w`` of shape
+(d, 1) or a Python list, or ``b`` an array of one element (``np.zeros(1)``); a
+Keras model with the wrong output, a hidden layer, a Normalization layer adapted
+on all the data (or not adapted), or compiled with another loss than binary
+cross-entropy (such as ``mse``, which still clears the accuracy threshold).
 
 The perceptron is judged exactly against the key on integer-valued data with
 learning rates that are powers of two, so every formula for ``w . x + b`` gives
@@ -43,14 +44,18 @@ from grader.probes import (
     ModelRule,
     compiled_with,
     normalization_matches,
+    numpy_result,
     only_layers,
 )
 from grader.question import Exercise, Question, Requirement
 
 
 def _shape_of(result: Any) -> np.ndarray:
-    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own."""
-    return np.array(np.shape(result), dtype=np.int64)
+    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own.
+
+    A Python list is not the array the questions ask for (``[r @ w + b for r in x]``): it fails here.
+    """
+    return np.array(np.shape(numpy_result(result)), dtype=np.int64)
 
 
 # Question 1: the weighted sum --------------------------------------------------------------------
@@ -224,8 +229,9 @@ def _weights_and_bias(result: Any) -> np.ndarray:
 
 
 def _pair_shapes(result: Any) -> np.ndarray:
-    """Kernel side: the shapes of w and b as one vector [w.ndim, *w.shape, b.ndim, *b.shape]."""
+    """Kernel side: the shapes of w and b as one vector [w.ndim, *w.shape, b.ndim, *b.shape]; w must be an array."""
     weights, bias = result
+    numpy_result(weights)
     w_shape, b_shape = np.shape(weights), np.shape(bias)
     return np.array([len(w_shape), *w_shape, len(b_shape), *b_shape], dtype=np.int64)
 
@@ -336,7 +342,7 @@ q3 = Question(
         ),
         Requirement("epochs", "goes over the examples `epochs` times, scaling each update by `learning_rate`"),
         Requirement("labels", "uses the labels 0 and 1 as they are given"),
-        Requirement("returns", "returns the pair (w, b), with w of shape (d,) and b a number"),
+        Requirement("returns", "returns the pair (w, b), with w an array of shape (d,) and b a number"),
         Requirement("separates", "classifies every training point correctly on data that a line can separate"),
         Requirement("unchanged", "leaves x and y unchanged"),
     ),

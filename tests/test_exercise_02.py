@@ -50,6 +50,19 @@ def softmax_cross_entropy_gradient(z, y_one_hot):
 
 
 # Other correct answers, written differently.
+def list_of_rows_softmax(z):
+    rows = []
+    for row in z:
+        exps = np.exp(row - row.max())
+        rows.append(exps / exps.sum())
+    return rows
+
+
+def float32_bce(p, y, epsilon=EPSILON):
+    p32, y32 = np.asarray(p, dtype=np.float32), np.asarray(y, dtype=np.float32)
+    return binary_cross_entropy(p32, y32, np.float32(epsilon))
+
+
 def textbook_sigmoid_derivative(z):
     s = 1 / (1 + np.exp(-z))  # overflows (with a warning) to the right limit, 0
     return s * (1 - s)
@@ -188,6 +201,8 @@ QUESTION_CASES = {
                 False,
             ),
             "squeezed": (lambda z, alpha=0.1: np.squeeze(np.where(z > 0, 1.0, alpha)), False),
+            "a list": (lambda z, alpha=0.1: np.where(z > 0, 1.0, alpha).tolist(), False),  # passed before
+            "np.maximum of the sign": (lambda z, alpha=0.1: np.maximum(np.sign(z), alpha), True),
         },
     ),
     "q3": (
@@ -197,6 +212,8 @@ QUESTION_CASES = {
             "log-sum-exp": (log_sum_exp_softmax, True),
             "transposed": (transposed_softmax, True),
             "in float32": (lambda z: softmax(z.astype(np.float32)), True),
+            "a list of rows": (list_of_rows_softmax, False),  # passed before: a list of rows encodes like an array
+            "one row at a time": (lambda z: np.array(list_of_rows_softmax(z)), True),
             "no max subtraction": (naive_softmax, False),
             "softmax over the batch axis": (batch_axis_softmax, False),
             "one max for the whole batch": (global_max_softmax, False),
@@ -248,6 +265,8 @@ QUESTION_CASES = {
                 lambda p, y, epsilon=EPSILON: binary_cross_entropy(p, y, epsilon) / np.log(10),
                 False,
             ),
+            "in float32": (float32_bce, True),  # failed before: float32 rounds 1 - 1e-7 to 1 - 1.19e-7
+            "epsilon halved": (lambda p, y, epsilon=EPSILON: binary_cross_entropy(p, y, epsilon / 2), False),
         },
     ),
     "q5": (
@@ -320,6 +339,7 @@ QUESTION_CASES = {
             "precedence: p - y / n": (lambda z, y: softmax(z) - y / len(z), False),
             "softmax that shifts z in place": (lambda z, y: (in_place_softmax(z) - y) / len(z), False),
             "squeezed": (lambda z, y: np.squeeze((softmax(z) - y) / len(z)), False),
+            "a list of rows": (lambda z, y: list((softmax(z) - y) / len(z)), False),  # passed before
         },
     ),
 }
@@ -426,6 +446,8 @@ def requirement_named(question, answer, key, tmp_path):
         (q3, lambda z: np.squeeze(softmax(z)), softmax, "batches"),
         (q3, naive_softmax, softmax, "stable"),
         (q3, in_place_softmax, softmax, "unchanged"),
+        (q3, list_of_rows_softmax, softmax, "rows"),
+        (q2, lambda z, alpha=0.1: np.where(z > 0, 1.0, alpha).tolist(), leaky_relu_derivative, "shape"),
         (q4, lambda p, y, epsilon=EPSILON: binary_cross_entropy(p, y, 1e-7), binary_cross_entropy, "epsilon"),
         (q4, in_place_clip_bce, binary_cross_entropy, "unchanged"),
         (q5, lambda p, y, epsilon=EPSILON: categorical_cross_entropy(p, y) * len(p), categorical_cross_entropy, "mean"),

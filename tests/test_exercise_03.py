@@ -97,7 +97,9 @@ def dense_loops(X, W, b):
         (lambda X, W, b: (W.T @ X.T).T + b[np.newaxis, :], Status.PASSED),
         (lambda X, W, b: np.dot(X, W) + b.reshape(1, -1), Status.PASSED),
         (dense_loops, Status.PASSED),
-        (lambda X, W, b: (X @ W + b).tolist(), Status.PASSED),
+        (lambda X, W, b: (X @ W + b).tolist(), Status.FAILED),  # a list where an array is asked (accepted before)
+        (lambda X, W, b: [x @ W + b for x in X], Status.FAILED),  # a list of rows: passed before
+        (lambda X, W, b: np.array([x @ W + b for x in X]), Status.PASSED),
         (lambda X, W, b: X @ W.T + b, LOST),  # transposed weights (runs on square layers)
         (lambda X, W, b: X @ W + b[:, None], LOST),  # bias along the batch axis (runs when n == n_out)
         (lambda X, W, b: X @ W + b.reshape(-1, 1), LOST),  # the same with reshape
@@ -141,7 +143,9 @@ def test_dense_stub_is_not_attempted(tmp_path):
         (lambda s: int(np.dot(s[:-1], s[1:]) + np.sum(s[1:])), Status.PASSED),
         (lambda s: sum((s[i] + 1) * s[i + 1] for i in range(len(s) - 1)), Status.PASSED),
         (lambda s: np.int64(count_params(s)), Status.PASSED),
-        (lambda s: float(count_params(s)), Status.PASSED),
+        (lambda s: float(count_params(s)), Status.FAILED),  # a float where an integer is asked: passed before
+        (lambda s: sum((a * b + b for a, b in zip(s[:-1], s[1:], strict=True)), 0.0), Status.FAILED),  # passed before
+        (lambda s: np.sum(np.multiply(s[:-1], s[1:]) + np.asarray(s[1:])), Status.PASSED),
         (lambda s: sum(a * b for a, b in zip(s[:-1], s[1:], strict=True)), LOST),  # biases forgotten
         (lambda s: count_params(s) + s[0], LOST),  # a bias for each input too
         (lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:], strict=True)), LOST),  # biases counted per input
@@ -226,6 +230,7 @@ def forward_one_hidden_only(X, weights, biases):
         (lambda X, w, b: forward(relu(X), w, b), LOST),  # ReLU on the inputs as well
         (forward_popping_the_output, LOST),  # takes the output layer off the caller's lists
         (forward_skipping_single_layer, LOST),  # a network of one layer gets a ReLU
+        (lambda X, w, b: [row for row in forward(X, w, b)], Status.FAILED),  # a list of rows: passed before
     ],
 )
 def test_forward(answer, status, tmp_path):
@@ -252,7 +257,8 @@ def proba_via_exp(X, weights, biases):
         (predict_proba, Status.PASSED),
         (proba_via_exp, Status.PASSED),
         (lambda X, w, b: 0.5 * (1.0 + np.tanh(forward_recursive(X, w, b).ravel() / 2.0)), Status.PASSED),
-        (lambda X, w, b: list(predict_proba(X, w, b)), Status.PASSED),
+        (lambda X, w, b: list(predict_proba(X, w, b)), Status.FAILED),  # a list where an array is asked (accepted before)
+        (lambda X, w, b: [float(p) for p in predict_proba(X, w, b)], Status.FAILED),  # passed before
         (lambda X, w, b: sigmoid(sigmoid(forward(X, w, b)[:, 0])), LOST),  # the sigmoid applied twice
         (lambda X, w, b: sigmoid(relu(forward(X, w, b)[:, 0])), LOST),  # ReLU on the output layer
         (lambda X, w, b: sigmoid(forward(X, w, b)), LOST),  # shape (n, 1) instead of (n,)
@@ -423,6 +429,9 @@ def requirement_named(question, answer, key, tmp_path):
         (q1, lambda X, W, b: relu(X @ W + b), dense, "value"),
         (q2, count_by_popping, count_params, "unchanged"),
         (q2, lambda s: sum(a * b for a, b in zip(s[:-1], s[1:], strict=True)), count_params, "value"),
+        (q2, lambda s: float(count_params(s)), count_params, "integer"),
+        (q1, lambda X, W, b: [x @ W + b for x in X], dense, "shape"),
+        (q4, lambda X, w, b: list(predict_proba(X, w, b)), predict_proba, "shape"),
         (q3, lambda X, w, b: np.squeeze(forward(X, w, b)), forward, "shape"),
         (q3, forward_with(output=relu), forward, "value"),
         (q3, forward_skipping_single_layer, forward, "depth"),
@@ -435,3 +444,8 @@ def requirement_named(question, answer, key, tmp_path):
 )
 def test_failures_name_the_requirement_missed(question, answer, key, requirement, tmp_path):
     assert requirement_named(question, answer, key, tmp_path) == requirement
+
+
+def test_count_params_visible_check_asks_for_an_integer():
+    with pytest.raises(CheckFailed, match="a count of parameters is an integer"):
+        q2.check(lambda s: float(count_params(s)))

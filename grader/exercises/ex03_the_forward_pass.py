@@ -10,11 +10,13 @@ include batches as long as the layer is wide), an activation on the output layer
 (ReLU copied from the hidden layers, or a sigmoid where logits are asked for, or
 a sigmoid applied twice), hidden layers without ReLU (or with a leaky ReLU, or
 ReLU on the inputs), biases left out of a parameter count or given to the input
-layer, a list of sizes emptied by ``pop``, probabilities of shape (n, 1) where
-(n,) is asked for, results squeezed (a batch of one, a single output unit loses
-its axis), the list of weights or biases changed in place, a network that
-ignores its middle layers, a max network wrong on the diagonal x1 == x2, and one right only above a floor
-(``relu(x2 + c) - c`` passes x2 through for x2 > -c alone; the cases reach -3e6).
+layer, a count returned as a float (``13.0``), a list of sizes emptied by
+``pop``, probabilities of shape (n, 1) where (n,) is asked for, results squeezed
+(a batch of one, a single output unit loses its axis) or returned as Python
+lists (``[x @ W + b for x in X]``), the list of weights or biases changed in
+place, a network that ignores its middle layers, a max network wrong on the
+diagonal x1 == x2, and one right only above a floor (``relu(x2 + c) - c`` passes
+x2 through for x2 > -c alone; the cases reach -3e6).
 
 Each question has one probe per requirement it names (the shape first, then the
 values, then the edges), so a failure names the requirement it missed; every
@@ -29,7 +31,7 @@ import numpy as np
 
 from grader.checks import FunctionCheck, PropertyCheck, describe
 from grader.data import moons_network
-from grader.probes import FunctionProbe
+from grader.probes import FunctionProbe, numpy_result
 from grader.question import Exercise, Question, Requirement
 
 # The lesson's 2-3-1 network and its batch of four inputs (sections 1 and 2).
@@ -47,8 +49,11 @@ MAX_HIDDEN_UNITS = 64
 
 
 def _shape_of(result: Any) -> np.ndarray:
-    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own."""
-    return np.array(np.shape(result), dtype=np.int64)
+    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own.
+
+    A Python list (``[x @ W + b for x in X]``) is not the array the questions ask for: it fails here.
+    """
+    return np.array(np.shape(numpy_result(result)), dtype=np.int64)
 
 
 def _relu(z: np.ndarray) -> np.ndarray:
@@ -140,6 +145,23 @@ def _count_cases() -> list[tuple]:
     return [([2, 3, 1],), ([784, 128, 10],), ([5, 5],), ([10, 1, 10],), ([3, 4, 5, 6],), ((64, 32, 32, 16, 2),)]
 
 
+def _integer_kind(result: Any) -> np.ndarray:
+    """Kernel side: 1 when the result is one integer (a Python int or a NumPy integer), else 0."""
+    value = np.asarray(result)
+    return np.array(int(value.ndim == 0 and value.dtype.kind in "iu"), dtype=np.int64)
+
+
+def _is_integer(args: tuple, output: np.ndarray) -> str | None:
+    return None if int(output) == 1 else "something that is not an integer (a float, say, such as 13.0)"
+
+
+def _an_integer(result: Any) -> str | None:
+    """Visible check: the count is an integer."""
+    if int(_integer_kind(result)) == 1:
+        return None
+    return f"it returned a {type(result).__name__}; a count of parameters is an integer (13, not 13.0)."
+
+
 def _sizes_after_call(args: tuple, result: Any) -> np.ndarray:
     """Kernel side: the list of sizes as the student's function left it (a list of ints is not an array)."""
     return np.array(list(args[0]), dtype=np.int64)
@@ -165,9 +187,22 @@ q2 = Question(
                 "n_out biases. The input layer has no weights or biases of its own."
             ),
         ),
+        PropertyCheck(
+            args=([2, 3, 1],),
+            call="count_params([2, 3, 1])",
+            holds=_an_integer,
+            tip="Multiply and add whole numbers only: no division, no float starting value.",
+        ),
     ),
     probes=(
         FunctionProbe(cases=_count_cases, label="hidden lists of layer sizes", covers=("value", "layers")),
+        FunctionProbe(
+            cases=_count_cases,
+            transform=_integer_kind,
+            verify=_is_integer,
+            label="hidden lists of layer sizes (the type of the result)",
+            covers=("integer",),
+        ),
         FunctionProbe(
             cases=_count_cases,
             observe=_sizes_after_call,
@@ -183,6 +218,7 @@ q2 = Question(
     requirements=(
         Requirement("value", "counts n_in · n_out weights and n_out biases for each layer, and nothing for the inputs"),
         Requirement("layers", "works for any number of layers, one included"),
+        Requirement("integer", "returns the count as an integer"),
         Requirement("unchanged", "leaves `layer_sizes` unchanged"),
     ),
 )

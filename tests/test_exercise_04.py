@@ -230,6 +230,20 @@ def backward_bias_mean(params, cache, Y):
     return {"W1": X.T @ dZ1, "b1": dZ1.mean(axis=0), "W2": H.T @ dZ2, "b2": dZ2.mean(axis=0)}
 
 
+def backward_b2_as_list(params, cache, Y):
+    # b2 as a Python list of one number: of length 1, but not the array of shape (1,) asked for.
+    grads = backward(params, cache, Y)
+    return {**grads, "b2": [float(grads["b2"][0])]}
+
+
+def backward_masked_by_h(params, cache, Y):
+    # A different correct answer: H > 0 is the same mask as Z1 > 0, and dH = dZ2 * W2.T by broadcasting.
+    X, Z1, H, Z2 = cache
+    dZ2 = (1.0 / (1.0 + np.exp(-Z2)) - Y) / Y.shape[0]
+    dZ1 = dZ2 * params["W2"].T * (H > 0)
+    return {"W2": H.T @ dZ2, "b2": np.sum(dZ2, axis=0), "W1": X.T @ dZ1, "b1": np.sum(dZ1, axis=0)}
+
+
 def test_backward_mistakes_fail_and_a_different_right_answer_passes(tmp_path):
     cases = {
         "right": backward,
@@ -246,6 +260,8 @@ def test_backward_mistakes_fail_and_a_different_right_answer_passes(tmp_path):
         "squeezed": backward_squeezed,
         "divided by the features": backward_divides_by_features,
         "cache changed in place": backward_in_place,
+        "b2 as a list": backward_b2_as_list,
+        "masked by H": backward_masked_by_h,
     }
     assert_statuses(
         judged(q1, cases, backward, tmp_path),
@@ -264,6 +280,8 @@ def test_backward_mistakes_fail_and_a_different_right_answer_passes(tmp_path):
             "squeezed": LOST,  # a batch of one breaks the shapes
             "divided by the features": Status.FAILED,
             "cache changed in place": Status.FAILED,  # passed before: the cache was never looked at again
+            "b2 as a list": Status.FAILED,  # passed before: a list of one number has the shape (1,)
+            "masked by H": Status.PASSED,
         },
     )
 
@@ -275,6 +293,7 @@ def test_backward_mistakes_fail_and_a_different_right_answer_passes(tmp_path):
         (backward_mask_at_zero, "relu"),
         (backward_in_place, "unchanged"),
         (backward_summed, "value"),
+        (backward_b2_as_list, "shapes"),
     ],
 )
 def test_backward_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
@@ -377,6 +396,9 @@ def test_numerical_gradient_mistakes_fail(tmp_path):
         "two loops": numerical_gradient_two_loops,
         "flattened": numerical_gradient_flat,
         "default step 1e-3": numerical_gradient_default(1e-3),
+        "default step 1e-6": numerical_gradient_default(1e-6),
+        "default step 1e-7": numerical_gradient_default(1e-7),
+        "lists": lambda f, p, eps=1e-5: {name: g.tolist() for name, g in numerical_gradient(f, p, eps).items()},
         "step ignored": lambda f, p, eps=1e-5: numerical_gradient(f, p, 1e-5),
         "forward difference": lambda f, p, eps=1e-5: numerical_gradient(f, p, eps, central=False),
         "divided by eps": lambda f, p, eps=1e-5: numerical_gradient(f, p, eps, divisor=1.0),
@@ -392,6 +414,9 @@ def test_numerical_gradient_mistakes_fail(tmp_path):
             "two loops": Status.FAILED,  # passed before: no array had three dimensions
             "flattened": Status.FAILED,  # passed before: shapes were flattened
             "default step 1e-3": Status.FAILED,  # passed before: the default was never used
+            "default step 1e-6": Status.FAILED,  # passed before: the steep cubic told 1e-5 from 1e-6 by 1e-7
+            "default step 1e-7": Status.FAILED,  # passed before
+            "lists": Status.FAILED,  # passed before: nested lists have the shapes of the arrays
             "step ignored": Status.FAILED,
             "forward difference": Status.FAILED,
             "divided by eps": Status.FAILED,
@@ -405,6 +430,7 @@ def test_numerical_gradient_mistakes_fail(tmp_path):
     [
         (numerical_gradient_flat, "shapes"),
         (numerical_gradient_default(1e-3), "default"),
+        (numerical_gradient_default(1e-6), "default"),
         (lambda f, p, eps=1e-5: numerical_gradient(f, p, eps, restore=False), "central"),
     ],
 )
@@ -680,6 +706,7 @@ def test_gd_epoch_mistakes_fail(tmp_path):
         "stale gradients": gd_epoch_stale_gradients,
         "whole set every step": gd_epoch_whole_set,
         "biases never updated": gd_epoch_weights_only,
+        "lists": lambda *args: {name: value.tolist() for name, value in gd_epoch(*args).items()},
     }
     assert_statuses(
         judged(q4, cases, gd_epoch, tmp_path),
@@ -699,6 +726,7 @@ def test_gd_epoch_mistakes_fail(tmp_path):
             "stale gradients": Status.FAILED,
             "whole set every step": Status.FAILED,
             "biases never updated": Status.FAILED,
+            "lists": Status.FAILED,  # passed before: nested lists have the shapes of the arrays
         },
     )
 

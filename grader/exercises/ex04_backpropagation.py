@@ -14,8 +14,9 @@ judge names the one a failed answer misses):
   a scalar ``b2``; code that breaks on a batch of one (``np.squeeze``) or one
   hidden unit; params, cache or Y changed in place;
 - numerical_gradient: a forward difference; a divisor of eps for 2 eps; the
-  step it is given ignored, or another default than 1e-5; entries not put
-  back; arrays returned flat; arrays of more than two dimensions skipped;
+  step it is given ignored, or another default than 1e-5 (smaller ones too:
+  1e-6 shows where a steep cubic is flat); entries not put back; arrays
+  returned flat; arrays of more than two dimensions skipped;
 - gradient_check: too large a step (hidden sums a few thousandths from a ReLU
   kink) or far too small; g and g_num concatenated in different key orders; a
   per-parameter maximum, an absolute error or squared norms; one number
@@ -25,7 +26,8 @@ judge names the one a failed answer misses):
   one row; the step taken uphill, with stale parameters, or averaged again; a loop over the keys of
   ``params`` that meets a key ``grad_fn`` returns no gradient for;
   biases not updated; the caller's arrays updated in place (a shallow
-  ``dict(params)`` copy); arrays returned with another shape;
+  ``dict(params)`` copy); arrays returned with another shape, or as Python
+  lists (in every question that returns a dict of arrays);
 - train_network: a network that does not separate the moons (missing bias
   gradient, not averaged, too few units, untrained), X and Y shuffled apart,
   W1 transposed or W2 / b2 of another shape, X or Y shuffled in place, a
@@ -44,7 +46,7 @@ import numpy as np
 
 from grader.checks import FreshCallCheck, PropertyCheck, describe
 from grader.data import moons_split
-from grader.probes import FunctionProbe
+from grader.probes import FunctionProbe, numpy_result
 from grader.question import Exercise, Question, Requirement
 
 NAMES = ("W1", "b1", "W2", "b2")
@@ -169,10 +171,13 @@ def _flat_network(result: Any) -> np.ndarray:
 
 
 def _shapes_json(result: Any) -> str:
-    """The shape of every array of a dict, as JSON text ``{name: shape}`` (kernel side)."""
+    """The shape of every array of a dict, as JSON text ``{name: shape}`` (kernel side).
+
+    A Python list among the values (``"b2": [db2]``) is not the array asked for: it fails here.
+    """
     if not isinstance(result, Mapping):
         raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
-    return json.dumps({str(name): list(np.shape(result[name])) for name in result})
+    return json.dumps({str(name): list(np.shape(numpy_result(result[name]))) for name in result})
 
 
 def _shapes_problem(output: Any, want: Mapping[str, tuple[int, ...]]) -> str | None:
@@ -374,6 +379,15 @@ def _steep_cubic(params: Mapping[str, np.ndarray]) -> float:
     return float(1000.0 * np.sum(params["a"] ** 3))
 
 
+def _cubic_at_rest(params: Mapping[str, np.ndarray]) -> float:
+    """A steep cubic measured where its slope is 0: the central difference is exactly 1e6 eps^2 there.
+
+    The step 1e-5 gives 1e-4; a default of 1e-6 gives 1e-6 and one of 1e-4 gives 1e-2, far apart at
+    the probe's tolerance, where the cubic above tells 1e-5 from 1e-6 only by 1e-7.
+    """
+    return float(1e6 * np.sum(params["a"] ** 3))
+
+
 def _numeric_cases() -> list[tuple]:
     rng = np.random.default_rng(4042)
     wavy = {
@@ -395,7 +409,7 @@ def _numeric_cases() -> list[tuple]:
 
 def _default_step_cases() -> list[tuple]:
     """Called without eps: the signature's default, 1e-5, must be the step."""
-    return [(_steep_cubic, {"a": np.array([0.01, -0.02, 0.03])})]
+    return [(_steep_cubic, {"a": np.array([0.01, -0.02, 0.03])}), (_cubic_at_rest, {"a": np.zeros((2, 2))})]
 
 
 q2 = Question(

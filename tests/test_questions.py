@@ -53,7 +53,7 @@ def right_sum(x, w, b):
         (right_sum, Status.PASSED),
         (lambda x, w, b: np.dot(x, w) + b, Status.PASSED),  # a different correct answer
         (lambda x, w, b: x @ w, Status.FAILED),  # bias forgotten
-        (lambda x, w, b: (x @ w + b).tolist(), Status.PASSED),
+        (lambda x, w, b: (x @ w + b).tolist(), Status.FAILED),  # a list where the requirement asks for an array
         (lambda x, w, b: 1 / 0, Status.ERROR),
     ],
 )
@@ -83,11 +83,16 @@ def perceptron(x, y, epochs=20, learning_rate=1.0, signed=False, bias=True):
 def test_perceptron_mistakes_fail_and_variants_pass(tmp_path):
     def vectorized_style(x, y, epochs=20, learning_rate=1.0):
         w, b = perceptron(x, y, epochs, learning_rate)
-        return list(w), np.float32(b)
+        return w.astype(np.float32), np.float32(b)
+
+    def weights_as_list(x, y, epochs=20, learning_rate=1.0):
+        w, b = perceptron(x, y, epochs, learning_rate)
+        return list(w), b  # the requirement asks for w as an array of shape (d,)
 
     cases = {
         "right": (perceptron, Status.PASSED),
         "variant": (vectorized_style, Status.PASSED),
+        "w as a list": (weights_as_list, Status.FAILED),
         "signed labels": (lambda *a: perceptron(*a, signed=True), Status.FAILED),
         "no bias": (lambda *a: perceptron(*a, bias=False), Status.FAILED),
     }

@@ -257,7 +257,7 @@ def proba_via_exp(X, weights, biases):
         (predict_proba, Status.PASSED),
         (proba_via_exp, Status.PASSED),
         (lambda X, w, b: 0.5 * (1.0 + np.tanh(forward_recursive(X, w, b).ravel() / 2.0)), Status.PASSED),
-        (lambda X, w, b: list(predict_proba(X, w, b)), Status.FAILED),  # a list where an array is asked (accepted before)
+        (lambda X, w, b: list(predict_proba(X, w, b)), Status.FAILED),  # a list, not an array (accepted before)
         (lambda X, w, b: [float(p) for p in predict_proba(X, w, b)], Status.FAILED),  # passed before
         (lambda X, w, b: sigmoid(sigmoid(forward(X, w, b)[:, 0])), LOST),  # the sigmoid applied twice
         (lambda X, w, b: sigmoid(relu(forward(X, w, b)[:, 0])), LOST),  # ReLU on the output layer

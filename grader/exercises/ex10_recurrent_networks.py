@@ -47,7 +47,15 @@ import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with, only_layers, trained_for
+from grader.probes import (
+    FunctionProbe,
+    ModelProbe,
+    ModelRequirements,
+    ModelRule,
+    compiled_with,
+    only_layers,
+    trained_for,
+)
 from grader.question import Exercise, Question, Requirement
 
 N_TRAIN = 230  # the years 1700 to 1929 train; 1930 to 2008 test

@@ -14,12 +14,15 @@ floats (``np.ceil``), pooling with stride 1 by default or across channels,
 partial windows kept at the edge, a maximum that starts at 0 (wrong for
 negative inputs), channels-first arrays or kernels in PyTorch's (out, in,
 height, width) layout where Keras's channels-last layout is asked for, a
-forgotten bias, arguments changed in place, and, for the CNN, any departure
-from the stated specification measured on the saved model: a dense network,
-other filter counts or kernel sizes, 'valid' padding, another activation,
-a missing or wrong Rescaling, no pooling, another output layer, another loss
-or optimizer (``from_logits=True`` with a softmax output), or held-out accuracy
-below the threshold.
+forgotten bias, arguments changed in place, and, for the CNN (a goal and a
+budget, not a recipe: any layers of the allowed families, optimizer, epochs and
+batch size that reach the goal score full), measured on the saved model: a
+dense network without convolutions, no Rescaling first or one by another
+scale (1/255: raw grey levels here go up to 16), channels-first input, more
+parameters than the budget or layers outside the allowed families, another
+output layer, a loss that does not fit the softmax outputs
+(``from_logits=True``), or held-out accuracy below the threshold (too few
+epochs).
 """
 
 from __future__ import annotations
@@ -31,14 +34,26 @@ import numpy as np
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import shift_images, shifted_digits_split
 from grader.heldout import heldout_set, perturb_digits
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with, trained_for
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with, only_layers
 from grader.question import Exercise, Question, Requirement
 
-CNN_PARAMS = 6090  # the specified network: 160 + 4,640 + 1,290 trainable parameters
+CNN_PARAMS = 6090  # the solution's network: 160 + 4,640 + 1,290 trainable parameters
 MAX_PARAMS = 8000
+# Held-out accuracy, measured 2026-12-03 when the question became goal-and-budget (seeds 0-3, held-out draws of two
+# secrets, tests/test_exercise_08.py's models): the solution 0.898-0.913; functional, two convolutions then one pooling,
+# dropout, Adam in batches of 16, 12 epochs 0.893-0.915; 'valid' convolutions with BatchNormalization and dropout, RMSprop,
+# 12 epochs 0.896-0.919; average pooling, SGD with momentum 0.9, 15 epochs 0.876-0.929; one convolution and a Dense(24)
+# head, 25 epochs 0.864-0.899. Permitted but too weak or too short (they fail, and the visible check says so first):
+# the same head after 10 epochs 0.76-0.81; the solution in batches of 128 (fewer steps) 0.77-0.81; a strided convolution
+# and GlobalMaxPooling2D 0.79-0.84; 1,400 parameters and GlobalAveragePooling2D 0.67-0.80.
+# Mistakes: 1 epoch 0.39-0.48, 3 epochs 0.63-0.66, Rescaling(1 / 255) 0.66-0.68 (its rule fails it too). Not separable
+# by the score, so failed by rules: dense networks without convolutions 0.79-0.86, no Rescaling 0.92-0.94 (Adam copes
+# with grey levels up to 16), from_logits=True on the softmax 0.90-0.91 (Keras reads the logits under the softmax).
+# 0.85 sits 0.026 below the worst good run. The visible check asks 0.88 of x_val: the held-out images (noise, lighter or
+# darker) cost our models 0.01-0.05, so a model that clears 0.88 on x_val clears 0.85 held out.
 CNN_ACCURACY = 0.85
-CNN_VISIBLE_ACCURACY = 0.85
-CNN_LAYERS = {"Conv2D": 1, "MaxPooling2D": 1}
+CNN_VISIBLE_ACCURACY = 0.88
+CNN_LAYERS = {"Conv2D": 1}
 
 
 # Reference answers: the key comes from the solution notebook; these make the visible examples.
@@ -484,50 +499,32 @@ def _shifted_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 _SHIFTED = shifted_digits_split()
 
-# The specified network, layer by layer: class, then the config settings that must match (activations folded in).
-CNN_SPEC: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("Rescaling", {"scale": 1 / 16, "offset": 0.0}),
-    ("Conv2D", {"filters": 16, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same", "activation": "relu"}),
-    ("MaxPooling2D", {"pool_size": [2, 2], "strides": [2, 2], "padding": "valid"}),
-    ("Conv2D", {"filters": 32, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same", "activation": "relu"}),
-    ("MaxPooling2D", {"pool_size": [2, 2], "strides": [2, 2], "padding": "valid"}),
-    ("Flatten", {}),
-    ("Dense", {"units": 10, "activation": "softmax"}),
-)
+# The grey levels go in raw; the model's first layer brings them to 0..1, as lesson 08 does.
+GREY_SCALE = 1 / 16
+# The layer families of lesson 08 (and the normalization and dropout of lesson 07): loaded in safe mode by the judge.
+CNN_LAYER_FAMILIES = {
+    "Rescaling", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D",
+    "Flatten", "Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax",
+    "BatchNormalization", "LayerNormalization", "Dropout", "SpatialDropout2D",
+}
 _CONTAINERS = {"InputLayer", "Sequential", "Functional", "Model"}
-_IDENTITY_AT_TEST = {"Dropout", "SpatialDropout2D"}  # extra dropout leaves the specified computation as it is
 
 
-def _spec_value(layer: dict[str, Any], name: str) -> Any:
-    return layer.get("activation") if name == "activation" else (layer.get("config") or {}).get(name)
-
-
-def _same_setting(got: Any, wanted: Any) -> bool:
-    if isinstance(wanted, float):
-        return isinstance(got, int | float) and bool(np.isclose(got, wanted, rtol=1e-6, atol=1e-9))
-    return got == wanted
-
-
-def _cnn_layers_problem(report: dict[str, Any]) -> str | None:
-    """What departs from the specified layers (nested models opened up, activation layers folded in), or None."""
-    from grader.modelscore import fold_activations
-
-    layers = [
-        layer
-        for layer in fold_activations(
-            [layer for layer in report.get("all_layers", []) if layer.get("class_name") not in _CONTAINERS]
+def _rescales_grey_levels(report: dict[str, Any]) -> str | None:
+    """The first layer after the input is Rescaling(1 / 16) with no offset: raw grey levels in, 0..1 out."""
+    layers = [layer for layer in report.get("all_layers", []) if layer.get("class_name") not in _CONTAINERS]
+    first = layers[0] if layers else {}
+    if first.get("class_name") != "Rescaling":
+        return (
+            f"starts with a {first.get('class_name')} layer: its first layer should be Rescaling(1 / 16), so that the "
+            "model itself turns the raw grey levels 0..16 into 0..1"
         )
-        if layer.get("class_name") not in _IDENTITY_AT_TEST
-    ]
-    names = [layer.get("class_name") for layer in layers]
-    wanted = [name for name, _ in CNN_SPEC]
-    if names != wanted:
-        return f"has the layers {', '.join(map(str, names))}, where the specification asks for {', '.join(wanted)}"
-    for position, (layer, (name, settings)) in enumerate(zip(layers, CNN_SPEC, strict=True), start=1):
-        for setting, value in settings.items():
-            got = _spec_value(layer, setting)
-            if not _same_setting(got, value):
-                return f"has {setting}={got!r} in layer {position} ({name}), where the specification asks for {value!r}"
+    config = first.get("config") or {}
+    scale, offset = config.get("scale"), config.get("offset", 0.0)
+    if not (isinstance(scale, int | float) and np.isclose(scale, GREY_SCALE, rtol=1e-6, atol=0.0)):
+        return f"rescales the grey levels by scale={scale!r}; the grey levels go up to 16, so scale=1 / 16 brings them to 0..1"
+    if not (isinstance(offset, int | float) and offset == 0):
+        return f"rescales the grey levels with offset={offset!r}; 0..1 needs no offset"
     return None
 
 
@@ -548,8 +545,8 @@ q5 = Question(
             max_params=MAX_PARAMS,
             data=_shifted_validation,
             minimum_accuracy=CNN_VISIBLE_ACCURACY,
-            tip="Check that the model rescales the grey levels (Rescaling(1 / 16)), that both Conv2D layers use "
-            "padding='same' and the ReLU, and train for 15 epochs with Adam.",
+            tip="Check that the model's first layer is Rescaling(1 / 16), that a Dense layer on a large feature map "
+            "is not eating your parameter budget, and that you train until the validation accuracy stops rising.",
         ),
     ),
     probes=(
@@ -563,34 +560,43 @@ q5 = Question(
                 output_activation="softmax",
                 layer_counts=CNN_LAYERS,
                 rules=(
-                    ModelRule("layers", _cnn_layers_problem),
-                    compiled_with(loss="sparse_categorical_crossentropy", optimizer="Adam", from_logits=False),
-                    trained_for(epochs=15, batch_size=32, n_train=len(_SHIFTED[0])),
+                    ModelRule("preprocessing", _rescales_grey_levels),
+                    only_layers(CNN_LAYER_FAMILIES, aspect="params"),
+                    compiled_with(loss="sparse_categorical_crossentropy", from_logits=False),
                 ),
                 max_params=MAX_PARAMS,
             ),
-            covers=("input", "layers", "compile", "params", "training", "heldout"),
+            covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),
         ),
     ),
     requirements=(
         Requirement("input", "takes raw grey levels of shape (8, 8, 1)"),
+        Requirement("preprocessing", "rescales them itself: its first layer is `Rescaling(1 / 16)`"),
         Requirement(
             "layers",
-            "has exactly the layers of the specification, in order, with their filters, kernel sizes, padding, "
-            "pooling, activations and units",
+            "has at least one `Conv2D` layer and ends in a `Dense` layer of 10 units with the softmax activation",
         ),
-        Requirement("compile", "is compiled with Adam and the sparse categorical cross-entropy on the softmax outputs"),
-        Requirement("params", "has at most 8,000 parameters"),
-        Requirement("training", "is trained on x_train, y_train for 15 epochs with batch_size=32"),
+        Requirement(
+            "params",
+            "has at most 8,000 parameters, in convolution, pooling, `Flatten`, `Dense`, activation, normalization and "
+            "dropout layers only",
+        ),
+        Requirement(
+            "compile",
+            "is compiled with the sparse categorical cross-entropy on its softmax probabilities (not `from_logits=True`)",
+        ),
         Requirement("heldout", "reaches an accuracy of at least 0.85 on held-out images"),
     ),
     hints=(
-        "The model starts with keras.Input(shape=(8, 8, 1)): one grey channel, channels last. Then "
-        "keras.layers.Rescaling(1 / 16) brings the grey levels to 0..1.",
-        "Then Conv2D(16, 3, padding='same', activation='relu'), MaxPooling2D(2), Conv2D(32, 3, padding='same', "
-        "activation='relu'), MaxPooling2D(2), Flatten() and Dense(10, activation='softmax'): 6,090 parameters.",
-        "Compile with optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'], and fit on "
-        "x_train, y_train for 15 epochs with batch_size=32.",
+        "A convolution slides the same small kernels over every position, so a stroke moved by a pixel is still "
+        "found; a pooling layer then forgets exactly where it was. The lesson's pattern, convolution then pooling, "
+        "once or twice, then Flatten and the output layer, is a good start.",
+        "Count before you train (question 3 gives each convolution's parameters). The Dense layer after Flatten is "
+        "usually the expensive one: it sees rows x columns x filters numbers. Pooling before you flatten keeps it "
+        "small; a dense network without convolutions has to learn every position of a stroke anew.",
+        "Validation accuracy too low? Pass validation_data=(x_val, y_val) to fit and watch it epoch by epoch: if it "
+        "is still rising, train longer (an epoch takes a fraction of a second here); if the training accuracy is far "
+        "above it, try fewer filters or a Dropout layer.",
     ),
 )
 

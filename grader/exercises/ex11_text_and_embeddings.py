@@ -17,15 +17,18 @@ a mean that ignores the mask (averages padded positions too), a masked sum not
 divided by the count, a division by the full length, a count without
 ``keepdims`` (which fits when batch equals dim), a mask broadcast along the
 wrong axis (which fits when steps equals dim), a squeezed result for a batch of
-one, vectors multiplied by the mask in place; and a sentiment model that does
-not take raw strings, whose TextVectorization has other settings or was
+one, vectors multiplied by the mask in place; and a sentiment model (a goal
+and a budget, not a recipe: any vectorizer settings, embedding size, layers of
+the allowed families, optimizer, epochs and batch size that reach the goal
+score full) that does not take raw strings, whose TextVectorization was
 adapted on other texts than ``texts_train`` (its vocabulary size differs from
-the one ``texts_train`` gives), whose Embedding has another size or no
-``mask_zero=True``, that lacks the pooling layer or the sigmoid output, that
-was compiled with another loss, optimizer or learning rate (or
-``from_logits=True``) or with ``keras.metrics.Accuracy()``, which compares probabilities with labels for
-exact equality where ``metrics=["accuracy"]`` is asked, that has more parameters than allowed, or that cannot
-reach the accuracy threshold on held-out sentences.
+the one ``texts_train`` gives with its own settings), whose Embedding has
+another input_dim than the vocabulary size or no ``mask_zero=True``, that
+lacks the sigmoid output, that was compiled with a loss that does not fit (the
+squared error, ``from_logits=True``), that has more parameters than allowed or
+layers outside the allowed families (GlobalMaxPooling1D and Conv1D ignore the
+mask), or that cannot reach the accuracy threshold on held-out sentences (too
+few epochs, a vocabulary of a few tokens).
 
 Ties between neighbours: rows with equal cosine similarity may come in either
 order; the hidden test accepts any order among similarities equal to 1e-6.
@@ -46,14 +49,36 @@ from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, Proper
 from grader.corpus import ASPECTS, NEGATIVE, POSITIVE, draw_reviews
 from grader.data import reviews_split
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with, layer_setting
+from grader.probes import (
+    FunctionProbe,
+    ModelProbe,
+    ModelRequirements,
+    ModelRule,
+    compiled_with,
+    layer_setting,
+    only_layers,
+)
 from grader.question import Exercise, Question, Requirement
 
 PAD, OOV = "", "[UNK]"
+# Held-out accuracy, measured 2026-12-03 when the question became goal-and-budget (seeds 0-3, held-out draws of two
+# secrets, tests/test_exercise_11.py's models): the solution 0.953-0.962; functional, Embedding of 32, a Dense(16) layer
+# and dropout, Adam at 1e-3, 40 epochs 0.950-0.961; GRU(16) over sequences of 16, RMSprop, 12 epochs 0.989-0.992;
+# Bidirectional(LSTM(8)), 500 tokens, 10 epochs 0.956-0.993; 200 tokens, sequences of 12, Embedding of 8, Nadam,
+# 20 epochs of 64 0.916-0.934. Mistakes: a vocabulary of 3 tokens 0.49-0.51; 1 epoch at 1e-3 0.61-0.75, 3 epochs
+# 0.69-0.73. Not separable by the score, so failed by their rules: no mask_zero 0.948-0.961 (the model learns to
+# ignore the padding vector), adapted on training and validation texts 0.954-0.961, an Embedding sized by max_tokens
+# 0.954-0.961, the squared error 0.953-0.959. 0.85 sits 0.066 below the worst good run and 0.10 above the best
+# undertrained one.
 SENTIMENT_ACCURACY = 0.85
 SENTIMENT_MAX_PARAMS = 40_000
 HELDOUT_SIZE = 1000
-MAX_TOKENS, SEQUENCE_LENGTH, EMBEDDING_DIM = 1000, 24, 16
+# The layer families of lessons 10 and 11 that respect the Embedding's mask (GlobalMaxPooling1D, Conv1D and Flatten
+# do not); the judge loads the model in safe mode.
+SENTIMENT_LAYER_FAMILIES = {
+    "TextVectorization", "Embedding", "GlobalAveragePooling1D", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+    "Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "LayerNormalization", "BatchNormalization", "Dropout",
+}
 NEIGHBOUR_TIES = 1e-6  # similarities this close count as equal: their rows may come in either order
 
 
@@ -402,14 +427,11 @@ def _training_vocabulary_size(settings: str) -> int:
 
 
 def _vectorizer_rule(report: dict[str, Any]) -> str | None:
-    """One TextVectorization layer with the asked settings, adapted on texts_train (its vocabulary size says so)."""
+    """One TextVectorization layer, adapted on texts_train: its vocabulary size is the one its settings give there."""
     layers = _layers_of(report, "TextVectorization")
     if len(layers) != 1:
         return f"has {len(layers)} TextVectorization layers; it needs exactly one, right after the input"
     config = layers[0].get("config") or {}
-    for name, wanted in [("max_tokens", MAX_TOKENS), ("output_sequence_length", SEQUENCE_LENGTH)]:
-        if config.get(name) != wanted:
-            return f"has a TextVectorization layer with {name}={config.get(name)!r}, not {wanted}"
     settings = {name: config[name] for name in ("max_tokens", "standardize", "split", "ngrams") if name in config}
     if not all(isinstance(value, str | int | type(None)) for value in settings.values()):
         return "has a TextVectorization layer with settings that cannot be checked"
@@ -424,7 +446,7 @@ def _vectorizer_rule(report: dict[str, Any]) -> str | None:
 
 
 def _embedding_rule(report: dict[str, Any]) -> str | None:
-    """One Embedding of vocabulary_size() rows and 16 columns, then GlobalAveragePooling1D."""
+    """One Embedding of vectorizer.vocabulary_size() rows (any number of columns)."""
     embeddings, vectorizers = _layers_of(report, "Embedding"), _layers_of(report, "TextVectorization")
     if len(embeddings) != 1:
         return f"has {len(embeddings)} Embedding layers; it needs exactly one"
@@ -434,39 +456,7 @@ def _embedding_rule(report: dict[str, Any]) -> str | None:
         return (
             f"has an Embedding with input_dim={config.get('input_dim')}, where vectorizer.vocabulary_size() is {size}"
         )
-    if config.get("output_dim") != EMBEDDING_DIM:
-        return f"has an Embedding with output_dim={config.get('output_dim')}, not {EMBEDDING_DIM}"
-    if not _layers_of(report, "GlobalAveragePooling1D"):
-        return "has no GlobalAveragePooling1D layer"
     return None
-
-
-def _accuracy_metric(report: dict[str, Any]) -> str | None:
-    """Compiled with an accuracy metric, as Keras's ``compile`` reads it ("accuracy", "acc", BinaryAccuracy).
-
-    ``keras.metrics.Accuracy()`` (or the string "Accuracy") is not one: it counts exact equality of the
-    predicted probabilities and the labels, so it stays near 0 however well the model classifies.
-    """
-    import keras
-
-    metrics = (report.get("compile") or {}).get("metrics") or []
-    names = []
-    for entry in metrics if isinstance(metrics, list) else [metrics]:
-        if entry in ("accuracy", "acc"):  # compile turns these into BinaryAccuracy for this loss
-            return None
-        try:
-            resolved = keras.metrics.get(entry)
-        except (ValueError, TypeError):
-            continue
-        names.append(getattr(resolved, "__name__", type(resolved).__name__))
-    if {"binary_accuracy", "BinaryAccuracy"} & set(names):
-        return None
-    if "Accuracy" in names:
-        return (
-            "is compiled with keras.metrics.Accuracy(), which counts exact equality of probabilities and labels: "
-            'pass metrics=["accuracy"]'
-        )
-    return f'is compiled with the metrics {metrics!r}, without metrics=["accuracy"]'
 
 
 def _reads_raw_sentences(model: Any) -> str | None:
@@ -791,28 +781,27 @@ q5 = Question(
             data=_review_validation,
             minimum_accuracy=SENTIMENT_ACCURACY,
             tip="Check that the TextVectorization layer was adapted on texts_train, that the Embedding has "
-            "input_dim=vectorizer.vocabulary_size(), and train for more epochs (15 with Adam at 0.01 is plenty).",
+            "input_dim=vectorizer.vocabulary_size(), and that you train until the validation accuracy stops rising.",
         ),
     ),
     requirements=(
         Requirement("input", 'reads raw strings: `keras.Input(shape=(1,), dtype="string")`'),
-        Requirement(
-            "preprocessing",
-            "has one `TextVectorization` layer with `max_tokens=1000` and `output_sequence_length=24`, adapted on "
-            "`texts_train` only",
-        ),
+        Requirement("preprocessing", "has one `TextVectorization` layer, adapted on `texts_train` only"),
         Requirement(
             "layers",
-            "has an `Embedding` with `input_dim=vectorizer.vocabulary_size()` and `output_dim=16`, a "
-            "`GlobalAveragePooling1D` layer and a `Dense` output of one unit with the sigmoid activation",
+            "has one `Embedding` with `input_dim=vectorizer.vocabulary_size()` and ends in a `Dense` layer of one "
+            "unit with the sigmoid activation",
         ),
         Requirement("masking", "masks the padding: the `Embedding` has `mask_zero=True`"),
         Requirement(
             "compile",
-            "is compiled with `Adam` at a learning rate of 0.01, the binary cross-entropy loss and "
-            '`metrics=["accuracy"]`',
+            "is compiled with the binary cross-entropy on its sigmoid probabilities (not `from_logits=True`)",
         ),
-        Requirement("params", "has at most 40,000 parameters"),
+        Requirement(
+            "params",
+            "has at most 40,000 parameters, in `TextVectorization`, `Embedding`, `GlobalAveragePooling1D`, recurrent, "
+            "`Dense`, activation, normalization and dropout layers only",
+        ),
         Requirement("heldout", "reaches an accuracy of at least 0.85 on fresh sentences"),
     ),
     probes=(
@@ -830,21 +819,24 @@ q5 = Question(
                     ModelRule("preprocessing", _vectorizer_rule),
                     ModelRule("layers", _embedding_rule),
                     layer_setting("Embedding", "mask_zero", True, aspect="masking"),
-                    compiled_with(loss="binary_crossentropy", optimizer="Adam", learning_rate=0.01, from_logits=False),
-                    ModelRule("compile", _accuracy_metric),
+                    compiled_with(loss="binary_crossentropy", from_logits=False),
+                    only_layers(SENTIMENT_LAYER_FAMILIES, aspect="params"),
                 ),
             ),
             covers=("input", "preprocessing", "layers", "masking", "compile", "params", "heldout"),
         ),
     ),
     hints=(
-        'The model reads strings: keras.Input(shape=(1,), dtype="string"), then the TextVectorization layer '
-        "you adapted on texts_train, then Embedding, GlobalAveragePooling1D and Dense(1, activation='sigmoid').",
-        "vectorizer = keras.layers.TextVectorization(max_tokens=1000, output_sequence_length=24); "
-        "vectorizer.adapt(texts_train). The Embedding takes input_dim=vectorizer.vocabulary_size(), "
-        "output_dim=16 and mask_zero=True, so the pooling averages over the real words only.",
-        "Compile with keras.optimizers.Adam(0.01), loss='binary_crossentropy', metrics=['accuracy'], and "
-        "fit(texts_train, y_train, epochs=15, batch_size=32, verbose=0).",
+        "The model reads strings, so the text-to-ids step lives inside it: an input of dtype string, then a "
+        "TextVectorization layer you adapted on texts_train (and nothing else: the validation and test texts stay "
+        "unseen), then an Embedding whose rows match vectorizer.vocabulary_size().",
+        "Padding id 0 is not a word. With mask_zero=True the Embedding tells the layers after it which positions are "
+        "real; an average (question 4) or a recurrent layer then skips the padding. Not every layer honours the mask: "
+        "GlobalMaxPooling1D, Conv1D and Flatten do not, which is why the budget leaves them out.",
+        "The sentences are short and the vocabulary is small: a few thousand parameters are plenty. If the validation "
+        "accuracy is still rising at the last epoch, train longer or raise the learning rate; if the training "
+        "accuracy is far above it, shrink the embedding or add Dropout. A recurrent layer can read word order "
+        '("not good"), which an average cannot.',
     ),
 )
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -35,6 +34,8 @@ import numpy as np
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
 REQUEST_TIMEOUT = 180.0
+
+
 
 
 def check_archive(path: Path) -> str | None:
@@ -501,8 +502,9 @@ class ModelScorerProcess:
         """
         deadline = time.monotonic() + REQUEST_TIMEOUT
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([process.stdout], [], [], min(1.0, max(0.0, deadline - time.monotonic())))
-            if ready:
+            from grader.sandbox import readable
+
+            if readable(process.stdout, min(1.0, max(0.0, deadline - time.monotonic()))):
                 return "answered"
             if process.poll() is not None:
                 return "died"

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import select
 import shutil
 import signal
 import sys
@@ -37,6 +38,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 log = logging.getLogger(__name__)
 
@@ -325,3 +327,14 @@ def tree_usage(root_pid: int) -> tuple[int, int]:
         count += 1
         todo.extend(children.get(pid, []))
     return total, count
+
+
+def readable(stream: IO[str] | IO[bytes], timeout: float) -> bool:
+    """Whether ``stream`` has something to read within ``timeout`` seconds.
+
+    ``poll``, not ``select``: select fails on a descriptor numbered 1024 or more,
+    which a long-running grader may well hold.
+    """
+    poller = select.poll()
+    poller.register(stream, select.POLLIN | select.POLLHUP)
+    return bool(poller.poll(timeout * 1000))

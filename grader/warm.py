@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import psutil
 from grader.config import Limits
 from grader.cores import thread_env
 from grader.gpus import Gpu, gpu_sandbox
-from grader.sandbox import SANDBOX_HOME, Cage, SandboxSpec, bwrap_argv, find_bwrap, python_environment
+from grader.sandbox import SANDBOX_HOME, Cage, SandboxSpec, bwrap_argv, find_bwrap, python_environment, readable
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +165,7 @@ class Zygote:
 
     def _read(self, timeout: float) -> dict[str, Any]:
         assert self._process is not None and self._process.stdout is not None
-        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
-        line = self._process.stdout.readline() if ready else ""
+        line = self._process.stdout.readline() if readable(self._process.stdout, timeout) else ""
         if not line:
             return {"error": "no answer from the warm-kernel server"}
         return json.loads(line)

@@ -109,3 +109,21 @@ def test_a_dask_worker_killed_mid_batch_changes_no_grade(config, tmp_path):
     clean = (tmp_path / "clean" / "grades.csv").read_text()
     assert (tmp_path / "killed" / "grades.csv").read_text() == clean
     assert clean.count(",passed") == 7 and clean.count(",not_attempted") == 6
+
+
+def _open_descriptors() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.slow
+def test_grading_in_this_process_leaves_no_descriptors_behind(config, tmp_path):
+    """Each graded notebook once left its kernel client's zmq sockets and contexts open (about 20 descriptors):
+    past about 75 notebooks in one run, select() failed and every model-scored question became a grader fault."""
+    folder = tiny_class(tmp_path, "91_add", ["def add(a, b):\n    return a + b"] * 8)
+    config = config.with_overrides(course=tmp_path, workers=1)
+    grade_class(folder, tmp_path / "first", config, progress=lambda _: None)
+    before = _open_descriptors()
+    grade_class(folder, tmp_path / "second", config, progress=lambda _: None)
+    assert _open_descriptors() - before < 8, "a graded notebook leaves descriptors open in the grading process"

@@ -218,12 +218,14 @@ class BoundedNotebookClient(NotebookClient):
         the loop refuses, as it does outside the main thread.
         """
         loop = asyncio.get_running_loop()
+        shadowed = "add_signal_handler" in vars(loop)  # another run on this loop got here first
         loop.add_signal_handler = _refuse_signal_handler  # shadows the method on this loop only
         try:
             async with super().async_setup_kernel(**kwargs):
                 yield
         finally:
-            del loop.add_signal_handler
+            if not shadowed:
+                vars(loop).pop("add_signal_handler", None)
 
     async def async_execute_cell(
         self, cell: nbformat.NotebookNode, cell_index: int, execution_count: int | None = None, store_history: bool = True

@@ -12,9 +12,10 @@ a squashing output, and names Keras itself rejects ("Softmax",
 per-pixel statistics, adapted on the validation images or on all the images,
 with other hidden sizes or activations, another parameter count, another loss
 or optimizer, a sigmoid output or too little training; a regression model
-without normalization, adapted on other data, with a squashing output, another
-hidden layer, a loss other than the mean squared error, Adam at another
-learning rate, or a mean absolute error above the held-out target.
+without normalization in front, adapted on other data, with a squashing output,
+more parameters or other layers than its budget allows, or a mean absolute
+error above the held-out target on patients it never trained on (Adam's
+default learning rate leaves it near the mean for the epochs of the lesson).
 """
 
 from __future__ import annotations
@@ -36,15 +37,31 @@ from grader.probes import (
     compiled_with,
     hidden_layers,
     normalization_matches,
+    only_layers,
 )
 from grader.question import Exercise, Question, Requirement
 
 DIGITS_LAYERS = [64, 32, 16, 10]
 DIGITS_PARAMS = 2781  # 2,778 trainable in the Dense layers + 3 statistics of Normalization(axis=None)
-DIABETES_PARAMS = 214  # 193 trainable in the Dense layers + 21 statistics of a per-feature Normalization
+DIABETES_PARAMS = 214  # the solution: 193 trainable in the Dense layers + 21 statistics of a per-feature Normalization
 DIGITS_ACCURACY = 0.93
-DIABETES_MAE = 50.0
-DIABETES_VISIBLE_MAE = 52.0
+DIABETES_MAX_PARAMS = 3000  # the normalizer's 21 statistics included
+# The regression's budget: the normalizer, Dense, dropout and activation layers (the judge loads it in safe mode).
+DIABETES_LAYERS = {"Normalization", "Dense", "Dropout", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU"}
+# Held-out MAE on noisy copies of the 111 validation patients, measured 2026-12-03 when the question became
+# goal-and-budget (seeds 0-3, two held-out secrets each, trained on the 331 training patients, Normalization adapted on
+# them, built as tests/test_exercise_05.py's `diabetes_model` builds them): the solution (16 ReLU, Adam(0.05), MSE,
+# 30 epochs) 43.9-48.1; 8-8 ReLU, Adam(0.03), Huber loss, batch 16, 80 epochs 44.0-51.7; functional tanh 32-dropout
+# 0.2-8, RMSprop(0.01), MAE loss, batch 16, 100 epochs 48.6-51.3. On the validation rows of the old perturbation,
+# same draws otherwise: 64-32 ReLU, Adam(0.01), 60 epochs 47.0-48.8; linear regression (no hidden layer), Adam(1.0),
+# 100 epochs 45.2-47.4. Mistakes: Adam's default learning rate for 30 epochs 143.8-149.2 (the output is still near
+# 0); always the training mean 65; a linear model at Adam(0.1) for 100 epochs, still climbing, 64.3-65.7. An
+# overfitting 16-ELU under SGD(0.001, momentum=0.9) for 50 epochs (training MAE 34) 44.2-54.2. No normalization at
+# Adam(0.05) scores 44.9-51.9: the preprocessing requirement catches it, not the score.
+# The old held-out set perturbed all 442 patients, three quarters of them training patients, so memorizing them paid:
+# the overfitting model above scored 40.6-42.5 there. 55 sits 3.3 above the worst good run and 10 below the mean.
+DIABETES_MAE = 55.0
+DIABETES_VISIBLE_MAE = 52.0  # on the validation patients themselves (held-out copies add about 2)
 # Keras's adapt matches the float64 statistics of its data to about 1e-6 (measured: 5e-9 and 9e-8 on the
 # digits, at most 1.4e-6 on the diabetes features). Adapting on all 1,797 digits instead of the 1,347 training
 # images moves the mean by 1.2e-4 and the variance by 2.3e-4, on the validation images by 4.7e-4: so 2e-5.
@@ -64,13 +81,12 @@ def _digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 @heldout_set("diabetes")
 def _diabetes(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_diabetes
-
-    data = load_diabetes(scaled=False)
-    x = data.data.astype(np.float64)
+    """Noisy copies of the validation patients: patients a model trained on the training split never saw."""
+    _, x_val, _, y_val = diabetes_split()
+    x = x_val.astype(np.float64)
     factor = 1.0 + rng.normal(0.0, 0.03, size=x.shape)
     factor[:, 1] = 1.0  # sex is coded 1 or 2: keep it
-    return (x * factor).astype(np.float32), data.target.astype(np.float32)
+    return (x * factor).astype(np.float32), y_val.astype(np.float32)
 
 
 # Question 1: normalize with training statistics only.
@@ -290,6 +306,15 @@ def _normalization_size(size: int, advice: str) -> ModelRule:
         return None if kept == size else f"has a Normalization layer that keeps {kept} means, not {size}: {advice}"
 
     return ModelRule("preprocessing", check)
+
+
+def _normalization_first(report: dict[str, Any]) -> str | None:
+    """The Normalization layer is the first layer after the input: every feature is normalized before any Dense layer."""
+    layers = [layer for layer in report.get("layers", []) if layer.get("class_name") != "InputLayer"]
+    first = layers[0].get("class_name") if layers else None
+    if first == "Normalization":
+        return None
+    return f"starts with a {first} layer: put the Normalization layer first, so every layer after it sees normalized features"
 
 
 def _exact_params(count: int) -> ModelRule:
@@ -517,8 +542,9 @@ q5 = Question(
             args=(_DIABETES[1],),
             call="diabetes_model(xd_val)",
             holds=_diabetes_mae_holds,
-            tip="Normalize per feature inside the model, use a linear output, and train with Adam at "
-            "learning_rate=0.05: with the default 0.001 the output climbs too slowly towards targets near 150.",
+            tip="Normalize per feature inside the model and use a linear output. An MAE near the baseline or above "
+            "means the output has not climbed to targets near 150 yet: with Adam's default learning rate of 0.001 it "
+            "climbs slowly, so try a larger one or more epochs.",
         ),
     ),
     probes=(
@@ -530,33 +556,38 @@ q5 = Question(
                 input_shape=(10,),
                 output_units=1,
                 output_activation="linear",
-                layer_counts={"Normalization": 1, "Dense": 2},
+                max_params=DIABETES_MAX_PARAMS,
                 rules=(
                     _normalization_size(10, "use keras.layers.Normalization() with its default axis=-1"),
                     normalization_matches(_diabetes_statistics, rtol=NORMALIZATION_RTOL),
-                    hidden_layers("Dense", units=(16,), activation="relu"),
-                    _exact_params(DIABETES_PARAMS),
-                    compiled_with(loss="mse", optimizer="Adam", learning_rate=0.05),
-                    compiled_metric("mae", {"MeanAbsoluteError"}, aliases=frozenset()),
+                    ModelRule("preprocessing", _normalization_first),
+                    only_layers(DIABETES_LAYERS, aspect="params"),
                 ),
             ),
-            covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),
+            covers=("input", "preprocessing", "layers", "params", "heldout"),
         ),
     ),
     requirements=(
         Requirement("input", "takes raw measurements: inputs of shape (10,)"),
-        Requirement("preprocessing", "normalizes each feature with a `Normalization()` layer adapted on `xd_train` only"),
-        Requirement("layers", "has a hidden `Dense` layer of 16 units with ReLU, and a linear output of one unit"),
-        Requirement("params", "has exactly 214 parameters"),
-        Requirement("compile", "is compiled with `Adam(learning_rate=0.05)`, the mean squared error and `metrics=[\"mae\"]`"),
-        Requirement("heldout", "has a mean absolute error of at most 50 on held-out patients"),
+        Requirement(
+            "preprocessing",
+            "normalizes each feature first, with a `Normalization()` layer adapted on `xd_train` only",
+        ),
+        Requirement("layers", "ends in a `Dense` output of one unit without activation"),
+        Requirement(
+            "params",
+            "has at most 3,000 parameters, in `Normalization`, `Dense`, dropout and activation layers only",
+        ),
+        Requirement("heldout", f"has a mean absolute error of at most {DIABETES_MAE:.0f} on held-out patients"),
     ),
     hints=(
-        "The features come in different units, so keep one mean and one deviation per feature: "
-        "keras.layers.Normalization() with its default axis=-1, adapted on xd_train.",
-        "The output is Dense(1) with no activation: a progression score is any real number, not a probability.",
-        "Compile with keras.optimizers.Adam(learning_rate=0.05), loss='mse', metrics=['mae'], and fit for "
-        "30 epochs with batch_size=32.",
+        "The features come in different units (years, a sex coded 1 or 2, blood values), so each needs its own mean "
+        "and deviation: look at Normalization's axis argument, and adapt it on the training patients only.",
+        "A progression score is any real number, so the output has no activation. Then watch the training MAE over "
+        "the epochs: if it is still far above the baseline when training ends, the output has not yet climbed to "
+        "targets near 150; a larger learning rate or more epochs get it there.",
+        "331 patients are few: a small model (a hidden layer of a few units, or none) generalizes as well as a big "
+        "one here, and a model whose training MAE falls far below its validation MAE has begun to memorize.",
     ),
 )
 

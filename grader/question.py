@@ -130,10 +130,23 @@ class Question:
 
 @dataclass(frozen=True)
 class Exercise:
-    """The graded questions of one exercise notebook, in order."""
+    """The graded questions of one exercise notebook, in order.
+
+    Args:
+        notebook: the notebook id, e.g. "15_digit_recognition".
+        questions: its graded questions, in notebook order.
+        leaderboard: the id of a question with a `ModelProbe` whose held-out
+            score ranks the class on the report's leaderboard (the projects).
+            Defaults to None: no leaderboard.
+    """
 
     notebook: str
     questions: tuple[Question, ...]
+    leaderboard: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.leaderboard is not None:
+            self.question(self.leaderboard)  # a KeyError names a leaderboard question that does not exist
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:

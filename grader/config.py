@@ -85,6 +85,8 @@ class GraderConfig:
             once per worker (see `grader.warm`); False starts each cold. Defaults to True.
         scheduler: a Dask scheduler address (``tcp://host:8786``) to grade on
             a cluster; empty grades on this machine. Defaults to "".
+        leaderboard_names: show student ids instead of pseudonyms on the
+            report's leaderboards. Defaults to False.
     """
 
     course: Path = field(default_factory=Path.cwd)
@@ -98,6 +100,7 @@ class GraderConfig:
     gpus: str = ""
     scheduler: str = ""
     warm: bool = True
+    leaderboard_names: bool = False
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -44,6 +44,7 @@ from grader.progress import LineProgress, ProgressReporter, default_reporter
 from grader.question import Exercise
 from grader.record import GradebookRecorder
 from grader.report import write_reports
+from grader.report.leaderboard import Pseudonyms, leaderboards
 from grader.similarity import similarity_report
 from grader.unzip import unpack_class
 from grader.workers import run_jobs
@@ -168,7 +169,10 @@ class ClassGrader:
             shutil.rmtree(scratch_root, ignore_errors=True)
         results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
         similar = similarity_report(submissions, self.course)  # evidence for the instructor; never changes a score
-        write_reports(results, self.out, show_details=self.config.show_expected, similar=similar)
+        pseudonyms = Pseudonyms(load_secret(self.course.private_dir), (s.student for s in submissions))
+        boards = leaderboards(results, {n: e.leaderboard for n, e in exercises.items() if e.leaderboard}, pseudonyms)
+        write_reports(results, self.out, show_details=self.config.show_expected, similar=similar, boards=boards,
+                      names=self.config.leaderboard_names)
         return results
 
     def _grade_all(

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,17 +77,19 @@ def judge_question(
     if items is None:
         return _verdict(question, _missing_outcome(cells, execution))
     details = []
+    heldout = None  # a held-out score measured by any probe, kept whether the question passes or not
     for index, probe in enumerate(question.probes):
         try:
             outcome = probe.judge(split_items(items, index), split_items(key_items, index), context)
         except ChannelError as exc:
             outcome = ProbeOutcome(Status.FAILED, "The hidden test data for this question was malformed.", str(exc))
+        heldout = outcome.heldout or heldout
         if outcome.status is not Status.PASSED:
             if visible_error and visible_error.startswith(("CheckFailed", "NotAttempted")):
-                outcome = ProbeOutcome(outcome.status, visible_error.split(": ", 1)[1], outcome.detail or outcome.message)
-            return _verdict(question, _naming_requirement(question, probe, outcome))
+                outcome = replace(outcome, message=visible_error.split(": ", 1)[1], detail=outcome.detail or outcome.message)
+            return _verdict(question, replace(_naming_requirement(question, probe, outcome), heldout=heldout))
         details.append(outcome.detail)
-    return _verdict(question, ProbeOutcome(Status.PASSED, "Correct.", "; ".join(d for d in details if d)))
+    return _verdict(question, ProbeOutcome(Status.PASSED, "Correct.", "; ".join(d for d in details if d), heldout=heldout))
 
 
 def _naming_requirement(question: Question, probe: Any, outcome: ProbeOutcome) -> ProbeOutcome:
@@ -98,7 +101,7 @@ def _naming_requirement(question: Question, probe: Any, outcome: ProbeOutcome) -
     if requirement is None:
         return outcome
     message = f"Not yet met: {requirement.text}. {outcome.message}"
-    return ProbeOutcome(outcome.status, message, outcome.detail, requirement.id)
+    return replace(outcome, message=message, requirement=requirement.id)
 
 
 def judge_in_kernel(question: Question, cells: list[CellRecord], execution: Execution) -> Verdict:
@@ -154,6 +157,7 @@ def _verdict(question: Question, outcome: ProbeOutcome) -> Verdict:
         max_score=float(question.points),
         message=outcome.message,
         detail=outcome.detail,
+        heldout=outcome.heldout,
     )
 
 

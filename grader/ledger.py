@@ -23,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from grader.flags import Flag, FlagKind
-from grader.outcomes import NotebookResult, Status, StudentOutput, Submission, Verdict
+from grader.outcomes import HeldOutScore, NotebookResult, Status, StudentOutput, Submission, Verdict
 
 
 def _file_digest(path: Path | None) -> str:
@@ -34,6 +34,12 @@ def _file_digest(path: Path | None) -> str:
     except OSError:
         return "unreadable"
 
+
+
+def _verdict(saved: dict) -> Verdict:
+    """A verdict as `Ledger.save` wrote it (``asdict`` with the status as its value)."""
+    heldout = saved.get("heldout")
+    return Verdict(**{**saved, "status": Status(saved["status"]), "heldout": HeldOutScore(**heldout) if heldout else None})
 
 class Ledger:
     """Finished results of one output folder, keyed by student and notebook."""
@@ -67,7 +73,7 @@ class Ledger:
             submission=submission,
             status=Status(result["status"]),
             message=result["message"],
-            verdicts=tuple(Verdict(**{**v, "status": Status(v["status"])}) for v in result["verdicts"]),
+            verdicts=tuple(_verdict(v) for v in result["verdicts"]),
             seconds=result["seconds"],
             outputs=tuple(StudentOutput(**o) for o in result.get("outputs", [])),
             device=result.get("device", "cpu"),

@@ -107,8 +107,32 @@ class Execution:
 
 
 @dataclass(frozen=True)
+class HeldOutScore:
+    """A saved model's score on held-out data, measured on the trusted side (never reported by the kernel).
+
+    Example:
+
+    >>> HeldOutScore("accuracy", 0.93, True, 0.9).meets_goal
+    True
+    """
+
+    metric: str  # a name in `grader.modelscore.METRICS`
+    value: float
+    higher_is_better: bool
+    goal: float  # the question's threshold
+
+    @property
+    def meets_goal(self) -> bool:
+        return self.value >= self.goal if self.higher_is_better else self.value <= self.goal
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The judge's decision on one question."""
+    """The judge's decision on one question.
+
+    ``heldout`` is the held-out score of the student's saved model when the
+    question scored one and the model met its budget (the projects' leaderboards).
+    """
 
     question: str
     status: Status
@@ -117,6 +141,7 @@ class Verdict:
     message: str  # for the student: calm, one problem, the next step
     detail: str = ""  # for the instructor only (never shown to students by default)
     in_kernel: bool = False  # True when decided by an assert inside the student's kernel
+    heldout: HeldOutScore | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import numpy as np
 
 from grader.channel import ChannelError, Unencodable, decode, encode, safe_file
 from grader.checks import compare
-from grader.outcomes import Status
+from grader.outcomes import HeldOutScore, Status
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class ProbeOutcome:
     message: str = ""
     detail: str = ""
     requirement: str = ""
+    heldout: HeldOutScore | None = None  # a model's held-out score, when one was measured
 
 
 PASSED = ProbeOutcome(Status.PASSED, "Correct.")
@@ -769,18 +770,19 @@ class ModelProbe:
                 "; ".join(problem for _, problem in problems),
                 self._requirement(aspect),
             )
-        score = float(report["score"])
-        good = score >= self.threshold if self.higher_is_better else score <= self.threshold
+        measured = HeldOutScore(self.metric, float(report["score"]), self.higher_is_better, self.threshold)
+        score = measured.value
         detail = f"{self.metric} on held-out data {score:.4f}, threshold {self.threshold}"
-        if not good:
+        if not measured.meets_goal:
             word = "at least" if self.higher_is_better else "at most"
             return ProbeOutcome(
                 Status.FAILED,
                 f"On held-out data your model's {self.metric} is {score:.3f}; it needs {word} {self.threshold}.",
                 detail,
                 self._requirement("heldout"),
+                measured,
             )
-        return ProbeOutcome(Status.PASSED, f"Correct: held-out {self.metric} {score:.3f}.", detail)
+        return ProbeOutcome(Status.PASSED, f"Correct: held-out {self.metric} {score:.3f}.", detail, heldout=measured)
 
 
 Probe = FunctionProbe | ValueProbe | ModelProbe

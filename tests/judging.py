@@ -4,20 +4,29 @@ The answer key is made by probing the instructor's answer; the student's data by
 probing the student's answer; the probes' judge halves decide. Use it to show that
 a different correct answer passes and each listed mistake fails.
 
-    from judging import judge_answer
-    assert judge_answer(q1, wrong_sum, right_sum, tmp_path) == Status.FAILED
+    from judging import judged
+    assert judged(q1, wrong_sum, right_sum, tmp_path) == Status.FAILED
+    assert judged(q1, {"right": right_sum, "wrong": wrong_sum}, right_sum, tmp_path) == {
+        "right": Status.PASSED, "wrong": Status.FAILED}
+    assert failure_message(q1, wrong_sum, right_sum, tmp_path).startswith(not_yet_met(q1, "shape"))
+
+Every answer that does not pass must leave the student a message the judge would
+show: not empty, no traceback, and led by the missed requirement when the
+question lists its requirements.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from grader.channel import PROBE_DIR_VARIABLE, read_probe
 from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
-from grader.probes import JudgeContext, ModelScorer
+from grader.probes import JudgeContext, ModelScorer, ProbeOutcome
 from grader.question import Question
 
 
@@ -46,13 +55,7 @@ def judge_answer(
 ) -> Status:
     """The question's status for ``answer`` when the key comes from ``key_answer``."""
     key = _probe(question, key_answer, tmp_path / "key")
-    items = _probe(question, answer, tmp_path / "student")
-    context = JudgeContext(tmp_path / "student", scorer)
-    for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
-        if outcome.status is not Status.PASSED:
-            return outcome.status
-    return Status.PASSED
+    return judged_outcome(question, answer, key, tmp_path / "student", scorer).status
 
 
 def missed(question: Question, cases: dict[str, Any], key: Any, tmp_path: Path, scorer: ModelScorer | None = None) -> dict[str, str]:
@@ -60,18 +63,83 @@ def missed(question: Question, cases: dict[str, Any], key: Any, tmp_path: Path, 
 
     The message is the one the judge shows the student; it must lead with "Not yet met: <requirement>".
     """
-    key_items = _probe(question, key, tmp_path / "key")
+    folder = _fresh_folder(tmp_path)
+    key_items = _probe(question, key, folder / "key")
     found = {}
-    for name, answer in cases.items():
-        folder = tmp_path / name.replace(" ", "_")
-        items = _probe(question, answer, folder)
+    for number, (name, answer) in enumerate(cases.items()):
+        outcome = judged_outcome(question, answer, key_items, folder / f"case{number}", scorer)
         found[name] = "passed"
-        for index, probe in enumerate(question.probes):
-            outcome = probe.judge(split_items(items, index), split_items(key_items, index), JudgeContext(folder, scorer))
-            if outcome.status is not Status.PASSED:
-                named = _naming_requirement(question, probe, outcome)
-                requirement = question.requirement(named.requirement)
-                assert requirement is not None and named.message.startswith(f"Not yet met: {requirement.text}."), named
-                found[name] = named.requirement if outcome.status is Status.FAILED else outcome.status.value
-                break
+        if outcome.status is not Status.PASSED:
+            requirement = question.requirement(outcome.requirement)
+            assert requirement is not None and outcome.message.startswith(f"Not yet met: {requirement.text}."), outcome
+            found[name] = outcome.requirement if outcome.status is Status.FAILED else outcome.status.value
     return found
+
+
+def judged(
+    question: Question,
+    answers: Any,
+    key_answer: Any,
+    tmp_path: Path,
+    scorer: ModelScorer | None = None,
+) -> Status | dict[str, Status]:
+    """The status of an answer, or of each named answer, judged against a key probed once from ``key_answer``.
+
+    Args:
+        answers: one answer, or a dict of answers by name (then a dict of statuses by name is returned).
+        tmp_path: a folder; each call works in a fresh folder below it, so one test may call it often.
+        scorer: scores saved models on held-out data, for model questions. Defaults to None.
+    """
+    folder = _fresh_folder(tmp_path)
+    key = _probe(question, key_answer, folder / "key")
+    if not isinstance(answers, Mapping):
+        return judged_outcome(question, answers, key, folder / "answer", scorer).status
+    return {
+        name: judged_outcome(question, answer, key, folder / f"case{number}", scorer).status
+        for number, (name, answer) in enumerate(answers.items())
+    }
+
+
+def failure_message(question: Question, answer: Any, key_answer: Any, tmp_path: Path, scorer: ModelScorer | None = None) -> str:
+    """The student's message for an answer that does not pass, as the judge words it ("" when it passes)."""
+    folder = _fresh_folder(tmp_path)
+    key = _probe(question, key_answer, folder / "key")
+    return judged_outcome(question, answer, key, folder / "answer", scorer).message
+
+
+def not_yet_met(question: Question, requirement_id: str) -> str:
+    """The opening of a message that names one of the question's requirements."""
+    requirement = question.requirement(requirement_id)
+    assert requirement is not None, f"{question.id} has no requirement {requirement_id!r}"
+    return f"Not yet met: {requirement.text}."
+
+
+def judged_outcome(question: Question, answer: Any, key: dict, folder: Path, scorer: ModelScorer | None = None) -> ProbeOutcome:
+    """The judge's outcome for ``answer`` against probed ``key`` items, its message checked as the student would read it."""
+    items = _probe(question, answer, folder)
+    context = JudgeContext(folder, scorer)
+    for index, probe in enumerate(question.probes):
+        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
+        if outcome.status is not Status.PASSED:
+            named = _naming_requirement(question, probe, outcome)
+            _assert_student_message(question, named)
+            return named
+    return ProbeOutcome(Status.PASSED)
+
+
+def _assert_student_message(question: Question, outcome: ProbeOutcome) -> None:
+    message = outcome.message
+    assert message and "Traceback" not in message, f"{question.id}: {outcome.status.value} with message {message!r}"
+    if outcome.status is Status.FAILED and question.requirements:
+        assert message.startswith("Not yet met: "), f"{question.id}: a failure that names no requirement: {message!r}"
+
+
+_folders = itertools.count()
+
+
+def _fresh_folder(tmp_path: Path) -> Path:
+    while True:
+        folder = tmp_path / f"judged{next(_folders)}"
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            return folder

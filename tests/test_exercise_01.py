@@ -3,41 +3,18 @@
 The authoring-API tests that use exercise 01 as their example live in tests/test_questions.py.
 """
 
-import itertools
-
 import numpy as np
 import pytest
-from judging import _probe, judge_answer
+from judging import failure_message, judged
 
 from grader.exercises import load_exercise
-from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
-from grader.probes import JudgeContext
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # some mistakes overflow on purpose
 
 EXERCISE = load_exercise("01_the_neuron")
 q1, q2, q3, q4 = EXERCISE.questions
 LOST = {Status.FAILED, Status.ERROR}
-_runs = itertools.count()
-
-
-def judged(question, answer, key_answer, tmp_path, scorer=None):
-    folder = tmp_path / f"run{next(_runs)}"
-    return judge_answer(question, answer, key_answer, folder, scorer)
-
-
-def failure_message(question, answer, key_answer, tmp_path, scorer=None) -> str:
-    """The student's message for a failed question, as the judge words it."""
-    folder = tmp_path / f"run{next(_runs)}"
-    key = _probe(question, key_answer, folder / "key")
-    items = _probe(question, answer, folder / "student")
-    context = JudgeContext(folder / "student", scorer)
-    for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
-        if outcome.status is not Status.PASSED:
-            return _naming_requirement(question, probe, outcome).message
-    return ""
 
 
 # The instructor's answers, as in solutions/01_the_neuron.ipynb.

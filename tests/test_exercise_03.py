@@ -1,10 +1,8 @@
 """Exercise 03, the forward pass: correct variants score full, the lesson's mistakes lose the question."""
 
-import itertools
-
 import numpy as np
 import pytest
-from judging import judge_answer
+from judging import judged, missed
 
 from grader.channel import encode
 from grader.checks import CheckFailed
@@ -12,13 +10,6 @@ from grader.exercises.ex03_the_forward_pass import EXERCISE, _computes_max, _pac
 from grader.outcomes import Status
 
 LOST = {Status.FAILED, Status.ERROR}
-_runs = itertools.count()
-
-
-def judged(question, answer, key_answer, tmp_path):
-    folder = tmp_path / f"run{next(_runs)}"
-    folder.mkdir()
-    return judge_answer(question, answer, key_answer, folder)
 
 
 def relu(z):
@@ -405,21 +396,7 @@ def test_max_network_packing_round_trips_through_the_channel():
 
 def requirement_named(question, answer, key, tmp_path):
     """The id of the requirement the judge names for a failing answer (its message leads with its text)."""
-    from judging import _probe
-
-    from grader.judge import _naming_requirement, split_items
-    from grader.probes import JudgeContext
-
-    folder = tmp_path / f"run{next(_runs)}"
-    key_items = _probe(question, key, folder / "key")
-    items = _probe(question, answer, folder / "student")
-    for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key_items, index), JudgeContext(folder))
-        if outcome.status is not Status.PASSED:
-            named = _naming_requirement(question, probe, outcome)
-            assert named.message.startswith(f"Not yet met: {question.requirement(named.requirement).text}.")
-            return named.requirement
-    return None
+    return missed(question, {"answer": answer}, key, tmp_path)["answer"]
 
 
 @pytest.mark.parametrize(

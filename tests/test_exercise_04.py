@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import _probe, judge_answer
+from judging import failure_message, judge_answer, judged, not_yet_met
 
 from grader.checks import CheckFailed
 from grader.data import moons_split
 from grader.exercises.ex04_backpropagation import q1, q2, q3, q4, q5
-from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
-from grader.probes import JudgeContext
 
 # The instructor's answers, written as in the lesson.
 
@@ -94,13 +92,6 @@ def train_network(X, Y, n_hidden=16, epochs=300, batch_size=32, learning_rate=0.
     return params
 
 
-def judged(question, cases, key, tmp_path):
-    """Each case's status, judged against the key answer (a folder per case)."""
-    return {
-        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_")) for name, answer in cases.items()
-    }
-
-
 LOST = frozenset({Status.FAILED, Status.ERROR})  # a result of the wrong form: failed, or an error in the kernel
 
 
@@ -112,22 +103,6 @@ def assert_statuses(found, wanted):
         if found[name] not in (wanted[name] if isinstance(wanted[name], frozenset) else {wanted[name]})
     }
     assert set(found) == set(wanted) and not wrong, wrong
-
-
-def failure_message(question, answer, key_answer, tmp_path):
-    """The student's message for a failed answer, as the judge writes it (the missed requirement first)."""
-    key = _probe(question, key_answer, tmp_path / "key")
-    items = _probe(question, answer, tmp_path / "student")
-    context = JudgeContext(tmp_path / "student")
-    for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
-        if outcome.status is not Status.PASSED:
-            return _naming_requirement(question, probe, outcome).message
-    return ""
-
-
-def names_requirement(question, requirement_id):
-    return f"Not yet met: {question.requirement(requirement_id).text}."
 
 
 # Question 1: the backward pass.
@@ -297,7 +272,7 @@ def test_backward_mistakes_fail_and_a_different_right_answer_passes(tmp_path):
     ],
 )
 def test_backward_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
-    assert failure_message(q1, mistake, backward, tmp_path).startswith(names_requirement(q1, requirement))
+    assert failure_message(q1, mistake, backward, tmp_path).startswith(not_yet_met(q1, requirement))
 
 
 def test_backward_visible_checks_name_the_mistake():
@@ -435,7 +410,7 @@ def test_numerical_gradient_mistakes_fail(tmp_path):
     ],
 )
 def test_numerical_gradient_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
-    assert failure_message(q2, mistake, numerical_gradient, tmp_path).startswith(names_requirement(q2, requirement))
+    assert failure_message(q2, mistake, numerical_gradient, tmp_path).startswith(not_yet_met(q2, requirement))
 
 
 def test_numerical_gradient_visible_check_catches_a_forward_difference():
@@ -554,12 +529,12 @@ def test_gradient_check_mistakes_fail(tmp_path):
     ],
 )
 def test_gradient_check_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
-    assert failure_message(q3, mistake, gradient_check, tmp_path).startswith(names_requirement(q3, requirement))
+    assert failure_message(q3, mistake, gradient_check, tmp_path).startswith(not_yet_met(q3, requirement))
 
 
 def test_gradient_check_hidden_message_states_no_expected_error(tmp_path):
     message = failure_message(q3, gradient_check_worst_parameter, gradient_check, tmp_path)
-    assert message.startswith(names_requirement(q3, "value")) and "whose relative error is" not in message
+    assert message.startswith(not_yet_met(q3, "value")) and "whose relative error is" not in message
 
 
 def test_gradient_check_visible_check_blames_a_large_step():
@@ -741,7 +716,7 @@ def test_gd_epoch_mistakes_fail(tmp_path):
     ],
 )
 def test_gd_epoch_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
-    assert failure_message(q4, mistake, gd_epoch, tmp_path).startswith(names_requirement(q4, requirement))
+    assert failure_message(q4, mistake, gd_epoch, tmp_path).startswith(not_yet_met(q4, requirement))
 
 
 def test_gd_epoch_visible_check_matches_the_hand_computed_example():
@@ -867,7 +842,7 @@ def test_training_mistakes_fail_and_other_recipes_pass(tmp_path):
     ],
 )
 def test_training_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
-    assert failure_message(q5, mistake, train_network, tmp_path).startswith(names_requirement(q5, requirement))
+    assert failure_message(q5, mistake, train_network, tmp_path).startswith(not_yet_met(q5, requirement))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import judge_answer, missed
+from judging import judged, missed
 
 from grader.checks import CheckFailed
 from grader.data import diabetes_split, digits_split
@@ -15,14 +15,6 @@ from grader.outcomes import Status
 
 EXERCISE = load_exercise("05_first_keras_model")
 q1, q2, q3, q4, q5 = EXERCISE.questions
-
-
-def judged(question, cases, key, tmp_path, scorer=None):
-    """The status of each named answer, judged against the key answer."""
-    return {
-        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
-        for name, answer in cases.items()
-    }
 
 
 # Question 1: normalization statistics from the training set only.

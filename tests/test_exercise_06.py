@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import _probe, judge_answer, missed
+from judging import failure_message, judged, missed, not_yet_met
 
 from grader.checks import CheckFailed
 from grader.data import digits_split
@@ -21,34 +21,10 @@ from grader.exercises.ex06_optimizers import (
 )
 from grader.exercises.ex06_visible import VISIBLE_PATHS
 from grader.heldout import make_heldout
-from grader.judge import _naming_requirement, split_items
+from grader.judge import _naming_requirement
 from grader.outcomes import Status
 from grader.probes import JudgeContext
 from grader.references.optimizers import adam_reference, momentum_reference, rmsprop_reference
-
-
-def judged(question, cases, key, tmp_path, scorer=None):
-    """The status of each named answer, judged against the key answer."""
-    return {
-        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
-        for name, answer in cases.items()
-    }
-
-
-def failure_message(question, answer, key_answer, tmp_path, scorer=None):
-    """The student's message for a failed answer, as the judge writes it (the missed requirement first)."""
-    key = _probe(question, key_answer, tmp_path / "key")
-    items = _probe(question, answer, tmp_path / "student")
-    context = JudgeContext(tmp_path / "student", scorer)
-    for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
-        if outcome.status is not Status.PASSED:
-            return _naming_requirement(question, probe, outcome).message
-    return ""
-
-
-def names_requirement(question, requirement_id):
-    return f"Not yet met: {question.requirement(requirement_id).text}."
 
 
 def visible_fails(question, answer, match):
@@ -173,7 +149,7 @@ def test_momentum_accepts_both_forms_and_rejects_the_wrong_sign(tmp_path):
     ],
 )
 def test_momentum_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
-    assert failure_message(q1, mistake, momentum_path, tmp_path).startswith(names_requirement(q1, requirement))
+    assert failure_message(q1, mistake, momentum_path, tmp_path).startswith(not_yet_met(q1, requirement))
 
 
 def test_momentum_visible_checks_teach():
@@ -294,7 +270,7 @@ def test_rmsprop_accepts_epsilon_inside_or_outside_the_root(tmp_path):
     [(lambda *a: rmsprop_path(*a, eps=False), "epsilon"), (rmsprop_in_place, "unchanged"), (rmsprop_reset, "update")],
 )
 def test_rmsprop_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
-    assert failure_message(q2, mistake, rmsprop_path, tmp_path).startswith(names_requirement(q2, requirement))
+    assert failure_message(q2, mistake, rmsprop_path, tmp_path).startswith(not_yet_met(q2, requirement))
 
 
 def test_rmsprop_visible_checks_teach():
@@ -626,7 +602,7 @@ def test_step_decay_accepts_three_styles_and_rejects_off_by_one(tmp_path):
     [(array_step_decay, "float"), (with_exponent(lambda e, k: (e + 1) // k), "rates")],
 )
 def test_step_decay_failures_name_the_missed_requirement(mistake, requirement, tmp_path):
-    assert failure_message(q4, mistake, make_step_decay, tmp_path).startswith(names_requirement(q4, requirement))
+    assert failure_message(q4, mistake, make_step_decay, tmp_path).startswith(not_yet_met(q4, requirement))
 
 
 def test_step_decay_visible_check_points_at_epoch_zero():
@@ -782,7 +758,7 @@ def test_digits_model_is_scored_on_heldout_data(right_model, tmp_path, model_sco
 def test_digits_failures_name_the_missed_requirement(variant, requirement, right_model, tmp_path, model_scorer):
     wrong = sgd_model(**variant, epochs=3)
     message = failure_message(q5, wrong, right_model, tmp_path, model_scorer)
-    assert message.startswith(names_requirement(q5, requirement))
+    assert message.startswith(not_yet_met(q5, requirement))
 
 
 @pytest.mark.slow
@@ -839,7 +815,7 @@ def test_digits_schedule_is_read_from_the_rates_the_fit_logged(tmp_path):
         "rates that grow": Status.FAILED,
         "never fitted": Status.FAILED,
     }
-    assert messages["no LearningRateScheduler"].startswith(names_requirement(q5, "schedule"))
+    assert messages["no LearningRateScheduler"].startswith(not_yet_met(q5, "schedule"))
     assert "your answer returned no logged learning rates: the model's last fit ran without callbacks=" in (
         messages["no LearningRateScheduler"]
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import judge_answer, missed
+from judging import judged, missed
 from numpy.lib.stride_tricks import sliding_window_view
 
 from grader.checks import CheckFailed, ModelCheck
@@ -16,14 +16,6 @@ from grader.outcomes import Status
 
 EXERCISE = load_exercise("08_convolutional_networks")
 q1, q2, q3, q4, q5 = EXERCISE.questions
-
-
-def judged(question, cases, key, tmp_path, scorer=None):
-    """The status of each named answer, judged against the key answer."""
-    return {
-        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_").replace(",", ""), scorer)
-        for name, answer in cases.items()
-    }
 
 
 def assert_statuses(found, wanted):

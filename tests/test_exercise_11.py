@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from judging import _probe, judge_answer, missed
+from judging import failure_message, judged, missed, not_yet_met
 
 from grader.checks import CheckFailed
 from grader.corpus import make_reviews
@@ -14,37 +14,10 @@ from grader.data import reviews_split
 from grader.exercises import load_exercise
 from grader.exercises.ex11_text_and_embeddings import HELDOUT_SIZE, SENTIMENT_ACCURACY
 from grader.heldout import make_heldout
-from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
-from grader.probes import JudgeContext
 
 EXERCISE = load_exercise("11_text_and_embeddings")
 q1, q2, q3, q4, q5 = EXERCISE.questions
-
-
-def judged(question, cases, key, tmp_path, scorer=None):
-    """The status of each named answer, judged against the key answer."""
-    return {
-        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
-        for name, answer in cases.items()
-    }
-
-
-def failure_message(question, answer, key, tmp_path, scorer=None):
-    """The student's message for a failing answer, led by the requirement it missed, as the judge writes it."""
-    key_items = _probe(question, key, tmp_path / "key")
-    items = _probe(question, answer, tmp_path / "student")
-    context = JudgeContext(tmp_path / "student", scorer)
-    for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key_items, index), context)
-        if outcome.status is not Status.PASSED:
-            return _naming_requirement(question, probe, outcome).message
-    return ""
-
-
-def not_yet_met(question, requirement_id):
-    """The opening of a message that names one of the question's requirements."""
-    return f"Not yet met: {question.requirement(requirement_id).text}."
 
 
 # Question 1: the vocabulary.

@@ -4,49 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import _probe, judge_answer
+from judging import failure_message, judge_answer, judged, not_yet_met
 
 from grader.checks import CheckFailed
 from grader.exercises import load_exercise
 from grader.exercises.ex12_attention_and_transformers import SEQ_LEN, VOCAB, sorting_data
 from grader.heldout import make_heldout
-from grader.judge import _naming_requirement, split_items
 from grader.modelscore import metric, metric_value
 from grader.outcomes import Status
-from grader.probes import JudgeContext
 
 EXERCISE = load_exercise("12_attention_and_transformers")
 q1, q2, q3, q4, q5 = EXERCISE.questions
 
 
-def judged(question, cases, key, tmp_path, scorer=None):
-    """The status of each named answer, judged against the key answer."""
-    return {
-        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
-        for name, answer in cases.items()
-    }
-
-
 LOST = (Status.FAILED, Status.ERROR)
-
-
-def failure_message(question, answer, key_answer, tmp_path, scorer=None) -> str:
-    """The student's message for a failed question, as the judge words it ("" when it passes or errs)."""
-    key = _probe(question, key_answer, tmp_path / "key")
-    items = _probe(question, answer, tmp_path / "student")
-    context = JudgeContext(tmp_path / "student", scorer)
-    for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
-        if outcome.status is Status.ERROR:
-            return ""
-        if outcome.status is not Status.PASSED:
-            return _naming_requirement(question, probe, outcome).message
-    return ""
-
-
-def not_yet_met(question, requirement_id):
-    """The opening of a message that names one of the question's requirements."""
-    return f"Not yet met: {question.requirement(requirement_id).text}."
 
 
 def softmax(scores, axis=-1):
@@ -467,9 +438,7 @@ def test_masked_attention_messages_name_the_requirement(tmp_path):
     assert failure_message(q3, zeroed_after_softmax, masked_attention, tmp_path / "b").startswith(
         "Not yet met: keeps each query's weights adding up to 1."
     )
-    assert (
-        failure_message(q3, masked_without_broadcast, masked_attention, tmp_path / "c") == ""
-    )  # an error, not a failure
+    assert judged(q3, masked_without_broadcast, masked_attention, tmp_path / "c") is Status.ERROR  # not a failure
     with np.errstate(all="ignore"):
         assert failure_message(q3, masked_one_shift_for_all, masked_attention, tmp_path / "d").startswith(
             "Not yet met: stays finite and right for scores in the hundreds, as in question 1."

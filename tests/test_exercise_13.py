@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import _probe, judge_answer
+from judging import failure_message, judge_answer, judged
 
 from grader.checks import CheckFailed
 from grader.exercises.ex13_gans import (
@@ -19,32 +19,10 @@ from grader.exercises.ex13_gans import (
     sample_ring,
 )
 from grader.heldout import make_heldout
-from grader.judge import _naming_requirement, split_items
 from grader.modelscore import METRICS, metric_value, rbf_mmd
 from grader.outcomes import Status
-from grader.probes import JudgeContext
 
 LOST = (Status.FAILED, Status.ERROR)
-
-
-def judged(question, cases, key, tmp_path, scorer=None):
-    """Each case's status, judged against the key answer (a folder per case)."""
-    return {
-        name: judge_answer(question, answer, key, tmp_path / name.replace(" ", "_"), scorer)
-        for name, answer in cases.items()
-    }
-
-
-def failure_message(question, answer, key_answer, tmp_path, scorer=None) -> str:
-    """The student's message for a failed question, as the judge words it ("" when it passes)."""
-    key = _probe(question, key_answer, tmp_path / "key")
-    items = _probe(question, answer, tmp_path / "student")
-    context = JudgeContext(tmp_path / "student", scorer)
-    for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
-        if outcome.status is not Status.PASSED:
-            return _naming_requirement(question, probe, outcome).message
-    return ""
 
 
 def sigmoid(x):

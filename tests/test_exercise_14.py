@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from judging import _probe, missed
+from judging import judged, missed
 
 from grader.channel import decode
 from grader.checks import CheckFailed
@@ -19,27 +19,8 @@ from grader.exercises.ex14_under_the_hood import (
     small_data,
     small_model,
 )
-from grader.judge import split_items
 from grader.outcomes import Status
-from grader.probes import FunctionProbe, JudgeContext
-
-
-def judged(question, cases, key_answer, tmp_path):
-    """Each case's status, judged as the grader does against a key probed once from ``key_answer``."""
-    key = _probe(question, key_answer, tmp_path / "key")
-    statuses = {}
-    for name, answer in cases.items():
-        folder = tmp_path / name.replace(" ", "_")
-        items = _probe(question, answer, folder)
-        context = JudgeContext(folder, None)
-        statuses[name] = Status.PASSED
-        for index, probe in enumerate(question.probes):
-            outcome = probe.judge(split_items(items, index), split_items(key, index), context)
-            if outcome.status is not Status.PASSED:
-                statuses[name] = outcome.status
-                break
-    return statuses
-
+from grader.probes import FunctionProbe
 
 # Question 1: one training step.
 

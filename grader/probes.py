@@ -659,7 +659,7 @@ def layer_setting(class_name: str, setting: str, wanted: Any, aspect: str = "lay
     """Every layer of ``class_name`` (at least one) has ``setting`` equal to ``wanted`` in its config."""
 
     def check(report: dict[str, Any]) -> str | None:
-        layers = [layer for layer in report.get("all_layers", []) if layer.get("class_name") == class_name]
+        layers = layers_of(report, class_name)
         if not layers:
             return f"has no {class_name} layer"
         for layer in layers:
@@ -671,11 +671,33 @@ def layer_setting(class_name: str, setting: str, wanted: Any, aspect: str = "lay
     return ModelRule(aspect, check)
 
 
+def layers_of(report: dict[str, Any], class_name: str) -> list[dict[str, Any]]:
+    """Every layer of ``class_name`` in a scorer's model report, nested models opened up.
+
+    >>> layers_of({"all_layers": [{"class_name": "Dense"}, {"class_name": "Dropout"}]}, "Dense")
+    [{'class_name': 'Dense'}]
+    """
+    return [layer for layer in report.get("all_layers", []) if layer.get("class_name") == class_name]
+
+
+def exact_params(count: int) -> ModelRule:
+    """The model has exactly ``count`` parameters, counted by the scorer on the saved model.
+
+    >>> exact_params(10).check({"params": 12})
+    'has 12 parameters, not 10'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        return None if report.get("params") == count else f"has {report.get('params')} parameters, not {count}"
+
+    return ModelRule("params", check)
+
+
 def normalization_matches(statistics: Callable[[], tuple[np.ndarray, np.ndarray]], rtol: float = 1e-3, atol: float = 1e-6) -> ModelRule:
     """The model's Normalization layer learned the mean and variance that ``statistics()`` computes (trusted side)."""
 
     def check(report: dict[str, Any]) -> str | None:
-        layers = [layer for layer in report.get("all_layers", []) if layer.get("class_name") == "Normalization"]
+        layers = layers_of(report, "Normalization")
         if not layers:
             return "has no Normalization layer"
         mean, variance = (np.asarray(a, dtype=np.float64).ravel() for a in statistics())
@@ -809,3 +831,14 @@ def numpy_result(result: Any) -> Any:
             "it in np.array(...)"
         )
     return result
+
+
+def array_shape(result: Any) -> np.ndarray:
+    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own.
+
+    A Python list (a loop over the rows, say) is not the array a question asks for: it fails here.
+
+    >>> array_shape(np.zeros((3, 2)))
+    array([3, 2])
+    """
+    return np.array(np.shape(numpy_result(result)), dtype=np.int64)

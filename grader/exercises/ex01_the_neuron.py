@@ -42,21 +42,13 @@ from grader.probes import (
     ModelProbe,
     ModelRequirements,
     ModelRule,
+    array_shape,
     compiled_with,
     normalization_matches,
     numpy_result,
     only_layers,
 )
 from grader.question import Exercise, Question, Requirement
-
-
-def _shape_of(result: Any) -> np.ndarray:
-    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own.
-
-    A Python list is not the array the questions ask for (``[r @ w + b for r in x]``): it fails here.
-    """
-    return np.array(np.shape(numpy_result(result)), dtype=np.int64)
-
 
 # Question 1: the weighted sum --------------------------------------------------------------------
 
@@ -95,7 +87,7 @@ q1 = Question(
     probes=(
         FunctionProbe(
             cases=_weighted_sum_cases,
-            transform=_shape_of,
+            transform=array_shape,
             label="a hidden batch of inputs (the shape of the result)",
             covers=("shape", "unchanged"),
         ),
@@ -149,7 +141,7 @@ q2 = Question(
     probes=(
         FunctionProbe(
             cases=_sigmoid_cases,
-            transform=_shape_of,
+            transform=array_shape,
             label="hidden inputs (the shape of the result)",
             covers=("shape", "unchanged"),
         ),

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FunctionCheck
-from grader.probes import FunctionProbe, numpy_result
+from grader.probes import FunctionProbe, array_shape, numpy_result
 from grader.question import Exercise, Question, Requirement
 
 # Losses are compared with these tolerances: clipping both sides or only the lower side, or
@@ -48,14 +48,6 @@ _LOSS_RTOL = 1e-4
 # two such examples of four, 8.7e-4 for epsilon=1e-6). The mistakes these cases catch are off by far more:
 # inf or nan (no clipping, one side only), 15-40% (an epsilon fixed in the code), 4% (epsilon / 2).
 _CLIP_RTOL = 2e-2
-
-
-def _shape_of(result: Any) -> np.ndarray:
-    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own.
-
-    A Python list (a loop over the rows, say) is not the array the questions ask for: it fails here.
-    """
-    return np.array(np.shape(numpy_result(result)), dtype=np.int64)
 
 
 def _sigmoid_derivative_cases() -> list[tuple]:
@@ -291,7 +283,7 @@ q1 = Question(
         FunctionProbe(
             cases=_sigmoid_derivative_cases,
             select=_the_derivative,
-            transform=_shape_of,
+            transform=array_shape,
             label="hidden inputs (the shape of the result)",
             covers=("shape", "unchanged"),
         ),
@@ -351,7 +343,7 @@ q2 = Question(
     probes=(
         FunctionProbe(
             cases=_leaky_shape_cases,
-            transform=_shape_of,
+            transform=array_shape,
             label="hidden inputs (the shape of the result)",
             covers=("shape", "unchanged"),
         ),
@@ -469,7 +461,7 @@ q4 = Question(
     probes=(
         FunctionProbe(
             cases=_bce_shapes,
-            transform=_shape_of,
+            transform=array_shape,
             label="hidden predictions of shape (n, 1) or (1,) (the shape of the result)",
             covers=("number", "unchanged"),
         ),
@@ -553,7 +545,7 @@ q5 = Question(
     probes=(
         FunctionProbe(
             cases=_cce_shapes,
-            transform=_shape_of,
+            transform=array_shape,
             label="a hidden batch of one or a square batch (the shape of the result)",
             covers=("number", "unchanged"),
         ),
@@ -632,7 +624,7 @@ q6 = Question(
     probes=(
         FunctionProbe(
             cases=_gradient_shapes,
-            transform=_shape_of,
+            transform=array_shape,
             label="a hidden batch of one or a square batch (the shape of the result)",
             covers=("shape", "unchanged"),
         ),

@@ -31,7 +31,7 @@ import numpy as np
 
 from grader.checks import FunctionCheck, PropertyCheck, describe
 from grader.data import moons_network
-from grader.probes import FunctionProbe, numpy_result
+from grader.probes import FunctionProbe, array_shape
 from grader.question import Exercise, Question, Requirement
 
 # The lesson's 2-3-1 network and its batch of four inputs (sections 1 and 2).
@@ -46,14 +46,6 @@ SQUARE_W = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]])
 SQUARE_B = np.array([0.5, -0.5, 1.0])
 
 MAX_HIDDEN_UNITS = 64
-
-
-def _shape_of(result: Any) -> np.ndarray:
-    """Kernel side: the shape of a result, so a shape probe can name the shape requirement on its own.
-
-    A Python list (``[x @ W + b for x in X]``) is not the array the questions ask for: it fails here.
-    """
-    return np.array(np.shape(numpy_result(result)), dtype=np.int64)
 
 
 def _relu(z: np.ndarray) -> np.ndarray:
@@ -114,7 +106,7 @@ q1 = Question(
     probes=(
         FunctionProbe(
             cases=_dense_cases,
-            transform=_shape_of,
+            transform=array_shape,
             label="hidden batches and layers, a batch of one among them (the shape of the result)",
             covers=("shape", "unchanged"),
         ),
@@ -289,7 +281,7 @@ q3 = Question(
     probes=(
         FunctionProbe(
             cases=_forward_shape_cases,
-            transform=_shape_of,
+            transform=array_shape,
             label="hidden networks and batches, a batch of one among them (the shape of the result)",
             covers=("shape", "unchanged"),
         ),
@@ -392,7 +384,7 @@ q4 = Question(
     probes=(
         FunctionProbe(
             cases=_proba_shape_cases,
-            transform=_shape_of,
+            transform=array_shape,
             label="hidden networks and batches of one (the shape of the result)",
             covers=("shape", "unchanged"),
         ),

@@ -35,6 +35,7 @@ from grader.probes import (
     ModelRule,
     compiled_metric,
     compiled_with,
+    exact_params,
     hidden_layers,
     normalization_matches,
     only_layers,
@@ -317,15 +318,6 @@ def _normalization_first(report: dict[str, Any]) -> str | None:
     return f"starts with a {first} layer: put the Normalization layer first, so every layer after it sees normalized features"
 
 
-def _exact_params(count: int) -> ModelRule:
-    """The model has exactly ``count`` parameters, counted by the scorer on the saved model."""
-
-    def check(report: dict[str, Any]) -> str | None:
-        return None if report.get("params") == count else f"has {report.get('params')} parameters, not {count}"
-
-    return ModelRule("params", check)
-
-
 q1 = Question(
     id="q1_standardize",
     points=2,
@@ -506,7 +498,7 @@ q4 = Question(
                     _normalization_size(1, "use keras.layers.Normalization(axis=None), one mean for all pixels"),
                     normalization_matches(_digits_statistics, rtol=NORMALIZATION_RTOL),
                     hidden_layers("Dense", units=(32, 16), activation="relu"),
-                    _exact_params(DIGITS_PARAMS),
+                    exact_params(DIGITS_PARAMS),
                     compiled_with(loss="sparse_categorical_crossentropy", optimizer="Adam", from_logits=False),
                     compiled_metric("accuracy", {"SparseCategoricalAccuracy"}),
                 ),

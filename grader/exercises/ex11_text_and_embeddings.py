@@ -56,6 +56,7 @@ from grader.probes import (
     ModelRule,
     compiled_with,
     layer_setting,
+    layers_of,
     only_layers,
 )
 from grader.question import Exercise, Question, Requirement
@@ -406,10 +407,6 @@ def _masked_mean_shape_verify(args: tuple, got: np.ndarray) -> str | None:
 # Rules for the sentiment model, decided on the scorer's report of the saved model (trusted side).
 
 
-def _layers_of(report: dict[str, Any], class_name: str) -> list[dict[str, Any]]:
-    return [layer for layer in report.get("all_layers", []) if layer.get("class_name") == class_name]
-
-
 def _reads_strings(report: dict[str, Any]) -> str | None:
     """The model's input is a string tensor (raw sentences)."""
     dtype = str(report.get("input_dtype"))
@@ -428,7 +425,7 @@ def _training_vocabulary_size(settings: str) -> int:
 
 def _vectorizer_rule(report: dict[str, Any]) -> str | None:
     """One TextVectorization layer, adapted on texts_train: its vocabulary size is the one its settings give there."""
-    layers = _layers_of(report, "TextVectorization")
+    layers = layers_of(report, "TextVectorization")
     if len(layers) != 1:
         return f"has {len(layers)} TextVectorization layers; it needs exactly one, right after the input"
     config = layers[0].get("config") or {}
@@ -447,7 +444,7 @@ def _vectorizer_rule(report: dict[str, Any]) -> str | None:
 
 def _embedding_rule(report: dict[str, Any]) -> str | None:
     """One Embedding of vectorizer.vocabulary_size() rows (any number of columns)."""
-    embeddings, vectorizers = _layers_of(report, "Embedding"), _layers_of(report, "TextVectorization")
+    embeddings, vectorizers = layers_of(report, "Embedding"), layers_of(report, "TextVectorization")
     if len(embeddings) != 1:
         return f"has {len(embeddings)} Embedding layers; it needs exactly one"
     config = embeddings[0].get("config") or {}

@@ -42,7 +42,7 @@ import numpy as np
 
 from grader.checks import ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, only_layers
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, layers_of, only_layers
 from grader.question import Exercise, Question, Requirement
 
 SEQ_LEN = 8  # tokens per sequence in the sorting task
@@ -672,10 +672,6 @@ def _sorting_holds(predictions: Any) -> str | None:
     return f"your model sorts {accuracy:.3f} of the validation tokens right; it should reach at least {SORT_ACCURACY}."
 
 
-def _layers_of(report: dict[str, Any], class_name: str) -> list[dict[str, Any]]:
-    return [layer for layer in report.get("all_layers", []) if layer.get("class_name") == class_name]
-
-
 def _takes_integer_digits(report: dict[str, Any]) -> str | None:
     dtype = str(report.get("input_dtype"))
     return None if dtype.startswith(("int", "uint")) else f"takes inputs of dtype {dtype}, not integer digits (int32)"
@@ -688,7 +684,7 @@ def _predicts_a_digit_per_position(report: dict[str, Any]) -> str | None:
 
 def _digits_stay_visible(report: dict[str, Any]) -> str | None:
     """No Embedding masks the digit 0 away: here 0 is a digit, not padding."""
-    if any((layer.get("config") or {}).get("mask_zero") for layer in _layers_of(report, "Embedding")):
+    if any((layer.get("config") or {}).get("mask_zero") for layer in layers_of(report, "Embedding")):
         return "has an Embedding with mask_zero=True, which hides every digit 0 from the attention: 0 is a digit here"
     return None
 

@@ -46,7 +46,8 @@ import numpy as np
 
 from grader.checks import FreshCallCheck, PropertyCheck, describe
 from grader.data import moons_split
-from grader.probes import FunctionProbe, numpy_result
+from grader.named_arrays import as_float_array, dict_problem, flat_sorted, shaped_like_argument, shapes_json
+from grader.probes import FunctionProbe
 from grader.question import Exercise, Question, Requirement
 
 NAMES = ("W1", "b1", "W2", "b2")
@@ -126,40 +127,6 @@ def _near_kinks(seed: int, n: int = 12, m: int = 6, gap: float = 0.005) -> tuple
 # A visible check that builds its arguments afresh, since answers may change dicts of arrays in place.
 
 
-def _as_float_array(value: Any) -> np.ndarray | None:
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return array
-
-
-def _dict_problem(result: Any, expected: Mapping[str, np.ndarray], n: int | None = None) -> str | None:
-    """What is wrong with a dict of arrays, key by key, or None when it matches ``expected``."""
-    if not isinstance(result, Mapping):
-        return f"returned {describe(result)}; it should return a dict with the keys {', '.join(map(repr, expected))}."
-    missing = [name for name in expected if name not in result]
-    if missing:
-        return f"returned a dict without {' and '.join(map(repr, missing))}."
-    for name, want in expected.items():
-        got = _as_float_array(result[name])
-        if got is None:
-            return f"returned {describe(result[name])} for {name!r}, which is not an array of numbers."
-        if got.shape != want.shape:
-            return (
-                f"returned {name!r} of shape {got.shape}; it should have exactly the shape {want.shape} of its "
-                "parameter (a sum with `keepdims=True`, a reshape or `np.squeeze` changes it)."
-            )
-        if np.allclose(got, want, rtol=1e-6, atol=1e-9):
-            continue
-        if n and n > 1 and np.allclose(got, n * want, rtol=1e-6, atol=1e-9):
-            return f"returned {name!r} {n} times too large (the batch has {n} examples)."
-        if n and n > 1 and np.allclose(got, want / n, rtol=1e-6, atol=1e-9):
-            return f"returned {name!r} {n} times too small (the batch has {n} examples)."
-        return f"returned {name!r} = {describe(got)}, but it should be {describe(want)}."
-    return None
-
-
 def _flat_network(result: Any) -> np.ndarray:
     """The four arrays W1, b1, W2, b2 of a dict, raveled into one vector in that order."""
     if not isinstance(result, Mapping):
@@ -168,55 +135,6 @@ def _flat_network(result: Any) -> np.ndarray:
     if missing:
         raise ValueError(f"a dict without {' and '.join(map(repr, missing))}")
     return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in NAMES])
-
-
-def _shapes_json(result: Any) -> str:
-    """The shape of every array of a dict, as JSON text ``{name: shape}`` (kernel side).
-
-    A Python list among the values (``"b2": [db2]``) is not the array asked for: it fails here.
-    """
-    if not isinstance(result, Mapping):
-        raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
-    return json.dumps({str(name): list(np.shape(numpy_result(result[name]))) for name in result})
-
-
-def _shapes_problem(output: Any, want: Mapping[str, tuple[int, ...]]) -> str | None:
-    """What is wrong with the shapes recorded by `_shapes_json`, against the shapes ``want``, or None."""
-    try:
-        got = json.loads(str(output))
-    except ValueError:
-        return "something that is not a dict of arrays"
-    if not isinstance(got, dict):
-        return "something that is not a dict of arrays"
-    missing = [name for name in want if name not in got]
-    if missing:
-        return f"a dict without {' and '.join(map(repr, missing))}"
-    extra = [name for name in got if name not in want]
-    if extra:
-        return f"a dict with the extra key {extra[0]!r}"
-    for name, shape in want.items():
-        if tuple(got[name]) != tuple(shape):
-            return (
-                f"{name!r} of shape {tuple(got[name])}, which is not the shape of its parameter "
-                "(a sum with `keepdims=True`, a reshape or `np.squeeze` changes it)"
-            )
-    return None
-
-
-def _shaped_like_argument(position: int) -> Callable[[tuple, Any], str | None]:
-    """A verify function: the answer's dict has the keys and shapes of the dict argument at ``position``."""
-
-    def verify(args: tuple, output: Any) -> str | None:
-        return _shapes_problem(output, {name: np.shape(value) for name, value in args[position].items()})
-
-    return verify
-
-
-def _flat_sorted(result: Any) -> np.ndarray:
-    """Every array of a dict, in the order of its sorted keys, raveled into one vector."""
-    if not isinstance(result, Mapping):
-        raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
-    return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in sorted(result)])
 
 
 # Question 1: the backward pass.
@@ -250,7 +168,7 @@ def _q1_single() -> tuple:
 
 def _backward_holds(args: tuple, result: Any) -> str | None:
     params, cache, Y = args
-    return _dict_problem(result, _gradients(params, cache[0], Y), n=len(Y))
+    return dict_problem(result, _gradients(params, cache[0], Y), n=len(Y))
 
 
 def _backward_case(rng: np.random.Generator, n: int, d: int, m: int, bias_scale: float = 0.3) -> tuple:
@@ -319,8 +237,8 @@ q1 = Question(
         ),
         FunctionProbe(
             cases=lambda: _backward_cases() + _backward_single_cases(),
-            transform=_shapes_json,
-            verify=_shaped_like_argument(0),
+            transform=shapes_json,
+            verify=shaped_like_argument(0),
             label="a hidden batch",
             covers=("shapes", "unchanged"),
         ),
@@ -356,7 +274,7 @@ def _q2_example() -> tuple:
 
 
 def _numeric_holds(args: tuple, result: Any) -> str | None:
-    problem = _dict_problem(result, {"a": np.array([3.01, 12.01])})
+    problem = dict_problem(result, {"a": np.array([3.01, 12.01])})
     if problem:
         return problem
     if not np.array_equal(args[1]["a"], [1.0, 2.0]):
@@ -427,18 +345,18 @@ q2 = Question(
     ),
     probes=(
         FunctionProbe(
-            cases=_numeric_cases, transform=_flat_sorted, label="hidden loss functions", covers=("central", "unchanged")
+            cases=_numeric_cases, transform=flat_sorted, label="hidden loss functions", covers=("central", "unchanged")
         ),
         FunctionProbe(
             cases=_default_step_cases,
-            transform=_flat_sorted,
+            transform=flat_sorted,
             label="a hidden loss function, called without eps",
             covers=("default", "unchanged"),
         ),
         FunctionProbe(
             cases=_numeric_cases,
-            transform=_shapes_json,
-            verify=_shaped_like_argument(1),
+            transform=shapes_json,
+            verify=shaped_like_argument(1),
             label="hidden loss functions",
             covers=("shapes", "unchanged"),
         ),
@@ -502,7 +420,7 @@ _VISIBLE_CHECK_SEED = 4044
 
 
 def _check_holds(args: tuple, result: Any) -> str | None:
-    value = _as_float_array(result)
+    value = as_float_array(result)
     if value is None or value.size != 1:
         return f"returned {describe(result)}; it should return one number."
     problem = _check_problem(args, float(value.ravel()[0]), show_expected=True)
@@ -667,7 +585,7 @@ def _line_example() -> tuple:
 
 
 def _epoch_holds(args: tuple, result: Any) -> str | None:
-    return _dict_problem(result, {"w": np.array([[1.76]]), "b": np.array([0.72])})
+    return dict_problem(result, {"w": np.array([[1.76]]), "b": np.array([0.72])})
 
 
 def _epoch_data() -> dict[str, Any]:
@@ -732,20 +650,20 @@ q4 = Question(
     probes=(
         FunctionProbe(
             cases=_epoch_cases,
-            transform=_flat_sorted,
+            transform=flat_sorted,
             label="hidden data and gradient functions",
             covers=("step", "unchanged"),
         ),
         FunctionProbe(
             cases=_partial_batch_cases,
-            transform=_flat_sorted,
+            transform=flat_sorted,
             label="hidden data whose size batch_size does not divide",
             covers=("batches", "unchanged"),
         ),
         FunctionProbe(
             cases=lambda: _epoch_cases() + _partial_batch_cases(),
-            transform=_shapes_json,
-            verify=_shaped_like_argument(0),
+            transform=shapes_json,
+            verify=shaped_like_argument(0),
             label="hidden data and gradient functions",
             covers=("shapes", "unchanged"),
         ),
@@ -901,7 +819,7 @@ q5 = Question(
         FunctionProbe(
             cases=_train_cases,
             verify=_trained_shapes_verify,
-            transform=_shapes_json,
+            transform=shapes_json,
             label="a hidden training set",
             covers=("shapes", "unchanged"),
         ),

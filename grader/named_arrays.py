@@ -1,0 +1,108 @@
+"""Answers that are dicts of named arrays (a network's parameters, their gradients): compare, flatten, shape.
+
+The kernel-side transforms (`flat_sorted`, `shapes_json`) turn such a dict into
+plain data for a `FunctionProbe`; the judge-side functions (`dict_problem`,
+`shapes_problem`, `shaped_like_argument`) say what is wrong, key by key.
+
+Example:
+
+>>> import numpy as np
+>>> dict_problem({"w": np.zeros((2, 1))}, {"w": np.zeros(2)})
+"returned 'w' of shape (2, 1); it should have exactly the shape (2,) of its parameter (a sum with `keepdims=True`, a reshape or `np.squeeze` changes it)."
+>>> shapes_problem(shapes_json({"w": np.zeros(2)}), {"w": (2,)}) is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from grader.checks import describe
+from grader.probes import numpy_result
+
+
+def as_float_array(value: Any) -> np.ndarray | None:
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array
+
+
+def dict_problem(result: Any, expected: Mapping[str, np.ndarray], n: int | None = None) -> str | None:
+    """What is wrong with a dict of arrays, key by key, or None when it matches ``expected``."""
+    if not isinstance(result, Mapping):
+        return f"returned {describe(result)}; it should return a dict with the keys {', '.join(map(repr, expected))}."
+    missing = [name for name in expected if name not in result]
+    if missing:
+        return f"returned a dict without {' and '.join(map(repr, missing))}."
+    for name, want in expected.items():
+        got = as_float_array(result[name])
+        if got is None:
+            return f"returned {describe(result[name])} for {name!r}, which is not an array of numbers."
+        if got.shape != want.shape:
+            return (
+                f"returned {name!r} of shape {got.shape}; it should have exactly the shape {want.shape} of its "
+                "parameter (a sum with `keepdims=True`, a reshape or `np.squeeze` changes it)."
+            )
+        if np.allclose(got, want, rtol=1e-6, atol=1e-9):
+            continue
+        if n and n > 1 and np.allclose(got, n * want, rtol=1e-6, atol=1e-9):
+            return f"returned {name!r} {n} times too large (the batch has {n} examples)."
+        if n and n > 1 and np.allclose(got, want / n, rtol=1e-6, atol=1e-9):
+            return f"returned {name!r} {n} times too small (the batch has {n} examples)."
+        return f"returned {name!r} = {describe(got)}, but it should be {describe(want)}."
+    return None
+
+
+def shapes_json(result: Any) -> str:
+    """The shape of every array of a dict, as JSON text ``{name: shape}`` (kernel side).
+
+    A Python list among the values (``"b2": [db2]``) is not the array asked for: it fails here.
+    """
+    if not isinstance(result, Mapping):
+        raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
+    return json.dumps({str(name): list(np.shape(numpy_result(result[name]))) for name in result})
+
+
+def shapes_problem(output: Any, want: Mapping[str, tuple[int, ...]]) -> str | None:
+    """What is wrong with the shapes recorded by `shapes_json`, against the shapes ``want``, or None."""
+    try:
+        got = json.loads(str(output))
+    except ValueError:
+        return "something that is not a dict of arrays"
+    if not isinstance(got, dict):
+        return "something that is not a dict of arrays"
+    missing = [name for name in want if name not in got]
+    if missing:
+        return f"a dict without {' and '.join(map(repr, missing))}"
+    extra = [name for name in got if name not in want]
+    if extra:
+        return f"a dict with the extra key {extra[0]!r}"
+    for name, shape in want.items():
+        if tuple(got[name]) != tuple(shape):
+            return (
+                f"{name!r} of shape {tuple(got[name])}, which is not the shape of its parameter "
+                "(a sum with `keepdims=True`, a reshape or `np.squeeze` changes it)"
+            )
+    return None
+
+
+def shaped_like_argument(position: int) -> Callable[[tuple, Any], str | None]:
+    """A verify function: the answer's dict has the keys and shapes of the dict argument at ``position``."""
+
+    def verify(args: tuple, output: Any) -> str | None:
+        return shapes_problem(output, {name: np.shape(value) for name, value in args[position].items()})
+
+    return verify
+
+
+def flat_sorted(result: Any) -> np.ndarray:
+    """Every array of a dict, in the order of its sorted keys, raveled into one vector."""
+    if not isinstance(result, Mapping):
+        raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
+    return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in sorted(result)])

@@ -62,6 +62,7 @@ from grader.probes import (
     ModelRule,
     compiled_metric,
     compiled_with,
+    exact_params,
     hidden_layers,
     normalization_matches,
 )
@@ -203,13 +204,12 @@ def _path_form_problem(args: tuple, output: np.ndarray) -> str | None:
 
 
 def _path_form_probe(cases: Callable[[], list[tuple]]) -> FunctionProbe:
-    return FunctionProbe(
-        cases=cases,
-        transform=_path_array,
-        verify=_path_form_problem,
-        label="hidden loss surfaces",
-        covers=("path", "unchanged"),
-    )
+    return FunctionProbe(cases, transform=_path_array, verify=_path_form_problem, label="hidden loss surfaces", covers=("path", "unchanged"))
+
+
+def _positions_probe(cases: Callable[[], list[tuple]], references: Callable[[tuple], list[np.ndarray]], label: str, covers: str) -> FunctionProbe:
+    """The positions of the answer's path on hidden surfaces, against the accepted reference paths."""
+    return FunctionProbe(cases, transform=as_path, verify=_verify(references), label=label, covers=(covers, "unchanged"))
 
 
 _PATH_REQUIREMENT = "returns the whole path as an array of shape (steps + 1, len(x0)), x0 as its first row"
@@ -265,13 +265,7 @@ q1 = Question(
     ),
     probes=(
         _path_form_probe(_momentum_cases),
-        FunctionProbe(
-            cases=_momentum_cases,
-            transform=as_path,
-            verify=_verify(_momentum_refs),
-            label="hidden loss surfaces (Rosenbrock's banana among them)",
-            covers=("update", "unchanged"),
-        ),
+        _positions_probe(_momentum_cases, _momentum_refs, "hidden loss surfaces (Rosenbrock's banana among them)", "update"),
     ),
     requirements=(
         Requirement("path", _PATH_REQUIREMENT),
@@ -354,27 +348,9 @@ q2 = Question(
     ),
     probes=(
         _path_form_probe(lambda: _rmsprop_cases() + _rmsprop_zero_cases() + _rmsprop_epsilon_cases()),
-        FunctionProbe(
-            cases=_rmsprop_cases,
-            transform=as_path,
-            verify=_verify(_rmsprop_refs),
-            label="hidden loss surfaces",
-            covers=("update", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_rmsprop_zero_cases,
-            transform=as_path,
-            verify=_verify(_rmsprop_refs),
-            label="a hidden loss surface that starts at the minimum in one coordinate",
-            covers=("epsilon", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_rmsprop_epsilon_cases,
-            transform=as_path,
-            verify=_verify(_rmsprop_refs),
-            label="a hidden loss surface with a large epsilon",
-            covers=("epsilon", "unchanged"),
-        ),
+        _positions_probe(_rmsprop_cases, _rmsprop_refs, "hidden loss surfaces", "update"),
+        _positions_probe(_rmsprop_zero_cases, _rmsprop_refs, "a hidden loss surface that starts at the minimum in one coordinate", "epsilon"),
+        _positions_probe(_rmsprop_epsilon_cases, _rmsprop_refs, "a hidden loss surface with a large epsilon", "epsilon"),
     ),
     requirements=(
         Requirement("path", _PATH_REQUIREMENT),
@@ -453,20 +429,8 @@ q3 = Question(
     ),
     probes=(
         _path_form_probe(lambda: _adam_cases() + _adam_epsilon_cases()),
-        FunctionProbe(
-            cases=_adam_cases,
-            transform=as_path,
-            verify=_verify(_adam_refs),
-            label="hidden loss surfaces (Rosenbrock's banana among them)",
-            covers=("update", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_adam_epsilon_cases,
-            transform=as_path,
-            verify=_verify(_adam_refs),
-            label="a hidden loss surface with a large epsilon",
-            covers=("epsilon", "unchanged"),
-        ),
+        _positions_probe(_adam_cases, _adam_refs, "hidden loss surfaces (Rosenbrock's banana among them)", "update"),
+        _positions_probe(_adam_epsilon_cases, _adam_refs, "a hidden loss surface with a large epsilon", "epsilon"),
     ),
     requirements=(
         Requirement("path", _PATH_REQUIREMENT),
@@ -659,11 +623,6 @@ def _training_statistics() -> tuple[np.ndarray, np.ndarray]:
     return np.array([x_train.mean()]), np.array([x_train.var()])
 
 
-def _exact_params(report: dict[str, Any]) -> str | None:
-    params = report.get("params")
-    return None if params == DIGITS_PARAMS else f"has {params} parameters, not {DIGITS_PARAMS}"
-
-
 MAX_EPOCHS = 20
 BATCH_SIZE = 32
 
@@ -774,7 +733,7 @@ q5 = Question(
                 rules=(
                     hidden_layers("Dense", units=(32,), activation="relu"),
                     normalization_matches(_training_statistics, rtol=NORMALIZATION_RTOL),
-                    ModelRule("params", _exact_params),
+                    exact_params(DIGITS_PARAMS),
                     ModelRule("training", _training_steps),
                     compiled_with(
                         loss="sparse_categorical_crossentropy",

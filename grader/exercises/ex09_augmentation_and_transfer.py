@@ -34,6 +34,7 @@ so a saved model cannot augment at test time; question 3 tests the plain call
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -674,23 +675,33 @@ q3 = Question(
 # Questions 4 and 5: the transferred model, read and scored by the trusted scorer.
 
 _TRANSFER_HINT = "Train the head longer, or check that the backbone is frozen and the augmentation is in front of it."
+_TRANSFER_REQUIREMENTS = (
+    Requirement("input", "takes images of shape (8, 8, 1)"),
+    Requirement(
+        "layers",
+        "uses the given backbone itself as one layer named `backbone`, followed by a `Dense` output layer of 5 "
+        "units with the softmax activation",
+    ),
+    Requirement("augmentation", "has at least one augmentation layer in front of the backbone"),
+)
+_HELDOUT_REQUIREMENT = Requirement("heldout", "reaches an accuracy of at least 0.70 on held-out digits")
+
+
+def _transferred_checks(name: str, holds: Callable[[Any], str | None], accuracy: float, tip: str) -> tuple:
+    """The visible checks of a transferred model: its shape, what ``holds`` says of it, then its accuracy."""
+    shape = {"input_shape": (8, 8, 1), "output_units": 5, "output_activation": "softmax"}
+    return (
+        ModelCheck(**shape),
+        AnswerPropertyCheck(name, holds),
+        ModelCheck(**shape, data=visible_validation, minimum_accuracy=accuracy, tip=tip),
+    )
+
 
 q4 = Question(
     id="q4_transfer_head",
     points=4,
     title="Freeze the pretrained backbone and train a new head",
-    checks=(
-        ModelCheck(input_shape=(8, 8, 1), output_units=5, output_activation="softmax"),
-        AnswerPropertyCheck("transfer_model", _frozen_visible),
-        ModelCheck(
-            input_shape=(8, 8, 1),
-            output_units=5,
-            output_activation="softmax",
-            data=visible_validation,
-            minimum_accuracy=HEAD_ACCURACY,
-            tip=_TRANSFER_HINT,
-        ),
-    ),
+    checks=_transferred_checks("transfer_model", _frozen_visible, HEAD_ACCURACY, _TRANSFER_HINT),
     probes=(
         ModelProbe(
             heldout="ex09_new_digits",
@@ -713,17 +724,11 @@ q4 = Question(
         "normal way, without training=True. Compile with Adam(learning_rate=0.01) and fit about 40 epochs.",
     ),
     requirements=(
-        Requirement("input", "takes images of shape (8, 8, 1)"),
-        Requirement(
-            "layers",
-            "uses the given backbone itself as one layer named `backbone`, followed by a `Dense` output layer of 5 "
-            "units with the softmax activation",
-        ),
-        Requirement("augmentation", "has at least one augmentation layer in front of the backbone"),
+        *_TRANSFER_REQUIREMENTS,
         Requirement("trainable", "has a frozen backbone: the head's 1285 parameters are the only trainable ones"),
         Requirement("weights", "keeps the pretrained backbone's weights exactly as they were"),
         Requirement("compile", "is compiled with `Adam(learning_rate=0.01)` and the sparse categorical cross-entropy"),
-        Requirement("heldout", "reaches an accuracy of at least 0.70 on held-out digits"),
+        _HELDOUT_REQUIREMENT,
     ),
 )
 
@@ -731,17 +736,9 @@ q5 = Question(
     id="q5_fine_tune",
     points=3,
     title="Fine-tune the whole model with a low learning rate",
-    checks=(
-        ModelCheck(input_shape=(8, 8, 1), output_units=5, output_activation="softmax"),
-        AnswerPropertyCheck("fine_tuned_model", _fine_tune_visible),
-        ModelCheck(
-            input_shape=(8, 8, 1),
-            output_units=5,
-            output_activation="softmax",
-            data=visible_validation,
-            minimum_accuracy=FINE_TUNE_ACCURACY,
-            tip="Start from the trained head of question 4 and fine-tune with a low learning rate.",
-        ),
+    checks=_transferred_checks(
+        "fine_tuned_model", _fine_tune_visible, FINE_TUNE_ACCURACY,
+        "Start from the trained head of question 4 and fine-tune with a low learning rate.",
     ),
     probes=(
         ModelProbe(
@@ -766,13 +763,7 @@ q5 = Question(
         "fine_tuned_model = transfer_model.",
     ),
     requirements=(
-        Requirement("input", "takes images of shape (8, 8, 1)"),
-        Requirement(
-            "layers",
-            "uses the given backbone itself as one layer named `backbone`, followed by a `Dense` output layer of 5 "
-            "units with the softmax activation",
-        ),
-        Requirement("augmentation", "has at least one augmentation layer in front of the backbone"),
+        *_TRANSFER_REQUIREMENTS,
         Requirement("trainable", "has every layer of the backbone trainable again"),
         Requirement(
             "compile",
@@ -780,7 +771,7 @@ q5 = Question(
             "categorical cross-entropy",
         ),
         Requirement("weights", "moves the backbone's weights, but only a little (at most 10% of their size)"),
-        Requirement("heldout", "reaches an accuracy of at least 0.70 on held-out digits"),
+        _HELDOUT_REQUIREMENT,
     ),
 )
 

@@ -365,6 +365,34 @@ class FunctionProbe:
         return None
 
 
+def function_probes(*rows: tuple, **shared: Any) -> tuple[FunctionProbe, ...]:
+    """Several `FunctionProbe` that share settings, one per row: a table of what each one tries.
+
+    Args:
+        rows: ``(cases, label, covers)`` or ``(cases, label, covers, settings)``.
+            ``covers`` is a requirement id, covered together with "unchanged",
+            or a tuple of ids taken as it is; ``settings`` (a dict) adds to or
+            overrides ``shared`` for that row.
+        shared: `FunctionProbe` settings every row gets (``transform``, ``verify``, ``rtol``, ...).
+
+    Example:
+
+    >>> probes = function_probes(
+    ...     (lambda: [(1.0,)], "a hidden number", "value"),
+    ...     (lambda: [(-1.0,)], "a hidden negative number", ("sign",), {"rtol": 0.0}),
+    ...     atol=0.0,
+    ... )
+    >>> [(p.label, p.covers, p.rtol, p.atol) for p in probes]
+    [('a hidden number', ('value', 'unchanged'), 1e-05, 0.0), ('a hidden negative number', ('sign',), 0.0, 0.0)]
+    """
+    probes = []
+    for cases, label, covers, *own in rows:
+        settings = {**shared, **(own[0] if own else {})}
+        covered = (covers, "unchanged") if isinstance(covers, str) else tuple(covers)
+        probes.append(FunctionProbe(cases=cases, label=label, covers=covered, **settings))
+    return tuple(probes)
+
+
 def _case_order(name: str) -> int:
     return int(name[4:]) if name.startswith("case") and name[4:].isdigit() else 10**9
 

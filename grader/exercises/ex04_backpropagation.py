@@ -47,7 +47,7 @@ import numpy as np
 from grader.checks import FreshCallCheck, PropertyCheck, describe
 from grader.data import moons_split
 from grader.named_arrays import as_float_array, dict_problem, flat_sorted, shaped_like_argument, shapes_json
-from grader.probes import FunctionProbe
+from grader.probes import FunctionProbe, function_probes
 from grader.question import Exercise, Question, Requirement
 
 NAMES = ("W1", "b1", "W2", "b2")
@@ -220,20 +220,11 @@ q1 = Question(
         ),
     ),
     probes=(
-        FunctionProbe(
-            cases=_backward_cases, transform=_flat_network, label="a hidden batch", covers=("value", "unchanged")
-        ),
-        FunctionProbe(
-            cases=_backward_single_cases,
+        *function_probes(
+            (_backward_cases, "a hidden batch", "value"),
+            (_backward_single_cases, "a hidden batch of one example", "batch"),
+            (_backward_boundary_cases, "a hidden batch where some hidden sums are exactly 0", "relu"),
             transform=_flat_network,
-            label="a hidden batch of one example",
-            covers=("batch", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_backward_boundary_cases,
-            transform=_flat_network,
-            label="a hidden batch where some hidden sums are exactly 0",
-            covers=("relu", "unchanged"),
         ),
         FunctionProbe(
             cases=lambda: _backward_cases() + _backward_single_cases(),
@@ -343,23 +334,11 @@ q2 = Question(
             "to its original value after measuring it.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_numeric_cases, transform=flat_sorted, label="hidden loss functions", covers=("central", "unchanged")
-        ),
-        FunctionProbe(
-            cases=_default_step_cases,
-            transform=flat_sorted,
-            label="a hidden loss function, called without eps",
-            covers=("default", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_numeric_cases,
-            transform=shapes_json,
-            verify=shaped_like_argument(1),
-            label="hidden loss functions",
-            covers=("shapes", "unchanged"),
-        ),
+    probes=function_probes(
+        (_numeric_cases, "hidden loss functions", "central"),
+        (_default_step_cases, "a hidden loss function, called without eps", "default"),
+        (_numeric_cases, "hidden loss functions", "shapes", {"transform": shapes_json, "verify": shaped_like_argument(1)}),
+        transform=flat_sorted,
     ),
     requirements=(
         Requirement(
@@ -524,35 +503,13 @@ q3 = Question(
             "before you take the norms: one number for the whole network.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_step_cases,
-            verify=_check_verify,
-            transform=_number_array,
-            label="hidden gradient checks of exact gradients near ReLU kinks",
-            covers=("step", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_check_cases,
-            verify=_check_verify,
-            transform=_number_array,
-            label="hidden gradient checks of wrong gradients",
-            covers=("value", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_central_cases,
-            verify=_exact_verify,
-            transform=_number_array,
-            label="a hidden gradient check of exact gradients near a minimum",
-            covers=("central", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_order_cases,
-            verify=_check_verify,
-            transform=_number_array,
-            label="hidden gradient checks whose grads list the keys in another order",
-            covers=("order", "unchanged"),
-        ),
+    probes=function_probes(
+        (_step_cases, "hidden gradient checks of exact gradients near ReLU kinks", "step"),
+        (_check_cases, "hidden gradient checks of wrong gradients", "value"),
+        (_central_cases, "a hidden gradient check of exact gradients near a minimum", "central", {"verify": _exact_verify}),
+        (_order_cases, "hidden gradient checks whose grads list the keys in another order", "order"),
+        verify=_check_verify,
+        transform=_number_array,
     ),
     requirements=(
         Requirement("value", "returns the relative error of all the parameters together, as one number"),
@@ -647,26 +604,16 @@ q4 = Question(
             "learning_rate * gradient from every parameter, and the next batch uses the updated parameters.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_epoch_cases,
-            transform=flat_sorted,
-            label="hidden data and gradient functions",
-            covers=("step", "unchanged"),
+    probes=function_probes(
+        (_epoch_cases, "hidden data and gradient functions", "step"),
+        (_partial_batch_cases, "hidden data whose size batch_size does not divide", "batches"),
+        (
+            lambda: _epoch_cases() + _partial_batch_cases(),
+            "hidden data and gradient functions",
+            "shapes",
+            {"transform": shapes_json, "verify": shaped_like_argument(0)},
         ),
-        FunctionProbe(
-            cases=_partial_batch_cases,
-            transform=flat_sorted,
-            label="hidden data whose size batch_size does not divide",
-            covers=("batches", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=lambda: _epoch_cases() + _partial_batch_cases(),
-            transform=shapes_json,
-            verify=shaped_like_argument(0),
-            label="hidden data and gradient functions",
-            covers=("shapes", "unchanged"),
-        ),
+        transform=flat_sorted,
     ),
     requirements=(
         Requirement(
@@ -815,28 +762,16 @@ q5 = Question(
             "the training set at the start of every epoch.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_train_cases,
-            verify=_trained_shapes_verify,
-            transform=shapes_json,
-            label="a hidden training set",
-            covers=("shapes", "unchanged"),
+    probes=function_probes(
+        (_train_cases, "a hidden training set", "shapes", {"verify": _trained_shapes_verify, "transform": shapes_json}),
+        (_train_cases, "a hidden training set, measured on fresh moons", "accuracy", {"verify": _train_verify}),
+        (
+            _swapped_train_cases,
+            "a second hidden training set, measured on fresh points labelled the same way",
+            "given",
+            {"verify": _swapped_verify},
         ),
-        FunctionProbe(
-            cases=_train_cases,
-            verify=_train_verify,
-            transform=_trained_flat,
-            label="a hidden training set, measured on fresh moons",
-            covers=("accuracy", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_swapped_train_cases,
-            verify=_swapped_verify,
-            transform=_trained_flat,
-            label="a second hidden training set, measured on fresh points labelled the same way",
-            covers=("given", "unchanged"),
-        ),
+        transform=_trained_flat,
     ),
     requirements=(
         Requirement(

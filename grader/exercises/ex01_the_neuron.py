@@ -38,12 +38,12 @@ import numpy as np
 from grader.checks import FreshCallCheck, FunctionCheck, PropertyCheck
 from grader.data import breast_cancer_split, iris_petals
 from grader.probes import (
-    FunctionProbe,
     ModelProbe,
     ModelRequirements,
     ModelRule,
     array_shape,
     compiled_with,
+    function_probes,
     normalization_matches,
     numpy_result,
     only_layers,
@@ -84,14 +84,10 @@ q1 = Question(
             tip="For a batch, each row of x is one example: x @ w gives one sum per row.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_weighted_sum_cases,
-            transform=array_shape,
-            label="a hidden batch of inputs (the shape of the result)",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(cases=_weighted_sum_cases, label="a hidden batch of inputs", covers=("value", "unchanged")),
+    probes=function_probes(
+        (_weighted_sum_cases, "a hidden batch of inputs (the shape of the result)",
+            "shape", {"transform": array_shape}),
+        (_weighted_sum_cases, "a hidden batch of inputs", "value"),
     ),
     hints=(
         "The neuron computes z = w1*x1 + ... + wn*xn + b.",
@@ -138,14 +134,9 @@ q2 = Question(
             tip="The sigmoid is smooth: it gives values strictly between 0 and 1, not only 0 or 1 as the step does.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_sigmoid_cases,
-            transform=array_shape,
-            label="hidden inputs (the shape of the result)",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(cases=_sigmoid_cases, label="hidden inputs", covers=("value", "unchanged")),
+    probes=function_probes(
+        (_sigmoid_cases, "hidden inputs (the shape of the result)", "shape", {"transform": array_shape}),
+        (_sigmoid_cases, "hidden inputs", "value"),
     ),
     hints=(
         "sigmoid(z) = 1 / (1 + e^(-z)).",
@@ -288,37 +279,16 @@ q3 = Question(
             tip="Predict with the step of w.x + b, then move w and b by learning_rate * (y - prediction).",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_perceptron_rule_cases,
-            transform=_pair_shapes,
-            verify=_pair_shapes_verify,
-            label="a hidden dataset (the shapes of w and b)",
-            covers=("returns", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_perceptron_cases,
-            verify=_separates,
-            transform=_weights_and_bias,
-            label="a hidden linearly separable dataset",
-            covers=("separates", "returns", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_perceptron_rule_cases,
-            transform=_weights_and_bias,
-            rtol=1e-9,
-            atol=1e-9,
-            label="a hidden dataset",
-            covers=("rule", "start", "labels", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_perceptron_schedule_cases,
-            transform=_weights_and_bias,
-            rtol=1e-9,
-            atol=1e-9,
-            label="a hidden dataset with other learning rates and epochs",
-            covers=("epochs",),
-        ),
+    probes=function_probes(
+        (_perceptron_rule_cases, "a hidden dataset (the shapes of w and b)",
+            "returns", {"transform": _pair_shapes, "verify": _pair_shapes_verify}),
+        (_perceptron_cases, "a hidden linearly separable dataset",
+            ("separates", "returns", "unchanged"), {"verify": _separates}),
+        (_perceptron_rule_cases, "a hidden dataset",
+            ("rule", "start", "labels", "unchanged"), {"rtol": 1e-9, "atol": 1e-9}),
+        (_perceptron_schedule_cases, "a hidden dataset with other learning rates and epochs",
+            ("epochs",), {"rtol": 1e-9, "atol": 1e-9}),
+        transform=_weights_and_bias,
     ),
     hints=(
         "Loop over the epochs; in each, loop over the examples one by one.",

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FunctionCheck
-from grader.probes import FunctionProbe, array_shape, numpy_result
+from grader.probes import array_shape, function_probes, numpy_result
 from grader.question import Exercise, Question, Requirement
 
 # Losses are compared with these tolerances: clipping both sides or only the lower side, or
@@ -273,32 +273,12 @@ q1 = Question(
             "divides inf by inf; compute sigmoid(z) first and use s * (1 - s).",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_sigmoid_derivative_cases,
-            select=_the_sigmoid,
-            label="hidden inputs (your sigmoid)",
-            covers=("sigmoid",),
-        ),
-        FunctionProbe(
-            cases=_sigmoid_derivative_cases,
-            select=_the_derivative,
-            transform=array_shape,
-            label="hidden inputs (the shape of the result)",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_sigmoid_derivative_cases,
-            select=_the_derivative,
-            label="hidden inputs",
-            covers=("value", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_sigmoid_derivative_extreme,
-            select=_the_derivative,
-            label="hidden inputs as large as 1000",
-            covers=("finite", "unchanged"),
-        ),
+    probes=function_probes(
+        (_sigmoid_derivative_cases, "hidden inputs (your sigmoid)", ("sigmoid",), {"select": _the_sigmoid}),
+        (_sigmoid_derivative_cases, "hidden inputs (the shape of the result)", "shape", {"transform": array_shape}),
+        (_sigmoid_derivative_cases, "hidden inputs", "value"),
+        (_sigmoid_derivative_extreme, "hidden inputs as large as 1000", "finite"),
+        select=_the_derivative,
     ),
     hints=(
         "The lesson's formula: sigma'(z) = sigma(z) * (1 - sigma(z)).",
@@ -340,19 +320,10 @@ q2 = Question(
             tip="The derivative is a slope, alpha, not the leaky ReLU's value alpha * z; it must keep the shape of z.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_leaky_shape_cases,
-            transform=array_shape,
-            label="hidden inputs (the shape of the result)",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(cases=_leaky_cases, label="hidden inputs, with zeros among them", covers=("value", "unchanged")),
-        FunctionProbe(
-            cases=_leaky_alpha_cases,
-            label="hidden inputs with other slopes alpha, or none given",
-            covers=("alpha", "unchanged"),
-        ),
+    probes=function_probes(
+        (_leaky_shape_cases, "hidden inputs (the shape of the result)", "shape", {"transform": array_shape}),
+        (_leaky_cases, "hidden inputs, with zeros among them", "value"),
+        (_leaky_alpha_cases, "hidden inputs with other slopes alpha, or none given", "alpha"),
     ),
     hints=(
         "The slope is 1 where z > 0 and alpha everywhere else, including z = 0.",
@@ -393,23 +364,10 @@ q3 = Question(
             tip="exp(1000) overflows to inf. Subtract each row's maximum from the row before calling np.exp.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_ordinary_logits,
-            transform=numpy_result,
-            label="hidden batches of logits",
-            covers=("rows", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_batch_logits,
-            label="a hidden batch of one row, of one column, or as many examples as classes",
-            covers=("batches", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_extreme_logits,
-            label="hidden logits as large as +-1000, different in each row",
-            covers=("stable", "unchanged"),
-        ),
+    probes=function_probes(
+        (_ordinary_logits, "hidden batches of logits", "rows", {"transform": numpy_result}),
+        (_batch_logits, "a hidden batch of one row, of one column, or as many examples as classes", "batches"),
+        (_extreme_logits, "hidden logits as large as +-1000, different in each row", "stable"),
     ),
     hints=(
         "softmax(z)_k = exp(z_k) / sum_j exp(z_j), for each row of the batch separately.",
@@ -458,41 +416,14 @@ q4 = Question(
             "[1e-7, 1 - 1e-7] on both sides.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_bce_shapes,
-            transform=array_shape,
-            label="hidden predictions of shape (n, 1) or (1,) (the shape of the result)",
-            covers=("number", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_bce_ordinary,
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
-            label="hidden predictions and labels",
-            covers=("mean", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_bce_shapes,
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
-            label="hidden predictions of shape (n, 1) or (1,)",
-            covers=("mean", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_bce_extreme,
-            rtol=_CLIP_RTOL,
-            atol=_LOSS_ATOL,
-            label="hidden predictions of exactly 0 and 1",
-            covers=("clip", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_bce_epsilon,
-            rtol=_CLIP_RTOL,
-            atol=_LOSS_ATOL,
-            label="hidden predictions with another epsilon",
-            covers=("epsilon", "unchanged"),
-        ),
+    probes=function_probes(
+        (_bce_shapes, "hidden predictions of shape (n, 1) or (1,) (the shape of the result)",
+            "number", {"transform": array_shape, "atol": 1e-07}),
+        (_bce_ordinary, "hidden predictions and labels", "mean", {"rtol": _LOSS_RTOL}),
+        (_bce_shapes, "hidden predictions of shape (n, 1) or (1,)", "mean", {"rtol": _LOSS_RTOL}),
+        (_bce_extreme, "hidden predictions of exactly 0 and 1", "clip", {"rtol": _CLIP_RTOL}),
+        (_bce_epsilon, "hidden predictions with another epsilon", "epsilon", {"rtol": _CLIP_RTOL}),
+        atol=_LOSS_ATOL,
     ),
     hints=(
         "BCE = -mean(y * log(p) + (1 - y) * log(1 - p)), a single number for the whole batch.",
@@ -542,41 +473,15 @@ q5 = Question(
             "0 * log(0) = nan: clip p into [epsilon, 1 - epsilon] first.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_cce_shapes,
-            transform=array_shape,
-            label="a hidden batch of one or a square batch (the shape of the result)",
-            covers=("number", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_cce_ordinary,
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
-            label="hidden batches of softmax outputs",
-            covers=("mean", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_cce_shapes,
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
-            label="a hidden batch of one or a square batch",
-            covers=("mean", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_cce_extreme,
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
-            label="hidden probabilities of exactly 0 and 1",
-            covers=("clip", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_cce_epsilon,
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
-            label="hidden probabilities with another epsilon",
-            covers=("epsilon", "unchanged"),
-        ),
+    probes=function_probes(
+        (_cce_shapes, "a hidden batch of one or a square batch (the shape of the result)",
+            "number", {"transform": array_shape, "atol": 1e-07, "rtol": 1e-05}),
+        (_cce_ordinary, "hidden batches of softmax outputs", "mean"),
+        (_cce_shapes, "a hidden batch of one or a square batch", "mean"),
+        (_cce_extreme, "hidden probabilities of exactly 0 and 1", "clip"),
+        (_cce_epsilon, "hidden probabilities with another epsilon", "epsilon"),
+        atol=_LOSS_ATOL,
+        rtol=_LOSS_RTOL,
     ),
     hints=(
         "CE = -(1/n) * sum over examples i and classes k of y[i, k] * log(p[i, k]).",
@@ -621,24 +526,12 @@ q6 = Question(
             tip="Use a softmax that subtracts the row maximum, as in question 3, so large logits do not overflow.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_gradient_shapes,
-            transform=array_shape,
-            label="a hidden batch of one or a square batch (the shape of the result)",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_gradient_ordinary, label="hidden batches of logits and labels", covers=("value", "unchanged")
-        ),
-        FunctionProbe(
-            cases=_gradient_shapes,
-            label="a hidden batch of one or a square batch",
-            covers=("value", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_gradient_extreme, label="hidden logits as large as +-1000", covers=("stable", "unchanged")
-        ),
+    probes=function_probes(
+        (_gradient_shapes, "a hidden batch of one or a square batch (the shape of the result)",
+            "shape", {"transform": array_shape}),
+        (_gradient_ordinary, "hidden batches of logits and labels", "value"),
+        (_gradient_shapes, "a hidden batch of one or a square batch", "value"),
+        (_gradient_extreme, "hidden logits as large as +-1000", "stable"),
     ),
     hints=(
         "Through a softmax, the derivative of the mean cross-entropy with respect to z[i, k] is "

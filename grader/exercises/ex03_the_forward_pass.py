@@ -31,7 +31,7 @@ import numpy as np
 
 from grader.checks import FunctionCheck, PropertyCheck, describe
 from grader.data import moons_network
-from grader.probes import FunctionProbe, array_shape
+from grader.probes import array_shape, function_probes
 from grader.question import Exercise, Question, Requirement
 
 # The lesson's 2-3-1 network and its batch of four inputs (sections 1 and 2).
@@ -103,18 +103,10 @@ q1 = Question(
             tip="Row i of the result is x_i W + b: one row per example, one column per unit of the layer.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_dense_cases,
-            transform=array_shape,
-            label="hidden batches and layers, a batch of one among them (the shape of the result)",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_dense_cases,
-            label="hidden batches and layers (some of them square)",
-            covers=("value", "activation", "unchanged"),
-        ),
+    probes=function_probes(
+        (_dense_cases, "hidden batches and layers, a batch of one among them (the shape of the result)",
+            "shape", {"transform": array_shape}),
+        (_dense_cases, "hidden batches and layers (some of them square)", ("value", "activation", "unchanged")),
     ),
     hints=(
         "A layer with weights W of shape (n_in, n_out) turns a batch X of shape (n, n_in) into shape (n, n_out).",
@@ -186,21 +178,12 @@ q2 = Question(
             tip="Multiply and add whole numbers only: no division, no float starting value.",
         ),
     ),
-    probes=(
-        FunctionProbe(cases=_count_cases, label="hidden lists of layer sizes", covers=("value", "layers")),
-        FunctionProbe(
-            cases=_count_cases,
-            transform=_integer_kind,
-            verify=_is_integer,
-            label="hidden lists of layer sizes (the type of the result)",
-            covers=("integer",),
-        ),
-        FunctionProbe(
-            cases=_count_cases,
-            observe=_sizes_after_call,
-            label="hidden lists of layer sizes (the list after the call)",
-            covers=("unchanged",),
-        ),
+    probes=function_probes(
+        (_count_cases, "hidden lists of layer sizes", ("value", "layers")),
+        (_count_cases, "hidden lists of layer sizes (the type of the result)",
+            ("integer",), {"transform": _integer_kind, "verify": _is_integer}),
+        (_count_cases, "hidden lists of layer sizes (the list after the call)",
+            ("unchanged",), {"observe": _sizes_after_call}),
     ),
     hints=(
         "A list of sizes [d, m1, m2, ...] describes len(sizes) - 1 layers; layer l maps sizes[l-1] inputs to sizes[l] units.",
@@ -278,22 +261,12 @@ q3 = Question(
             ),
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_forward_shape_cases,
-            transform=array_shape,
-            label="hidden networks and batches, a batch of one among them (the shape of the result)",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(cases=_forward_cases, label="hidden networks and batches", covers=("value", "unchanged")),
-        FunctionProbe(
-            cases=_forward_shape_cases, label="hidden networks and batches of one", covers=("value", "unchanged")
-        ),
-        FunctionProbe(
-            cases=_forward_depth_cases,
-            label="hidden networks of one layer and of many",
-            covers=("depth", "unchanged"),
-        ),
+    probes=function_probes(
+        (_forward_shape_cases, "hidden networks and batches, a batch of one among them (the shape of the result)",
+            "shape", {"transform": array_shape}),
+        (_forward_cases, "hidden networks and batches", "value"),
+        (_forward_shape_cases, "hidden networks and batches of one", "value"),
+        (_forward_depth_cases, "hidden networks of one layer and of many", "depth"),
     ),
     hints=(
         "Start with H = X. For every layer but the last: H = relu(H @ W + b). The last layer: H @ W + b.",
@@ -381,15 +354,11 @@ q4 = Question(
             holds=_classifies_moons,
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_proba_shape_cases,
-            transform=array_shape,
-            label="hidden networks and batches of one (the shape of the result)",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(cases=_proba_cases, label="hidden networks and batches", covers=("value", "unchanged")),
-        FunctionProbe(cases=_proba_shape_cases, label="hidden batches of one", covers=("value", "unchanged")),
+    probes=function_probes(
+        (_proba_shape_cases, "hidden networks and batches of one (the shape of the result)",
+            "shape", {"transform": array_shape}),
+        (_proba_cases, "hidden networks and batches", "value"),
+        (_proba_shape_cases, "hidden batches of one", "value"),
     ),
     hints=(
         "Run the forward pass to get the logits, shape (n, 1), then turn each logit into a probability.",
@@ -546,21 +515,11 @@ q5 = Question(
             holds=_max_network_holds,
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=lambda: [()],
-            transform=_pack_network,
-            verify=_has_lesson_shapes,
-            label="the network it returns",
-            covers=("shapes",),
-        ),
-        FunctionProbe(
-            cases=lambda: [()],
-            transform=_pack_network,
-            verify=_computes_max,
-            label="hidden inputs (large, small and negative numbers, and ties)",
-            covers=("max",),
-        ),
+    probes=function_probes(
+        (lambda: [()], "the network it returns", ("shapes",), {"verify": _has_lesson_shapes}),
+        (lambda: [()], "hidden inputs (large, small and negative numbers, and ties)",
+            ("max",), {"verify": _computes_max}),
+        transform=_pack_network,
     ),
     hints=(
         "max(a, b) = b + max(0, a - b) = b + relu(a - b). One hidden unit can compute relu(x1 - x2).",

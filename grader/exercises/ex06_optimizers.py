@@ -63,6 +63,7 @@ from grader.probes import (
     compiled_metric,
     compiled_with,
     exact_params,
+    function_probes,
     hidden_layers,
     normalization_matches,
 )
@@ -568,21 +569,12 @@ q4 = Question(
             "0.01, 0.001, 0.0001, 1e-05.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_schedule_cases,
-            observe=_observe_schedule,
-            verify=_schedule_verify,
-            label="hidden schedules, called as LearningRateScheduler calls them",
-            covers=("rates",),
-        ),
-        FunctionProbe(
-            cases=_schedule_cases,
-            observe=_observe_schedule,
-            verify=_float_verify,
-            label="hidden schedules, called as LearningRateScheduler calls them",
-            covers=("float",),
-        ),
+    probes=function_probes(
+        (_schedule_cases, "hidden schedules, called as LearningRateScheduler calls them",
+            ("rates",), {"verify": _schedule_verify}),
+        (_schedule_cases, "hidden schedules, called as LearningRateScheduler calls them",
+            ("float",), {"verify": _float_verify}),
+        observe=_observe_schedule,
     ),
     requirements=(
         Requirement(

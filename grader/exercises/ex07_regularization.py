@@ -33,7 +33,7 @@ import numpy as np
 from grader.checks import FreshCallCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import small_digits_split
 from grader.heldout import heldout_set, perturb_digits
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, only_layers
+from grader.probes import ModelProbe, ModelRequirements, ModelRule, function_probes, only_layers
 from grader.question import Exercise, Question, Requirement
 
 NETWORK_PARAMS = (64 * 128 + 128) + (128 * 128 + 128) + (128 * 10 + 10)  # 26,122 in the three Dense layers
@@ -414,28 +414,13 @@ q1 = Question(
             tip="Draw keep = rng.random(x.shape) >= p, then return x * keep / (1 - p): here every value is 0 or 6.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_dropout_cases(training=False),
-            verify=_dropout_verify,
-            generator=3,
-            label="hidden inputs with training=False",
-            covers=("inference", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_dropout_cases(training=True),
-            verify=_mask_verify,
-            generator=3,
-            label="hidden inputs with training=True (where the zeros fall)",
-            covers=("generator", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_dropout_cases(training=True),
-            verify=_dropout_verify,
-            generator=3,
-            label="hidden inputs with training=True and p from 0 to 0.9",
-            covers=("rescale", "unchanged"),
-        ),
+    probes=function_probes(
+        (_dropout_cases(training=False), "hidden inputs with training=False", "inference"),
+        (_dropout_cases(training=True), "hidden inputs with training=True (where the zeros fall)",
+            "generator", {"verify": _mask_verify}),
+        (_dropout_cases(training=True), "hidden inputs with training=True and p from 0 to 0.9", "rescale"),
+        generator=3,
+        verify=_dropout_verify,
     ),
     requirements=(
         Requirement("inference", "returns `x` unchanged when `training` is False"),
@@ -464,31 +449,13 @@ q2 = Question(
             "its gradient 2 * lam * W, and 0 for every bias.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_l2_cases,
-            transform=_penalty_of,
-            rtol=1e-6,
-            atol=1e-12,
-            label="hidden networks of 1 to 3 layers (the penalty)",
-            covers=("penalty", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_l2_cases,
-            transform=_grad_shapes,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden networks of 1 to 3 layers (the number of gradients and their shapes)",
-            covers=("grads", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_l2_cases,
-            transform=_grad_values,
-            rtol=1e-6,
-            atol=1e-12,
-            label="hidden networks of 1 to 3 layers (the gradients)",
-            covers=("grads", "unchanged"),
-        ),
+    probes=function_probes(
+        (_l2_cases, "hidden networks of 1 to 3 layers (the penalty)", "penalty", {"transform": _penalty_of}),
+        (_l2_cases, "hidden networks of 1 to 3 layers (the number of gradients and their shapes)",
+            "grads", {"transform": _grad_shapes, "rtol": 0.0, "atol": 0.0}),
+        (_l2_cases, "hidden networks of 1 to 3 layers (the gradients)", "grads", {"transform": _grad_values}),
+        atol=1e-12,
+        rtol=1e-6,
     ),
     requirements=(
         Requirement("penalty", "returns the penalty lam * sum(W**2) of all the weight matrices together, biases left out, as one float"),
@@ -522,31 +489,15 @@ q3 = Question(
             tip="The loss improves every epoch, so training runs to the end and keeps the last epoch.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_early_stopping_cases,
-            transform=_entry(0),
-            rtol=0,
-            atol=0,
-            label="hidden validation curves (the epochs trained)",
-            covers=("stop",),
-        ),
-        FunctionProbe(
-            cases=_early_stopping_cases,
-            transform=_entry(1),
-            rtol=0,
-            atol=0,
-            label="hidden validation curves (the epoch whose weights are kept)",
-            covers=("best",),
-        ),
-        FunctionProbe(
-            cases=_tie_cases,
-            transform=_pair,
-            rtol=0,
-            atol=0,
-            label="hidden validation curves where a loss equals the best so far",
-            covers=("tie",),
-        ),
+    probes=function_probes(
+        (_early_stopping_cases, "hidden validation curves (the epochs trained)",
+            ("stop",), {"transform": _entry(0)}),
+        (_early_stopping_cases, "hidden validation curves (the epoch whose weights are kept)",
+            ("best",), {"transform": _entry(1)}),
+        (_tie_cases, "hidden validation curves where a loss equals the best so far",
+            ("tie",), {"transform": _pair}),
+        atol=0,
+        rtol=0,
     ),
     requirements=(
         Requirement("stop", "returns the number of epochs trained: training stops as soon as `patience` epochs in a row bring no improvement, or runs to the last epoch"),
@@ -574,23 +525,21 @@ q4 = Question(
             tip="Use keras.callbacks.EarlyStopping with monitor='val_loss', patience=patience and restore_best_weights=True.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=lambda: [(1,), (2,), (3,), (5,), (10,)],
-            transform=_scripted_column(0),
-            rtol=0,
-            atol=0,
-            label="scripted training histories with patience 1, 2, 3, 5 and 10 (the epochs run)",
-            covers=("stops",),
+    probes=function_probes(
+        (
+            lambda: [(1,), (2,), (3,), (5,), (10,)],
+            "scripted training histories with patience 1, 2, 3, 5 and 10 (the epochs run)",
+            ("stops",),
+            {"transform": _scripted_column(0)},
         ),
-        FunctionProbe(
-            cases=lambda: [(1,), (2,), (3,), (5,), (10,)],
-            transform=_scripted_column(1),
-            rtol=0,
-            atol=0,
-            label="scripted training histories with patience 1, 2, 3, 5 and 10 (the weights kept)",
-            covers=("restores",),
+        (
+            lambda: [(1,), (2,), (3,), (5,), (10,)],
+            "scripted training histories with patience 1, 2, 3, 5 and 10 (the weights kept)",
+            ("restores",),
+            {"transform": _scripted_column(1)},
         ),
+        atol=0,
+        rtol=0,
     ),
     requirements=(
         Requirement("stops", "watches the validation loss and stops training after `patience` epochs without an improvement (any lower validation loss, as in question 3)"),

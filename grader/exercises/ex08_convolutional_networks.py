@@ -34,7 +34,15 @@ import numpy as np
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import shift_images, shifted_digits_split
 from grader.heldout import heldout_set, perturb_digits
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with, only_layers
+from grader.probes import (
+    FunctionProbe,
+    ModelProbe,
+    ModelRequirements,
+    ModelRule,
+    compiled_with,
+    function_probes,
+    only_layers,
+)
 from grader.question import Exercise, Question, Requirement
 
 CNN_PARAMS = 6090  # the solution's network: 160 + 4,640 + 1,290 trainable parameters
@@ -162,22 +170,10 @@ q1 = Question(
             "zeros in all: it goes after the image (bottom, right), none before it.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_conv_cases,
-            rtol=1e-4,
-            atol=1e-4,
-            label="hidden images, kernels, strides and paddings",
-            covers=("value", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_conv_cases,
-            transform=_float_array_flag,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden images and kernels (is your result a 2-D float array?)",
-            covers=("value",),
-        ),
+    probes=function_probes(
+        (_conv_cases, "hidden images, kernels, strides and paddings", "value", {"rtol": 1e-4, "atol": 1e-4}),
+        (_conv_cases, "hidden images and kernels (is your result a 2-D float array?)",
+            ("value",), {"transform": _float_array_flag, "rtol": 0.0, "atol": 0.0}),
     ),
     requirements=(
         Requirement(
@@ -347,23 +343,12 @@ q3 = Question(
             "5 * 5 * 3 weights plus a bias, times 8 filters.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_size_cases,
-            transform=_size_array,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden layer settings",
-            covers=("value",),
-        ),
-        FunctionProbe(
-            cases=_size_cases,
-            transform=_whole_numbers,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden layer settings (are the sizes integers?)",
-            covers=("integers",),
-        ),
+    probes=function_probes(
+        (_size_cases, "hidden layer settings", ("value",), {"transform": _size_array}),
+        (_size_cases, "hidden layer settings (are the sizes integers?)",
+            ("integers",), {"transform": _whole_numbers}),
+        atol=0.0,
+        rtol=0.0,
     ),
     requirements=(
         Requirement(
@@ -448,22 +433,10 @@ q4 = Question(
             "padding and the stride.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_layer_cases,
-            rtol=1e-4,
-            atol=1e-4,
-            label="hidden batches, kernels and biases",
-            covers=("value", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_layer_cases,
-            transform=_array_flag,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden batches, kernels and biases (is your result a NumPy array?)",
-            covers=("value",),
-        ),
+    probes=function_probes(
+        (_layer_cases, "hidden batches, kernels and biases", "value", {"rtol": 1e-4, "atol": 1e-4}),
+        (_layer_cases, "hidden batches, kernels and biases (is your result a NumPy array?)",
+            ("value",), {"transform": _array_flag, "rtol": 0.0, "atol": 0.0}),
     ),
     requirements=(
         Requirement(

@@ -41,7 +41,7 @@ import numpy as np
 
 from grader.checks import AnswerPropertyCheck, FreshCallCheck, ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, compiled_with
+from grader.probes import ModelProbe, ModelRequirements, ModelRule, compiled_with, function_probes
 from grader.question import Exercise, Question, Requirement
 from grader.transfer import NEW_CLASSES as NEW_CLASSES  # re-exported: notebook 09 and its tests import these from here
 from grader.transfer import digit_images as digit_images
@@ -323,31 +323,14 @@ q1 = Question(
             "in classes.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_class_subset_cases,
-            transform=_first,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden data (x_sub)",
-            covers=("rows", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_class_subset_cases,
-            transform=_second,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden labels and class lists, some out of order (y_sub)",
-            covers=("labels",),
-        ),
-        FunctionProbe(
-            cases=_class_subset_cases,
-            transform=lambda result: _integers_flag(result[1]),
-            rtol=0.0,
-            atol=0.0,
-            label="hidden labels (are the new labels integers?)",
-            covers=("labels",),
-        ),
+    probes=function_probes(
+        (_class_subset_cases, "hidden data (x_sub)", "rows", {"transform": _first}),
+        (_class_subset_cases, "hidden labels and class lists, some out of order (y_sub)",
+            ("labels",), {"transform": _second}),
+        (_class_subset_cases, "hidden labels (are the new labels integers?)",
+            ("labels",), {"transform": lambda result: _integers_flag(result[1])}),
+        atol=0.0,
+        rtol=0.0,
     ),
     hints=(
         "np.isin(y, classes) is True for the rows to keep; x[keep] and y[keep] keep them in order.",
@@ -413,31 +396,15 @@ q2 = Question(
             "moves the ink down, a positive dx to the right, and the pixels that come in are 0 (no np.roll).",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_shift_cases,
-            rtol=0.0,
-            atol=1e-9,
-            label="hidden batches of images and shifts of up to 3 pixels",
-            generator=2,
-            covers=("value", "generator", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_shift_dtype_cases,
-            transform=_dtype_code,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden batches of float and integer images (the dtype of your result)",
-            covers=("dtype",),
-        ),
-        FunctionProbe(
-            cases=_shift_dtype_cases,
-            observe=_new_array_flag,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden batches of images (is your result a new array?)",
-            covers=("dtype",),
-        ),
+    probes=function_probes(
+        (_shift_cases, "hidden batches of images and shifts of up to 3 pixels",
+            ("value", "generator", "unchanged"), {"atol": 1e-9, "generator": 2}),
+        (_shift_dtype_cases, "hidden batches of float and integer images (the dtype of your result)",
+            ("dtype",), {"transform": _dtype_code}),
+        (_shift_dtype_cases, "hidden batches of images (is your result a new array?)",
+            ("dtype",), {"observe": _new_array_flag}),
+        atol=0.0,
+        rtol=0.0,
     ),
     hints=(
         "Draw the shifts first, one (dy, dx) row per image: shifts = rng.integers(-max_shift, max_shift + 1, "
@@ -531,22 +498,11 @@ q3 = Question(
             "probability in each row.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_predict_cases,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden models with augmentation layers",
-            covers=("value", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_predict_cases,
-            transform=_integers_flag,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden models (are the classes integers?)",
-            covers=("integers",),
-        ),
+    probes=function_probes(
+        (_predict_cases, "hidden models with augmentation layers", "value"),
+        (_predict_cases, "hidden models (are the classes integers?)", ("integers",), {"transform": _integers_flag}),
+        atol=0.0,
+        rtol=0.0,
     ),
     hints=(
         "A Keras augmentation layer is random only in training mode. Which mode does a plain call model(images) use?",

@@ -53,6 +53,7 @@ from grader.probes import (
     ModelRequirements,
     ModelRule,
     compiled_with,
+    function_probes,
     only_layers,
     trained_for,
 )
@@ -424,30 +425,13 @@ q2 = Question(
         ),
         Requirement("unchanged", "leaves `series` unchanged"),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_window_cases,
-            transform=_window_count,
-            verify=_window_count_verify,
-            label="hidden series, windows and horizons",
-            covers=("count", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_window_cases,
-            transform=_part(0),
-            rtol=1e-6,
-            atol=1e-9,
-            label="the windows `x` of hidden series",
-            covers=("windows", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_window_cases,
-            transform=_part(1),
-            rtol=1e-6,
-            atol=1e-9,
-            label="the targets `y` of hidden series, horizons 1 to 5",
-            covers=("targets", "unchanged"),
-        ),
+    probes=function_probes(
+        (_window_cases, "hidden series, windows and horizons",
+            "count", {"transform": _window_count, "verify": _window_count_verify, "atol": 1e-07, "rtol": 1e-05}),
+        (_window_cases, "the windows `x` of hidden series", "windows", {"transform": _part(0)}),
+        (_window_cases, "the targets `y` of hidden series, horizons 1 to 5", "targets", {"transform": _part(1)}),
+        atol=1e-9,
+        rtol=1e-6,
     ),
     hints=(
         "Count first: a series of length n gives n - window - horizon + 1 windows. With n = 6, window = 3 and "

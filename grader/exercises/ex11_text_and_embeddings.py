@@ -55,6 +55,7 @@ from grader.probes import (
     ModelRequirements,
     ModelRule,
     compiled_with,
+    function_probes,
     layer_setting,
     layers_of,
     only_layers,
@@ -552,26 +553,11 @@ q1 = Question(
         Requirement("unchanged", "leaves `texts` unchanged"),
     ),
     probes=(
-        FunctionProbe(
-            cases=_vocabulary_cases,
+        *function_probes(
+            (_vocabulary_cases, "hidden texts", ("reserved",), {"verify": _reserved_verify}),
+            (_vocabulary_cases, "hidden texts with words right at the cutoff", ("cutoff",), {"verify": _cutoff_verify}),
+            (_vocabulary_cases, "hidden texts with many tied counts", ("order",), {"verify": _order_verify}),
             transform=_vocabulary_text,
-            verify=_reserved_verify,
-            label="hidden texts",
-            covers=("reserved",),
-        ),
-        FunctionProbe(
-            cases=_vocabulary_cases,
-            transform=_vocabulary_text,
-            verify=_cutoff_verify,
-            label="hidden texts with words right at the cutoff",
-            covers=("cutoff",),
-        ),
-        FunctionProbe(
-            cases=_vocabulary_cases,
-            transform=_vocabulary_text,
-            verify=_order_verify,
-            label="hidden texts with many tied counts",
-            covers=("order",),
         ),
         FunctionProbe(cases=_vocabulary_cases, label="hidden texts", covers=("unchanged",), **_TEXTS_UNCHANGED),
     ),
@@ -616,42 +602,15 @@ q2 = Question(
         Requirement("unchanged", "leaves `train_texts` and `test_texts` unchanged"),
     ),
     probes=(
-        FunctionProbe(
-            cases=_vectorize_cases,
-            transform=_ids_layout,
-            verify=_ids_layout_verify,
-            label="hidden texts, a single test text and texts of exactly `length` words among them",
-            covers=("shape",),
-        ),
-        FunctionProbe(
-            cases=_leak_cases,
+        *function_probes(
+            (_vectorize_cases, "hidden texts, a single test text and texts of exactly `length` words among them",
+                ("shape",), {"transform": _ids_layout, "verify": _ids_layout_verify}),
+            (_leak_cases, "hidden training and test texts whose words differ in frequency", ("train_only",)),
+            (_unknown_cases, "hidden texts with words the vocabulary does not hold", ("unknown",)),
+            (_truncate_cases, "hidden texts longer than `length`, padded on either side", ("truncate",)),
+            (_padding_cases, "hidden texts shorter than `length`, padded on either side", ("padding",)),
+            (_vectorize_cases, "hidden training and test texts, with both padding sides and long texts", ("padding",)),
             transform=_stacked_ids,
-            label="hidden training and test texts whose words differ in frequency",
-            covers=("train_only",),
-        ),
-        FunctionProbe(
-            cases=_unknown_cases,
-            transform=_stacked_ids,
-            label="hidden texts with words the vocabulary does not hold",
-            covers=("unknown",),
-        ),
-        FunctionProbe(
-            cases=_truncate_cases,
-            transform=_stacked_ids,
-            label="hidden texts longer than `length`, padded on either side",
-            covers=("truncate",),
-        ),
-        FunctionProbe(
-            cases=_padding_cases,
-            transform=_stacked_ids,
-            label="hidden texts shorter than `length`, padded on either side",
-            covers=("padding",),
-        ),
-        FunctionProbe(
-            cases=_vectorize_cases,
-            transform=_stacked_ids,
-            label="hidden training and test texts, with both padding sides and long texts",
-            covers=("padding",),
         ),
         FunctionProbe(cases=_vectorize_cases, label="hidden texts", covers=("unchanged",), **_TEXTS_UNCHANGED),
     ),
@@ -687,25 +646,12 @@ q3 = Question(
         ),
         Requirement("unchanged", "leaves `embeddings` unchanged"),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_neighbour_cases,
-            verify=_neighbour_count_verify,
-            label="hidden embedding tables",
-            covers=("count", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_neighbour_cases,
-            verify=_neighbour_self_verify,
-            label="hidden embedding tables that hold a copy of the query row",
-            covers=("itself", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_neighbour_cases,
-            verify=_neighbour_cosine_verify,
-            label="hidden embedding tables with rows of very different lengths",
-            covers=("cosine", "unchanged"),
-        ),
+    probes=function_probes(
+        (_neighbour_cases, "hidden embedding tables", "count", {"verify": _neighbour_count_verify}),
+        (_neighbour_cases, "hidden embedding tables that hold a copy of the query row",
+            "itself", {"verify": _neighbour_self_verify}),
+        (_neighbour_cases, "hidden embedding tables with rows of very different lengths",
+            "cosine", {"verify": _neighbour_cosine_verify}),
     ),
     hints=(
         "cos(a, b) = a . b / (|a| |b|). Work on unit rows: unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True).",
@@ -739,20 +685,11 @@ q4 = Question(
         ),
         Requirement("unchanged", "leaves `vectors` and `mask` unchanged"),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_masked_mean_cases,
-            verify=_masked_mean_shape_verify,
-            label="hidden batches, a batch of one among them",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_masked_mean_cases,
-            rtol=1e-4,
-            atol=1e-5,
-            label="hidden batches padded at the end, at the start and at random",
-            covers=("mask", "unchanged"),
-        ),
+    probes=function_probes(
+        (_masked_mean_cases, "hidden batches, a batch of one among them",
+            "shape", {"verify": _masked_mean_shape_verify}),
+        (_masked_mean_cases, "hidden batches padded at the end, at the start and at random",
+            "mask", {"rtol": 1e-4, "atol": 1e-5}),
     ),
     hints=(
         "Turn the mask into numbers of shape (batch, steps, 1): m = mask.astype(float)[:, :, None]. "

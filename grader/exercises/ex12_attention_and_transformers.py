@@ -42,7 +42,15 @@ import numpy as np
 
 from grader.checks import ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, layers_of, only_layers
+from grader.probes import (
+    FunctionProbe,
+    ModelProbe,
+    ModelRequirements,
+    ModelRule,
+    function_probes,
+    layers_of,
+    only_layers,
+)
 from grader.question import Exercise, Question, Requirement
 
 SEQ_LEN = 8  # tokens per sequence in the sorting task
@@ -372,30 +380,13 @@ q2 = Question(
             tip="Causal: query i may look at keys j <= i (itself included). Combine with the padding mask by 'and'.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=lambda: _mask_cases() + _causal_cases(),
-            transform=_mask_shape,
-            rtol=0.0,
-            atol=0.0,
-            label="hidden lengths",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_mask_cases, transform=_mask_as_float, label="hidden padded lengths", covers=("padding", "unchanged")
-        ),
-        FunctionProbe(
-            cases=_causal_cases,
-            transform=_mask_as_float,
-            label="hidden lengths with causal=True",
-            covers=("causal", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_default_cases,
-            transform=_mask_as_float,
-            label="a call without `causal`",
-            covers=("default", "unchanged"),
-        ),
+    probes=function_probes(
+        (lambda: _mask_cases() + _causal_cases(), "hidden lengths",
+            "shape", {"transform": _mask_shape, "rtol": 0.0, "atol": 0.0}),
+        (_mask_cases, "hidden padded lengths", "padding"),
+        (_causal_cases, "hidden lengths with causal=True", "causal"),
+        (_default_cases, "a call without `causal`", "default"),
+        transform=_mask_as_float,
     ),
     requirements=(
         Requirement(
@@ -496,21 +487,10 @@ q3 = Question(
         ),
     ),
     probes=(
-        FunctionProbe(
-            cases=_masked_cases,
-            transform=_pair_shapes,
+        *function_probes(
+            (_masked_cases, "hidden padded and causal batches", "shape", {"transform": _pair_shapes, "atol": 0.0}),
+            (_masked_cases, "hidden padded and causal batches", "zero", {"observe": _masked_weights, "atol": 1e-12}),
             rtol=0.0,
-            atol=0.0,
-            label="hidden padded and causal batches",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_masked_cases,
-            observe=_masked_weights,
-            rtol=0.0,
-            atol=1e-12,
-            label="hidden padded and causal batches",
-            covers=("zero", "unchanged"),
         ),
         *_attention_probes(_masked_cases, "hidden padded and causal batches", ("scaled",))[1:],
         *_attention_probes(_broadcast_cases, "hidden masks that broadcast to the scores", ("broadcast",))[1:],

@@ -31,7 +31,7 @@ import numpy as np
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.heldout import heldout_set
 from grader.modelscore import rbf_mmd
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, only_layers
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, function_probes, only_layers
 from grader.question import Exercise, Question, Requirement
 
 LATENT_DIM = 8
@@ -461,25 +461,11 @@ q4 = Question(
             tip="A collapsed generator puts all 50 samples on one mode: that is 1 mode covered, not 50.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_boundary_cases, label="hidden samples at and just beyond the radius", covers=("radius", "unchanged")
-        ),
-        FunctionProbe(
-            cases=_overlap_cases,
-            label="hidden samples within the radius of two centres",
-            covers=("nearest", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_min_count_cases,
-            label="hidden modes with exactly min_count samples",
-            covers=("min_count", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_coverage_cases,
-            label="hidden samples: collapsed, spread out, off the ring",
-            covers=("count", "radius", "unchanged"),
-        ),
+    probes=function_probes(
+        (_boundary_cases, "hidden samples at and just beyond the radius", "radius"),
+        (_overlap_cases, "hidden samples within the radius of two centres", "nearest"),
+        (_min_count_cases, "hidden modes with exactly min_count samples", "min_count"),
+        (_coverage_cases, "hidden samples: collapsed, spread out, off the ring", ("count", "radius", "unchanged")),
     ),
     requirements=(
         Requirement(

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FreshCallCheck, describe
-from grader.probes import FunctionProbe
+from grader.probes import FunctionProbe, function_probes
 from grader.question import Exercise, Question, Requirement
 
 N_FEATURES = 4
@@ -438,23 +438,16 @@ q3 = Question(
             holds=_callback_holds,
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_callback_cases,
-            observe=_callback_observe,
-            rtol=1e-5,
-            atol=1e-6,
-            label="fits of fresh models with several thresholds, one equal to an epoch's loss (the epochs run "
-            "and the losses your callback kept)",
-            covers=("stop", "losses", "callback"),
+    probes=function_probes(
+        (
+            _callback_cases,
+            "fits of fresh models with several thresholds, one equal to an epoch's loss (the epochs run "
+                        "and the losses your callback kept)",
+            ("stop", "losses", "callback"),
+            {"observe": _callback_observe, "rtol": 1e-5, "atol": 1e-6},
         ),
-        FunctionProbe(
-            cases=lambda: [(0.6,)],
-            observe=_losses_form_observe,
-            verify=_losses_form_verify,
-            label="a fit of a fresh model (what kind of object self.losses is afterwards)",
-            covers=("losses",),
-        ),
+        (lambda: [(0.6,)], "a fit of a fresh model (what kind of object self.losses is afterwards)",
+            ("losses",), {"observe": _losses_form_observe, "verify": _losses_form_verify}),
     ),
     requirements=(
         Requirement("callback", "LossLogger(threshold) is a keras.callbacks.Callback"),

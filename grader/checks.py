@@ -89,6 +89,21 @@ def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
+def _shown_as(problem: str, values: Callable[[], tuple[str, str]]) -> tuple[str, str] | str:
+    """What a failed comparison shows: the value found and the one expected, or the ``problem`` with its form."""
+    return values() if problem == "a different value" else problem
+
+
+def _differs(subject: str, verbs: tuple[str, str], shown: tuple[str, str] | str, tip: str) -> CheckFailed:
+    """The failure of a compared answer, worded as ``subject`` + found verb (+ "but it should" + wanted verb)."""
+    found, wanted = verbs
+    if isinstance(shown, tuple):
+        message = f"{subject} {found} {shown[0]}, but it should {wanted} {shown[1]}."
+    else:
+        message = f"{subject} {found} {shown}."
+    return CheckFailed(f"{message} {tip}".strip())
+
+
 @dataclass(frozen=True)
 class FunctionCheck:
     """Call the answer with ``args`` and compare the result with ``expected``.
@@ -112,13 +127,9 @@ class FunctionCheck:
     def run(self, answer: Any) -> None:
         got = call_answer(answer, self.args, self.call)
         problem = compare(got, self.expected, self.rtol, self.atol)
-        if problem is None:
-            return
-        if problem == "a different value":
-            message = f"{self.call} returned {describe(np.asarray(got))}, but it should return {describe(np.asarray(self.expected))}."
-        else:
-            message = f"{self.call} returned {problem}."
-        raise CheckFailed(f"{message} {self.tip}".strip())
+        if problem is not None:
+            shown = _shown_as(problem, lambda: (describe(np.asarray(got)), describe(np.asarray(self.expected))))
+            raise _differs(self.call, ("returned", "return"), shown, self.tip)
 
 
 @dataclass(frozen=True)
@@ -135,13 +146,9 @@ class ValueCheck:
         if answer is None or answer is Ellipsis:
             raise NotAttempted(f"`{self.name}` has no value yet.")
         problem = compare(answer, self.expected, self.rtol, self.atol)
-        if problem is None:
-            return
-        if problem == "a different value":
-            message = f"`{self.name}` is {describe(answer)}, but it should be {describe(self.expected)}."
-        else:
-            message = f"`{self.name}` is {problem}."
-        raise CheckFailed(f"{message} {self.tip}".strip())
+        if problem is not None:
+            shown = _shown_as(problem, lambda: (describe(answer), describe(self.expected)))
+            raise _differs(f"`{self.name}`", ("is", "be"), shown, self.tip)
 
 
 @dataclass(frozen=True)

@@ -89,19 +89,21 @@ def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
-def _shown_as(problem: str, values: Callable[[], tuple[str, str]]) -> tuple[str, str] | str:
-    """What a failed comparison shows: the value found and the one expected, or the ``problem`` with its form."""
-    return values() if problem == "a different value" else problem
+def _fail_unless_close(check: Any, got: Any, wording: tuple[str, str, str], show: Callable[[Any], str]) -> None:
+    """Raise `CheckFailed` unless ``got`` is within the check's tolerances of its ``expected``.
 
-
-def _differs(subject: str, verbs: tuple[str, str], shown: tuple[str, str] | str, tip: str) -> CheckFailed:
-    """The failure of a compared answer, worded as ``subject`` + found verb (+ "but it should" + wanted verb)."""
-    found, wanted = verbs
-    if isinstance(shown, tuple):
-        message = f"{subject} {found} {shown[0]}, but it should {wanted} {shown[1]}."
+    ``wording`` is the subject, the verb for what it is and the verb for what it
+    should be: ("sigmoid(0.0)", "returned", "return") or ("`total`", "is", "be").
+    """
+    problem = compare(got, check.expected, check.rtol, check.atol)
+    if problem is None:
+        return
+    subject, found, wanted = wording
+    if problem == "a different value":
+        message = f"{subject} {found} {show(got)}, but it should {wanted} {show(check.expected)}."
     else:
-        message = f"{subject} {found} {shown}."
-    return CheckFailed(f"{message} {tip}".strip())
+        message = f"{subject} {found} {problem}."
+    raise CheckFailed(f"{message} {check.tip}".strip())
 
 
 @dataclass(frozen=True)
@@ -126,10 +128,7 @@ class FunctionCheck:
 
     def run(self, answer: Any) -> None:
         got = call_answer(answer, self.args, self.call)
-        problem = compare(got, self.expected, self.rtol, self.atol)
-        if problem is not None:
-            shown = _shown_as(problem, lambda: (describe(np.asarray(got)), describe(np.asarray(self.expected))))
-            raise _differs(self.call, ("returned", "return"), shown, self.tip)
+        _fail_unless_close(self, got, (self.call, "returned", "return"), lambda value: describe(np.asarray(value)))
 
 
 @dataclass(frozen=True)
@@ -145,10 +144,7 @@ class ValueCheck:
     def run(self, answer: Any) -> None:
         if answer is None or answer is Ellipsis:
             raise NotAttempted(f"`{self.name}` has no value yet.")
-        problem = compare(answer, self.expected, self.rtol, self.atol)
-        if problem is not None:
-            shown = _shown_as(problem, lambda: (describe(answer), describe(self.expected)))
-            raise _differs(f"`{self.name}`", ("is", "be"), shown, self.tip)
+        _fail_unless_close(self, answer, (f"`{self.name}`", "is", "be"), describe)
 
 
 @dataclass(frozen=True)

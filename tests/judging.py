@@ -100,7 +100,9 @@ def judged(
     }
 
 
-def failure_message(question: Question, answer: Any, key_answer: Any, tmp_path: Path, scorer: ModelScorer | None = None) -> str:
+def failure_message(
+    question: Question, answer: Any, key_answer: Any, tmp_path: Path, scorer: ModelScorer | None = None
+) -> str:
     """The student's message for an answer that does not pass, as the judge words it ("" when it passes)."""
     folder = _fresh_folder(tmp_path)
     key = _probe(question, key_answer, folder / "key")
@@ -114,8 +116,10 @@ def not_yet_met(question: Question, requirement_id: str) -> str:
     return f"Not yet met: {requirement.text}."
 
 
-def judged_outcome(question: Question, answer: Any, key: dict, folder: Path, scorer: ModelScorer | None = None) -> ProbeOutcome:
-    """The judge's outcome for ``answer`` against probed ``key`` items, its message checked as the student would read it."""
+def judged_outcome(
+    question: Question, answer: Any, key: dict, folder: Path, scorer: ModelScorer | None = None
+) -> ProbeOutcome:
+    """The judge's outcome for ``answer`` against the probed ``key`` items; its message checked as a student reads it."""
     items = _probe(question, answer, folder)
     context = JudgeContext(folder, scorer)
     for index, probe in enumerate(question.probes):

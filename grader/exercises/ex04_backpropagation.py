@@ -337,7 +337,8 @@ q2 = Question(
     probes=function_probes(
         (_numeric_cases, "hidden loss functions", "central"),
         (_default_step_cases, "a hidden loss function, called without eps", "default"),
-        (_numeric_cases, "hidden loss functions", "shapes", {"transform": shapes_json, "verify": shaped_like_argument(1)}),
+        (_numeric_cases, "hidden loss functions",
+            "shapes", {"transform": shapes_json, "verify": shaped_like_argument(1)}),
         transform=flat_sorted,
     ),
     requirements=(
@@ -506,7 +507,8 @@ q3 = Question(
     probes=function_probes(
         (_step_cases, "hidden gradient checks of exact gradients near ReLU kinks", "step"),
         (_check_cases, "hidden gradient checks of wrong gradients", "value"),
-        (_central_cases, "a hidden gradient check of exact gradients near a minimum", "central", {"verify": _exact_verify}),
+        (_central_cases, "a hidden gradient check of exact gradients near a minimum",
+            "central", {"verify": _exact_verify}),
         (_order_cases, "hidden gradient checks whose grads list the keys in another order", "order"),
         verify=_check_verify,
         transform=_number_array,

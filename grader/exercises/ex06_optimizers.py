@@ -205,10 +205,14 @@ def _path_form_problem(args: tuple, output: np.ndarray) -> str | None:
 
 
 def _path_form_probe(cases: Callable[[], list[tuple]]) -> FunctionProbe:
-    return FunctionProbe(cases, transform=_path_array, verify=_path_form_problem, label="hidden loss surfaces", covers=("path", "unchanged"))
+    return FunctionProbe(
+        cases, transform=_path_array, verify=_path_form_problem, label="hidden loss surfaces", covers=("path", "unchanged")
+    )
 
 
-def _positions_probe(cases: Callable[[], list[tuple]], references: Callable[[tuple], list[np.ndarray]], label: str, covers: str) -> FunctionProbe:
+def _positions_probe(
+    cases: Callable[[], list[tuple]], references: Callable[[tuple], list[np.ndarray]], label: str, covers: str
+) -> FunctionProbe:
     """The positions of the answer's path on hidden surfaces, against the accepted reference paths."""
     return FunctionProbe(cases, transform=as_path, verify=_verify(references), label=label, covers=(covers, "unchanged"))
 
@@ -266,7 +270,9 @@ q1 = Question(
     ),
     probes=(
         _path_form_probe(_momentum_cases),
-        _positions_probe(_momentum_cases, _momentum_refs, "hidden loss surfaces (Rosenbrock's banana among them)", "update"),
+        _positions_probe(
+            _momentum_cases, _momentum_refs, "hidden loss surfaces (Rosenbrock's banana among them)", "update"
+        ),
     ),
     requirements=(
         Requirement("path", _PATH_REQUIREMENT),
@@ -350,8 +356,15 @@ q2 = Question(
     probes=(
         _path_form_probe(lambda: _rmsprop_cases() + _rmsprop_zero_cases() + _rmsprop_epsilon_cases()),
         _positions_probe(_rmsprop_cases, _rmsprop_refs, "hidden loss surfaces", "update"),
-        _positions_probe(_rmsprop_zero_cases, _rmsprop_refs, "a hidden loss surface that starts at the minimum in one coordinate", "epsilon"),
-        _positions_probe(_rmsprop_epsilon_cases, _rmsprop_refs, "a hidden loss surface with a large epsilon", "epsilon"),
+        _positions_probe(
+            _rmsprop_zero_cases,
+            _rmsprop_refs,
+            "a hidden loss surface that starts at the minimum in one coordinate",
+            "epsilon",
+        ),
+        _positions_probe(
+            _rmsprop_epsilon_cases, _rmsprop_refs, "a hidden loss surface with a large epsilon", "epsilon"
+        ),
     ),
     requirements=(
         Requirement("path", _PATH_REQUIREMENT),

@@ -234,6 +234,8 @@ def _generator_holds(fake_logits: np.ndarray) -> Callable[[Any], str | None]:
 
 _Q2_LOGITS = np.array([-10.0, 0.0, 10.0])
 
+_FAKE_LOGITS_LABEL = "hidden logits of fake samples, some from a discriminator that is sure they are fake"
+
 q2 = Question(
     id="q2_generator_loss",
     points=3,
@@ -248,42 +250,16 @@ q2 = Question(
             "fake (l = -10), which is exactly where the generator needs a push.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_generator_cases,
-            transform=_loss_of,
-            rtol=1e-6,
-            atol=1e-8,
-            label="hidden logits of fake samples, some from a discriminator that is sure they are fake",
-            covers=("loss", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_generator_cases,
-            transform=_grad_of,
-            # The key is float64 by the stable -sigmoid(-l) / m. A float32 answer by -(1 - sigmoid(l)) / m loses
-            # up to 1.6e-6 of its value to cancellation where sigmoid(l) is near 1 (an absolute 1.5e-9 at m = 40):
-            # float32 precision, not a mistake, so rtol 1e-5 and atol 1e-8 (below 1 / m for every case).
-            rtol=1e-5,
-            atol=1e-8,
-            label="hidden logits of fake samples, some from a discriminator that is sure they are fake",
-            covers=("grad", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_confident_fake_cases,
-            transform=_grad_of,
-            rtol=1e-5,
-            atol=1e-8,
-            label="hidden logits as large as 1000",
-            covers=("finite", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_confident_fake_cases,
-            transform=_loss_of,
-            rtol=1e-6,
-            atol=1e-8,
-            label="hidden logits as large as 1000",
-            covers=("finite", "unchanged"),
-        ),
+    # The gradient's key is float64 by the stable -sigmoid(-l) / m. A float32 answer by -(1 - sigmoid(l)) / m loses
+    # up to 1.6e-6 of its value to cancellation where sigmoid(l) is near 1 (an absolute 1.5e-9 at m = 40): float32
+    # precision, not a mistake, so the gradient rows take rtol 1e-5 and atol 1e-8 (below 1 / m for every case).
+    probes=function_probes(
+        (_generator_cases, _FAKE_LOGITS_LABEL, "loss", {"transform": _loss_of}),
+        (_generator_cases, _FAKE_LOGITS_LABEL, "grad", {"transform": _grad_of, "rtol": 1e-5}),
+        (_confident_fake_cases, "hidden logits as large as 1000", "finite", {"transform": _grad_of, "rtol": 1e-5}),
+        (_confident_fake_cases, "hidden logits as large as 1000", "finite", {"transform": _loss_of}),
+        rtol=1e-6,
+        atol=1e-8,
     ),
     requirements=(
         Requirement(

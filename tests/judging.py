@@ -4,7 +4,7 @@ The answer key is made by probing the instructor's answer; the student's data by
 probing the student's answer; the probes' judge halves decide. Use it to show that
 a different correct answer passes and each listed mistake fails.
 
-    from judging import judged
+    from judging import failure_message, judged, not_yet_met
     assert judged(q1, wrong_sum, right_sum, tmp_path) == Status.FAILED
     assert judged(q1, {"right": right_sum, "wrong": wrong_sum}, right_sum, tmp_path) == {
         "right": Status.PASSED, "wrong": Status.FAILED}

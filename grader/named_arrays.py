@@ -7,7 +7,7 @@ plain data for a `FunctionProbe`; the judge-side functions (`dict_problem`,
 Example:
 
 >>> import numpy as np
->>> dict_problem({"w": np.zeros((2, 1))}, {"w": np.zeros(2)})[:60]
+>>> dict_problem({"w": np.zeros((2, 1))}, {"w": np.zeros(2)})[:62]
 "returned 'w' of shape (2, 1); it should have exactly the shape"
 >>> shapes_problem(shapes_json({"w": np.zeros(2)}), {"w": (2,)}) is None
 True

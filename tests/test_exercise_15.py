@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from judging import judge_answer, missed
+from judging import judged, missed
 
 from grader.channel import PROBE_DIR_VARIABLE
 from grader.exercises import load_exercise
@@ -15,10 +15,6 @@ from grader.projects import digits
 
 EXERCISE = load_exercise("15_digit_recognition")
 q1, q2, q3 = EXERCISE.questions
-
-
-def judged(question, cases, key, tmp_path, scorer=None):
-    return {name: judge_answer(question, answer, key, tmp_path / str(index), scorer) for index, (name, answer) in enumerate(cases.items())}
 
 
 def assert_statuses(found, wanted):

@@ -39,7 +39,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from traitlets import DottedObjectName
+from traitlets import Type
 
 from grader import flags
 from grader.config import Limits
@@ -147,7 +147,9 @@ class QuickReadyClient(AsyncKernelClient):
 class SandboxKernelManager(AsyncKernelManager):
     """An AsyncKernelManager (what nbclient expects) whose kernel command is replaced by ``wrap(kernel argv)``."""
 
-    client_class = DottedObjectName("grader.execute.QuickReadyClient")
+    # The factory, not ``client_class``: a subclass's new default for ``client_class`` never reaches the factory
+    # (only a change does), so a ``client_class`` here left every run on jupyter_client's own client.
+    client_factory = Type(default_value=QuickReadyClient, klass=AsyncKernelClient)
 
     def __init__(self, wrap: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -168,7 +170,7 @@ class SandboxKernelManager(AsyncKernelManager):
 class WarmKernelManager(AsyncKernelManager):
     """A kernel manager whose "launch" is a fork of the warm-kernel server, caged before it runs."""
 
-    client_class = DottedObjectName("grader.execute.QuickReadyClient")
+    client_factory = Type(default_value=QuickReadyClient, klass=AsyncKernelClient)
 
     def __init__(self, zygote: Any, cage: Cage | None, own: Path, env: dict[str, str], **kwargs: Any) -> None:
         super().__init__(**kwargs)

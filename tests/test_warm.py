@@ -43,3 +43,12 @@ def test_waiting_on_a_live_child_times_out_like_popen(server):
         child.wait(timeout=0.2)
     child.kill()
     child.wait(timeout=10)
+
+
+def test_kernel_managers_use_the_quick_ready_client(tmp_path):
+    from grader.execute import QuickReadyClient, SandboxKernelManager, WarmKernelManager
+
+    sockets = {"transport": "ipc", "ip": str(tmp_path / "kernel"), "connection_file": str(tmp_path / "kernel.json")}
+    for km in (SandboxKernelManager(lambda argv: argv, **sockets), WarmKernelManager(None, None, tmp_path, {}, **sockets)):
+        assert type(km.client()) is QuickReadyClient  # jupyter_client's own client waits 0.2 s more per kernel start
+

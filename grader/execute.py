@@ -49,6 +49,7 @@ from grader.cores import thread_env
 from grader.gpus import Gpu, gpu_sandbox
 from grader.outcomes import CellRecord, Execution, Status
 from grader.sandbox import Cage, SandboxSpec, bwrap_argv, find_bwrap, tree_usage
+from grader.zygote import KERNEL_OPTIONS
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         conn = os.path.realpath(self.connection_file)
-        return self._wrap([sys.executable, "-m", "ipykernel_launcher", "-f", conn])
+        return self._wrap([sys.executable, "-m", "ipykernel_launcher", "-f", conn, *KERNEL_OPTIONS])
 
 
 class WarmKernelManager(AsyncKernelManager):

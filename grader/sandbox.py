@@ -36,6 +36,7 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -43,6 +44,7 @@ from typing import IO
 log = logging.getLogger(__name__)
 
 SANDBOX_HOME = "/home/student"
+KILL_TIMEOUT = 1.0  # seconds a cage's processes get to die, and its folders to be removed, before the grader moves on
 INSTALL_HINT = (
     "bubblewrap (bwrap) is not installed, and the grader runs student code only inside it.\n"
     "TIP: install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu) or "
@@ -245,28 +247,43 @@ class Cage:
         controller = "unified" if self.version == 2 else "pids"
         return [int(p) for p in self._read(controller, "cgroup.procs").split()]
 
-    def kill_all(self) -> None:
-        """SIGKILL every process in the cage until none is left."""
-        for _ in range(50):
+    def kill_all(self, timeout: float = KILL_TIMEOUT) -> None:
+        """SIGKILL every process in the cage until none is left (or ``timeout`` seconds have passed)."""
+        for pause in _pauses(timeout):
             pids = self.pids()
             if not pids:
                 return
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-            time.sleep(0.02)
+            time.sleep(pause)
 
     def destroy(self) -> None:
         self.kill_all()
         for d in self.dirs.values():
-            for _ in range(50):
+            for pause in _pauses(KILL_TIMEOUT):
                 try:
                     d.rmdir()
                     break
                 except FileNotFoundError:
                     break
                 except OSError:
-                    time.sleep(0.02)
+                    time.sleep(pause)
+
+
+def _pauses(timeout: float, first: float = 0.001, longest: float = 0.02) -> Iterator[float]:
+    """Pauses between polls: short at first (a killed kernel is gone within milliseconds), for ``timeout`` seconds.
+
+    >>> list(_pauses(0.0))
+    [0.001]
+    """
+    deadline = time.monotonic() + timeout
+    pause = first
+    while True:
+        yield pause
+        if time.monotonic() >= deadline:
+            return
+        pause = min(pause * 2, longest)
 
 
 def _own_cgroups() -> dict[str, str]:

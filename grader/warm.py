@@ -191,7 +191,6 @@ class Zygote:
     def spawn(self, own: Path, connection_file: Path, env: dict[str, str], cage: Cage | None) -> ForkedProcess:
         """Fork a kernel for the job whose writable folder is ``own``; it joins ``cage`` before running."""
         assert self._server is not None
-        before = {c.pid for c in self._server.children()}
         answer = self._ask({
             "op": "spawn", "run_root": str(self.run_root), "own": str(own), "home": SANDBOX_HOME,
             "tmpfs_bytes": self.limits.disk_mb * 1024 * 1024, "fsize": self.limits.disk_mb * 1024 * 1024,
@@ -199,15 +198,33 @@ class Zygote:
         })
         if "pid" not in answer:
             raise WarmUnavailable(f"the warm-kernel server could not fork: {answer}")
-        fresh = [c.pid for c in self._server.children() if c.pid not in before]
-        if len(fresh) != 1:
-            raise WarmUnavailable(f"could not tell the new kernel's process apart ({len(fresh)} new children)")
-        pid = fresh[0]
+        pid = self._host_pid(int(answer["pid"]))
         if cage is not None:
             cage.adopt(pid)
         if not self._ask({"op": "go", "pid": answer["pid"]}).get("ok"):
             raise WarmUnavailable("the warm-kernel server did not release the kernel")
         return ForkedProcess(pid)
+
+    def _host_pid(self, server_pid: int) -> int:
+        """The host pid of the server's child that the server knows as ``server_pid`` (inside its PID namespace).
+
+        Matched by the child's own record of its pids (``NSpid``), so an orphan the server adopted
+        as a subreaper is never taken for the new kernel.
+        """
+        assert self._server is not None
+        matches = [pid for pid in self._children() if _namespace_pid(pid) == server_pid]
+        if len(matches) != 1:
+            raise WarmUnavailable(f"could not find the new kernel's process ({len(matches)} children match)")
+        return matches[0]
+
+    def _children(self) -> list[int]:
+        """The server's children, from its own list (not a scan of every process on the machine)."""
+        assert self._server is not None
+        server = self._server.pid
+        try:
+            return [int(pid) for pid in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
+        except OSError:  # a kernel built without that list
+            return [child.pid for child in self._server.children()]
 
     def reap(self) -> None:
         """Kill whatever a finished run left in the server's sandbox."""
@@ -224,6 +241,18 @@ class Zygote:
             **SERVER_ENV,
             **env,
         }
+
+
+def _namespace_pid(pid: int) -> int | None:
+    """The pid of host process ``pid`` in its innermost PID namespace, or None (gone, or no ``NSpid`` here)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("NSpid:"):
+            return int(line.split()[-1])
+    return None
 
 
 def _keep() -> list[str]:

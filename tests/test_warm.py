@@ -52,3 +52,16 @@ def test_kernel_managers_use_the_quick_ready_client(tmp_path):
     for km in (SandboxKernelManager(lambda argv: argv, **sockets), WarmKernelManager(None, None, tmp_path, {}, **sockets)):
         assert type(km.client()) is QuickReadyClient  # jupyter_client's own client waits 0.2 s more per kernel start
 
+
+def test_the_new_kernel_is_found_by_its_pid_inside_the_servers_namespace(server, tmp_path):
+    import psutil
+
+    from grader.config import Limits
+    from grader.warm import WarmUnavailable, Zygote
+
+    process, pid = server  # no PID namespace here: the server's pid for its child is the host pid
+    zygote = Zygote(tmp_path, Limits())
+    zygote._server = psutil.Process(process.pid)
+    assert zygote._host_pid(pid) == pid
+    with pytest.raises(WarmUnavailable):
+        zygote._host_pid(pid + 100_000)

@@ -118,29 +118,3 @@ def make_reviews(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
     """``n`` review sentences and labels, the same for the same ``seed`` (see `draw_reviews`)."""
     return draw_reviews(np.random.default_rng(seed), n)
 
-
-def imdb_reviews(num_words: int = 10_000, n: int | None = None) -> tuple[np.ndarray, ...]:
-    """IMDB film reviews (Maas et al., 2011) as text: DOWNLOADS about 80 MB through ``keras.datasets``.
-
-    For Colab only, behind a flag that is off by default; no test needs it. The
-    reviews come as word indices; this turns them back into (lowercase) words.
-
-    Args:
-        num_words: keep the most frequent words only. Defaults to 10,000.
-        n: keep the first ``n`` reviews of each split. Defaults to None (all 25,000).
-
-    Returns:
-        ``(x_train, x_test, y_train, y_test)``: object arrays of strings and int64 labels.
-    """
-    import keras
-
-    (train, y_train), (test, y_test) = keras.datasets.imdb.load_data(num_words=num_words)
-    index = keras.datasets.imdb.get_word_index()
-    words = {i + 3: word for word, i in index.items()}  # 0 padding, 1 start, 2 unknown, 3 unused
-
-    def as_text(sequences: np.ndarray) -> np.ndarray:
-        chosen = sequences if n is None else sequences[:n]
-        return np.array([" ".join(words.get(i, "") for i in seq if i > 3) for seq in chosen], dtype=object)
-
-    keep = slice(None) if n is None else slice(0, n)
-    return as_text(train), as_text(test), y_train[keep].astype(np.int64), y_test[keep].astype(np.int64)

@@ -185,6 +185,8 @@ def _layer_facts(layer: Any, path: str) -> dict[str, Any]:
         "trainable_params": int(sum(int(np.prod(w.shape)) for w in layer.trainable_weights)),
         "config": {k: _plain(v) for k, v in config.items() if k not in {"dtype", "name"}},
     }
+    if type(layer).__name__ == "TextVectorization":  # which texts it was adapted on shows in its vocabulary
+        facts["vocabulary"] = [str(token) for token in layer.get_vocabulary()]
     if type(layer).__name__ == "Normalization" and layer.built:
         facts["mean"] = np.asarray(layer.mean, dtype=np.float64).ravel().tolist()
         facts["variance"] = np.asarray(layer.variance, dtype=np.float64).ravel().tolist()

@@ -26,7 +26,7 @@ from conftest import ROOT
 from grader.sample_class import make_submission, solution_answers
 
 pytestmark = pytest.mark.slow
-EXERCISES = ["01_the_neuron", "05_first_keras_model", "15_digit_recognition", "17_price_prediction"]
+EXERCISES = ["01_the_neuron", "05_first_keras_model", "15_digit_recognition", "16_review_sentiment", "17_price_prediction"]
 _COURSE_ITSELF = ("keras_course", "__editable__", "grader")
 
 RUN_NOTEBOOK = """

@@ -64,6 +64,18 @@ def test_loader_ignores_the_flag_under_the_grader(monkeypatch, capsys, tmp_path)
     assert np.array_equal(texts_train, course_reviews()[0]) and len(texts_val) == 500
 
 
+def test_loader_falls_back_to_the_course_reviews_when_the_download_fails(monkeypatch, capsys):
+    import grader.projects.reviews as reviews
+
+    def offline(**settings):
+        raise OSError("no network")
+
+    monkeypatch.setattr(reviews, "imdb_reviews", offline)
+    texts_train = load_reviews(full_imdb=True)[0]
+    assert "could not be downloaded (OSError)" in capsys.readouterr().out
+    assert np.array_equal(texts_train, course_reviews()[0])
+
+
 def test_course_reviews_are_long_fixed_and_balanced():
     texts_train, texts_val, y_train, y_val = course_reviews()
     assert texts_train.shape == (2000,) and texts_val.shape == (500,) and texts_train.dtype == object

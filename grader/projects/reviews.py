@@ -90,7 +90,9 @@ def _long_review(rng: np.random.Generator, label: int) -> str:
     sides = [label] * (opinions - against) + [1 - label] * against
     sentences = [_opinion(rng, side) for side in sides]
     for _ in range(int(rng.integers(0, 4))):
-        fact = _pick(rng, _FACTS).format(place=_pick(rng, PLACES), companion=_pick(rng, COMPANIONS), aspect=_pick(rng, ASPECTS))
+        fact = _pick(rng, _FACTS).format(
+            place=_pick(rng, PLACES), companion=_pick(rng, COMPANIONS), aspect=_pick(rng, ASPECTS)
+        )
         sentences.append(fact)
     sentences = [sentences[i] for i in rng.permutation(len(sentences))]
     if rng.random() < 0.5:
@@ -179,7 +181,9 @@ def imdb_reviews(num_words: int = 10_000, n: int | None = None) -> tuple[np.ndar
     """
     import keras
 
-    paths = [keras.utils.get_file(name, origin=IMDB_ORIGIN + name, file_hash=digest) for name, digest in IMDB_FILES.items()]
+    paths = [
+        keras.utils.get_file(name, origin=IMDB_ORIGIN + name, file_hash=digest) for name, digest in IMDB_FILES.items()
+    ]
     return parse_imdb(*paths, num_words=num_words, n=n)
 
 
@@ -210,6 +214,6 @@ def load_reviews(full_imdb: bool = False, n: int | None = 10_000) -> tuple[np.nd
     elif full_imdb:
         try:
             return imdb_reviews(n=n)
-        except Exception as error:  # no network, a proxy, a full disk: the course reviews still work
+        except Exception as error:  # noqa: BLE001 - no network, a proxy, a full disk: the course reviews still work
             print(f"IMDB could not be downloaded ({type(error).__name__}): using the course reviews instead.")
     return course_reviews()

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
-from grader.exercises.ex11_text_and_embeddings import _embedding_rule, _layers_of, _reads_raw_sentences, _reads_strings
+from grader.exercises.ex11_text_and_embeddings import _embedding_rule, _reads_raw_sentences, _reads_strings
 from grader.heldout import heldout_set
 from grader.probes import (
     FunctionProbe,
@@ -39,6 +39,7 @@ from grader.probes import (
     ModelRule,
     compiled_with,
     layer_setting,
+    layers_of,
     only_layers,
 )
 from grader.projects.reviews import course_reviews, draw_long_reviews
@@ -327,7 +328,7 @@ def _vectorizer_rule(report: dict[str, Any]) -> str | None:
     The vocabulary, not only its size: with ``max_tokens`` below the number of distinct tokens (pairs of words
     pass 2,000), adapting on more reviews gives as many tokens, but not the same ones.
     """
-    layers = _layers_of(report, "TextVectorization")
+    layers = layers_of(report, "TextVectorization")
     if len(layers) != 1:
         return f"has {len(layers)} TextVectorization layers; it needs exactly one, right after the input"
     config = layers[0].get("config") or {}

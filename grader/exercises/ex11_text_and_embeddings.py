@@ -84,6 +84,29 @@ SENTIMENT_LAYER_FAMILIES = {
 NEIGHBOUR_TIES = 1e-6  # similarities this close count as equal: their rows may come in either order
 
 
+def sentiment_model_requirements(vectorizer_rule: Callable[[dict[str, Any]], str | None]) -> ModelRequirements:
+    """The budget of a sentiment model that reads raw strings (this exercise's q5 and project 16's model question).
+
+    Strings in, a `TextVectorization` whose adaptation ``vectorizer_rule`` checks, an `Embedding` with
+    ``mask_zero=True``, only mask-respecting layer families within `SENTIMENT_MAX_PARAMS`, one sigmoid unit out,
+    and the binary cross-entropy on probabilities.
+    """
+    return ModelRequirements(
+        input_shape=(1,),
+        output_units=1,
+        output_activation="sigmoid",
+        max_params=SENTIMENT_MAX_PARAMS,
+        rules=(
+            ModelRule("input", _reads_strings),
+            ModelRule("preprocessing", vectorizer_rule),
+            ModelRule("layers", _embedding_rule),
+            layer_setting("Embedding", "mask_zero", True, aspect="masking"),
+            compiled_with(loss="binary_crossentropy", from_logits=False),
+            only_layers(SENTIMENT_LAYER_FAMILIES, aspect="params"),
+        ),
+    )
+
+
 @heldout_set("review_sentences_11")
 def _review_sentences(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Fresh secret-seeded sentences from the course's generator: not in any file the student can read."""
@@ -743,20 +766,7 @@ q5 = Question(
             heldout="review_sentences_11",
             threshold=SENTIMENT_ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(
-                input_shape=(1,),
-                output_units=1,
-                output_activation="sigmoid",
-                max_params=SENTIMENT_MAX_PARAMS,
-                rules=(
-                    ModelRule("input", _reads_strings),
-                    ModelRule("preprocessing", _vectorizer_rule),
-                    ModelRule("layers", _embedding_rule),
-                    layer_setting("Embedding", "mask_zero", True, aspect="masking"),
-                    compiled_with(loss="binary_crossentropy", from_logits=False),
-                    only_layers(SENTIMENT_LAYER_FAMILIES, aspect="params"),
-                ),
-            ),
+            requirements=sentiment_model_requirements(_vectorizer_rule),
             covers=("input", "preprocessing", "layers", "masking", "compile", "params", "heldout"),
         ),
     ),

@@ -30,17 +30,12 @@ from typing import Any
 import numpy as np
 
 from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
-from grader.exercises.ex11_text_and_embeddings import _embedding_rule, _reads_raw_sentences, _reads_strings
+from grader.exercises.ex11_text_and_embeddings import _reads_raw_sentences, sentiment_model_requirements
 from grader.heldout import heldout_set
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
-    ModelRequirements,
-    ModelRule,
-    compiled_with,
-    layer_setting,
     layers_of,
-    only_layers,
 )
 from grader.projects.reviews import course_reviews, draw_long_reviews
 from grader.question import Exercise, Question, Requirement
@@ -56,13 +51,7 @@ RESERVED = ("", "[UNK]")
 # standard errors of an accuracy on 1,000 reviews) and 0.022 below the worst run of the pooled families (0.932); a
 # GRU read to its last state varies most by seed and came within 0.002 of it once in nine runs.
 SENTIMENT_ACCURACY = 0.91
-SENTIMENT_MAX_PARAMS = 40_000
 HELDOUT_SIZE = 1000
-# Exercise 11's families, the ones that respect the Embedding's mask; the judge loads the model in safe mode.
-SENTIMENT_LAYER_FAMILIES = {
-    "TextVectorization", "Embedding", "GlobalAveragePooling1D", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
-    "Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "LayerNormalization", "BatchNormalization", "Dropout",
-}  # fmt: skip
 
 
 @heldout_set("long_reviews_16")
@@ -386,20 +375,7 @@ q3 = Question(
             heldout="long_reviews_16",
             threshold=SENTIMENT_ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(
-                input_shape=(1,),
-                output_units=1,
-                output_activation="sigmoid",
-                max_params=SENTIMENT_MAX_PARAMS,
-                rules=(
-                    ModelRule("input", _reads_strings),
-                    ModelRule("preprocessing", _vectorizer_rule),
-                    ModelRule("layers", _embedding_rule),
-                    layer_setting("Embedding", "mask_zero", True, aspect="masking"),
-                    compiled_with(loss="binary_crossentropy", from_logits=False),
-                    only_layers(SENTIMENT_LAYER_FAMILIES, aspect="params"),
-                ),
-            ),
+            requirements=sentiment_model_requirements(_vectorizer_rule),
             covers=("input", "preprocessing", "layers", "masking", "compile", "params", "heldout"),
         ),
     ),

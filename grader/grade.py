@@ -145,6 +145,7 @@ class ClassGrader:
         self.progress.start(total=len(submissions), done=len(done))
         if done:
             self.progress.note(f"resuming: {len(done)} of {len(submissions)} submissions were graded before")
+        secret = load_secret(self.course.private_dir)  # held-out sets and leaderboard pseudonyms
         scratch_root = Path(tempfile.mkdtemp(prefix="grader-run-"))
         try:
             with stop_on_interrupt() as stop, GradebookRecorder(db_url) as recorder, ModelScorerProcess(
@@ -157,7 +158,7 @@ class ClassGrader:
                     if not folders.has(result):  # written by the earlier run, with outputs, unless it was killed first
                         folders.write(result)
                     results.append(result)
-                scorer = HeldoutScorer(scorer_process, load_secret(self.course.private_dir))
+                scorer = HeldoutScorer(scorer_process, secret)
                 for result in self._grade_all(todo, scratch_root, exercises, keys, scorer, folders):
                     stop.check()  # decided after a Ctrl-C (perhaps as a "dead kernel"): keep nothing, grade it next run
                     ledger.save(result)  # before the gradebook: a rerun then records it, never regrades it
@@ -169,7 +170,7 @@ class ClassGrader:
             shutil.rmtree(scratch_root, ignore_errors=True)
         results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
         similar = similarity_report(submissions, self.course)  # evidence for the instructor; never changes a score
-        pseudonyms = Pseudonyms(load_secret(self.course.private_dir), (s.student for s in submissions))
+        pseudonyms = Pseudonyms(secret, (s.student for s in submissions))
         boards = leaderboards(results, {n: e.leaderboard for n, e in exercises.items() if e.leaderboard}, pseudonyms)
         write_reports(results, self.out, show_details=self.config.show_expected, similar=similar, boards=boards,
                       names=self.config.leaderboard_names)

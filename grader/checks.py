@@ -19,10 +19,12 @@ grader.checks.CheckFailed: add(2.0, 3.0) returned -1, but it should return 5.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from grader.model_spec import ModelSpec
 
 
 class CheckFailed(AssertionError):
@@ -194,57 +196,59 @@ class FreshCallCheck:
 
 @dataclass(frozen=True)
 class ModelCheck:
-    """Check a Keras model's shape and, optionally, its accuracy on visible data.
+    """Check a Keras model against its `ModelSpec` and, optionally, its accuracy on visible data.
+
+    The hidden `grader.probes.ModelRequirements` of the same question read the
+    same spec, so what this check teaches is what the grade decides.
 
     Args:
-        input_shape: the shape of one example, e.g. ``(30,)``.
-        output_units: units of the last layer.
-        output_activation: the last layer's activation name, or "" for any.
+        spec: the architecture the question asks for (input shape, last layer, layer counts, parameters).
         data: a function returning ``(x, y)`` to measure the model on. Defaults to None.
         minimum_accuracy: accuracy the model must reach on ``data``. Defaults to 0.
         tip: what to try when the accuracy is too low. Defaults to "".
-        layer_counts: least number of layers of each class, e.g. ``{"Conv2D": 1}``. Defaults to {}.
-        max_params: most parameters allowed. Defaults to None (no limit).
+
+    Example:
+
+    >>> check = ModelCheck(ModelSpec(input_shape=(4,), output_units=3, output_activation="softmax"))
+    >>> check.spec.output_units
+    3
     """
 
-    input_shape: tuple[int, ...]
-    output_units: int
-    output_activation: str = ""
+    spec: ModelSpec
     data: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
     minimum_accuracy: float = 0.0
     tip: str = ""
-    layer_counts: dict[str, int] = field(default_factory=dict)
-    max_params: int | None = None
 
     def run(self, answer: Any) -> None:
         import keras
 
         if not isinstance(answer, keras.Model):
             raise CheckFailed(f"Expected a Keras model, but got {describe(answer)}.")
+        spec = self.spec
         shape = tuple(answer.inputs[0].shape[1:]) if answer.inputs else None
-        if shape != tuple(self.input_shape):
+        if spec.input_shape is not None and shape != tuple(spec.input_shape):
             raise CheckFailed(
-                f"Your model takes inputs of shape {shape}; it should take {tuple(self.input_shape)}. "
-                f"Start it with keras.Input(shape={tuple(self.input_shape)})."
+                f"Your model takes inputs of shape {shape}; it should take {tuple(spec.input_shape)}. "
+                f"Start it with keras.Input(shape={tuple(spec.input_shape)})."
             )
         last, activation = last_layer(answer)
         units = getattr(last, "units", None)
-        if units != self.output_units:
-            raise CheckFailed(f"Your last layer has {units} units; it should have {self.output_units}.")
-        if self.output_activation and activation != self.output_activation:
+        if spec.output_units is not None and units != spec.output_units:
+            raise CheckFailed(f"Your last layer has {units} units; it should have {spec.output_units}.")
+        if spec.output_activation and activation != spec.output_activation:
             raise CheckFailed(
-                f"Your last layer uses the {activation!r} activation; it should use {self.output_activation!r}."
+                f"Your last layer uses the {activation!r} activation; it should use {spec.output_activation!r}."
             )
-        for name, least in self.layer_counts.items():
+        for name, least in spec.layer_counts.items():
             have = sum(1 for layer in answer.layers if type(layer).__name__ == name)
             if have < least:
                 raise CheckFailed(
                     f"Your model has {have} {name} layer(s); it should have at least {least}. "
                     f"Add keras.layers.{name}(...) to it."
                 )
-        if self.max_params is not None and answer.count_params() > self.max_params:
+        if spec.max_params is not None and answer.count_params() > spec.max_params:
             raise CheckFailed(
-                f"Your model has {answer.count_params()} parameters; it may have at most {self.max_params}. "
+                f"Your model has {answer.count_params()} parameters; it may have at most {spec.max_params}. "
                 "Use fewer filters or units."
             )
         if self.data is not None:

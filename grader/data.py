@@ -179,3 +179,15 @@ def reviews_split(seed: int = 0, n_train: int = 600, n_val: int = 200) -> tuple[
     texts, labels = make_reviews(n_train + n_val, seed=seed)
     texts = np.array(texts, dtype=object)
     return texts[:n_train], texts[n_train:], labels[:n_train], labels[n_train:]
+
+
+def perturb_digits(x: np.ndarray, rng: np.random.Generator, noise: float = 1.0) -> np.ndarray:
+    """Digits images (any shape, first axis the images) a little lighter or darker, plus pixel noise.
+
+    Each image is scaled by a factor in [0.85, 1.15], then Gaussian noise of
+    standard deviation ``noise`` grey levels is added; the result is rounded and
+    clipped to 0..16 like scikit-learn's originals, so labels stay right.
+    """
+    brightness = rng.uniform(0.85, 1.15, size=(len(x),) + (1,) * (np.ndim(x) - 1))
+    noisy = np.asarray(x, dtype=np.float64) * brightness + rng.normal(0.0, noise, size=np.shape(x))
+    return np.clip(np.rint(noisy), 0.0, 16.0).astype(np.float32)

@@ -31,6 +31,7 @@ import numpy as np
 
 from grader.channel import ChannelError, Unencodable, decode, encode, safe_file
 from grader.checks import compare
+from grader.model_spec import ModelSpec
 from grader.outcomes import HeldOutScore, Status
 
 
@@ -463,39 +464,41 @@ class ModelRequirements:
     ``Dense(1)`` + ``Activation("sigmoid")`` meets ``output_activation="sigmoid"``.
 
     Args:
-        input_shape: shape of one example. Defaults to None (any).
-        output_units: units of the last layer. Defaults to None (any).
-        output_activation: the last layer's activation. Defaults to "" (any).
-        max_params: most parameters allowed. Defaults to None (no limit).
-        layer_counts: least number of layers of each class, e.g. ``{"Dense": 2}``. Defaults to {}.
+        spec: the architecture the question asks for, the same `ModelSpec`
+            its visible `grader.checks.ModelCheck` reads. Defaults to
+            ModelSpec() (any shape).
         rules: further requirements (compile settings, hidden layers,
             preprocessing statistics, ...), see `ModelRule` and the rule
             builders below. Defaults to ().
+
+    Example:
+
+    >>> spec = ModelSpec(input_shape=(2,), output_units=1, max_params=10)
+    >>> report = {"input_shape": [2], "params": 12, "layers": [{"class_name": "Dense", "units": 1, "activation": "linear"}]}
+    >>> ModelRequirements(spec).problems(report)
+    [('params', 'it has 12 parameters, more than 10')]
     """
 
-    input_shape: tuple[int, ...] | None = None
-    output_units: int | None = None
-    output_activation: str = ""
-    max_params: int | None = None
-    layer_counts: dict[str, int] = field(default_factory=dict)
+    spec: ModelSpec = field(default_factory=ModelSpec)
     rules: tuple[ModelRule, ...] = ()
 
     def problems(self, report: dict[str, Any]) -> list[tuple[str, str]]:
         """Every unmet rule as ``(aspect, what is wrong)``, in the order the rules are stated."""
         from grader.modelscore import fold_activations
 
+        spec = self.spec
         found: list[tuple[str, str]] = []
         layers = fold_activations(report.get("layers", []))
         last = layers[-1] if layers else {}
-        if self.input_shape is not None and tuple(report.get("input_shape") or ()) != tuple(self.input_shape):
-            found.append(("input", f"it takes inputs of shape {tuple(report.get('input_shape') or ())}, not {tuple(self.input_shape)}"))
-        if self.output_units is not None and last.get("units") != self.output_units:
-            found.append(("layers", f"its last layer has {last.get('units')} units, not {self.output_units}"))
-        if self.output_activation and last.get("activation") != self.output_activation:
-            found.append(("layers", f"its last layer's activation is {last.get('activation')!r}, not {self.output_activation!r}"))
-        if self.max_params is not None and report.get("params", 0) > self.max_params:
-            found.append(("params", f"it has {report.get('params')} parameters, more than {self.max_params}"))
-        for name, least in self.layer_counts.items():
+        if spec.input_shape is not None and tuple(report.get("input_shape") or ()) != tuple(spec.input_shape):
+            found.append(("input", f"it takes inputs of shape {tuple(report.get('input_shape') or ())}, not {tuple(spec.input_shape)}"))
+        if spec.output_units is not None and last.get("units") != spec.output_units:
+            found.append(("layers", f"its last layer has {last.get('units')} units, not {spec.output_units}"))
+        if spec.output_activation and last.get("activation") != spec.output_activation:
+            found.append(("layers", f"its last layer's activation is {last.get('activation')!r}, not {spec.output_activation!r}"))
+        if spec.max_params is not None and report.get("params", 0) > spec.max_params:
+            found.append(("params", f"it has {report.get('params')} parameters, more than {spec.max_params}"))
+        for name, least in spec.layer_counts.items():
             have = sum(1 for layer in report.get("all_layers", layers) if layer.get("class_name") == name)
             if have < least:
                 found.append(("layers", f"it has {have} {name} layer(s), fewer than {least}"))

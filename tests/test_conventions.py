@@ -63,3 +63,18 @@ def test_exercise_modules_define_no_classes_of_their_own():
         tree = ast.parse(path.read_text())
         classes = [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
         assert not classes, f"{path.name} defines {classes}: make it a kind in grader/probes.py or grader/checks.py"
+
+
+def test_every_held_out_set_a_question_names_is_in_the_one_table():
+    """Held-out generators live on the instructor side, in grader/heldout_sets.py's table, not in exercise modules."""
+    from grader.exercises import load_exercise
+    from grader.heldout_sets import HELDOUT_SETS
+    from grader.probes import ModelProbe
+
+    named = set()
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        for question in load_exercise(path.stem).questions:
+            named |= {probe.heldout for probe in question.probes if isinstance(probe, ModelProbe)}
+    assert named, "no question names a held-out set"
+    assert named <= set(HELDOUT_SETS), f"missing from grader/heldout_sets.py: {sorted(named - set(HELDOUT_SETS))}"
+    assert set(HELDOUT_SETS) == named, f"held-out sets no question uses: {sorted(set(HELDOUT_SETS) - named)}"

@@ -12,6 +12,7 @@ from grader.data import shift_images, shifted_digits_split
 from grader.exercises import load_exercise
 from grader.exercises.ex08_convolutional_networks import CNN_PARAMS, MAX_PARAMS
 from grader.heldout import make_heldout
+from grader.model_spec import ModelSpec
 from grader.outcomes import Status
 
 EXERCISE = load_exercise("08_convolutional_networks")
@@ -507,10 +508,10 @@ def test_model_check_counts_layers_and_parameters():
         [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
     )
     with pytest.raises(CheckFailed, match="0 Conv2D layer"):
-        ModelCheck(input_shape=(8, 8, 1), output_units=10, layer_counts={"Conv2D": 1}).run(dense)
+        ModelCheck(ModelSpec(input_shape=(8, 8, 1), output_units=10, layer_counts={"Conv2D": 1})).run(dense)
     with pytest.raises(CheckFailed, match="650 parameters; it may have at most 600"):
-        ModelCheck(input_shape=(8, 8, 1), output_units=10, max_params=600).run(dense)
-    ModelCheck(input_shape=(8, 8, 1), output_units=10, layer_counts={"Flatten": 1, "Dense": 1}, max_params=650).run(
+        ModelCheck(ModelSpec(input_shape=(8, 8, 1), output_units=10, max_params=600)).run(dense)
+    ModelCheck(ModelSpec(input_shape=(8, 8, 1), output_units=10, layer_counts={"Flatten": 1, "Dense": 1}, max_params=650)).run(
         dense
     )
 

@@ -8,6 +8,7 @@ from judging import judge_answer
 
 from grader.checks import FunctionCheck
 from grader.judge import judge_question
+from grader.model_spec import ModelSpec
 from grader.outcomes import CellRecord, Execution, Status
 from grader.probes import (
     FunctionProbe,
@@ -173,16 +174,11 @@ def saved_report(tmp_path_factory):
 
 def test_model_rules_read_compile_settings_layers_and_statistics(saved_report):
     report, x = saved_report
-    rules = ModelRequirements(
-        input_shape=(3,),
-        output_units=1,
-        output_activation="sigmoid",  # an Activation layer after Dense(1) is the same model
-        rules=(
+    rules = ModelRequirements(ModelSpec(input_shape=(3,), output_units=1, output_activation="sigmoid"), rules=(
             compiled_with(loss="binary_crossentropy", optimizer="Adam", learning_rate=2e-3),
             hidden_layers("Dense", units=(4,), activation="relu"),
             normalization_matches(lambda: (x[:30].mean(axis=0), x[:30].var(axis=0))),
-        ),
-    )
+        ))
     assert rules.problems(report) == []
 
 

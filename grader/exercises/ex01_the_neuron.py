@@ -37,6 +37,7 @@ import numpy as np
 
 from grader.checks import FreshCallCheck, FunctionCheck, PropertyCheck
 from grader.data import breast_cancer_split, iris_petals
+from grader.model_spec import ModelSpec
 from grader.probes import (
     ModelProbe,
     ModelRequirements,
@@ -378,15 +379,12 @@ q4 = Question(
         ModelProbe(
             heldout="breast_cancer",
             threshold=HELDOUT_ACCURACY,
-            requirements=ModelRequirements(
-                input_shape=(30,),
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(30,)), rules=(
                     ModelRule("layers", _one_sigmoid_unit),
                     only_layers({"InputLayer", "Normalization", "Dense", "Activation"}),
                     normalization_matches(_training_statistics, rtol=NORMALIZATION_RTOL),
                     compiled_with(loss="binary_crossentropy", from_logits=False),
-                ),
-            ),
+                )),
             covers=("input", "layers", "preprocessing", "compile", "heldout"),
         ),
     ),

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
-from grader.data import diabetes_split, digits_split
-from grader.heldout import heldout_set, perturb_digits
+from grader.data import diabetes_split, digits_split, perturb_digits
+from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
@@ -71,24 +71,6 @@ NORMALIZATION_RTOL = 2e-5
 
 
 # Held-out sets: secret-seeded, label-preserving perturbations of the public data.
-
-
-@heldout_set("digits")
-def _digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    return perturb_digits(data.data, rng), data.target.astype(np.int64)
-
-
-@heldout_set("diabetes")
-def _diabetes(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy copies of the validation patients: patients a model trained on the training split never saw."""
-    _, x_val, _, y_val = diabetes_split()
-    x = x_val.astype(np.float64)
-    factor = 1.0 + rng.normal(0.0, 0.03, size=x.shape)
-    factor[:, 1] = 1.0  # sex is coded 1 or 2: keep it
-    return (x * factor).astype(np.float32), y_val.astype(np.float32)
 
 
 # Question 1: normalize with training statistics only.
@@ -432,46 +414,26 @@ q4 = Question(
     points=4,
     title="Build, compile and train a digits classifier",
     checks=(
-        ModelCheck(
-            input_shape=(64,),
-            output_units=10,
-            output_activation="softmax",
-            data=_digits_validation,
-            minimum_accuracy=DIGITS_ACCURACY,
-            tip="Check that the normalizer was adapted on x_train, that the loss is "
-            "'sparse_categorical_crossentropy', and train for more epochs (30 with Adam is plenty).",
-        ),
-        ModelCheck(
-            input_shape=(64,),
-            output_units=10,
-            output_activation="softmax",
-            data=_noisy_digits_validation,
-            minimum_accuracy=DIGITS_ACCURACY,
-            tip="This check adds a little noise to the validation images, as the grader's held-out images do, so "
+        ModelCheck(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax"), data=_digits_validation, minimum_accuracy=DIGITS_ACCURACY, tip="Check that the normalizer was adapted on x_train, that the loss is "
+            "'sparse_categorical_crossentropy', and train for more epochs (30 with Adam is plenty)."),
+        ModelCheck(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax"), data=_noisy_digits_validation, minimum_accuracy=DIGITS_ACCURACY, tip="This check adds a little noise to the validation images, as the grader's held-out images do, so "
             "some pixels that are blank in every training image get a drop of ink. With one mean and deviation per "
             "pixel (the default axis=-1) such a pixel is divided by almost zero. Use "
-            "keras.layers.Normalization(axis=None).",
-        ),
+            "keras.layers.Normalization(axis=None)."),
     ),
     probes=(
         ModelProbe(
             heldout="digits",
             threshold=DIGITS_ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(
-                input_shape=(64,),
-                output_units=10,
-                output_activation="softmax",
-                layer_counts={"Normalization": 1, "Dense": 3},
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax", layer_counts={"Normalization": 1, "Dense": 3}), rules=(
                     _normalization_size(1, "use keras.layers.Normalization(axis=None), one mean for all pixels"),
                     normalization_matches(_digits_statistics, rtol=NORMALIZATION_RTOL),
                     hidden_layers("Dense", units=(32, 16), activation="relu"),
                     exact_params(DIGITS_PARAMS),
                     compiled_with(loss="sparse_categorical_crossentropy", optimizer="Adam", from_logits=False),
                     compiled_metric("accuracy", {"SparseCategoricalAccuracy"}),
-                ),
-            ),
+                )),
             covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),
         ),
     ),
@@ -498,7 +460,7 @@ q5 = Question(
     points=3,
     title="Train a regression model that beats the mean",
     checks=(
-        ModelCheck(input_shape=(10,), output_units=1, output_activation="linear"),
+        ModelCheck(ModelSpec(input_shape=(10,), output_units=1, output_activation="linear")),
         PropertyCheck(
             args=(_DIABETES[1],),
             call="diabetes_model(xd_val)",
@@ -513,18 +475,12 @@ q5 = Question(
             heldout="diabetes",
             threshold=DIABETES_MAE,
             metric="mae",
-            requirements=ModelRequirements(
-                input_shape=(10,),
-                output_units=1,
-                output_activation="linear",
-                max_params=DIABETES_MAX_PARAMS,
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(10,), output_units=1, output_activation="linear", max_params=DIABETES_MAX_PARAMS), rules=(
                     _normalization_size(10, "use keras.layers.Normalization() with its default axis=-1"),
                     normalization_matches(_diabetes_statistics, rtol=NORMALIZATION_RTOL),
                     ModelRule("preprocessing", _normalization_first),
                     only_layers(DIABETES_LAYERS, aspect="params"),
-                ),
-            ),
+                )),
             covers=("input", "preprocessing", "layers", "params", "heldout"),
         ),
     ),

@@ -54,7 +54,7 @@ import numpy as np
 from grader.checks import AnswerPropertyCheck, FreshCallCheck, ModelCheck, PropertyCheck, describe
 from grader.data import digits_split
 from grader.exercises.ex06_visible import VISIBLE_PATHS
-from grader.heldout import heldout_set, perturb_digits
+from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
@@ -609,14 +609,6 @@ q4 = Question(
 # Question 5: train the digits network with SGD, momentum and the schedule, to a held-out accuracy.
 
 
-@heldout_set("digits_optimizers")
-def _digits_heldout(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    return perturb_digits(data.data, rng, noise=0.8), data.target.astype(np.int64)
-
-
 def _digits_validation() -> tuple[np.ndarray, np.ndarray]:
     _, x_val, _, y_val = digits_split()
     return x_val, y_val
@@ -715,27 +707,15 @@ q5 = Question(
             holds=lambda model: _step_decay_problem((), _logged_rates(model)()),
             tip="Pass your schedule of question 4 to fit: keras.callbacks.LearningRateScheduler(make_step_decay(...)).",
         ),
-        ModelCheck(
-            input_shape=(64,),
-            output_units=10,
-            output_activation="softmax",
-            data=_digits_validation,
-            minimum_accuracy=DIGITS_VISIBLE_ACCURACY,
-            tip="Look at the lesson's learning-rate sweep: with momentum 0.9 each step is about ten times longer, "
-            "so start near 0.01 to 0.05. A rate that is too large leaves the loss stuck near 2.3.",
-        ),
+        ModelCheck(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax"), data=_digits_validation, minimum_accuracy=DIGITS_VISIBLE_ACCURACY, tip="Look at the lesson's learning-rate sweep: with momentum 0.9 each step is about ten times longer, "
+            "so start near 0.01 to 0.05. A rate that is too large leaves the loss stuck near 2.3."),
     ),
     probes=(
         ModelProbe(
             heldout="digits_optimizers",
             threshold=DIGITS_ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(
-                input_shape=(64,),
-                output_units=10,
-                output_activation="softmax",
-                layer_counts={"Normalization": 1, "Dense": 2},
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax", layer_counts={"Normalization": 1, "Dense": 2}), rules=(
                     hidden_layers("Dense", units=(32,), activation="relu"),
                     normalization_matches(_training_statistics, rtol=NORMALIZATION_RTOL),
                     exact_params(DIGITS_PARAMS),
@@ -748,8 +728,7 @@ q5 = Question(
                         nesterov=False,
                     ),
                     compiled_metric("accuracy", {"SparseCategoricalAccuracy"}),
-                ),
-            ),
+                )),
             covers=("layers", "preprocessing", "params", "compile", "training", "heldout"),
         ),
         FunctionProbe(

@@ -32,7 +32,7 @@ import numpy as np
 
 from grader.checks import FreshCallCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import small_digits_split
-from grader.heldout import heldout_set, perturb_digits
+from grader.model_spec import ModelSpec
 from grader.probes import ModelProbe, ModelRequirements, ModelRule, function_probes, only_layers
 from grader.question import Exercise, Question, Requirement
 
@@ -66,17 +66,6 @@ VISIBLE_ACCURACY = 0.83  # on the validation images, a little above the held-out
 
 
 # Held-out set: noisy versions of the digits that are in neither public subset, with their true labels.
-
-
-@heldout_set("digits_small_regularized")
-def _digits_small_regularized(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    x_train, x_val, _, _ = small_digits_split()
-    public = {row.tobytes() for row in np.concatenate([x_train, x_val])}
-    unseen = np.array([row.astype(np.float32).tobytes() not in public for row in data.data])
-    return perturb_digits(data.data[unseen], rng), data.target[unseen].astype(np.int64)
 
 
 # Question 1: inverted dropout.
@@ -558,32 +547,19 @@ q5 = Question(
     points=4,
     title="Regularize a network that memorizes noisy labels",
     checks=(
-        ModelCheck(
-            input_shape=(64,),
-            output_units=10,
-            output_activation="softmax",
-            data=_validation,
-            minimum_accuracy=VISIBLE_ACCURACY,
-            tip="Your network still learns wrong labels by heart, or stops before it has learned the digits. Compare "
+        ModelCheck(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax"), data=_validation, minimum_accuracy=VISIBLE_ACCURACY, tip="Your network still learns wrong labels by heart, or stops before it has learned the digits. Compare "
             "its training accuracy on the noisy labels with 0.75, the share of right labels: far above means it "
-            "memorizes. Batch normalization alone does not help here.",
-        ),
+            "memorizes. Batch normalization alone does not help here."),
     ),
     probes=(
         ModelProbe(
             heldout="digits_small_regularized",
             threshold=ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(
-                input_shape=(64,),
-                output_units=10,
-                output_activation="softmax",
-                max_params=MAX_PARAMS,
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax", max_params=MAX_PARAMS), rules=(
                     ModelRule("params", _room_to_memorize),
                     only_layers(REGULARIZED_LAYERS, aspect="params"),
-                ),
-            ),
+                )),
             covers=("input", "layers", "params", "heldout"),
         ),
     ),

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
-from grader.data import shift_images, shifted_digits_split
-from grader.heldout import heldout_set, perturb_digits
+from grader.data import shifted_digits_split
+from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
@@ -460,16 +460,6 @@ q4 = Question(
 # Question 5: a small CNN for digits that are not centred, judged on held-out images.
 
 
-@heldout_set("digits_shifted_images")
-def _shifted_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Every digit, moved by up to one pixel each way, a little lighter or darker, with pixel noise."""
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    images = shift_images(data.data.reshape(-1, 8, 8, 1).astype(np.float64), rng)
-    return perturb_digits(images, rng), data.target.astype(np.int64)
-
-
 _SHIFTED = shifted_digits_split()
 
 # The grey levels go in raw; the model's first layer brings them to 0..1, as lesson 08 does.
@@ -510,35 +500,19 @@ q5 = Question(
     points=4,
     title="Train a small CNN on digits that are not centred",
     checks=(
-        ModelCheck(
-            input_shape=(8, 8, 1),
-            output_units=10,
-            output_activation="softmax",
-            layer_counts=CNN_LAYERS,
-            max_params=MAX_PARAMS,
-            data=_shifted_validation,
-            minimum_accuracy=CNN_VISIBLE_ACCURACY,
-            tip="Check that the model's first layer is Rescaling(1 / 16), that a Dense layer on a large feature map "
-            "is not eating your parameter budget, and that you train until the validation accuracy stops rising.",
-        ),
+        ModelCheck(ModelSpec(input_shape=(8, 8, 1), output_units=10, output_activation="softmax", layer_counts=CNN_LAYERS, max_params=MAX_PARAMS), data=_shifted_validation, minimum_accuracy=CNN_VISIBLE_ACCURACY, tip="Check that the model's first layer is Rescaling(1 / 16), that a Dense layer on a large feature map "
+            "is not eating your parameter budget, and that you train until the validation accuracy stops rising."),
     ),
     probes=(
         ModelProbe(
             heldout="digits_shifted_images",
             threshold=CNN_ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(
-                input_shape=(8, 8, 1),
-                output_units=10,
-                output_activation="softmax",
-                layer_counts=CNN_LAYERS,
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(8, 8, 1), output_units=10, output_activation="softmax", layer_counts=CNN_LAYERS, max_params=MAX_PARAMS), rules=(
                     ModelRule("preprocessing", _rescales_grey_levels),
                     only_layers(CNN_LAYER_FAMILIES, aspect="params"),
                     compiled_with(loss="sparse_categorical_crossentropy", from_logits=False),
-                ),
-                max_params=MAX_PARAMS,
-            ),
+                )),
             covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),
         ),
     ),

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import AnswerPropertyCheck, FreshCallCheck, ModelCheck, PropertyCheck, describe
-from grader.heldout import heldout_set
+from grader.model_spec import ModelSpec
 from grader.probes import ModelProbe, ModelRequirements, ModelRule, compiled_with, function_probes
 from grader.question import Exercise, Question, Requirement
 from grader.transfer import NEW_CLASSES as NEW_CLASSES  # re-exported: notebook 09 and its tests import these from here
@@ -48,7 +48,7 @@ from grader.transfer import digit_images as digit_images
 from grader.transfer import pretrained_backbone as pretrained_backbone
 from grader.transfer import pristine_weights as pristine_weights
 from grader.transfer import shift_images as shift_images
-from grader.transfer import subset_classes, transfer_data
+from grader.transfer import transfer_data
 
 BACKBONE_LAYERS = ("Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten")
 HEAD_PARAMS = 256 * 5 + 5
@@ -78,12 +78,6 @@ def _perturb(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     brightness = rng.uniform(0.85, 1.15, size=(len(x), 1, 1, 1))
     noisy = shifted * brightness + rng.normal(0.0, 0.04, size=x.shape)
     return np.clip(noisy, 0.0, 1.0).astype(np.float32)
-
-
-@heldout_set("ex09_new_digits")
-def _new_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    x, y = subset_classes(*digit_images(), NEW_CLASSES)
-    return _perturb(x, rng), y
 
 
 def visible_validation() -> tuple[np.ndarray, np.ndarray]:
@@ -192,10 +186,11 @@ _TRANSFER_COMMON = (ModelRule("layers", _uses_backbone), ModelRule("augmentation
 _LOSS = "sparse_categorical_crossentropy"
 
 
+_TRANSFERRED_MODEL = ModelSpec(input_shape=(8, 8, 1), output_units=5, output_activation="softmax")  # q4 and q5, checked and probed
+
+
 def _transfer_requirements(*rules: ModelRule) -> ModelRequirements:
-    return ModelRequirements(
-        input_shape=(8, 8, 1), output_units=5, output_activation="softmax", rules=(*_TRANSFER_COMMON, *rules)
-    )
+    return ModelRequirements(_TRANSFERRED_MODEL, rules=(*_TRANSFER_COMMON, *rules))
 
 
 # Visible checks of a transferred model: run in the kernel, they teach and never decide.
@@ -539,11 +534,10 @@ _HELDOUT_REQUIREMENT = Requirement("heldout", "reaches an accuracy of at least 0
 
 def _transferred_checks(name: str, holds: Callable[[Any], str | None], accuracy: float, tip: str) -> tuple:
     """The visible checks of a transferred model: its shape, what ``holds`` says of it, then its accuracy."""
-    shape = {"input_shape": (8, 8, 1), "output_units": 5, "output_activation": "softmax"}
     return (
-        ModelCheck(**shape),
+        ModelCheck(_TRANSFERRED_MODEL),
         AnswerPropertyCheck(name, holds),
-        ModelCheck(**shape, data=visible_validation, minimum_accuracy=accuracy, tip=tip),
+        ModelCheck(_TRANSFERRED_MODEL, data=visible_validation, minimum_accuracy=accuracy, tip=tip),
     )
 
 

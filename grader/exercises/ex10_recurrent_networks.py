@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
-from grader.heldout import heldout_set
+from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
@@ -131,41 +131,6 @@ def echo_sequences(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 # Held-out sets: fresh echo sequences, and secret rescalings of the test decades of the series.
-
-
-@heldout_set("echo_sequences")
-def _echo_heldout(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    return echo_sequences(2000, int(rng.integers(2**31)))
-
-
-@heldout_set("sunspot_seen_and_unseen_windows")
-def _sunspot_seen_and_unseen(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """The 210 training windows, then the 79 test windows; ``y`` holds each target and 1.0 where it is a test year.
-
-    Public data (the notebook has both): it asks whether the model errs more on the years it never saw.
-    """
-    del rng
-    mean, std = _training_statistics()
-    scaled = (sunspots()[1] - mean) / std
-    x_seen, y_seen = _windows(scaled[:N_TRAIN], WINDOW)
-    x_unseen, y_unseen = sunspot_test_windows()
-    flags = np.concatenate([np.zeros(len(y_seen)), np.ones(len(y_unseen))])
-    return np.concatenate([x_seen, x_unseen]), np.stack([np.concatenate([y_seen, y_unseen]), flags], axis=1)
-
-
-@heldout_set("sunspot_windows")
-def _sunspot_heldout(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Eight copies of 1910 to 2008, each scaled by a factor near 1 with 5% noise per year; windows in training units."""
-    values = sunspots()[1]
-    mean, std = _training_statistics()
-    xs, ys = [], []
-    for _ in range(8):
-        factor = rng.uniform(0.9, 1.1) * (1.0 + rng.normal(0.0, 0.05, size=len(values)))
-        changed = np.clip(values * factor, 0.0, None)
-        x, y = _windows(((changed - mean) / std)[N_TRAIN - WINDOW :], WINDOW)
-        xs.append(x)
-        ys.append(y)
-    return np.concatenate(xs), np.concatenate(ys)
 
 
 # Question 1: the unrolled forward pass of a simple RNN.
@@ -656,7 +621,7 @@ q4 = Question(
     points=3,
     title="A sequence model that answers at every step",
     checks=(
-        ModelCheck(input_shape=(ECHO_STEPS, 1), output_units=1, output_activation="linear"),
+        ModelCheck(ModelSpec(input_shape=(ECHO_STEPS, 1), output_units=1, output_activation="linear")),
         PropertyCheck(
             args=(_ECHO_VISIBLE[0],),
             call="echo_model.predict(x_check)",
@@ -682,17 +647,13 @@ q4 = Question(
             heldout="echo_sequences",
             threshold=ECHO_MAE,
             metric="sequence_mae",
-            requirements=ModelRequirements(
-                input_shape=(ECHO_STEPS, 1),
-                max_params=ECHO_PARAMS,
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(ECHO_STEPS, 1), max_params=ECHO_PARAMS), rules=(
                     ModelRule("layers", _echo_layers_only),
                     ModelRule("layers", _echo_recurrent_layer),
                     ModelRule("layers", _linear_dense_output),
                     _COMPILED,
                     trained_for(epochs=10, batch_size=32, n_train=1000),
-                ),
-            ),
+                )),
             covers=("input", "layers", "compile", "params", "training", "heldout"),
         ),
     ),
@@ -732,7 +693,7 @@ q5 = Question(
     points=4,
     title="Forecast next year's sunspots better than the last value",
     checks=(
-        ModelCheck(input_shape=(WINDOW, 1), output_units=1, output_activation="linear"),
+        ModelCheck(ModelSpec(input_shape=(WINDOW, 1), output_units=1, output_activation="linear")),
         PropertyCheck(
             args=(sunspot_test_windows()[0],),
             call="forecaster.predict(x_test)",
@@ -766,15 +727,11 @@ q5 = Question(
             heldout="sunspot_windows",
             threshold=SUNSPOT_MAE,
             metric="mae",
-            requirements=ModelRequirements(
-                input_shape=(WINDOW, 1),
-                max_params=FORECASTER_PARAMS,
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(WINDOW, 1), max_params=FORECASTER_PARAMS), rules=(
                     ModelRule("layers", _forecaster_recurrent_layer),
                     ModelRule("layers", _linear_dense_output),
                     only_layers(FORECASTER_LAYERS, aspect="params"),
-                ),
-            ),
+                )),
             covers=("input", "layers", "params", "heldout"),
         ),
         # Windows cut from the test years as well leave no gap between the two errors: the model has seen both.

@@ -46,9 +46,9 @@ from typing import Any
 import numpy as np
 
 from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
-from grader.corpus import ASPECTS, NEGATIVE, POSITIVE, draw_reviews
+from grader.corpus import ASPECTS, NEGATIVE, POSITIVE
 from grader.data import reviews_split
-from grader.heldout import heldout_set
+from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
@@ -91,27 +91,14 @@ def sentiment_model_requirements(vectorizer_rule: Callable[[dict[str, Any]], str
     ``mask_zero=True``, only mask-respecting layer families within `SENTIMENT_MAX_PARAMS`, one sigmoid unit out,
     and the binary cross-entropy on probabilities.
     """
-    return ModelRequirements(
-        input_shape=(1,),
-        output_units=1,
-        output_activation="sigmoid",
-        max_params=SENTIMENT_MAX_PARAMS,
-        rules=(
+    return ModelRequirements(ModelSpec(input_shape=(1,), output_units=1, output_activation="sigmoid", max_params=SENTIMENT_MAX_PARAMS), rules=(
             ModelRule("input", _reads_strings),
             ModelRule("preprocessing", vectorizer_rule),
             ModelRule("layers", _embedding_rule),
             layer_setting("Embedding", "mask_zero", True, aspect="masking"),
             compiled_with(loss="binary_crossentropy", from_logits=False),
             only_layers(SENTIMENT_LAYER_FAMILIES, aspect="params"),
-        ),
-    )
-
-
-@heldout_set("review_sentences_11")
-def _review_sentences(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Fresh secret-seeded sentences from the course's generator: not in any file the student can read."""
-    texts, labels = draw_reviews(rng, HELDOUT_SIZE)
-    return np.array(texts, dtype=str), labels
+        ))
 
 
 def _reference_vocabulary(texts: list[str], min_count: int) -> list[str]:
@@ -731,15 +718,8 @@ q5 = Question(
             name="sentiment_model",
             holds=_reads_raw_sentences,
         ),
-        ModelCheck(
-            input_shape=(1,),
-            output_units=1,
-            output_activation="sigmoid",
-            data=_review_validation,
-            minimum_accuracy=SENTIMENT_ACCURACY,
-            tip="Check that the TextVectorization layer was adapted on texts_train, that the Embedding has "
-            "input_dim=vectorizer.vocabulary_size(), and that you train until the validation accuracy stops rising.",
-        ),
+        ModelCheck(ModelSpec(input_shape=(1,), output_units=1, output_activation="sigmoid"), data=_review_validation, minimum_accuracy=SENTIMENT_ACCURACY, tip="Check that the TextVectorization layer was adapted on texts_train, that the Embedding has "
+            "input_dim=vectorizer.vocabulary_size(), and that you train until the validation accuracy stops rising."),
     ),
     requirements=(
         Requirement("input", 'reads raw strings: `keras.Input(shape=(1,), dtype="string")`'),

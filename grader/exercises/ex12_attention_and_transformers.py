@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import ModelCheck, PropertyCheck, describe
-from grader.heldout import heldout_set
+from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
@@ -81,12 +81,6 @@ def sorting_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """
     x = np.random.default_rng(seed).integers(0, VOCAB, size=(n, SEQ_LEN))
     return x.astype(np.int32), np.sort(x, axis=1).astype(np.int32)
-
-
-@heldout_set("ex12_sorted_digit_sequences")
-def _sorted_sequences(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    x = rng.integers(0, VOCAB, size=(HELDOUT_SEQUENCES, SEQ_LEN))
-    return x.astype(np.int32), np.sort(x, axis=1).astype(np.int64)
 
 
 # The reference computations (the lesson shows all of them).
@@ -674,7 +668,7 @@ q5 = Question(
     points=4,
     title="Train a small transformer encoder to sort digits",
     checks=(
-        ModelCheck(input_shape=(SEQ_LEN,), output_units=VOCAB, output_activation="softmax"),
+        ModelCheck(ModelSpec(input_shape=(SEQ_LEN,), output_units=VOCAB, output_activation="softmax")),
         PropertyCheck(
             args=(_VALIDATION[0],),
             call="sort_model(x_val)",
@@ -688,18 +682,12 @@ q5 = Question(
             heldout="ex12_sorted_digit_sequences",
             threshold=SORT_ACCURACY,
             metric="token_accuracy",
-            requirements=ModelRequirements(
-                input_shape=(SEQ_LEN,),
-                output_units=VOCAB,
-                output_activation="softmax",
-                max_params=MAX_PARAMS,
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(SEQ_LEN,), output_units=VOCAB, output_activation="softmax", max_params=MAX_PARAMS), rules=(
                     ModelRule("input", _takes_integer_digits),
                     ModelRule("input", _digits_stay_visible),
                     ModelRule("layers", _predicts_a_digit_per_position),
                     only_layers(SORTER_LAYERS, aspect="params"),
-                ),
-            ),
+                )),
             covers=("input", "layers", "params", "heldout"),
         ),
     ),

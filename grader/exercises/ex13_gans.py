@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
-from grader.heldout import heldout_set
+from grader.model_spec import ModelSpec
 from grader.modelscore import rbf_mmd
 from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, function_probes, only_layers
 from grader.question import Exercise, Question, Requirement
@@ -78,13 +78,6 @@ def _draw_ring(n: int, rng: np.random.Generator) -> np.ndarray:
 def sample_ring(n: int, seed: int = 0) -> np.ndarray:
     """``n`` points from the ring of 8 Gaussians (radius 2, standard deviation 0.1), float32 of shape (n, 2)."""
     return _draw_ring(n, np.random.default_rng(seed))
-
-
-@heldout_set("gan_ring_latent")
-def _gan_ring(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """x: latent noise for the generator; y: fresh real draws from the ring, to compare its samples with."""
-    z = rng.normal(size=(HELDOUT_SIZE, LATENT_DIM)).astype(np.float32)
-    return z, _draw_ring(HELDOUT_SIZE, rng)
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
@@ -517,7 +510,7 @@ q5 = Question(
     points=4,
     title="Train a GAN whose generator covers the whole ring",
     checks=(
-        ModelCheck(input_shape=(LATENT_DIM,), output_units=2, output_activation="linear"),
+        ModelCheck(ModelSpec(input_shape=(LATENT_DIM,), output_units=2, output_activation="linear")),
         PropertyCheck(
             args=(_visible_latent(),),
             call=f"generator(z) on {HELDOUT_SIZE} fresh noise vectors",
@@ -532,14 +525,7 @@ q5 = Question(
             heldout="gan_ring_latent",
             metric="rbf_mmd",
             threshold=RING_MMD,
-            requirements=ModelRequirements(
-                input_shape=(LATENT_DIM,),
-                output_units=2,
-                output_activation="linear",
-                max_params=GENERATOR_MAX_PARAMS,
-                layer_counts={"Dense": 2},
-                rules=(ModelRule("nonlinear", _nonlinear_hidden_layers), only_layers(GENERATOR_LAYERS, aspect="params")),
-            ),
+            requirements=ModelRequirements(ModelSpec(input_shape=(LATENT_DIM,), output_units=2, output_activation="linear", max_params=GENERATOR_MAX_PARAMS, layer_counts={"Dense": 2}), rules=(ModelRule("nonlinear", _nonlinear_hidden_layers), only_layers(GENERATOR_LAYERS, aspect="params"))),
             covers=("input", "layers", "nonlinear", "params", "heldout"),
         ),
     ),

@@ -23,9 +23,9 @@ import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import shift_images
-from grader.heldout import heldout_set
+from grader.model_spec import ModelSpec
 from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, compiled_with, only_layers
-from grader.projects.digits import held_back_digits, offline_split
+from grader.projects.digits import offline_split
 from grader.question import Exercise, Question, Requirement
 
 MAX_PARAMS = 30_000
@@ -69,14 +69,6 @@ def perturb_mnist(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def prepared(images: np.ndarray) -> np.ndarray:
     """The reference preparation (trusted side): float32 in [0, 1] with a channel axis."""
     return (np.asarray(images, dtype=np.float32) / 255.0)[..., np.newaxis]
-
-
-@heldout_set("mnist_moved_digits")
-def _moved_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Three secret noisy, moved copies of each of the 500 digits `load_digits` holds back, prepared."""
-    images, labels = held_back_digits()
-    copies = [perturb_mnist(images, rng) for _ in range(COPIES)]
-    return prepared(np.concatenate(copies)), np.tile(labels, COPIES)
 
 
 # Question 1: scale to [0, 1] float32 and add the channel axis.
@@ -270,34 +262,18 @@ q3 = Question(
     points=5,
     title="Train a CNN that reads moved, noisy digits",
     checks=(
-        ModelCheck(
-            input_shape=(28, 28, 1),
-            output_units=10,
-            output_activation="softmax",
-            layer_counts=CNN_LAYERS,
-            max_params=MAX_PARAMS,
-            data=_visible_moved_digits,
-            minimum_accuracy=CNN_VISIBLE_ACCURACY,
-            tip="Train on prepare_images(x_train), not on the raw grey levels; keep the Dense layer after Flatten "
-            "small by pooling first; and train until the validation accuracy stops rising.",
-        ),
+        ModelCheck(ModelSpec(input_shape=(28, 28, 1), output_units=10, output_activation="softmax", layer_counts=CNN_LAYERS, max_params=MAX_PARAMS), data=_visible_moved_digits, minimum_accuracy=CNN_VISIBLE_ACCURACY, tip="Train on prepare_images(x_train), not on the raw grey levels; keep the Dense layer after Flatten "
+            "small by pooling first; and train until the validation accuracy stops rising."),
     ),
     probes=(
         ModelProbe(
             heldout="mnist_moved_digits",
             threshold=CNN_ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(
-                input_shape=(28, 28, 1),
-                output_units=10,
-                output_activation="softmax",
-                layer_counts=CNN_LAYERS,
-                max_params=MAX_PARAMS,
-                rules=(
+            requirements=ModelRequirements(ModelSpec(input_shape=(28, 28, 1), output_units=10, output_activation="softmax", layer_counts=CNN_LAYERS, max_params=MAX_PARAMS), rules=(
                     only_layers(CNN_LAYER_FAMILIES, aspect="params"),
                     compiled_with(loss="sparse_categorical_crossentropy", from_logits=False),
-                ),
-            ),
+                )),
             covers=("input", "layers", "params", "compile", "heldout"),
         ),
     ),

@@ -31,13 +31,13 @@ import numpy as np
 
 from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.exercises.ex11_text_and_embeddings import _reads_raw_sentences, sentiment_model_requirements
-from grader.heldout import heldout_set
+from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
     layers_of,
 )
-from grader.projects.reviews import course_reviews, draw_long_reviews
+from grader.projects.reviews import course_reviews
 from grader.question import Exercise, Question, Requirement
 
 RESERVED = ("", "[UNK]")
@@ -52,13 +52,6 @@ RESERVED = ("", "[UNK]")
 # GRU read to its last state varies most by seed and came within 0.002 of it once in nine runs.
 SENTIMENT_ACCURACY = 0.91
 HELDOUT_SIZE = 1000
-
-
-@heldout_set("long_reviews_16")
-def _heldout_reviews(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Fresh secret-seeded reviews from the project's generator: in no file the student can read."""
-    texts, labels = draw_long_reviews(rng, HELDOUT_SIZE)
-    return np.array(texts, dtype=str), labels
 
 
 # Question 1: word counts from padded ids.
@@ -340,15 +333,8 @@ q3 = Question(
     title="Beat the baseline with an embedding model",
     checks=(
         AnswerPropertyCheck(name="review_model", holds=_reads_raw_sentences),
-        ModelCheck(
-            input_shape=(1,),
-            output_units=1,
-            output_activation="sigmoid",
-            data=_review_validation,
-            minimum_accuracy=SENTIMENT_ACCURACY,
-            tip="An average of word vectors cannot see that 'not' turns the next word around, nor which side of "
-            "'but' a word is on: let the model read word order (a recurrent layer) or pairs of words (ngrams=2).",
-        ),
+        ModelCheck(ModelSpec(input_shape=(1,), output_units=1, output_activation="sigmoid"), data=_review_validation, minimum_accuracy=SENTIMENT_ACCURACY, tip="An average of word vectors cannot see that 'not' turns the next word around, nor which side of "
+            "'but' a word is on: let the model read word order (a recurrent layer) or pairs of words (ngrams=2)."),
     ),
     requirements=(
         Requirement("input", 'reads raw strings: `keras.Input(shape=(1,), dtype="string")`'),

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
-from grader.heldout import heldout_set
+from grader.model_spec import ModelSpec
 from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, only_layers
 from grader.projects.prices import N_TRAIN, WINDOW, inflation_features
 from grader.question import Exercise, Question, Requirement
@@ -77,35 +77,6 @@ def forecast_windows() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 # Held-out sets: secret noisy copies of the test period, and the public windows flagged seen or unseen.
-
-
-@heldout_set("inflation_windows")
-def _inflation_heldout(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Eight copies of the whole series, inflation scaled by a factor in [0.9, 1.1] plus noise of 0.15 points
-    and the bill rate plus noise of 0.2 points; the windows whose targets are the 79 test quarters of each copy."""
-    _, features, _ = inflation_features()
-    mean, std = _training_statistics()
-    xs, ys = [], []
-    for _ in range(8):
-        copy = features.copy()
-        copy[:, 0] = copy[:, 0] * rng.uniform(0.9, 1.1) + rng.normal(0.0, 0.15, size=len(copy))
-        copy[:, 1] = copy[:, 1] + rng.normal(0.0, 0.2, size=len(copy))
-        x, y = _windows((copy - mean) / std, copy[:, 0], WINDOW)
-        xs.append(x[N_TRAIN - WINDOW :])
-        ys.append(y[N_TRAIN - WINDOW :])
-    return np.concatenate(xs), np.concatenate(ys)
-
-
-@heldout_set("inflation_seen_and_unseen_windows")
-def _inflation_seen_and_unseen(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """The 115 training windows, then the 79 test windows; ``y`` holds each target and 1.0 where it is a test quarter.
-
-    Public data (the notebook has both): it asks whether the model errs more on the quarters it never saw.
-    """
-    del rng
-    x_train, y_train, x_test, y_test = forecast_windows()
-    flags = np.concatenate([np.zeros(len(y_train)), np.ones(len(y_test))])
-    return np.concatenate([x_train, x_test]), np.stack([np.concatenate([y_train, y_test]), flags], axis=1)
 
 
 def _part(index: int) -> Callable[[Any], Any]:
@@ -392,7 +363,7 @@ q4 = Question(
     points=4,
     title="Forecast next quarter's inflation better than last quarter's",
     checks=(
-        ModelCheck(input_shape=(WINDOW, N_FEATURES), output_units=1, output_activation="linear", max_params=FORECASTER_PARAMS),
+        ModelCheck(ModelSpec(input_shape=(WINDOW, N_FEATURES), output_units=1, output_activation="linear", max_params=FORECASTER_PARAMS)),
         PropertyCheck(
             args=(forecast_windows()[2],),
             call="forecaster.predict(x_test)",
@@ -422,11 +393,7 @@ q4 = Question(
             heldout="inflation_windows",
             threshold=INFLATION_MAE,
             metric="mae",
-            requirements=ModelRequirements(
-                input_shape=(WINDOW, N_FEATURES),
-                max_params=FORECASTER_PARAMS,
-                rules=(ModelRule("output", _linear_dense_output), only_layers(FORECASTER_LAYERS, aspect="params")),
-            ),
+            requirements=ModelRequirements(ModelSpec(input_shape=(WINDOW, N_FEATURES), max_params=FORECASTER_PARAMS), rules=(ModelRule("output", _linear_dense_output), only_layers(FORECASTER_LAYERS, aspect="params"))),
             covers=("input", "output", "params", "heldout"),
         ),
         ModelProbe(

@@ -138,7 +138,9 @@ class BuildState:
         source = self.course.source_path(notebook)
         _digest_file(digest, "solution", source)
         imported = NOTEBOOK_IMPORT.findall(source.read_bytes()) if source.is_file() else []
-        roots = (*KEY_PIPELINE, f"grader.exercises.{exercise_module(notebook).stem}", *(m.decode() for m in imported))
+        module = exercise_module(notebook).stem
+        heldout = f"grader.heldout_sets.ex{notebook[:2]}"  # the held-out sets of this exercise (none for some)
+        roots = (*KEY_PIPELINE, f"grader.exercises.{module}", heldout, *(m.decode() for m in imported))
         for path in module_closure(roots):  # a module that does not exist adds nothing
             _digest_file(digest, path.relative_to(PACKAGE_DIR).as_posix(), path)
         digest.update(b"\0environment\0" + environment().encode())

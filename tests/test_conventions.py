@@ -66,9 +66,9 @@ def test_exercise_modules_define_no_classes_of_their_own():
 
 
 def test_every_held_out_set_a_question_names_is_in_the_one_table():
-    """Held-out generators live on the instructor side, in grader/heldout_sets.py's table, not in exercise modules."""
+    """Held-out generators live on the instructor side, in grader/heldout_sets/'s table, not in exercise modules."""
     from grader.exercises import load_exercise
-    from grader.heldout_sets import HELDOUT_SETS
+    from grader.heldout_sets import HELDOUT_SETS, generator
     from grader.probes import ModelProbe
 
     named = set()
@@ -76,5 +76,6 @@ def test_every_held_out_set_a_question_names_is_in_the_one_table():
         for question in load_exercise(path.stem).questions:
             named |= {probe.heldout for probe in question.probes if isinstance(probe, ModelProbe)}
     assert named, "no question names a held-out set"
-    assert named <= set(HELDOUT_SETS), f"missing from grader/heldout_sets.py: {sorted(named - set(HELDOUT_SETS))}"
+    assert named <= set(HELDOUT_SETS), f"missing from grader/heldout_sets/__init__.py: {sorted(named - set(HELDOUT_SETS))}"
     assert set(HELDOUT_SETS) == named, f"held-out sets no question uses: {sorted(set(HELDOUT_SETS) - named)}"
+    assert all(generator(name).__name__ == name for name in named)

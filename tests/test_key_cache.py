@@ -121,3 +121,10 @@ def test_a_key_of_another_fingerprint_is_not_returned(course, tmp_path):
     assert copy.read_key("01_the_neuron", "old") is not None
     assert copy.read_key("01_the_neuron", BuildState(copy, seed=0).fingerprint("01_the_neuron")) is None
     assert not BuildState(copy, seed=0).current("01_the_neuron", keys=True)
+
+
+def test_a_key_covers_its_own_held_out_sets_and_no_others():
+    roots = ("grader.build", "grader.exercises.ex10_recurrent_networks", "grader.heldout_sets.ex10")
+    files = {p.relative_to(buildstate.PACKAGE_DIR).as_posix() for p in module_closure(roots)}
+    assert "heldout_sets/ex10.py" in files
+    assert not any(f.startswith("heldout_sets/ex") and f != "heldout_sets/ex10.py" for f in files)

@@ -1,0 +1,13 @@
+"""Held-out sets of exercise 09: secret-seeded variations of its public data (see `grader.heldout_sets`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.exercises import ex09_augmentation_and_transfer as ex09
+from grader.transfer import NEW_CLASSES, digit_images, subset_classes
+
+
+def ex09_new_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x, y = subset_classes(*digit_images(), NEW_CLASSES)
+    return ex09._perturb(x, rng), y

@@ -35,6 +35,10 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource bounds for one student notebook in the sandbox.
@@ -59,8 +63,10 @@ class Limits:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if not _is_number(value) or not value > 0:
-                raise ConfigError(f"{f.name} expected a positive number. Received: {f.name}={value!r}")
+            whole = f.type == "int"  # a size or a count; the timeouts may be fractions of a second
+            if not (_is_integer(value) if whole else _is_number(value)) or not value > 0:
+                rule = "a positive integer" if whole else "a positive number"
+                raise ConfigError(f"{f.name} expected {rule}. Received: {f.name}={value!r}")
 
 
 @dataclass(frozen=True)
@@ -109,8 +115,12 @@ class GraderConfig:
                 raise ConfigError(f"{f.name} expected true or false. Received: {f.name}={value!r}")
             if f.type == "str" and not isinstance(value, str):
                 raise ConfigError(f"{f.name} expected a string. Received: {f.name}={value!r}")
-            if f.type == "int" and (not isinstance(value, int) or isinstance(value, bool)):
+            if f.type == "int" and not _is_integer(value):
                 raise ConfigError(f"{f.name} expected an integer. Received: {f.name}={value!r}")
+        if not isinstance(self.course, Path):
+            raise ConfigError(f"course expected a path. Received: course={self.course!r}")
+        if not isinstance(self.limits, Limits):
+            raise ConfigError(f"limits expected a Limits. Received: limits={self.limits!r}")
         if self.workers < 1:
             raise ConfigError(f"workers expected a positive integer. Received: workers={self.workers!r}")
 
@@ -178,6 +188,8 @@ def load_config(course: Path | None = None) -> GraderConfig:
     table = dict(table)
     limits = table.pop("limits", {})
     table.pop("repository", None)  # read by grader.colab and grader.publish
+    if "course" in table:  # the course is the folder this file is in
+        raise ConfigError(f"{pyproject} [tool.grader]: Unknown setting(s): course. Allowed: {allowed_settings()}")
     if not isinstance(limits, dict):
         raise ConfigError(f"{pyproject}: [tool.grader] limits expected a table. Received: limits={limits!r}")
     try:

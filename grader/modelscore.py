@@ -16,9 +16,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -414,6 +416,28 @@ class ScorerError(RuntimeError):
     """
 
 
+def _kill_process_group(process: subprocess.Popen[str]) -> None:
+    """Kill ``process``, what it started, and the rest of the process group it leads.
+
+    The descendants go first, the deepest first, so each parent is alive to reap its
+    child (bubblewrap's inner process, in a session of its own, included); then the
+    group, which holds what an ended process left behind, orphans included.
+    """
+    import psutil
+
+    tree = []
+    if process.poll() is None:  # once reaped, its pid may be another process's
+        with contextlib.suppress(psutil.NoSuchProcess):
+            tree = psutil.Process(process.pid).children(recursive=True)
+    for member in reversed(tree):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(process.pid) == process.pid:  # never the grader's own group, when a test started it there
+            os.killpg(process.pid, signal.SIGKILL)
+    process.kill()
+
+
 class ModelScorerProcess:
     """The grader's handle on a long-lived scorer process (started lazily).
 
@@ -421,6 +445,8 @@ class ModelScorerProcess:
         work_dir: a private folder for model copies and held-out files.
         sandbox: run the scorer inside bubblewrap too. Defaults to True.
     """
+
+    command: tuple[str, ...] = (sys.executable, "-m", "grader.modelscore")  # run inside bubblewrap when sandboxed
 
     def __init__(self, work_dir: Path, sandbox: bool = True) -> None:
         self.work_dir = work_dir
@@ -435,13 +461,14 @@ class ModelScorerProcess:
         self.close()
 
     def close(self) -> None:
+        """Stop the scorer and everything it started, so nothing of it outlives the run (or a killed test)."""
         if self._process is not None:
-            self._process.kill()
+            _kill_process_group(self._process)
             self._process.wait()
             self._process = None
 
     def _start(self) -> subprocess.Popen[str]:
-        command = [sys.executable, "-m", "grader.modelscore"]
+        command = list(self.command)
         from grader.cores import SCORER_THREADS, pool_env
 
         threads = pool_env(SCORER_THREADS)  # it judges between runs: never more than a worker's share of the cores
@@ -458,6 +485,7 @@ class ModelScorerProcess:
             stderr=subprocess.DEVNULL,
             text=True,
             env=env,
+            start_new_session=True,  # its own process group, which close() kills whole
         )
 
     def score(
@@ -513,7 +541,9 @@ class ModelScorerProcess:
         return "busy"
 
     def _ask_once(self, request: dict[str, Any]) -> dict[str, Any]:
-        if self._process is None or self._process.poll() is not None:
+        if self._process is not None and self._process.poll() is not None:
+            self.close()  # what the dead one left behind goes with it
+        if self._process is None:
             self._process = self._start()
         process = self._process
         assert process.stdin is not None and process.stdout is not None

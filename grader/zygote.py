@@ -180,12 +180,27 @@ def _selftest(request: dict) -> dict:
         return {"ok": False, "error": "the self-test child died"}
 
 
+def _parent_of(pid: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])  # after "pid (name)": state, then the parent
+    except (OSError, IndexError, ValueError):
+        return None  # gone meanwhile
+
+
 def _descendants() -> list[int]:
-    """Every process in this sandbox but this one (the server is its PID namespace's only parent)."""
-    me, found = os.getpid(), []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != me and int(entry) != 1:
-            found.append(int(entry))
+    """Every process this server started, and theirs, followed through /proc's parent links.
+
+    Orphans come back to the server (it is their subreaper), so inside the sandbox
+    this is every process of a run; run outside one, it still touches nothing else.
+    """
+    parents = {int(entry): _parent_of(entry) for entry in os.listdir("/proc") if entry.isdigit()}
+    found, frontier = [], [os.getpid()]
+    while frontier:
+        parent_pid = frontier.pop()
+        children = [pid for pid, parent in parents.items() if parent == parent_pid]
+        found += children
+        frontier += children
     return found
 
 

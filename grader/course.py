@@ -86,9 +86,13 @@ class Course:
 
         Example:
 
-        >>> Course(Path("empty")).require_notebooks()  # doctest: +SKIP
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> (root / "solutions").mkdir()
+        >>> Course(root).require_notebooks()  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        CourseError: No source notebooks in empty/solutions ...
+        grader.course.CourseError: No source notebooks in .../solutions: nothing to build or grade.
+        TIP: put the instructor's nbgrader notebooks in solutions/<notebook>.ipynb or ...
         """
         notebooks = self.notebook_ids()
         if not notebooks:

@@ -7,10 +7,14 @@ time, memory, processes, disk and output, and reports how the run ended.
 
 Example:
 
+>>> import tempfile
+>>> import nbformat
 >>> from grader.config import Limits
->>> run = ExecutionRequest(notebook=nb, scratch=Path("/tmp/x"), limits=Limits())  # doctest: +SKIP
->>> execute(run).status  # doctest: +SKIP
-<Status.COMPLETED: 'completed'>
+>>> notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+>>> run = ExecutionRequest(notebook, Path(tempfile.mkdtemp()), Limits(), sandbox=False)  # grading sandboxes it
+>>> execution = execute(run)
+>>> execution.status, execution.cells[0].output_text.strip()
+(<Status.COMPLETED: 'completed'>, '42')
 """
 
 from __future__ import annotations

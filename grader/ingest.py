@@ -141,9 +141,13 @@ def unmatched_help(root: Path, notebooks: list[str]) -> str:
 
     Example:
 
-    >>> print(unmatched_help(Path("class"), ["01_the_neuron"]))  # doctest: +SKIP
-    No notebook under class matches an exercise of the course. Seen: homework.ipynb. Exercises: 01_the_neuron.
-    TIP: ...
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "ada").mkdir()
+    >>> _ = (root / "ada" / "homework.ipynb").write_text("{}")
+    >>> print(unmatched_help(root, ["01_the_neuron"]))  # doctest: +ELLIPSIS
+    No notebook under ... matches an exercise of the course (1 student folders). Seen: homework.ipynb. Exercises: 01_the_neuron.
+    TIP: pass the folder that holds one subfolder per student ...
     """
     seen = sorted({p.name for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts}) if root.is_dir() else []
     what = f"Seen: {', '.join(seen[:5])}{' ...' if len(seen) > 5 else ''}." if seen else "It holds no .ipynb file."

@@ -8,8 +8,8 @@ which re-exports these names for the notebook.
 
 Example:
 
->>> x_train, y_train, x_val, y_val = transfer_data()  # doctest: +SKIP
->>> x_train.shape, sorted(set(y_train))  # doctest: +SKIP
+>>> x_train, y_train, x_val, y_val = transfer_data()
+>>> x_train.shape, sorted(set(y_train.tolist()))
 ((25, 8, 8, 1), [0, 1, 2, 3, 4])
 """
 

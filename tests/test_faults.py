@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import importlib
 import subprocess
 import sys
@@ -239,14 +238,3 @@ def test_a_killed_scorer_costs_no_points_and_the_same_command_again_finishes(cou
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
         assert gb.find_submission_notebook(NOTEBOOK, NOTEBOOK, "correct").score == 10
     assert "The grader failed" not in (out / "report.html").read_text()
-
-
-# --- docstring examples of the pipeline's modules run -----------------------------------------
-
-
-@pytest.mark.parametrize("module", ["grader.config", "grader.outcomes", "grader.jobs", "grader.course", "grader.colab",
-                                    "grader.execute", "grader.ledger", "grader.grade", "grader.workers", "grader.record"])
-def test_docstring_examples_run(module):
-    failed, _ = doctest.testmod(importlib.import_module(module), verbose=False, report=True)
-    assert failed == 0
-

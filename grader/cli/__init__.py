@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
     except SystemExit as exc:
-        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+        return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -35,7 +35,6 @@ IMDB_FILES = {  # keras.datasets.imdb's two files and their hashes
     "imdb.npz": "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
     "imdb_word_index.json": "bfafd718b763782e994055a2d397834f",
 }
-START, OOV, INDEX_FROM = 1, 2, 3  # keras's ids: 0 padding, 1 start, 2 unknown, words from 3 + rank
 
 _VERDICTS = {
     1: ("i would watch it again", "i recommend it", "worth every penny", "a real treat", "go and see it"),

@@ -20,6 +20,8 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 POSITIVE = (
@@ -99,19 +101,21 @@ def _review(rng: np.random.Generator, label: int) -> str:
     return text + ("!" if rng.random() < 0.3 else ".")
 
 
-def draw_reviews(rng: np.random.Generator, n: int) -> tuple[list[str], np.ndarray]:
-    """Draw ``n`` review sentences and their labels (1 positive, 0 negative) from ``rng``.
-
-    Args:
-        rng: the random generator to draw from.
-        n: how many sentences.
+def draw_labelled(
+    rng: np.random.Generator, n: int, write: Callable[[np.random.Generator, int], str]
+) -> tuple[list[str], np.ndarray]:
+    """Draw ``n`` labels (1 positive, 0 negative, about half each), then the text ``write(rng, label)`` of each.
 
     Returns:
-        ``(texts, labels)``: a list of ``n`` strings with capitals and punctuation,
-        and an int64 array of shape (n,). About half the labels are 1.
+        ``(texts, labels)``: a list of ``n`` strings and an int64 array of shape (n,).
     """
     labels = (rng.random(n) < 0.5).astype(np.int64)
-    return [_review(rng, int(label)) for label in labels], labels
+    return [write(rng, int(label)) for label in labels], labels
+
+
+def draw_reviews(rng: np.random.Generator, n: int) -> tuple[list[str], np.ndarray]:
+    """Draw ``n`` review sentences, with capitals and punctuation, and their labels from ``rng`` (see `draw_labelled`)."""
+    return draw_labelled(rng, n, _review)
 
 
 def make_reviews(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.corpus import ADVERBS, ASPECTS, COMPANIONS, NEGATIVE, PLACES, POSITIVE
+from grader.corpus import ADVERBS, ASPECTS, COMPANIONS, NEGATIVE, PLACES, POSITIVE, draw_labelled
 
 N_TRAIN, N_VAL = 2000, 500
 IMDB_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
@@ -100,18 +100,8 @@ def _long_review(rng: np.random.Generator, label: int) -> str:
 
 
 def draw_long_reviews(rng: np.random.Generator, n: int) -> tuple[list[str], np.ndarray]:
-    """Draw ``n`` reviews of 2 to 10 sentences and their labels (1 positive, 0 negative) from ``rng``.
-
-    Args:
-        rng: the random generator to draw from.
-        n: how many reviews.
-
-    Returns:
-        ``(texts, labels)``: a list of ``n`` strings with capitals and punctuation,
-        and an int64 array of shape (n,). About half the labels are 1.
-    """
-    labels = (rng.random(n) < 0.5).astype(np.int64)
-    return [_long_review(rng, int(label)) for label in labels], labels
+    """Draw ``n`` reviews of 2 to 10 sentences and their labels from ``rng`` (see `grader.corpus.draw_labelled`)."""
+    return draw_labelled(rng, n, _long_review)
 
 
 def course_reviews(seed: int = 16, n_train: int = N_TRAIN, n_val: int = N_VAL) -> tuple[np.ndarray, ...]:

@@ -15,7 +15,7 @@ PosixPath('out/report.html')
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from statistics import mean, median
 
@@ -112,22 +112,31 @@ def pass_rates(results: list[NotebookResult]) -> list[tuple[str, float, int]]:
     return [(name, passed / total, total) for name, (passed, total) in sorted(counts.items())]
 
 
-def plot_pass_rate(results: list[NotebookResult], path: Path) -> None:
-    """Horizontal bars: the share of handed-in submissions that passed each question."""
+def _plot_rows(
+    path: Path, title: str, rows: list[tuple[str, float]], xlabel: str, colour: Callable[[float], str], empty: str,
+    xlim: tuple[float, float] | None = None,
+) -> None:
+    """Horizontal bars, one per ``(label, value)`` row with the first on top, coloured by value; ``empty`` when none."""
     plt = _pyplot()
-    rates = pass_rates(results)
-    fig, ax = plt.subplots(figsize=(7, 0.8 + 0.35 * max(1, len(rates))))
-    if rates:
-        names = [name for name, _, _ in rates][::-1]
-        shares = [100 * share for _, share, _ in rates][::-1]
-        ax.barh(names, shares, color=["#1a7f37" if s >= 50 else "#b3261e" for s in shares])
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("passed (% of handed-in submissions)")
+    fig, ax = plt.subplots(figsize=(7, 0.8 + 0.35 * max(1, len(rows))))
+    if rows:
+        labels, values = [label for label, _ in rows][::-1], [value for _, value in rows][::-1]
+        ax.barh(labels, values, color=[colour(value) for value in values])
+        if xlim is not None:
+            ax.set_xlim(*xlim)
+        ax.set_xlabel(xlabel)
         ax.tick_params(axis="y", labelsize=8)
     else:
-        _empty(ax, "no questions graded")
-    ax.set_title("Pass rate per question")
+        _empty(ax, empty)
+    ax.set_title(title)
     _save(fig, path)
+
+
+def plot_pass_rate(results: list[NotebookResult], path: Path) -> None:
+    """Horizontal bars: the share of handed-in submissions that passed each question."""
+    rows = [(name, 100 * share) for name, share, _ in pass_rates(results)]
+    _plot_rows(path, "Pass rate per question", rows, "passed (% of handed-in submissions)",
+               lambda share: "#1a7f37" if share >= 50 else "#b3261e", "no questions graded", xlim=(0, 100))
 
 
 def plot_run_statuses(results: list[NotebookResult], path: Path) -> None:
@@ -153,18 +162,8 @@ def slowest(results: list[NotebookResult], top: int = TOP) -> list[NotebookResul
 
 def plot_slowest(results: list[NotebookResult], path: Path) -> None:
     """Horizontal bars: wall time of the slowest runs."""
-    plt = _pyplot()
-    runs = slowest(results)
-    fig, ax = plt.subplots(figsize=(7, 0.8 + 0.35 * max(1, len(runs))))
-    if runs:
-        labels = [f"{r.submission.student} / {r.submission.notebook}" for r in runs][::-1]
-        ax.barh(labels, [r.seconds for r in runs][::-1], color="#4063d8")
-        ax.set_xlabel("seconds")
-        ax.tick_params(axis="y", labelsize=8)
-    else:
-        _empty(ax, "no runs")
-    ax.set_title("Slowest notebooks")
-    _save(fig, path)
+    rows = [(f"{r.submission.student} / {r.submission.notebook}", r.seconds) for r in slowest(results)]
+    _plot_rows(path, "Slowest notebooks", rows, "seconds", lambda _: "#4063d8", "no runs")
 
 
 def common_failures(results: list[NotebookResult], top: int = TOP) -> list[tuple[str, str, int, list[str]]]:

@@ -66,19 +66,20 @@ _TEMPLATES = (
 )
 
 
-def _pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
+def pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
+    """One of ``words``, drawn from ``rng``."""
     return words[int(rng.integers(len(words)))]
 
 
 def _clause(rng: np.random.Generator, words: tuple[str, ...]) -> str:
-    template = _pick(rng, _TEMPLATES)
+    template = pick(rng, _TEMPLATES)
     aspect, aspect2 = rng.choice(len(ASPECTS), size=2, replace=False)
     return template.format(
         aspect=ASPECTS[aspect],
         aspect2=ASPECTS[aspect2],
-        adverb=_pick(rng, ADVERBS),
-        word=_pick(rng, words),
-        word2=_pick(rng, words),
+        adverb=pick(rng, ADVERBS),
+        word=pick(rng, words),
+        word2=pick(rng, words),
     )
 
 
@@ -88,15 +89,15 @@ def _review(rng: np.random.Generator, label: int) -> str:
     if kind < 0.12:  # praise or blame first, then the opposite after "but": the second part decides
         text = f"{_clause(rng, other)} but {_clause(rng, mine)}"
     elif kind < 0.22 and label == 0:  # "not" before a positive word
-        text = f"the {_pick(rng, ASPECTS)} was not {_pick(rng, POSITIVE)}"
+        text = f"the {pick(rng, ASPECTS)} was not {pick(rng, POSITIVE)}"
     else:
         text = _clause(rng, mine)
     if rng.random() < 0.35:
-        text += f", we saw it in {_pick(rng, PLACES)}"
+        text += f", we saw it in {pick(rng, PLACES)}"
     if rng.random() < 0.25:
-        text += f" with {_pick(rng, COMPANIONS)}"
+        text += f" with {pick(rng, COMPANIONS)}"
     if rng.random() < 0.3:
-        text += f". {_pick(rng, _POSITIVE_ENDINGS if label == 1 else _NEGATIVE_ENDINGS)}"
+        text += f". {pick(rng, _POSITIVE_ENDINGS if label == 1 else _NEGATIVE_ENDINGS)}"
     text = text[0].upper() + text[1:]
     return text + ("!" if rng.random() < 0.3 else ".")
 

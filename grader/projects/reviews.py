@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.corpus import ADVERBS, ASPECTS, COMPANIONS, NEGATIVE, PLACES, POSITIVE, draw_labelled
+from grader.corpus import ADVERBS, ASPECTS, COMPANIONS, NEGATIVE, PLACES, POSITIVE, draw_labelled, pick
 
 N_TRAIN, N_VAL = 2000, 500
 IMDB_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
@@ -61,23 +61,19 @@ _OPINIONS = (
 )
 
 
-def _pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
-    return words[int(rng.integers(len(words)))]
-
-
 def _opinion(rng: np.random.Generator, side: int) -> str:
     """One sentence that takes ``side`` (1 for, 0 against): plainly, with "not" before the other side, or after "but"."""
     mine, other = (POSITIVE, NEGATIVE) if side == 1 else (NEGATIVE, POSITIVE)
     aspect, aspect2 = (ASPECTS[i] for i in rng.choice(len(ASPECTS), size=2, replace=False))
 
     def plain(words: tuple[str, ...]) -> str:
-        return _pick(rng, _OPINIONS).format(
-            aspect=aspect, aspect2=aspect2, adverb=_pick(rng, ADVERBS), word=_pick(rng, words), word2=_pick(rng, words)
+        return pick(rng, _OPINIONS).format(
+            aspect=aspect, aspect2=aspect2, adverb=pick(rng, ADVERBS), word=pick(rng, words), word2=pick(rng, words)
         )
 
     kind = rng.random()
     if kind < 0.15:  # "not" before a word of the other side: the words say one thing, the sentence the other
-        return f"the {aspect} was not {_pick(rng, other)} at all"
+        return f"the {aspect} was not {pick(rng, other)} at all"
     if kind < 0.27:  # the part after "but" decides
         return f"{plain(other)} but {plain(mine)}"
     return plain(mine)
@@ -89,13 +85,13 @@ def _long_review(rng: np.random.Generator, label: int) -> str:
     sides = [label] * (opinions - against) + [1 - label] * against
     sentences = [_opinion(rng, side) for side in sides]
     for _ in range(int(rng.integers(0, 4))):
-        fact = _pick(rng, _FACTS).format(
-            place=_pick(rng, PLACES), companion=_pick(rng, COMPANIONS), aspect=_pick(rng, ASPECTS)
+        fact = pick(rng, _FACTS).format(
+            place=pick(rng, PLACES), companion=pick(rng, COMPANIONS), aspect=pick(rng, ASPECTS)
         )
         sentences.append(fact)
     sentences = [sentences[i] for i in rng.permutation(len(sentences))]
     if rng.random() < 0.5:
-        sentences.append(_pick(rng, _VERDICTS[label]))
+        sentences.append(pick(rng, _VERDICTS[label]))
     return " ".join(s[0].upper() + s[1:] + ("!" if rng.random() < 0.15 else ".") for s in sentences)
 
 

@@ -224,28 +224,29 @@ def awaiting_manual(results: list[NotebookResult]) -> list[tuple[str, int, float
     return [(name, int(n), points) for name, (n, points) in sorted(counts.items())]
 
 
+def _table_section(title: str, intro: str, header: list[str], rows: list[list[str]]) -> str:
+    """A heading, a paragraph and a table of ``rows`` (HTML already escaped); nothing when there are no rows."""
+    return f"<h2>{title}</h2><p>{intro}</p>" + _table(header, rows) if rows else ""
+
+
 def _manual_section(results: list[NotebookResult]) -> str:
-    waiting = awaiting_manual(results)
-    if not waiting:
-        return ""
-    return (
-        "<h2>Awaiting manual grading</h2><p>These manually graded answers and tasks count in each notebook's "
-        "maximum but have no score yet: grade them in nbgrader's formgrader (the gradebook lists them as "
-        "needing grading), then export the grades from there.</p>"
-        + _table(["question", "submissions", "points each"], [[escape(q), str(n), number(p)] for q, n, p in waiting])
+    return _table_section(
+        "Awaiting manual grading",
+        "These manually graded answers and tasks count in each notebook's maximum but have no score yet: grade "
+        "them in nbgrader's formgrader (the gradebook lists them as needing grading), then export the grades from there.",
+        ["question", "submissions", "points each"],
+        [[escape(q), str(n), number(p)] for q, n, p in awaiting_manual(results)],
     )
 
 
 def _grader_faults_section(results: list[NotebookResult]) -> str:
-    faults = grader_faults(results)
-    if not faults:
-        return ""
-    return (
-        "<h2>The grader failed (not the students)</h2><p>These questions are ungraded: no score was written to the "
-        "gradebook, and they count in no statistic below. Fix what the message names, then run the same "
-        "<code>grader grade</code> command again: it grades only these.</p>"
-        + _table(["student", "notebook", "questions", "what failed"],
-                 [[escape(r.submission.student), escape(r.submission.notebook), escape(q), escape(why)] for r, q, why in faults])
+    return _table_section(
+        "The grader failed (not the students)",
+        "These questions are ungraded: no score was written to the gradebook, and they count in no statistic below. "
+        "Fix what the message names, then run the same <code>grader grade</code> command again: it grades only these.",
+        ["student", "notebook", "questions", "what failed"],
+        [[escape(r.submission.student), escape(r.submission.notebook), escape(q), escape(why)]
+         for r, q, why in grader_faults(results)],
     )
 
 

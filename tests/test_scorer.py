@@ -229,3 +229,36 @@ def _members(group: int) -> list[int]:
             continue
     return found
 
+
+
+def test_closing_a_sandboxed_scorer_leaves_no_process_of_it(tmp_path):
+    from grader.sandbox import find_bwrap
+
+    try:
+        find_bwrap()
+    except Exception:  # noqa: BLE001 - no bubblewrap on this machine
+        pytest.skip("bubblewrap is not installed")
+    scorer = ModelScorerProcess(tmp_path, sandbox=True)
+    scorer.command = ("sh", "-c", "sleep 60 & sleep 61")  # a scorer with a child of its own, inside bubblewrap
+    scorer._process = scorer._start()
+    deadline = time.monotonic() + 10
+    while len(psutil.Process(scorer._process.pid).children(recursive=True)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tree = [scorer._process.pid, *(p.pid for p in psutil.Process(scorer._process.pid).children(recursive=True))]
+    assert len(tree) == 5  # bubblewrap outside, bubblewrap inside, the shell and its two sleeps
+    scorer.close()
+    deadline = time.monotonic() + 5
+    while _alive(tree) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _alive(tree) == []
+
+
+def _alive(pids: list[int]) -> list[int]:
+    found = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                found.append(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found

@@ -87,7 +87,7 @@ def module_closure(roots: tuple[str, ...]) -> list[Path]:
 
     Example:
 
-    >>> PACKAGE_DIR / "checks.py" in module_closure(("grader.exercises.ex01_the_neuron",))  # doctest: +SKIP
+    >>> PACKAGE_DIR / "checks.py" in module_closure(("grader.exercises.ex01_the_neuron",))
     True
     """
     seen: set[str] = set()

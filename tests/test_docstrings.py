@@ -39,8 +39,6 @@ SKIPPED_BECAUSE = {
     "grader.report.classreport": "needs graded results",
     "grader.report.feedback": "needs graded results",
     "grader.report.flags": "needs graded results",
-    "grader.report.gradescsv": "needs graded results",
-    "grader.report.leaderboard": "needs graded results",
     "grader.report.similarity": "needs a class's notebooks",
     "grader.sample_class": "writes a class from a course",
     "grader.similarity": "needs a class's notebooks",

@@ -2,7 +2,17 @@
 
 Example:
 
->>> write_grades_csv(results, Path("out/grades.csv"))  # doctest: +SKIP
+>>> import tempfile
+>>> from grader.outcomes import Status, Submission, Verdict
+>>> verdicts = (Verdict("q1_weighted_sum", Status.PASSED, 2.0, 2.0, "Correct."),
+...             Verdict("q4_logistic_model", Status.INFRASTRUCTURE, 0.0, 4.0, "The grader failed."))
+>>> results = [NotebookResult(Submission("ada", "01_the_neuron", None), Status.COMPLETED, "", verdicts)]
+>>> path = Path(tempfile.mkdtemp()) / "grades.csv"
+>>> write_grades_csv(results, path)
+>>> print(path.read_text(), end="")
+student,notebook,question,score,max_score,status
+ada,01_the_neuron,q1_weighted_sum,2,2,passed
+ada,01_the_neuron,q4_logistic_model,,4,infrastructure_error
 """
 
 from __future__ import annotations

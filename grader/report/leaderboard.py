@@ -10,9 +10,15 @@ without the course's secret. Each student's feedback page tells them their own.
 
 Example:
 
->>> board = leaderboard(results, "15_digit_recognition", "q4_cnn", Pseudonyms(b"secret", ["ada", "bob"]))  # doctest: +SKIP
->>> board[0].rank, board[0].pseudonym, board[0].score.value  # doctest: +SKIP
-(1, 'amber-heron', 0.947)
+>>> from grader.outcomes import Status, Submission, Verdict
+>>> def scored(student, accuracy):
+...     heldout = HeldOutScore("accuracy", accuracy, higher_is_better=True, goal=0.9)
+...     verdict = Verdict("q4_cnn", Status.PASSED, 6.0, 6.0, "Correct.", heldout=heldout)
+...     return NotebookResult(Submission(student, "15_digit_recognition", None), Status.COMPLETED, "", (verdict,))
+>>> results = [scored("ada", 0.93), scored("bob", 0.947), scored("cy", 0.93)]
+>>> board = leaderboard(results, "15_digit_recognition", "q4_cnn", Pseudonyms(b"secret", ["ada", "bob", "cy"]))
+>>> [(entry.rank, entry.student, entry.score.value) for entry in board]
+[(1, 'bob', 0.947), (2, 'ada', 0.93), (2, 'cy', 0.93)]
 """
 
 from __future__ import annotations

@@ -8,7 +8,15 @@ the student gets a clear status and the batch goes on.
 
 Example:
 
->>> problems = unpack_class(Path("class.zip"), Path("/tmp/class"))  # doctest: +SKIP
+>>> import tempfile
+>>> folder = Path(tempfile.mkdtemp())
+>>> with zipfile.ZipFile(folder / "class.zip", "w") as archive:
+...     archive.writestr("ada/01_the_neuron.ipynb", "{}")
+...     archive.writestr("../../etc/cron.d/evil", "* * * * * root sh")
+>>> unpack_class(folder / "class.zip", folder / "class")
+{}
+>>> sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+['class.zip', 'class/ada/01_the_neuron.ipynb']
 """
 
 from __future__ import annotations

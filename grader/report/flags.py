@@ -6,7 +6,16 @@ show it.
 
 Example:
 
->>> write_flags_csv(results, Path("out/flags.csv"))  # doctest: +SKIP
+>>> import tempfile
+>>> from grader.flags import Flag, FlagKind
+>>> from grader.outcomes import Status, Submission
+>>> seen = (Flag("ada", "01_the_neuron", FlagKind.NETWORK, "socket.connect to 10.0.0.1:80"),)
+>>> results = [NotebookResult(Submission("ada", "01_the_neuron", None), Status.COMPLETED, "", flags=seen)]
+>>> path = Path(tempfile.mkdtemp()) / "flags.csv"
+>>> write_flags_csv(results, path)
+>>> print(path.read_text(), end="")
+student,notebook,flag,evidence
+ada,01_the_neuron,network_attempt,socket.connect to 10.0.0.1:80
 """
 
 from __future__ import annotations

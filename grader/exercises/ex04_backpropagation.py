@@ -3,40 +3,15 @@
 The network is lesson 04's: ``Z1 = X W1 + b1``, ``H = relu(Z1)``, ``Z2 = H W2 + b2``,
 ``P = sigmoid(Z2)``, scored with the binary cross-entropy averaged over the batch.
 Parameters live in a dict with the keys ``W1`` (d, m), ``b1`` (m,), ``W2`` (m, 1), ``b2`` (1,).
-
-Mistakes the hidden tests catch (each question lists its requirements; the
-judge names the one a failed answer misses):
-
-- backward: a missing or zero bias gradient; gradients not averaged over the
-  batch (n times too large) or bias gradients averaged instead of summed; the
-  ReLU mask forgotten or taken as ``Z1 >= 0`` (hidden sums exactly at 0 are
-  tried); bias gradients of shape (1, m) where (m,) is asked (``keepdims``), or
-  a scalar ``b2``; code that breaks on a batch of one (``np.squeeze``) or one
-  hidden unit; params, cache or Y changed in place;
-- numerical_gradient: a forward difference; a divisor of eps for 2 eps; the
-  step it is given ignored, or another default than 1e-5 (smaller ones too:
-  1e-6 shows where a steep cubic is flat); entries not put back; arrays
-  returned flat; arrays of more than two dimensions skipped;
-- gradient_check: too large a step (hidden sums a few thousandths from a ReLU
-  kink) or far too small; g and g_num concatenated in different key orders; a
-  per-parameter maximum, an absolute error or squared norms; one number
-  returned as an array; params or grads changed;
-- gd_epoch: the last partial batch dropped, or balanced batches
-  (``np.array_split``); no step when batch_size exceeds n; a squeezed batch of
-  one row; the step taken uphill, with stale parameters, or averaged again; a loop over the keys of
-  ``params`` that meets a key ``grad_fn`` returns no gradient for;
-  biases not updated; the caller's arrays updated in place (a shallow
-  ``dict(params)`` copy); arrays returned with another shape, or as Python
-  lists (in every question that returns a dict of arrays);
-- train_network: a network that does not separate the moons (missing bias
-  gradient, not averaged, too few units, untrained), X and Y shuffled apart,
-  W1 transposed or W2 / b2 of another shape, X or Y shuffled in place, a
-  network trained on the notebook's ``X_train`` instead of the X and Y given
-  (a second hidden training set has its labels swapped).
+Each question's requirements say what its hidden tests catch; the case functions
+say which mistake each case is there for. No reference backward pass ships here:
+visible checks compare with stored gradients, and the judge measures a gradient
+check against `grader.references.backprop`, imported inside the judging function only.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -49,64 +24,22 @@ from grader.data import moons_split
 from grader.named_arrays import as_float_array, dict_problem, flat_sorted, shaped_like_argument, shapes_json
 from grader.probes import FunctionProbe, function_probes
 from grader.question import Exercise, Question, Requirement
+from grader.two_layer import (
+    NAMES,
+    accuracy,
+    flat_network,
+    forward,
+    fresh_moons,
+    network_loss,
+    random_batch,
+    random_params,
+    trained_shapes_problem,
+    unflatten,
+)
 
-NAMES = ("W1", "b1", "W2", "b2")
 CHECK_THRESHOLD = 1e-6  # the largest relative error a gradient check may report for exact gradients
 ACCURACY_THRESHOLD = 0.94  # right solutions reach about 0.97 on fresh moons; linear-ish boundaries about 0.87
 _FRESH_MOONS_SEED = 48_611  # not the public random_state=0 of the notebook's data
-
-
-# The lesson's network, used to build cases and to judge properties (the lesson shows all of it).
-
-
-def _forward(params: Mapping[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, tuple]:
-    Z1 = X @ params["W1"] + params["b1"]
-    H = np.maximum(0.0, Z1)
-    Z2 = H @ params["W2"] + params["b2"]
-    return Z2, (X, Z1, H, Z2)
-
-
-def _loss(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
-    Z2 = _forward(params, X)[0]
-    return float(np.mean(np.maximum(Z2, 0.0) - Z2 * Y + np.log1p(np.exp(-np.abs(Z2)))))
-
-
-def _gradients(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
-    _, (X, Z1, H, Z2) = _forward(params, X)
-    dZ2 = (0.5 * (1.0 + np.tanh(0.5 * Z2)) - Y) / len(X)
-    dZ1 = (dZ2 @ params["W2"].T) * (Z1 > 0)
-    return {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=0), "W2": H.T @ dZ2, "b2": dZ2.sum(axis=0)}
-
-
-def _random_params(rng: np.random.Generator, d: int, m: int, bias_scale: float = 0.3) -> dict[str, np.ndarray]:
-    return {
-        "W1": rng.normal(0.0, np.sqrt(2.0 / d), size=(d, m)),
-        "b1": rng.normal(0.0, bias_scale, size=m),
-        "W2": rng.normal(0.0, np.sqrt(1.0 / m), size=(m, 1)),
-        "b2": rng.normal(0.0, bias_scale, size=1),
-    }
-
-
-def _batch(rng: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
-    X = rng.normal(size=(n, d))
-    Y = rng.integers(0, 2, size=(n, 1)).astype(float)
-    return X, Y
-
-
-def _relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300))
-
-
-def network_loss(X: np.ndarray, Y: np.ndarray) -> Callable[[Mapping[str, np.ndarray]], float]:
-    """The mean BCE of the network on one fixed batch, as a function of the parameters only.
-
-    The batch stays readable as ``loss_fn.keywords["X"]`` and ``["Y"]``, so the judge can rebuild the gradients.
-    """
-    return partial(_param_loss, X=X, Y=Y)
-
-
-def _param_loss(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
-    return _loss(params, X, Y)
 
 
 def _near_kinks(seed: int, n: int = 12, m: int = 6, gap: float = 0.005) -> tuple[dict, np.ndarray, np.ndarray]:
@@ -116,25 +49,12 @@ def _near_kinks(seed: int, n: int = 12, m: int = 6, gap: float = 0.005) -> tuple
     error for exact gradients; steps from 1e-3 down to 1e-8 do not.
     """
     rng = np.random.default_rng(seed)
-    X, Y = _batch(rng, n, 2)
-    params = _random_params(rng, 2, m)
+    X, Y = random_batch(rng, n, 2)
+    params = random_params(rng, 2, m)
     chosen = rng.choice(n, size=m, replace=False)
     signs = rng.choice([-1.0, 1.0], size=m)
     params["b1"] = -np.einsum("jd,dj->j", X[chosen], params["W1"]) + signs * gap
     return params, X, Y
-
-
-# A visible check that builds its arguments afresh, since answers may change dicts of arrays in place.
-
-
-def _flat_network(result: Any) -> np.ndarray:
-    """The four arrays W1, b1, W2, b2 of a dict, raveled into one vector in that order."""
-    if not isinstance(result, Mapping):
-        raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
-    missing = [name for name in NAMES if name not in result]
-    if missing:
-        raise ValueError(f"a dict without {' and '.join(map(repr, missing))}")
-    return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in NAMES])
 
 
 # Question 1: the backward pass.
@@ -143,12 +63,9 @@ def _flat_network(result: Any) -> np.ndarray:
 def _lesson_init(n_in: int, n_hidden: int, seed: int) -> dict[str, np.ndarray]:
     """The notebook's ``init_params``: scaled normal weights, zero biases."""
     rng = np.random.default_rng(seed)
-    return {
-        "W1": rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden)),
-        "b1": np.zeros(n_hidden),
-        "W2": rng.normal(0.0, np.sqrt(1.0 / n_hidden), size=(n_hidden, 1)),
-        "b2": np.zeros(1),
-    }
+    W1 = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden))
+    W2 = rng.normal(0.0, np.sqrt(1.0 / n_hidden), size=(n_hidden, 1))
+    return {"W1": W1, "b1": np.zeros(n_hidden), "W2": W2, "b2": np.zeros(1)}
 
 
 def _q1_example() -> tuple:
@@ -156,49 +73,65 @@ def _q1_example() -> tuple:
     X_train, _, y_train, _ = moons_split()
     params = _lesson_init(2, 3, seed=0)
     X, Y = X_train[:4], y_train[:4].reshape(-1, 1).astype(float)
-    return params, _forward(params, X)[1], Y
+    return params, forward(params, X)[1], Y
 
 
 def _q1_single() -> tuple:
     rng = np.random.default_rng(41)
-    params = _random_params(rng, 3, 4)
-    X, Y = _batch(rng, 1, 3)
-    return params, _forward(params, X)[1], Y
+    params = random_params(rng, 3, 4)
+    X, Y = random_batch(rng, 1, 3)
+    return params, forward(params, X)[1], Y
 
 
-def _backward_holds(args: tuple, result: Any) -> str | None:
-    params, cache, Y = args
-    return dict_problem(result, _gradients(params, cache[0], Y), n=len(Y))
+# The gradients of the two visible examples, computed once with grader.references.backprop.network_gradients.
+_EXAMPLE_GRADIENTS = {
+    "W1": np.array([[-0.020400401863139458, -0.053011279328477386, 0.011009571410161336],
+                    [0.07109141213500408, 0.006526846450012636, -0.03836620395031222]]),
+    "b1": np.array([0.07063996399777245, -0.011984887675373104, -0.03812256901908978]),
+    "W2": np.array([[0.006498577930384272], [0.00641337312080857], [0.016791094533992842]]),
+    "b2": np.array([0.2188282227411791]),
+}  # fmt: skip
+_SINGLE_GRADIENTS = {
+    "W1": np.array([[0.0, 0.0, 0.0, -0.08095566537828153], [0.0, 0.0, 0.0, 0.02531311631151352],
+                    [0.0, 0.0, 0.0, -0.03400488660347214]]),
+    "b1": np.array([0.0, 0.0, 0.0, -0.09208403388891072]),
+    "W2": np.array([[0.0], [0.0], [0.0], [0.6673332645355199]]),
+    "b2": np.array([0.42800760282320743]),
+}  # fmt: skip
 
 
-def _backward_case(rng: np.random.Generator, n: int, d: int, m: int, bias_scale: float = 0.3) -> tuple:
-    params = _random_params(rng, d, m, bias_scale)
-    X, Y = _batch(rng, n, d)
-    return params, _forward(params, X)[1], Y
+def _backward_holds(expected: Mapping[str, np.ndarray]) -> Callable[[tuple, Any], str | None]:
+    return lambda args, result: dict_problem(result, expected, n=len(args[2]))
 
 
-def _backward_cases() -> list[tuple]:
-    rng = np.random.default_rng(404)
-    return [
-        _backward_case(rng, *sizes) for sizes in [(7, 2, 5, 0.3), (40, 4, 10, 1.0), (25, 2, 16, 0.5), (9, 1, 1, 0.5)]
-    ]
+def _backward_cases(seed: int, sizes: list[tuple]) -> Callable[[], list[tuple]]:
+    """Cases (params, cache, Y) for each (n, d, m[, bias scale]), drawn from one seeded generator."""
+
+    def cases() -> list[tuple]:
+        rng = np.random.default_rng(seed)
+        made = []
+        for n, d, m, *bias_scale in sizes:
+            params = random_params(rng, d, m, *bias_scale)
+            X, Y = random_batch(rng, n, d)
+            made.append((params, forward(params, X)[1], Y))
+        return made
+
+    return cases
 
 
-def _backward_single_cases() -> list[tuple]:
-    """Batches of one example: ``np.squeeze`` or a fixed n breaks here."""
-    rng = np.random.default_rng(405)
-    return [_backward_case(rng, 1, 3, 4), _backward_case(rng, 1, 2, 1), _backward_case(rng, 1, 1, 6)]
+_value_cases = _backward_cases(404, [(7, 2, 5, 0.3), (40, 4, 10, 1.0), (25, 2, 16, 0.5), (9, 1, 1, 0.5)])
+_single_cases = _backward_cases(405, [(1, 3, 4), (1, 2, 1), (1, 1, 6)])  # np.squeeze or a fixed n breaks here
 
 
 def _backward_boundary_cases() -> list[tuple]:
     """Hidden sums exactly 0 (a row of zeros meets zero biases): the ReLU's slope there is 0, as 1[Z1 > 0] says."""
     rng = np.random.default_rng(406)
-    params = _random_params(rng, 3, 6)
+    params = random_params(rng, 3, 6)
     params["b1"][[0, 2, 5]] = 0.0
-    X, Y = _batch(rng, 8, 3)
+    X, Y = random_batch(rng, 8, 3)
     X[[1, 4]] = 0.0
     Y[[1, 4]] = [[0.0], [1.0]]
-    return [(params, _forward(params, X)[1], Y)]
+    return [(params, forward(params, X)[1], Y)]
 
 
 q1 = Question(
@@ -209,25 +142,25 @@ q1 = Question(
         FreshCallCheck(
             make_args=_q1_example,
             call="backward(params, cache, Y) for the example above",
-            holds=_backward_holds,
+            holds=_backward_holds(_EXAMPLE_GRADIENTS),
             tip="Start from dZ2 = (sigmoid(Z2) - Y) / n and follow the lesson's six lines; each gradient has its parameter's shape.",
         ),
         FreshCallCheck(
             make_args=_q1_single,
             call="backward(params, cache, Y) on a batch of 1 example",
-            holds=_backward_holds,
+            holds=_backward_holds(_SINGLE_GRADIENTS),
             tip="Use the sizes from the arrays (n = len(X)), never fixed numbers.",
         ),
     ),
     probes=(
         *function_probes(
-            (_backward_cases, "a hidden batch", "value"),
-            (_backward_single_cases, "a hidden batch of one example", "batch"),
+            (_value_cases, "a hidden batch", "value"),
+            (_single_cases, "a hidden batch of one example", "batch"),
             (_backward_boundary_cases, "a hidden batch where some hidden sums are exactly 0", "relu"),
-            transform=_flat_network,
+            transform=flat_network,
         ),
         FunctionProbe(
-            cases=lambda: _backward_cases() + _backward_single_cases(),
+            cases=lambda: _value_cases() + _single_cases(),
             transform=shapes_json,
             verify=shaped_like_argument(0),
             label="a hidden batch",
@@ -274,13 +207,8 @@ def _numeric_holds(args: tuple, result: Any) -> str | None:
 
 
 def _wavy(params: Mapping[str, np.ndarray]) -> float:
-    return float(
-        np.sum(np.sin(params["M"]) * params["M"] ** 2)
-        + np.prod(params["v"])
-        + np.sum(params["v"] ** 4)
-        + np.sum(np.cos(params["T"]) * params["T"])
-        + float(params["c"][0]) ** 3
-    )
+    M, v, T = params["M"], params["v"], params["T"]
+    return float(np.sum(np.sin(M) * M**2) + np.prod(v) + np.sum(v**4) + np.sum(np.cos(T) * T) + float(params["c"][0]) ** 3)
 
 
 def _steep_cubic(params: Mapping[str, np.ndarray]) -> float:
@@ -299,15 +227,10 @@ def _cubic_at_rest(params: Mapping[str, np.ndarray]) -> float:
 
 def _numeric_cases() -> list[tuple]:
     rng = np.random.default_rng(4042)
-    wavy = {
-        "M": rng.normal(size=(2, 3)),
-        "v": rng.normal(size=3),
-        "T": rng.normal(size=(2, 1, 3)),
-        "c": np.array([0.7]),
-    }
+    wavy = {"M": rng.normal(size=(2, 3)), "v": rng.normal(size=3), "T": rng.normal(size=(2, 1, 3)), "c": np.array([0.7])}
     params, X, Y = _near_kinks(4043)
-    smooth = _random_params(rng, 3, 4)
-    X2, Y2 = _batch(rng, 10, 3)
+    smooth = random_params(rng, 3, 4)
+    X2, Y2 = random_batch(rng, 10, 3)
     return [
         (_wavy, wavy, 0.1),
         (network_loss(X, Y), params, 1e-2),
@@ -364,46 +287,65 @@ q2 = Question(
 
 # Question 3: the gradient check, with a step the student chooses.
 
-
-def _scaled(grads: Mapping[str, np.ndarray], factors: Mapping[str, float]) -> dict[str, np.ndarray]:
-    return {name: grads[name] * factors.get(name, 1.0) for name in grads}
+# Exact gradients at _near_kinks(seed), W1 b1 W2 b2 raveled, as little-endian float64 in base64: computed once with
+# grader.references.backprop.network_gradients (bit for bit what the judge recomputes), so no backward pass ships.
+_EXACT_AT_KINKS = {
+    4044: "GAqcYFaQkL8sEqoYAHulvw5gynR6X8w/yenK26DKoT9fQAskbuSvP9MMmhKsNo8/6gTenUb8kr8j8ZAPIIS5v4dZlGPj9cE/NwAcHF46tz8Y7A"
+    "BRMiGTPxTg2vBx1X4/oCQxzQ6GYb/UQEh9oz+tP5NTIWWsp6q/tdF21EKTqL9ujVlrqlWGP3h6TLm5nIE/CsgJ4G5G0b/HQ+q1PRDbv02MBQk/"
+    "/ZO/6nzV1rDOh7+1LrJ3F1a4P1ST1k5gvCC/+gjo7LrlsL8=",
+    4045: "qnRXGZEHjL883u3TIjq1P2nM4OTzAKK/n3sFbI7xsj8kUWUQorWRvw0LLMsYgak/0z1kri39k79rQjivZ9OkP83CPaFJC5g/6++PdtOepz/1RO"
+    "kyvpegv0SvqDFdgKY/wlbWvchojL/c8Gy0uZe6Py7CObuAc6O/q8Q5ao2vsz80yvafo5KtvytcsZPZP7A/mjPqct5roz+9mrOG9Wy6P2SwR/ET"
+    "QZI/nEEbVpS47T8pU8NNdi2SP6mcIBwVO8s/NK0oGSwExz8=",
+    4046: "Ae8964i1l78/mr2glwe3vx1PtMXbJWy/aHrPObnwp7/BZF2zTuekv+AICxgThnW/y9yZ+aPVh7/3XO42LJytv5YcCV663Cm/SGgKT4jXqT8m1j"
+    "ojICh3P/WVNUv0w14/XOAJk+/LsD8YprqzvrLKP4OMR82mE2E/hQZxUgiosL8hmgU1L5GaP2QpRevPulK/4SCmF7Umv7/L/LppdK/Cv4pSBe+a"
+    "z6a/IG19Yp6kn7/TnkDYK/2+v6R0A+5oiWW/pCwACdWHzr8=",
+    4047: "N5wKWFBG178vZ0FxyYu+v0cXa8f10pi//Q0MR0pKvL8HsGPg8eNqv/8oRTeDE6+/i1KVReIpmb/WuRF94v+iv484sVLlpp8/FkyD114WmD/JcJ"
+    "NqGNhlv44q8PF6Eau/KzZjjW+T3z/8T3LBm/fFPzxY9y90f5k/ZYkH9S9NtT+KMF7KwadYv+xFctvBO5o/5C5Hbfr0+b9UN9+HdprFv2xceZn6"
+    "erS/LlI/5/722L8L7PpUMluOv2hklAC4RTu/llhgK18E4r8=",
+    4048: "modJv/9JkT8C8w4MAT97P4qA+2g68KM/H3xmzKsVY79XWx2XdjKrv1jfTiWqmHm/gnw0j2m/s79BjIQciyZ3v0pSwN4G/ri/jXzwLrYpj78Z1U"
+    "C3vnmYP1/SJXq4rG0/tC07q8xvub9XJCzzjYmVv/I9u8WLRb6/cL3/y7fnkb9wbVz6akfEPymZiKoGM28/d7Jz6b+fwb/VKGXnwWjRv+2j8ysx"
+    "/a6/cDAiaSpoSj89WNL1zv7Sv0JL1sP9fI2/5XAZ5DGk1b8=",
+    4049: "Oegwc7puRL9AG2KhTkSpP00KgXkl0oy/3AE/8o6ecb8pEy9GTGc0P4dgqAZ9RXm/AVGJ0os2TD/c6ew+feqQP5kwbB0PxZi/8/GeOoxroz/P/I"
+    "mT04xoP8cy68kPq3w/29cmz3eYd78+u7cKveR7P8TpguV6VJY//sA8f0PCnr9Y1lt1Iwtiv7WOiesJg30/gtvmFmOWgb+lLauX/CquP1Ko+4KM"
+    "sbg/bKw7fOadtT8VKT9vijPFP3w5rVDFzoO/APYiy1qrtT8=",
+    4051: "jbxP5+8Zsr++ewPcE597vyUD0v9u37S/Msu/QgAAgT/jomxJbjiAv8I/G+S/AYA/WkeJHyaZqb/txqIFIAeHv+JwuYH+hae/Pnmk3c/EkT/DR5"
+    "RKSfWivybmf1fRJJS//hrT919Gor9qLjQRg8F7v+nDde7yiaY/Dp0/+OrznD+jIKm63jKUv1UE2pVPqK6//4Izjow9vL80XqP9lQW8vwK3Y/eE"
+    "gMS/Vvml4fSg5L9z39kI9Zi2v9/6xyMSftS/vRJCjy6ay78=",
+    4052: "/vSwJVjymb8wCF39i4yHP8RXJ2uKt3o/aCyoJX59i7/n6iSBLGxJPzOnoy8RX1E/+POHPCXFtL/sWxVCkW+gv6j+Xmt4DLy/X3Zb7Idin78Mux"
+    "r3GQdIv6vjnAu0PLM/Rz+bw3v/qj/AXNYeBPipP0snUPVJP8A/vOFJ4WnPkz9AXkTKWg47P2mZoRXdba+/Ym7dRn2ksL8cqWxxIvbpv6np0zd0"
+    "9cG/L77Hb4Cepr8ulg+j59NzPwxx9t5g0b+/YckNZrFNyr8=",
+}
+_VISIBLE_CHECK_SEED = 4044
 
 
 def _check_case(seed: int, factors: Mapping[str, float]) -> tuple:
     params, X, Y = _near_kinks(seed)
-    return network_loss(X, Y), params, _scaled(_gradients(params, X, Y), factors)
+    exact = unflatten(np.frombuffer(base64.b64decode(_EXACT_AT_KINKS[seed]), dtype="<f8").copy(), 2)
+    return network_loss(X, Y), params, {name: exact[name] * factors.get(name, 1.0) for name in exact}
 
 
-def _true_relative_error(args: tuple) -> float:
-    loss_fn, params, grads = args
-    exact = _gradients(params, loss_fn.keywords["X"], loss_fn.keywords["Y"])
-    return _relative_error(_flat_network(grads), _flat_network(exact))
-
-
-def _check_problem(args: tuple, reported: float, show_expected: bool = False) -> str | None:
-    """What is wrong with a reported relative error; only the visible check (``show_expected``) states the true one."""
+def _check_problem(args: tuple, reported: float, exact: Mapping[str, np.ndarray], show: bool = False) -> str | None:
+    """What is wrong with a reported relative error; only the visible check (``show``) states the true one."""
     if not np.isfinite(reported):
         return f"{reported}, which is not a finite number"
-    expected = _true_relative_error(args)
+    got, want = flat_network(args[2]), flat_network(exact)
+    expected = float(np.linalg.norm(got - want) / max(np.linalg.norm(got) + np.linalg.norm(want), 1e-300))
     if expected == 0.0:
         if 0.0 <= reported < CHECK_THRESHOLD:
             return None
         return f"a relative error of {reported:.1e} for gradients that are exactly right (it should be below {CHECK_THRESHOLD:.0e})"
     if abs(reported - expected) <= 1e-3 * expected:
         return None
-    if not show_expected:
+    if not show:
         return f"a relative error of {reported:.4g}, which is not the relative error these wrong gradients have"
     return f"a relative error of {reported:.4g} for gradients whose relative error is {expected:.4g}"
-
-
-_VISIBLE_CHECK_SEED = 4044
 
 
 def _check_holds(args: tuple, result: Any) -> str | None:
     value = as_float_array(result)
     if value is None or value.size != 1:
         return f"returned {describe(result)}; it should return one number."
-    problem = _check_problem(args, float(value.ravel()[0]), show_expected=True)
+    problem = _check_problem(args, float(value.ravel()[0]), _check_case(_VISIBLE_CHECK_SEED, {})[2], show=True)
     if problem:
         return f"returned {problem}."
     before = _near_kinks(_VISIBLE_CHECK_SEED)[0]
@@ -418,9 +360,13 @@ def _visible_check_args(factors: Mapping[str, float]) -> Callable[[], tuple]:
 
 
 def _check_verify(args: tuple, output: np.ndarray) -> str | None:
+    """Judge side: the reported error against the reference gradients (instructor side, imported here only)."""
+    from grader.references.backprop import network_gradients
+
     if output.shape != ():
         return f"an array of shape {output.shape} where one number was expected"
-    return _check_problem(args, float(output))
+    loss_fn, params, _ = args
+    return _check_problem(args, float(output), network_gradients(params, loss_fn.keywords["X"], loss_fn.keywords["Y"]))
 
 
 def _number_array(result: Any) -> np.ndarray:
@@ -430,11 +376,8 @@ def _number_array(result: Any) -> np.ndarray:
 
 def _check_cases() -> list[tuple]:
     """Wrong gradients: the check must report the error they really have."""
-    return [
-        _check_case(4047, {"W1": 2.0, "b1": 2.0, "W2": 2.0, "b2": 2.0}),
-        _check_case(4048, {"b1": 0.0, "b2": 0.0}),
-        _check_case(4049, {"W2": 1.01}),
-    ]
+    factors = [{"W1": 2.0, "b1": 2.0, "W2": 2.0, "b2": 2.0}, {"b1": 0.0, "b2": 0.0}, {"W2": 1.01}]
+    return [_check_case(seed, scale) for seed, scale in zip((4047, 4048, 4049), factors, strict=True)]
 
 
 def _step_cases() -> list[tuple]:
@@ -442,14 +385,10 @@ def _step_cases() -> list[tuple]:
     return [_check_case(4045, {}), _check_case(4046, {})]
 
 
-def _reordered(case: tuple) -> tuple:
-    loss_fn, params, grads = case
-    return loss_fn, params, {name: grads[name] for name in reversed(list(grads))}
-
-
 def _order_cases() -> list[tuple]:
     """grads with its keys in another order than params: g and g_num must still line up."""
-    return [_reordered(_check_case(4051, {})), _reordered(_check_case(4052, {"b1": 3.0}))]
+    cases = [_check_case(4051, {}), _check_case(4052, {"b1": 3.0})]
+    return [(loss_fn, params, {name: grads[name] for name in reversed(list(grads))}) for loss_fn, params, grads in cases]
 
 
 def _quadratic_loss(params: Mapping[str, np.ndarray], centre: Mapping[str, np.ndarray], curvature: float) -> float:
@@ -476,8 +415,6 @@ def _exact_verify(args: tuple, output: np.ndarray) -> str | None:
     if np.isfinite(reported) and 0.0 <= reported < CHECK_THRESHOLD:
         return None
     return f"a relative error of {reported:.1e} for gradients that are exactly right (it should be below {CHECK_THRESHOLD:.0e})"
-
-
 q3 = Question(
     id="q3_gradient_check",
     points=2,
@@ -529,6 +466,8 @@ q3 = Question(
 )
 
 
+
+
 # Question 4: one epoch of mini-batch gradient descent.
 
 
@@ -536,6 +475,17 @@ def line_gradients(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarra
     """Gradients of half the mean squared error of the line ``X @ w + b`` on one batch."""
     residual = X @ params["w"] + params["b"] - Y
     return {"w": X.T @ residual / len(X), "b": residual.mean(axis=0)}
+
+
+def _network_pull(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+    """A grad_fn for the network's four arrays: smooth in the parameters, drawn from the batch.
+
+    Not the network's gradient (that is question 1's answer, which must not ship): gd_epoch only calls it,
+    and any function of the parameters and the batch shows a batch skipped, a stale step or a wrong order.
+    """
+    H = np.tanh(X @ params["W1"] + params["b1"])
+    R = np.tanh(H @ params["W2"] + params["b2"]) - Y
+    return {"W1": X.T @ (R * H) / len(X), "b1": (R * H).mean(axis=0), "W2": H.T @ R / len(X), "b2": R.mean(axis=0)}
 
 
 def _line_example() -> tuple:
@@ -547,51 +497,42 @@ def _epoch_holds(args: tuple, result: Any) -> str | None:
     return dict_problem(result, {"w": np.array([[1.76]]), "b": np.array([0.72])})
 
 
-def _epoch_data() -> dict[str, Any]:
+def _epoch_data() -> dict[str, tuple]:
+    """Parameters, X and Y of three problems: a line in 3 inputs, a line in 1 input, the network on moons."""
     rng = np.random.default_rng(4050)
     X1 = rng.normal(size=(10, 3))
     Y1 = X1 @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
     X3 = rng.normal(size=(10, 1))
     X2, _, y2, _ = moons_split(seed=7)
-    return {
-        "line": {"w": rng.normal(size=(3, 1)), "b": rng.normal(size=1)},
-        "X1": X1,
-        "Y1": Y1,
-        "line1": {"w": rng.normal(size=(1, 1)), "b": rng.normal(size=1)},
-        "X3": X3,
-        "Y3": 3.0 * X3 - 1.0,
-        "network": _random_params(rng, 2, 6),
-        "X2": X2[:100],
-        "Y2": y2[:100].reshape(-1, 1).astype(float),
-    }
+    line = {"w": rng.normal(size=(3, 1)), "b": rng.normal(size=1)}
+    line1 = {"w": rng.normal(size=(1, 1)), "b": rng.normal(size=1)}
+    network = (random_params(rng, 2, 6), X2[:100], y2[:100].reshape(-1, 1).astype(float))
+    frozen = {**line, "frozen": np.array([[1.5, -0.5]])}  # a key line_gradients returns no gradient for
+    return {"line": (line, X1, Y1), "line1": (line1, X3, 3.0 * X3 - 1.0), "network": network, "frozen": (frozen, X1, Y1)}
 
 
-def _epoch_cases() -> list[tuple]:
-    """Batch sizes that divide n: the step itself; and a parameter that grad_fn returns no gradient for.
+def _epochs(*rows: tuple) -> Callable[[], list[tuple]]:
+    """Cases (params, X, Y, grad_fn, batch_size, learning_rate) from rows (problem, rows kept, batch size, rate)."""
 
-    ``line_gradients`` returns only ``w`` and ``b``: a loop over the keys of
-    ``params`` instead of those of the gradients meets a key it has no gradient for.
-    """
-    data = _epoch_data()
-    with_frozen = {**data["line"], "frozen": np.array([[1.5, -0.5]])}
-    return [
-        (data["line"], data["X1"], data["Y1"], line_gradients, 5, 0.1),
-        (data["network"], data["X2"][:96], data["Y2"][:96], _gradients, 32, 0.5),
-        (with_frozen, data["X1"], data["Y1"], line_gradients, 5, 0.1),
-    ]
+    def cases() -> list[tuple]:
+        data = _epoch_data()
+        made = []
+        for problem, rows_kept, batch_size, rate in rows:
+            params, X, Y = data[problem]
+            grad_fn = _network_pull if problem == "network" else line_gradients
+            made.append((params, X[:rows_kept], Y[:rows_kept], grad_fn, batch_size, rate))
+        return made
+
+    return cases
 
 
-def _partial_batch_cases() -> list[tuple]:
-    """A smaller last batch (of one row, too), a batch size larger than n, batches of one."""
-    data = _epoch_data()
-    return [
-        (data["line"], data["X1"], data["Y1"], line_gradients, 4, 0.1),
-        (data["line1"], data["X3"], data["Y3"], line_gradients, 3, 0.05),
-        (data["network"], data["X2"], data["Y2"], _gradients, 32, 0.5),
-        (data["line"], data["X1"], data["Y1"], line_gradients, 16, 0.05),
-        (data["network"], data["X2"][:7], data["Y2"][:7], _gradients, 1, 0.2),
-    ]
-
+# Batch sizes that divide n: the step itself; and a parameter that grad_fn returns no gradient for.
+_epoch_cases = _epochs(("line", None, 5, 0.1), ("network", 96, 32, 0.5), ("frozen", None, 5, 0.1))
+# A smaller last batch (of one row, too), a batch size larger than n, batches of one.
+_partial_batch_cases = _epochs(
+    ("line", None, 4, 0.1), ("line1", None, 3, 0.05), ("network", None, 32, 0.5), ("line", None, 16, 0.05),
+    ("network", 7, 1, 0.2),
+)  # fmt: skip
 
 q4 = Question(
     id="q4_gd_epoch",
@@ -609,12 +550,8 @@ q4 = Question(
     probes=function_probes(
         (_epoch_cases, "hidden data and gradient functions", "step"),
         (_partial_batch_cases, "hidden data whose size batch_size does not divide", "batches"),
-        (
-            lambda: _epoch_cases() + _partial_batch_cases(),
-            "hidden data and gradient functions",
-            "shapes",
-            {"transform": shapes_json, "verify": shaped_like_argument(0)},
-        ),
+        (lambda: _epoch_cases() + _partial_batch_cases(), "hidden data and gradient functions",
+            "shapes", {"transform": shapes_json, "verify": shaped_like_argument(0)}),
         transform=flat_sorted,
     ),
     requirements=(
@@ -644,37 +581,13 @@ q4 = Question(
 # Question 5: train the network on make_moons.
 
 
-def _unflatten(packed: np.ndarray, d: int) -> dict[str, np.ndarray] | None:
-    m, rest = divmod(packed.size - 1, d + 2)
-    if m < 1 or rest:
-        return None
-    sizes = np.cumsum([d * m, m, m])
-    W1, b1, W2, b2 = np.split(packed, sizes)
-    return {"W1": W1.reshape(d, m), "b1": b1, "W2": W2.reshape(m, 1), "b2": b2}
-
-
 def _trained_flat(result: Any) -> np.ndarray:
     """Ravel a trained parameter dict after checking that W1 is (2, m) (kernel side)."""
-    flat = _flat_network(result)
-    if _trained_shapes_problem({name: np.shape(result[name]) for name in NAMES}):
+    flat = flat_network(result)
+    if trained_shapes_problem({name: np.shape(result[name]) for name in NAMES}):
         shapes = ", ".join(f"{name} {np.shape(result[name])}" for name in NAMES)
         raise ValueError(f"parameters of shapes {shapes}, where W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,) were expected")
     return flat
-
-
-def _trained_shapes_problem(got: Mapping[str, Any]) -> str | None:
-    """What is wrong with the shapes of trained parameters (W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,)), or None."""
-    missing = [name for name in NAMES if name not in got]
-    if missing:
-        return f"a dict without {' and '.join(map(repr, missing))}"
-    shapes = {name: tuple(got[name]) for name in NAMES}
-    m = shapes["W1"][1] if len(shapes["W1"]) == 2 else None
-    want = {"W1": (2, m), "b1": (m,), "W2": (m, 1), "b2": (1,)}
-    wrong = [name for name in NAMES if shapes[name] != want[name]]
-    if m is None or m < 1 or wrong:
-        listed = ", ".join(f"{name} {shapes[name]}" for name in NAMES)
-        return f"parameters of shapes {listed}, where W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,) were expected"
-    return None
 
 
 def _trained_shapes_verify(args: tuple, output: Any) -> str | None:
@@ -682,34 +595,18 @@ def _trained_shapes_verify(args: tuple, output: Any) -> str | None:
         got = json.loads(str(output))
     except ValueError:
         return "something that is not a dict of arrays"
-    return _trained_shapes_problem(got) if isinstance(got, dict) else "something that is not a dict of arrays"
-
-
-def _accuracy(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
-    with np.errstate(all="ignore"):
-        logits = _forward(params, X)[0][:, 0]
-    return float(np.mean((logits > 0) == y))
-
-
-def _fresh_moons(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import make_moons
-
-    return make_moons(n_samples=n, noise=0.2, random_state=seed)
+    return trained_shapes_problem(got) if isinstance(got, dict) else "something that is not a dict of arrays"
 
 
 def _moons_accuracy_problem(packed: np.ndarray, seed: int, n: int = 4000, swapped: bool = False) -> str | None:
-    params = _unflatten(np.asarray(packed, dtype=float).ravel(), 2)
+    params = unflatten(np.asarray(packed, dtype=float).ravel(), 2)
     if params is None:
         return "parameters that do not fit a network with 2 inputs, one hidden layer and 1 output"
-    X, y = _fresh_moons(n, seed)
-    if swapped:
-        y = 1 - y
-    accuracy = _accuracy(params, X, y)
-    if accuracy >= ACCURACY_THRESHOLD:
+    X, y = fresh_moons(n, seed)
+    measured = accuracy(params, X, 1 - y if swapped else y)
+    if measured >= ACCURACY_THRESHOLD:
         return None
-    return (
-        f"a network whose accuracy on {n} fresh moons points is {accuracy:.3f}; it needs at least {ACCURACY_THRESHOLD}"
-    )
+    return f"a network whose accuracy on {n} fresh moons points is {measured:.3f}; it needs at least {ACCURACY_THRESHOLD}"
 
 
 def _train_visible_holds(result: Any) -> str | None:
@@ -721,35 +618,15 @@ def _train_visible_holds(result: Any) -> str | None:
     return f"returned {problem}." if problem else None
 
 
-def _train_cases() -> list[tuple]:
-    X, _, y, _ = moons_split(seed=2024)
-    return [(X, y.reshape(-1, 1).astype(float))]
+def _moons_training_set(seed: int | None = None, swapped: bool = False) -> list[tuple]:
+    X, _, y, _ = moons_split() if seed is None else moons_split(seed=seed)
+    return [(X, (1 - y if swapped else y).reshape(-1, 1).astype(float))]
 
 
-def _train_verify(args: tuple, output: np.ndarray) -> str | None:
-    return _moons_accuracy_problem(output, seed=_FRESH_MOONS_SEED)
-
-
-def _swapped_train_cases() -> list[tuple]:
-    """The same two moons with their labels swapped (the lower moon is class 0).
-
-    A network trained on the X and Y it is given learns this as well as the
-    usual labels: the solution and two other recipes score 0.960-0.970 on
-    fresh swapped moons (training draws seeds 2024, 7 and 11). One trained on
-    the notebook's ``X_train`` and ``Y_train`` instead scores 0.04.
-    """
-    X, _, y, _ = moons_split(seed=2025)
-    return [(X, (1 - y).reshape(-1, 1).astype(float))]
-
-
-def _swapped_verify(args: tuple, output: np.ndarray) -> str | None:
-    return _moons_accuracy_problem(output, seed=_FRESH_MOONS_SEED + 1, swapped=True)
-
-
-def _public_training_set() -> tuple[np.ndarray, np.ndarray]:
-    X, _, y, _ = moons_split()
-    return X, y.reshape(-1, 1).astype(float)
-
+# The same two moons with their labels swapped (the lower moon is class 0). A network trained on the X and Y it is
+# given learns this as well as the usual labels: the solution and two other recipes score 0.960-0.970 on fresh
+# swapped moons (training draws seeds 2024, 7 and 11). One trained on the notebook's X_train and Y_train scores 0.04.
+_swapped_train_cases = partial(_moons_training_set, 2025, swapped=True)
 
 q5 = Question(
     id="q5_train_network",
@@ -757,7 +634,7 @@ q5 = Question(
     title="Train the network on make_moons",
     checks=(
         PropertyCheck(
-            args=_public_training_set(),
+            args=_moons_training_set()[0],
             call="train_network(X_train, Y_train)",
             holds=_train_visible_holds,
             tip="Try 16 hidden units, mini-batches of 32, learning rate 0.5 and a few hundred epochs, shuffling "
@@ -765,14 +642,12 @@ q5 = Question(
         ),
     ),
     probes=function_probes(
-        (_train_cases, "a hidden training set", "shapes", {"verify": _trained_shapes_verify, "transform": shapes_json}),
-        (_train_cases, "a hidden training set, measured on fresh moons", "accuracy", {"verify": _train_verify}),
-        (
-            _swapped_train_cases,
-            "a second hidden training set, measured on fresh points labelled the same way",
-            "given",
-            {"verify": _swapped_verify},
-        ),
+        (partial(_moons_training_set, 2024), "a hidden training set",
+            "shapes", {"verify": _trained_shapes_verify, "transform": shapes_json}),
+        (partial(_moons_training_set, 2024), "a hidden training set, measured on fresh moons", "accuracy",
+            {"verify": lambda args, output: _moons_accuracy_problem(output, seed=_FRESH_MOONS_SEED)}),
+        (_swapped_train_cases, "a second hidden training set, measured on fresh points labelled the same way", "given",
+            {"verify": lambda args, output: _moons_accuracy_problem(output, seed=_FRESH_MOONS_SEED + 1, swapped=True)}),
         transform=_trained_flat,
     ),
     requirements=(

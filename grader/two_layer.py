@@ -1,0 +1,150 @@
+"""Lesson 04's two-layer network as a dict of arrays, for the questions built on it (no gradients here).
+
+The network is ``Z1 = X W1 + b1``, ``H = relu(Z1)``, ``Z2 = H W2 + b2``, one logit
+per example, scored with the mean binary cross-entropy. Its parameters are a
+dict with the keys ``W1`` (d, m), ``b1`` (m,), ``W2`` (m, 1), ``b2`` (1,). The
+forward pass and the loss are the exercise notebook's given code; the gradients
+are the exercise's answer and live in `grader.references.backprop` only.
+
+Example:
+
+>>> import numpy as np
+>>> params = random_params(np.random.default_rng(0), d=2, m=3)
+>>> unflatten(flat_network(params), d=2)["W2"].shape
+(3, 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+NAMES = ("W1", "b1", "W2", "b2")
+
+
+def forward(params: Mapping[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """The logits, shape (n, 1), and the cache ``(X, Z1, H, Z2)``.
+
+    >>> forward({"W1": np.eye(2), "b1": np.zeros(2), "W2": np.ones((2, 1)), "b2": np.zeros(1)}, np.array([[1., -2.]]))[0]
+    array([[1.]])
+    """
+    Z1 = X @ params["W1"] + params["b1"]
+    H = np.maximum(0.0, Z1)
+    Z2 = H @ params["W2"] + params["b2"]
+    return Z2, (X, Z1, H, Z2)
+
+
+def mean_bce(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
+    """The mean binary cross-entropy of the network's logits against Y (n, 1), never taking log(0).
+
+    >>> round(mean_bce({"W1": np.zeros((1, 1)), "b1": np.zeros(1), "W2": np.zeros((1, 1)), "b2": np.zeros(1)},
+    ...                np.ones((2, 1)), np.array([[0.0], [1.0]])), 4)
+    0.6931
+    """
+    Z2 = forward(params, X)[0]
+    return float(np.mean(np.maximum(Z2, 0.0) - Z2 * Y + np.log1p(np.exp(-np.abs(Z2)))))
+
+
+def network_loss(X: np.ndarray, Y: np.ndarray) -> Callable[[Mapping[str, np.ndarray]], float]:
+    """The mean BCE on one fixed batch, as a function of the parameters only.
+
+    The batch stays readable as ``loss_fn.keywords["X"]`` and ``["Y"]``, so the judge can rebuild the gradients.
+
+    >>> network_loss(np.ones((2, 1)), np.zeros((2, 1))).keywords["X"].shape
+    (2, 1)
+    """
+    return partial(mean_bce, X=X, Y=Y)
+
+
+def random_params(rng: np.random.Generator, d: int, m: int, bias_scale: float = 0.3) -> dict[str, np.ndarray]:
+    """Scaled normal weights and normal biases of standard deviation ``bias_scale``.
+
+    >>> [value.shape for value in random_params(np.random.default_rng(0), 3, 4).values()]
+    [(3, 4), (4,), (4, 1), (1,)]
+    """
+    return {
+        "W1": rng.normal(0.0, np.sqrt(2.0 / d), size=(d, m)),
+        "b1": rng.normal(0.0, bias_scale, size=m),
+        "W2": rng.normal(0.0, np.sqrt(1.0 / m), size=(m, 1)),
+        "b2": rng.normal(0.0, bias_scale, size=1),
+    }
+
+
+def random_batch(rng: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Normal inputs (n, d) and labels 0 or 1 of shape (n, 1).
+
+    >>> [a.shape for a in random_batch(np.random.default_rng(0), 5, 2)]
+    [(5, 2), (5, 1)]
+    """
+    return rng.normal(size=(n, d)), rng.integers(0, 2, size=(n, 1)).astype(float)
+
+
+def flat_network(result: Any) -> np.ndarray:
+    """The four arrays W1, b1, W2, b2 of a dict, raveled into one vector in that order (kernel side).
+
+    >>> flat_network({"W1": np.zeros((1, 1)), "b1": [1.0], "W2": [[2.0]], "b2": [3.0]})
+    array([0., 1., 2., 3.])
+    """
+    if not isinstance(result, Mapping):
+        raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
+    missing = [name for name in NAMES if name not in result]
+    if missing:
+        raise ValueError(f"a dict without {' and '.join(map(repr, missing))}")
+    return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in NAMES])
+
+
+def unflatten(packed: np.ndarray, d: int) -> dict[str, np.ndarray] | None:
+    """The dict that `flat_network` raveled, for ``d`` inputs; None when the size fits no such network.
+
+    >>> unflatten(np.arange(9.0), d=2)["b1"], unflatten(np.arange(8.0), d=2)
+    (array([4., 5.]), None)
+    """
+    m, rest = divmod(packed.size - 1, d + 2)
+    if m < 1 or rest:
+        return None
+    W1, b1, W2, b2 = np.split(packed, np.cumsum([d * m, m, m]))
+    return {"W1": W1.reshape(d, m), "b1": b1, "W2": W2.reshape(m, 1), "b2": b2}
+
+
+def trained_shapes_problem(got: Mapping[str, Any]) -> str | None:
+    """What is wrong with the shapes of parameters for 2 inputs (W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,)), or None.
+
+    >>> trained_shapes_problem({"W1": (2, 4), "b1": (4,), "W2": (4, 1), "b2": (1,)}) is None
+    True
+    """
+    missing = [name for name in NAMES if name not in got]
+    if missing:
+        return f"a dict without {' and '.join(map(repr, missing))}"
+    shapes = {name: tuple(got[name]) for name in NAMES}
+    m = shapes["W1"][1] if len(shapes["W1"]) == 2 else None
+    want = {"W1": (2, m), "b1": (m,), "W2": (m, 1), "b2": (1,)}
+    wrong = [name for name in NAMES if shapes[name] != want[name]]
+    if m is None or m < 1 or wrong:
+        listed = ", ".join(f"{name} {shapes[name]}" for name in NAMES)
+        return f"parameters of shapes {listed}, where W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,) were expected"
+    return None
+
+
+def accuracy(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
+    """The share of points whose logit is positive exactly where y (n,) is 1.
+
+    >>> accuracy({"W1": np.eye(1), "b1": np.zeros(1), "W2": np.ones((1, 1)), "b2": [-0.5]}, np.array([[0.], [2.]]), [0, 1])
+    1.0
+    """
+    with np.errstate(all="ignore"):
+        logits = forward(params, X)[0][:, 0]
+    return float(np.mean((logits > 0) == np.asarray(y)))
+
+
+def fresh_moons(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` new points of the two moons (noise 0.2), drawn with ``seed``.
+
+    >>> fresh_moons(10, seed=1)[0].shape
+    (10, 2)
+    """
+    from sklearn.datasets import make_moons
+
+    return make_moons(n_samples=n, noise=0.2, random_state=seed)

@@ -191,3 +191,17 @@ def perturb_digits(x: np.ndarray, rng: np.random.Generator, noise: float = 1.0) 
     brightness = rng.uniform(0.85, 1.15, size=(len(x),) + (1,) * (np.ndim(x) - 1))
     noisy = np.asarray(x, dtype=np.float64) * brightness + rng.normal(0.0, noise, size=np.shape(x))
     return np.clip(np.rint(noisy), 0.0, 16.0).astype(np.float32)
+
+
+# --- added for ex04 ---
+
+
+def fresh_moons(n: int, seed: int, noise: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` new points of the two moons and their labels, drawn with ``seed`` (no split, no scaling).
+
+    >>> [a.shape for a in fresh_moons(10, seed=1)]
+    [(10, 2), (10,)]
+    """
+    from sklearn.datasets import make_moons
+
+    return make_moons(n_samples=n, noise=noise, random_state=seed)

@@ -106,3 +106,39 @@ def flat_sorted(result: Any) -> np.ndarray:
     if not isinstance(result, Mapping):
         raise TypeError(f"a {type(result).__name__} where a dict of arrays was expected")
     return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in sorted(result)])
+
+
+# --- added for ex04 ---
+
+
+def relative_error(got: Mapping[str, Any], want: Mapping[str, Any]) -> float:
+    """``|g - w| / (|g| + |w|)`` over every array of two dicts, raveled in the order of ``want``'s keys.
+
+    >>> relative_error({"a": np.array([2.0]), "b": np.zeros(1)}, {"a": np.array([1.0]), "b": np.zeros(1)})
+    0.3333333333333333
+    """
+    g = np.concatenate([np.ravel(np.asarray(got[name], dtype=float)) for name in want])
+    w = np.concatenate([np.ravel(np.asarray(want[name], dtype=float)) for name in want])
+    return float(np.linalg.norm(g - w) / max(np.linalg.norm(g) + np.linalg.norm(w), 1e-300))
+
+
+def reported_error_problem(reported: float, true_error: float, threshold: float, show: bool = False) -> str | None:
+    """What is wrong with a relative error a gradient check reported, against the true one, or None.
+
+    Exactly right gradients (a true error of 0) must give an error below ``threshold``; wrong ones
+    their true error, to 0.1%. Only a visible check (``show``) states the true error.
+
+    >>> reported_error_problem(0.3334, 1 / 3, 1e-6) is None, reported_error_problem(0.5, 1 / 3, 1e-6, show=True)
+    (True, 'a relative error of 0.5 for gradients whose relative error is 0.3333')
+    """
+    if not np.isfinite(reported):
+        return f"{reported}, which is not a finite number"
+    if true_error == 0.0:
+        if 0.0 <= reported < threshold:
+            return None
+        return f"a relative error of {reported:.1e} for gradients that are exactly right (it should be below {threshold:.0e})"
+    if abs(reported - true_error) <= 1e-3 * true_error:
+        return None
+    if not show:
+        return f"a relative error of {reported:.4g}, which is not the relative error these wrong gradients have"
+    return f"a relative error of {reported:.4g} for gradients whose relative error is {true_error:.4g}"

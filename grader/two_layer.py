@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -71,6 +72,18 @@ def random_params(rng: np.random.Generator, d: int, m: int, bias_scale: float = 
         "W2": rng.normal(0.0, np.sqrt(1.0 / m), size=(m, 1)),
         "b2": rng.normal(0.0, bias_scale, size=1),
     }
+
+
+def init_params(n_in: int, n_hidden: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """The notebook's ``init_params``: scaled normal weights, zero biases.
+
+    >>> init_params(2, 3)["b1"]
+    array([0., 0., 0.])
+    """
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden))
+    W2 = rng.normal(0.0, np.sqrt(1.0 / n_hidden), size=(n_hidden, 1))
+    return {"W1": W1, "b1": np.zeros(n_hidden), "W2": W2, "b2": np.zeros(1)}
 
 
 def random_batch(rng: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
@@ -139,12 +152,100 @@ def accuracy(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> 
     return float(np.mean((logits > 0) == np.asarray(y)))
 
 
-def fresh_moons(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` new points of the two moons (noise 0.2), drawn with ``seed``.
 
-    >>> fresh_moons(10, seed=1)[0].shape
-    (10, 2)
+def cached_batches(seed: int, sizes: list[tuple]) -> Callable[[], list[tuple]]:
+    """Cases ``(params, cache, Y)`` of a backward pass, one per ``(n, d, m[, bias scale])``, from one seeded generator.
+
+    >>> [Y.shape for _, _, Y in cached_batches(1, [(5, 2, 3), (1, 4, 2, 1.0)])()]
+    [(5, 1), (1, 1)]
     """
-    from sklearn.datasets import make_moons
 
-    return make_moons(n_samples=n, noise=0.2, random_state=seed)
+    def cases() -> list[tuple]:
+        rng = np.random.default_rng(seed)
+        made = []
+        for n, d, m, *bias_scale in sizes:
+            params = random_params(rng, d, m, *bias_scale)
+            X, Y = random_batch(rng, n, d)
+            made.append((params, forward(params, X)[1], Y))
+        return made
+
+    return cases
+
+
+def near_kinks(seed: int, n: int = 12, m: int = 6, gap: float = 0.005) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Parameters, X (n, 2) and Y whose hidden sums each sit ``gap`` from a ReLU kink for one example.
+
+    A step of 1e-2 in a gradient check crosses those kinks and reports a large
+    error for exact gradients; steps from 1e-3 down to 1e-8 do not.
+
+    >>> params, X, _ = near_kinks(1)
+    >>> float(np.abs(X @ params["W1"] + params["b1"]).min()) < 0.0051
+    True
+    """
+    rng = np.random.default_rng(seed)
+    X, Y = random_batch(rng, n, 2)
+    params = random_params(rng, 2, m)
+    chosen = rng.choice(n, size=m, replace=False)
+    signs = rng.choice([-1.0, 1.0], size=m)
+    params["b1"] = -np.einsum("jd,dj->j", X[chosen], params["W1"]) + signs * gap
+    return params, X, Y
+
+
+def stand_in_gradients(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+    """A ``grad_fn`` for the network's four arrays: smooth in the parameters, drawn from the batch.
+
+    Not the network's gradient (that is an exercise's answer, which must not ship): a gradient-descent
+    loop only calls it, and any such function shows a batch skipped, a stale step or a wrong order.
+
+    >>> stand_in_gradients(random_params(np.random.default_rng(0), 2, 3), np.ones((4, 2)), np.ones((4, 1)))["W1"].shape
+    (2, 3)
+    """
+    H = np.tanh(X @ params["W1"] + params["b1"])
+    R = np.tanh(H @ params["W2"] + params["b2"]) - Y
+    return {"W1": X.T @ (R * H) / len(X), "b1": (R * H).mean(axis=0), "W2": H.T @ R / len(X), "b2": R.mean(axis=0)}
+
+
+def trained_flat(result: Any) -> np.ndarray:
+    """`flat_network` of trained parameters, after checking the shapes for 2 inputs (kernel side).
+
+    >>> trained_flat({"W1": np.zeros((2, 1)), "b1": np.zeros(1), "W2": np.zeros((1, 1)), "b2": np.zeros(1)}).size
+    5
+    """
+    flat = flat_network(result)
+    if trained_shapes_problem({name: np.shape(result[name]) for name in NAMES}):
+        shapes = ", ".join(f"{name} {np.shape(result[name])}" for name in NAMES)
+        raise ValueError(f"parameters of shapes {shapes}, where W1 (2, m), b1 (m,), W2 (m, 1), b2 (1,) were expected")
+    return flat
+
+
+def trained_shapes_verify(args: tuple, output: Any) -> str | None:
+    """A probe's verify: the shapes ``shapes_json`` recorded fit a network with 2 inputs (judge side).
+
+    >>> trained_shapes_verify((), '{"W1": [2, 3], "b1": [3], "W2": [3, 1], "b2": [1]}') is None
+    True
+    """
+    try:
+        got = json.loads(str(output))
+    except ValueError:
+        return "something that is not a dict of arrays"
+    return trained_shapes_problem(got) if isinstance(got, dict) else "something that is not a dict of arrays"
+
+
+def moons_accuracy_problem(packed: Any, seed: int, threshold: float, n: int = 4000, swapped: bool = False) -> str | None:
+    """What is wrong with trained parameters (`flat_network` order) on ``n`` fresh moons points, or None.
+
+    ``swapped`` labels the lower moon 1: a network trained on swapped labels must classify those.
+
+    >>> moons_accuracy_problem(np.zeros(9), seed=1, threshold=0.9)
+    'a network whose accuracy on 4000 fresh moons points is 0.500; it needs at least 0.9'
+    """
+    from grader.data import fresh_moons
+
+    params = unflatten(np.asarray(packed, dtype=float).ravel(), 2)
+    if params is None:
+        return "parameters that do not fit a network with 2 inputs, one hidden layer and 1 output"
+    X, y = fresh_moons(n, seed)
+    measured = accuracy(params, X, 1 - y if swapped else y)
+    if measured >= threshold:
+        return None
+    return f"a network whose accuracy on {n} fresh moons points is {measured:.3f}; it needs at least {threshold}"

@@ -847,8 +847,9 @@ def test_training_failures_name_the_missed_requirement(mistake, requirement, tmp
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_the_reference_training_clears_the_bar_on_swapped_labels(seed):
+    from grader.data import fresh_moons as _fresh_moons
     from grader.exercises.ex04_backpropagation import ACCURACY_THRESHOLD
-    from grader.two_layer import accuracy as _accuracy, fresh_moons as _fresh_moons
+    from grader.two_layer import accuracy as _accuracy
 
     X, _, y, _ = moons_split(seed=300 + seed)
     params = train_network(X, (1 - y).reshape(-1, 1).astype(float))
@@ -858,8 +859,9 @@ def test_the_reference_training_clears_the_bar_on_swapped_labels(seed):
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_the_reference_training_clears_the_bar_on_other_moons(seed, tmp_path):
+    from grader.data import fresh_moons as _fresh_moons
     from grader.exercises.ex04_backpropagation import ACCURACY_THRESHOLD
-    from grader.two_layer import accuracy as _accuracy, fresh_moons as _fresh_moons
+    from grader.two_layer import accuracy as _accuracy
 
     X, _, y, _ = moons_split(seed=100 + seed)
     params = train_network(X, y.reshape(-1, 1).astype(float))

@@ -1,35 +1,23 @@
 """Exercise 04, backpropagation: the backward pass, a gradient check, a gradient-descent epoch, training.
 
-The network is lesson 04's (`grader.two_layer`): ``Z1 = X W1 + b1``, ``H = relu(Z1)``,
-``Z2 = H W2 + b2``, ``P = sigmoid(Z2)``, scored with the binary cross-entropy averaged over
-the batch; parameters are a dict ``W1`` (d, m), ``b1`` (m,), ``W2`` (m, 1), ``b2`` (1,).
-Each question's requirements say what its hidden tests catch, and each case function
-which mistake it is there for. No backward pass ships here: visible checks compare
-with stored gradients, and the judge measures gradient checks against
-`grader.references.backprop`, imported inside the judging function only.
+The network is lesson 04's, in `grader.two_layer`. Each question's requirements say what its hidden
+tests catch, and each case which mistake it is there for. No backward pass ships: visible checks compare
+with stored gradients; the judge measures gradient checks against `grader.references.backprop`.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
 import numpy as np
 
+from grader import named_arrays
 from grader import two_layer as net
 from grader.checks import FreshCallCheck, PropertyCheck, describe
 from grader.data import moons_split
-from grader.named_arrays import (
-    as_float_array,
-    dict_problem,
-    flat_sorted,
-    relative_error,
-    reported_error_problem,
-    shaped_like_argument,
-    shapes_json,
-)
+from grader.named_arrays import as_float_array, dict_problem, flat_sorted, shaped_like_argument, shapes_json
 from grader.probes import FunctionProbe, function_probes
 from grader.question import Exercise, Question, Requirement
 
@@ -48,10 +36,6 @@ def _q1_example() -> tuple:
     return params, net.forward(params, X_train[:4])[1], y_train[:4].reshape(-1, 1).astype(float)
 
 
-def _q1_single() -> tuple:
-    return net.cached_batches(41, [(1, 3, 4)])()[0]
-
-
 # The gradients of the two visible examples (W1 b1 W2 b2 raveled), computed once with
 # grader.references.backprop.network_gradients.
 _EXAMPLE_GRADIENTS = net.unflatten(np.array([
@@ -61,10 +45,6 @@ _EXAMPLE_GRADIENTS = net.unflatten(np.array([
 _SINGLE_GRADIENTS = net.unflatten(np.array([
     0.0, 0.0, 0.0, -0.08095566537828153, 0.0, 0.0, 0.0, 0.02531311631151352, 0.0, 0.0, 0.0, -0.03400488660347214,
     0.0, 0.0, 0.0, -0.09208403388891072, 0.0, 0.0, 0.0, 0.6673332645355199, 0.42800760282320743]), d=3)  # fmt: skip
-
-
-def _backward_holds(expected: Mapping[str, np.ndarray]) -> Callable[[tuple, Any], str | None]:
-    return lambda args, result: dict_problem(result, expected, n=len(args[2]))
 
 
 _value_cases = net.cached_batches(404, [(7, 2, 5, 0.3), (40, 4, 10, 1.0), (25, 2, 16, 0.5), (9, 1, 1, 0.5)])
@@ -88,14 +68,13 @@ q1 = Question(
     title="Backward pass of the two-layer network",
     checks=(
         FreshCallCheck(_q1_example, "backward(params, cache, Y) for the example above",
-            _backward_holds(_EXAMPLE_GRADIENTS),
+            lambda args, result: dict_problem(result, _EXAMPLE_GRADIENTS, n=len(args[2])),
             tip="Start from dZ2 = (sigmoid(Z2) - Y) / n and follow the lesson's six lines; each gradient has its "
-            "parameter's shape.",
-        ),
-        FreshCallCheck(_q1_single, "backward(params, cache, Y) on a batch of 1 example",
-            _backward_holds(_SINGLE_GRADIENTS),
-            tip="Use the sizes from the arrays (n = len(X)), never fixed numbers.",
-        ),
+            "parameter's shape."),
+        FreshCallCheck(lambda: net.cached_batches(41, [(1, 3, 4)])()[0],
+            "backward(params, cache, Y) on a batch of 1 example",
+            lambda args, result: dict_problem(result, _SINGLE_GRADIENTS, n=len(args[2])),
+            tip="Use the sizes from the arrays (n = len(X)), never fixed numbers."),
     ),
     probes=(
         *function_probes(
@@ -104,13 +83,8 @@ q1 = Question(
             (_backward_boundary_cases, "a hidden batch where some hidden sums are exactly 0", "relu"),
             transform=net.flat_network,
         ),
-        FunctionProbe(
-            cases=lambda: _value_cases() + _single_cases(),
-            transform=shapes_json,
-            verify=shaped_like_argument(0),
-            label="a hidden batch",
-            covers=("shapes", "unchanged"),
-        ),
+        FunctionProbe(lambda: _value_cases() + _single_cases(), transform=shapes_json, verify=shaped_like_argument(0),
+                      label="a hidden batch", covers=("shapes", "unchanged")),
     ),
     requirements=(
         Requirement("value", "returns the gradients of the mean BCE loss, averaged over the n examples of the batch"),
@@ -134,7 +108,7 @@ q1 = Question(
 
 
 def _cubic(params: Mapping[str, np.ndarray], scale: float = 1.0) -> float:
-    """scale times the sum of cubes. At scale 1000 the central difference is off by 1000 eps^2, so a default
+    """``scale`` times the sum of cubes. At scale 1000 the central difference is off by 1000 eps^2, so a default
     step other than 1e-5 shows; at scale 1e6, where the slope is 0, it is exactly 1e6 eps^2: 1e-4 for the step
     1e-5, 1e-6 for 1e-6 and 1e-2 for 1e-4, far apart at the probe's tolerance."""
     return float(scale * np.sum(params["a"] ** 3))
@@ -181,8 +155,7 @@ q2 = Question(
         FreshCallCheck(lambda: (_cubic, {"a": np.array([1.0, 2.0])}, 0.1),
             'numerical_gradient(cube_sum, {"a": np.array([1.0, 2.0])}, eps=0.1)', _numeric_holds,
             tip="Use the central difference (L(theta + eps) - L(theta - eps)) / (2 eps), and put every entry back "
-            "to its original value after measuring it.",
-        ),
+            "to its original value after measuring it."),
     ),
     probes=function_probes(
         (_numeric_cases, "hidden loss functions", "central"),
@@ -211,40 +184,13 @@ q2 = Question(
 
 # Question 3: the gradient check, with a step the student chooses.
 
-# Exact gradients at net.near_kinks(seed) for these seeds, each W1 b1 W2 b2 raveled (25 numbers), as little-endian
-# float64 in base64: computed once with grader.references.backprop.network_gradients, bit for bit what the judge
-# recomputes, so that no backward pass ships.
-_KINK_SEEDS = (4044, 4045, 4046, 4047, 4048, 4049, 4051, 4052)
-_EXACT_AT_KINKS = (
-    "GAqcYFaQkL8sEqoYAHulvw5gynR6X8w/yenK26DKoT9fQAskbuSvP9MMmhKsNo8/6gTenUb8kr8j8ZAPIIS5v4dZlGPj9cE/NwAcHF46tz8Y7ABR"
-    "MiGTPxTg2vBx1X4/oCQxzQ6GYb/UQEh9oz+tP5NTIWWsp6q/tdF21EKTqL9ujVlrqlWGP3h6TLm5nIE/CsgJ4G5G0b/HQ+q1PRDbv02MBQk//ZO/"
-    "6nzV1rDOh7+1LrJ3F1a4P1ST1k5gvCC/+gjo7LrlsL+qdFcZkQeMvzze7dMiOrU/aczg5PMAor+fewVsjvGyPyRRZRCitZG/DQssyxiBqT/TPWSu"
-    "Lf2Tv2tCOK9n06Q/zcI9oUkLmD/r7492056nP/VE6TK+l6C/RK+oMV2Apj/CVta9yGiMv9zwbLS5l7o/LsI5u4Bzo7+rxDlqja+zPzTK9p+jkq2/"
-    "K1yxk9k/sD+aM+py3mujP72as4b1bLo/ZLBH8RNBkj+cQRtWlLjtPylTw012LZI/qZwgHBU7yz80rSgZLATHPwHvPeuItZe/P5q9oJcHt78dT7TF"
-    "2yVsv2h6zzm58Ke/wWRds07npL/gCAsYE4Z1v8vcmfmj1Ye/91zuNiycrb+WHAleutwpv0hoCk+I16k/JtY6IyAodz/1lTVL9MNeP1zgCZPvy7A/"
-    "GKa6s76yyj+DjEfNphNhP4UGcVIIqLC/IZoFNS+Rmj9kKUXrz7pSv+Egphe1Jr+/y/y6aXSvwr+KUgXvms+mvyBtfWKepJ+/055A2Cv9vr+kdAPu"
-    "aIllv6QsAAnVh86/N5wKWFBG178vZ0FxyYu+v0cXa8f10pi//Q0MR0pKvL8HsGPg8eNqv/8oRTeDE6+/i1KVReIpmb/WuRF94v+iv484sVLlpp8/"
-    "FkyD114WmD/JcJNqGNhlv44q8PF6Eau/KzZjjW+T3z/8T3LBm/fFPzxY9y90f5k/ZYkH9S9NtT+KMF7KwadYv+xFctvBO5o/5C5Hbfr0+b9UN9+H"
-    "dprFv2xceZn6erS/LlI/5/722L8L7PpUMluOv2hklAC4RTu/llhgK18E4r+ah0m//0mRPwLzDgwBP3s/ioD7aDrwoz8ffGbMqxVjv1dbHZd2Mqu/"
-    "WN9OJaqYeb+CfDSPab+zv0GMhByLJne/SlLA3gb+uL+NfPAutimPvxnVQLe+eZg/X9IlerisbT+0LTurzG+5v1ckLPONiZW/8j27xYtFvr9wvf/L"
-    "t+eRv3BtXPpqR8Q/KZmIqgYzbz93snPpv5/Bv9UoZefBaNG/7aPzKzH9rr9wMCJpKmhKPz1Y0vXO/tK/QkvWw/18jb/lcBnkMaTVvznoMHO6bkS/"
-    "QBtioU5EqT9NCoF5JdKMv9wBP/KOnnG/KRMvRkxnND+HYKgGfUV5vwFRidKLNkw/3OnsPn3qkD+ZMGwdD8WYv/PxnjqMa6M/z/yJk9OMaD/HMuvJ"
-    "D6t8P9vXJs93mHe/Pru3Cr3kez/E6YLlelSWP/7APH9Dwp6/WNZbdSMLYr+1jonrCYN9P4Lb5hZjloG/pS2rl/wqrj9SqPuCjLG4P2ysO3zmnbU/"
-    "FSk/b4ozxT98Oa1Qxc6DvwD2Istaq7U/jbxP5+8Zsr++ewPcE597vyUD0v9u37S/Msu/QgAAgT/jomxJbjiAv8I/G+S/AYA/WkeJHyaZqb/txqIF"
-    "IAeHv+JwuYH+hae/Pnmk3c/EkT/DR5RKSfWivybmf1fRJJS//hrT919Gor9qLjQRg8F7v+nDde7yiaY/Dp0/+OrznD+jIKm63jKUv1UE2pVPqK6/"
-    "/4Izjow9vL80XqP9lQW8vwK3Y/eEgMS/Vvml4fSg5L9z39kI9Zi2v9/6xyMSftS/vRJCjy6ay7/+9LAlWPKZvzAIXf2LjIc/xFcna4q3ej9oLKgl"
-    "fn2Lv+fqJIEsbEk/M6ejLxFfUT/484c8JcW0v+xbFUKRb6C/qP5ea3gMvL9fdlvsh2Kfvwy7GvcZB0i/q+OcC7Q8sz9HP5vDe/+qP8Bc1h4E+Kk/"
-    "SydQ9Uk/wD+84Unhac+TP0BeRMpaDjs/aZmhFd1tr79ibt1GfaSwvxypbHEi9um/qenTN3T1wb8vvsdvgJ6mvy6WD6Pn03M/DHH23mDRv79hyQ1m"
-    "sU3Kvw=="
-)
 _VISIBLE_CHECK_SEED = 4044
 
 
 def _check_case(seed: int, factors: Mapping[str, float]) -> tuple:
-    """The loss, the parameters near kinks and their exact gradients times factors (1 for a name not in it)."""
+    """The loss, the parameters near kinks and their exact gradients times ``factors`` (1 for a name not in it)."""
     params, X, Y = net.near_kinks(seed)
-    stored = np.frombuffer(base64.b64decode(_EXACT_AT_KINKS), dtype="<f8").reshape(len(_KINK_SEEDS), 25)
-    exact = net.unflatten(stored[_KINK_SEEDS.index(seed)].copy(), 2)
+    exact = net.stored_kink_gradients(seed)
     return net.network_loss(X, Y), params, {name: exact[name] * factors.get(name, 1.0) for name in exact}
 
 
@@ -252,8 +198,8 @@ def _check_holds(args: tuple, result: Any) -> str | None:
     value = as_float_array(result)
     if value is None or value.size != 1:
         return f"returned {describe(result)}; it should return one number."
-    true_error = relative_error(args[2], _check_case(_VISIBLE_CHECK_SEED, {})[2])
-    problem = reported_error_problem(float(value.ravel()[0]), true_error, CHECK_THRESHOLD, show=True)
+    true_error = named_arrays.relative_error(args[2], _check_case(_VISIBLE_CHECK_SEED, {})[2])
+    problem = named_arrays.reported_error_problem(float(value.ravel()[0]), true_error, CHECK_THRESHOLD, show=True)
     if problem:
         return f"returned {problem}."
     before = net.near_kinks(_VISIBLE_CHECK_SEED)[0]
@@ -270,8 +216,8 @@ def _check_verify(args: tuple, output: np.ndarray) -> str | None:
     if output.shape != ():
         return f"an array of shape {output.shape} where one number was expected"
     loss_fn, params, grads = args
-    exact = network_gradients(params, loss_fn.keywords["X"], loss_fn.keywords["Y"])
-    return reported_error_problem(float(output), relative_error(grads, exact), CHECK_THRESHOLD)
+    true_error = named_arrays.relative_error(grads, network_gradients(params, **loss_fn.keywords))
+    return named_arrays.reported_error_problem(float(output), true_error, CHECK_THRESHOLD)
 
 
 def _check_cases() -> list[tuple]:
@@ -291,11 +237,8 @@ def _quadratic_loss(params: Mapping[str, np.ndarray], centre: Mapping[str, np.nd
 
 
 def _central_cases() -> list[tuple]:
-    """Exact gradients of a quadratic bowl near its bottom: central differences are exact there, forward ones are not.
-
-    The gradients are about 1e-4, the curvature 2, so a forward difference with
-    any step from 1e-8 up reports a relative error above 1e-5.
-    """
+    """Exact gradients of a quadratic bowl near its bottom (about 1e-4, curvature 2): central differences are exact
+    there, and a forward difference with any step from 1e-8 up reports a relative error above 1e-5."""
     rng = np.random.default_rng(4053)
     centre = {"W": rng.normal(size=(2, 3)), "b": rng.normal(size=3)}
     params = {name: value + rng.normal(scale=1e-4, size=value.shape) for name, value in centre.items()}
@@ -323,17 +266,14 @@ q3 = Question(
         FreshCallCheck(partial(_check_case, _VISIBLE_CHECK_SEED, {}), "gradient_check(loss_fn, params, grads)",
             _check_holds,
             tip="With eps = 1e-2 or larger, the nudges cross ReLU kinks and the check blames a correct backward pass "
-            "(lesson, section 7.3). Choose eps near 1e-5.",
-        ),
+            "(lesson, section 7.3). Choose eps near 1e-5."),
         FreshCallCheck(partial(_check_case, _VISIBLE_CHECK_SEED, {"W1": 2.0, "b1": 2.0, "W2": 2.0, "b2": 2.0}),
             "gradient_check(loss_fn, params, 2 * grads)", _check_holds,
-            tip="Return norm(g - g_num) / (norm(g) + norm(g_num)); with g = 2 g_num that is 1/3.",
-        ),
+            tip="Return norm(g - g_num) / (norm(g) + norm(g_num)); with g = 2 g_num that is 1/3."),
         FreshCallCheck(partial(_check_case, _VISIBLE_CHECK_SEED, {"b1": 0.0, "b2": 0.0}),
             "gradient_check(loss_fn, params, grads with zero bias gradients)", _check_holds,
             tip="Put all four gradients into one long vector g, and the measured ones into g_num in the same order, "
-            "before you take the norms: one number for the whole network.",
-        ),
+            "before you take the norms: one number for the whole network."),
     ),
     probes=function_probes(
         (lambda: [_check_case(4045, {}), _check_case(4046, {})],
@@ -377,10 +317,6 @@ def _line_example() -> tuple:
     return {"w": np.array([[0.0]]), "b": np.array([0.0])}, X, 2.0 * X, line_gradients, 2, 0.1
 
 
-def _epoch_holds(args: tuple, result: Any) -> str | None:
-    return dict_problem(result, {"w": np.array([[1.76]]), "b": np.array([0.72])})
-
-
 def _epoch_data() -> dict[str, tuple]:
     """Parameters, X and Y of three problems: a line in 3 inputs, a line in 1 input, the network on moons."""
     rng = np.random.default_rng(4050)
@@ -400,12 +336,9 @@ def _epochs(*rows: tuple) -> Callable[[], list[tuple]]:
 
     def cases() -> list[tuple]:
         data = _epoch_data()
-        made = []
-        for problem, rows_kept, batch_size, rate in rows:
-            params, X, Y = data[problem]
-            grad_fn = net.stand_in_gradients if problem == "network" else line_gradients
-            made.append((params, X[:rows_kept], Y[:rows_kept], grad_fn, batch_size, rate))
-        return made
+        grad_fn = {"network": net.stand_in_gradients}
+        return [(data[name][0], data[name][1][:kept], data[name][2][:kept], grad_fn.get(name, line_gradients),
+                 batch_size, rate) for name, kept, batch_size, rate in rows]  # fmt: skip
 
     return cases
 
@@ -424,10 +357,10 @@ q4 = Question(
     title="One epoch of mini-batch gradient descent",
     checks=(
         FreshCallCheck(_line_example,
-            "gd_epoch(params, X, Y, line_gradients, batch_size=2, learning_rate=0.1) on 3 points", _epoch_holds,
+            "gd_epoch(params, X, Y, line_gradients, batch_size=2, learning_rate=0.1) on 3 points",
+            lambda args, result: dict_problem(result, {"w": np.array([[1.76]]), "b": np.array([0.72])}),
             tip="Batches are rows 0-1, then row 2 alone: keep the last, smaller batch. Each step subtracts "
-            "learning_rate * gradient from every parameter, and the next batch uses the updated parameters.",
-        ),
+            "learning_rate * gradient from every parameter, and the next batch uses the updated parameters."),
     ),
     probes=function_probes(
         (_epoch_cases, "hidden data and gradient functions", "step"),
@@ -458,15 +391,6 @@ q4 = Question(
 # Question 5: train the network on make_moons.
 
 
-def _train_visible_holds(result: Any) -> str | None:
-    try:
-        packed = net.trained_flat(result)
-    except (TypeError, ValueError) as exc:
-        return f"returned {exc}."
-    problem = net.moons_accuracy_problem(packed, 1, ACCURACY_THRESHOLD)
-    return f"returned {problem}." if problem else None
-
-
 def _moons_training_set(seed: int | None = None, swapped: bool = False) -> list[tuple]:
     X, _, y, _ = moons_split() if seed is None else moons_split(seed=seed)
     return [(X, (1 - y if swapped else y).reshape(-1, 1).astype(float))]
@@ -478,26 +402,27 @@ def _moons_training_set(seed: int | None = None, swapped: bool = False) -> list[
 _swapped_train_cases = partial(_moons_training_set, 2025, swapped=True)
 
 
-def _swapped_verify(args: tuple, output: np.ndarray) -> str | None:
-    return net.moons_accuracy_problem(output, _FRESH_MOONS_SEED + 1, ACCURACY_THRESHOLD, swapped=True)
+def _on_fresh_moons(seed: int, swapped: bool = False) -> Callable[[tuple, np.ndarray], str | None]:
+    return lambda args, output: net.moons_accuracy_problem(output, seed, ACCURACY_THRESHOLD, swapped=swapped)
+
 
 q5 = Question(
     id="q5_train_network",
     points=3,
     title="Train the network on make_moons",
     checks=(
-        PropertyCheck(_moons_training_set()[0], "train_network(X_train, Y_train)", _train_visible_holds,
+        PropertyCheck(_moons_training_set()[0], "train_network(X_train, Y_train)",
+            partial(net.trained_moons_problem, seed=1, threshold=ACCURACY_THRESHOLD),
             tip="Try 16 hidden units, mini-batches of 32, learning rate 0.5 and a few hundred epochs, shuffling "
-            "the training set at the start of every epoch.",
-        ),
+            "the training set at the start of every epoch."),
     ),
     probes=function_probes(
         (partial(_moons_training_set, 2024), "a hidden training set",
             "shapes", {"verify": net.trained_shapes_verify, "transform": shapes_json}),
         (partial(_moons_training_set, 2024), "a hidden training set, measured on fresh moons", "accuracy",
-            {"verify": lambda args, output: net.moons_accuracy_problem(output, _FRESH_MOONS_SEED, ACCURACY_THRESHOLD)}),
+            {"verify": _on_fresh_moons(_FRESH_MOONS_SEED)}),
         (_swapped_train_cases, "a second hidden training set, measured on fresh points labelled the same way", "given",
-            {"verify": _swapped_verify}),
+            {"verify": _on_fresh_moons(_FRESH_MOONS_SEED + 1, swapped=True)}),
         transform=net.trained_flat,
     ),
     requirements=(

@@ -5,32 +5,16 @@ Conventions, as in the lesson: the leaky ReLU's slope for negative inputs is
 value of the negative side (0 for ReLU, ``alpha`` for leaky ReLU); losses clip
 probabilities to ``[1e-7, 1 - 1e-7]`` and average over the examples of a batch.
 
-Mistakes the hidden tests catch: softmax overflow (no max subtraction), softmax
-along the batch axis, a max or sum without ``keepdims`` (wrong only for square
-batches), one max for the whole batch, ``log(0)`` without clipping, clipping on
-one side only, an ``epsilon`` fixed in the code instead of the one given, the
-ReLU derivative at 0 (``z >= 0``, ``np.sign``, ``relu(z) / z``, a central
-difference), a leaky slope fixed at 0.1 or a wrong default ``alpha``, a
-derivative applied to ``z`` instead of ``sigmoid(z)``, a sum where the mean over
-the batch belongs (and a mean over all n K entries, or over the wrong axis,
-which only non-square batches show), a gradient divided by K instead of n,
-results squeezed or flattened (a batch of one, a column of shape (n, 1)) or
-returned as Python lists (a loop over the rows), a loss of shape (1,) where one
-number is asked for, and inputs written into (``z -= z.max(...)``,
-``np.clip(p, ..., out=p)``, ``z[z > 0] = 1``).
-
-Each question has one probe per requirement it names (shape, values, the
-edges), so a failure names the requirement it missed; every probe also
-checks that the inputs are left unchanged.
-
-Correct answers computed in float32 pass: where probabilities of exactly 0 or 1
-are clipped, the binary cross-entropy is compared at the tolerance float32 can
-reach there (``_CLIP_RTOL``, with the measurements beside it).
+Each question has one probe per requirement it names (shape, values, the edges), and
+each case function's docstring says which mistake its cases catch (a wrong axis or a
+missing ``keepdims`` shows only on square batches, say); every probe also checks that
+the inputs are left unchanged. Correct answers computed in float32 pass (``_CLIP_RTOL``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from operator import itemgetter
 
 import numpy as np
 
@@ -48,18 +32,13 @@ _LOSS_RTOL = 1e-4
 # two such examples of four, 8.7e-4 for epsilon=1e-6). The mistakes these cases catch are off by far more:
 # inf or nan (no clipping, one side only), 15-40% (an epsilon fixed in the code), 4% (epsilon / 2).
 _CLIP_RTOL = 2e-2
+_loss_check = partial(FunctionCheck, rtol=_LOSS_RTOL, atol=_LOSS_ATOL)
 
 
 def _sigmoid_derivative_cases() -> list[tuple]:
     rng = np.random.default_rng(2101)
-    return [
-        (np.array(0.0),),
-        (np.linspace(-10.0, 10.0, 21),),
-        (rng.normal(scale=3.0, size=(4, 5)),),
-        (rng.normal(scale=2.0, size=(1, 1)),),
-        (rng.normal(scale=2.0, size=(2, 1, 3)),),
-        (1.5,),
-    ]
+    return [(np.array(0.0),), (np.linspace(-10.0, 10.0, 21),), (rng.normal(scale=3.0, size=(4, 5)),),
+            (rng.normal(scale=2.0, size=(1, 1)),), (rng.normal(scale=2.0, size=(2, 1, 3)),), (1.5,)]  # fmt: skip
 
 
 def _sigmoid_derivative_extreme() -> list[tuple]:
@@ -97,12 +76,8 @@ def _leaky_alpha_cases() -> list[tuple]:
 
 def _leaky_shape_cases() -> list[tuple]:
     rng = np.random.default_rng(2104)
-    return [
-        (rng.normal(size=(1, 1)), 0.1),
-        (rng.normal(size=(1,)), 0.1),
-        (rng.normal(size=(2, 1, 3)), 0.1),
-        (np.array(0.0), 0.1),
-    ]
+    return [(rng.normal(size=(1, 1)), 0.1), (rng.normal(size=(1,)), 0.1), (rng.normal(size=(2, 1, 3)), 0.1),
+            (np.array(0.0), 0.1)]  # fmt: skip
 
 
 def _ordinary_logits() -> list[tuple]:
@@ -113,21 +88,15 @@ def _ordinary_logits() -> list[tuple]:
 def _batch_logits() -> list[tuple]:
     """One row, one column, and square batches (where a wrong axis or a missing keepdims raises nothing)."""
     rng = np.random.default_rng(2104)
-    return [
-        (rng.normal(size=(1, 5)),),
-        (rng.normal(size=(5, 1)),),
-        (rng.normal(size=(1, 1)),),
-        (rng.normal(scale=2.0, size=(4, 4)),),
-        (rng.normal(size=(3, 3)) + np.array([[0.0], [5.0], [-5.0]]),),
-    ]
+    return [(rng.normal(size=(1, 5)),), (rng.normal(size=(5, 1)),), (rng.normal(size=(1, 1)),),
+            (rng.normal(scale=2.0, size=(4, 4)),),
+            (rng.normal(size=(3, 3)) + np.array([[0.0], [5.0], [-5.0]]),)]  # fmt: skip
 
 
 def _extreme_logits() -> list[tuple]:
     rng = np.random.default_rng(2105)
-    return [
-        (np.array([[1000.0, 0.0, -5.0], [-1000.0, -1001.0, -1003.0], [3.0, 3.0, 3.0]]),),
-        (rng.normal(scale=400.0, size=(8, 6)),),
-    ]
+    extreme = np.array([[1000.0, 0.0, -5.0], [-1000.0, -1001.0, -1003.0], [3.0, 3.0, 3.0]])
+    return [(extreme,), (rng.normal(scale=400.0, size=(8, 6)),)]
 
 
 def _one_hot(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
@@ -237,14 +206,8 @@ def _gradient_extreme() -> list[tuple]:
     ]
 
 
-def _the_sigmoid(answer: Any) -> Any:
-    """The hidden cell passes ``(sigmoid, sigmoid_derivative)``: the first."""
-    return answer[0]
-
-
-def _the_derivative(answer: Any) -> Any:
-    """The hidden cell passes ``(sigmoid, sigmoid_derivative)``: the second."""
-    return answer[1]
+# The hidden cell of question 1 passes ``(sigmoid, sigmoid_derivative)``: each probe selects one.
+_the_sigmoid, _the_derivative = itemgetter(0), itemgetter(1)
 
 
 q1 = Question(
@@ -252,26 +215,15 @@ q1 = Question(
     points=1,
     title="Derivative of the sigmoid",
     checks=(
-        FunctionCheck(
-            args=(np.array(0.0),),
-            expected=0.25,
-            call="sigmoid_derivative(0.0)",
+        FunctionCheck((np.array(0.0),), 0.25, "sigmoid_derivative(0.0)",
             tip="At z = 0 the sigmoid is 0.5, so its slope is 0.5 * (1 - 0.5): apply s * (1 - s) to s = sigmoid(z), "
-            "not to z itself.",
-        ),
-        FunctionCheck(
-            args=(np.array([-2.0, 0.0, 2.0]),),
-            expected=np.array([0.104993585404, 0.25, 0.104993585404]),
-            call="sigmoid_derivative([-2, 0, 2])",
-            tip="The formula uses s = sigmoid(z), not z itself: compute s first, then s * (1 - s).",
-        ),
-        FunctionCheck(
-            args=(np.array([-1000.0, 1000.0]),),
-            expected=np.array([0.0, 0.0]),
-            call="sigmoid_derivative([-1000, 1000])",
+            "not to z itself."),
+        FunctionCheck((np.array([-2.0, 0.0, 2.0]),),
+            np.array([0.104993585404, 0.25, 0.104993585404]), "sigmoid_derivative([-2, 0, 2])",
+            tip="The formula uses s = sigmoid(z), not z itself: compute s first, then s * (1 - s)."),
+        FunctionCheck((np.array([-1000.0, 1000.0]),), np.array([0.0, 0.0]), "sigmoid_derivative([-1000, 1000])",
             tip="Far from 0 the sigmoid is flat, so its slope is 0. Written as exp(-z) / (1 + exp(-z))**2 it "
-            "divides inf by inf; compute sigmoid(z) first and use s * (1 - s).",
-        ),
+            "divides inf by inf; compute sigmoid(z) first and use s * (1 - s)."),
     ),
     probes=function_probes(
         (_sigmoid_derivative_cases, "hidden inputs (your sigmoid)", ("sigmoid",), {"select": _the_sigmoid}),
@@ -300,25 +252,15 @@ q2 = Question(
     points=2,
     title="Derivative of the (leaky) ReLU",
     checks=(
-        FunctionCheck(
-            args=(np.array([-2.0, 0.0, 2.0]),),
-            expected=np.array([0.1, 0.1, 1.0]),
-            call="leaky_relu_derivative([-2, 0, 2])",
-            tip="At z = 0 use the slope of the negative side, alpha (0.1 by default), as the lesson does.",
-        ),
-        FunctionCheck(
-            args=(np.array([-3.0, 0.0, 0.5]), 0.0),
-            expected=np.array([0.0, 0.0, 1.0]),
-            call="leaky_relu_derivative([-3, 0, 0.5], alpha=0.0)",
+        FunctionCheck((np.array([-2.0, 0.0, 2.0]),), np.array([0.1, 0.1, 1.0]), "leaky_relu_derivative([-2, 0, 2])",
+            tip="At z = 0 use the slope of the negative side, alpha (0.1 by default), as the lesson does."),
+        FunctionCheck((np.array([-3.0, 0.0, 0.5]), 0.0),
+            np.array([0.0, 0.0, 1.0]), "leaky_relu_derivative([-3, 0, 0.5], alpha=0.0)",
             tip="With alpha = 0 this is the ReLU's derivative: 0 for z <= 0 and 1 for z > 0. "
-            "Use the alpha you are given, not a fixed 0.1.",
-        ),
-        FunctionCheck(
-            args=(np.array([[-1.0, 4.0], [0.0, -0.5]]), 0.3),
-            expected=np.array([[0.3, 1.0], [0.3, 0.3]]),
-            call="leaky_relu_derivative([[-1, 4], [0, -0.5]], alpha=0.3)",
-            tip="The derivative is a slope, alpha, not the leaky ReLU's value alpha * z; it must keep the shape of z.",
-        ),
+            "Use the alpha you are given, not a fixed 0.1."),
+        FunctionCheck((np.array([[-1.0, 4.0], [0.0, -0.5]]), 0.3),
+            np.array([[0.3, 1.0], [0.3, 0.3]]), "leaky_relu_derivative([[-1, 4], [0, -0.5]], alpha=0.3)",
+            tip="The derivative is a slope, alpha, not the leaky ReLU's value alpha * z; it must keep the shape of z."),
     ),
     probes=function_probes(
         (_leaky_shape_cases, "hidden inputs (the shape of the result)", "shape", {"transform": array_shape}),
@@ -344,25 +286,16 @@ q3 = Question(
     points=2,
     title="A numerically stable softmax for a batch",
     checks=(
-        FunctionCheck(
-            args=(np.array([[0.0, np.log(3.0)]]),),
-            expected=np.array([[0.25, 0.75]]),
-            call="softmax([[0, log(3)]])",
-            tip="Each row is one example: normalize along the last axis (axis=-1), so that each row sums to 1.",
-        ),
-        FunctionCheck(
-            args=(np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),),
-            expected=np.array([[0.665240955775, 0.244728471055, 0.09003057317], [1 / 3, 1 / 3, 1 / 3]]),
-            call="softmax([[2, 1, 0], [0, 0, 0]])",
+        FunctionCheck((np.array([[0.0, np.log(3.0)]]),), np.array([[0.25, 0.75]]), "softmax([[0, log(3)]])",
+            tip="Each row is one example: normalize along the last axis (axis=-1), so that each row sums to 1."),
+        FunctionCheck((np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),),
+            np.array([[0.665240955775, 0.244728471055, 0.09003057317], [1 / 3, 1 / 3, 1 / 3]]),
+            "softmax([[2, 1, 0], [0, 0, 0]])",
             tip="Take the row maximum and the row sum with axis=-1 and keepdims=True, so they broadcast "
-            "against the (n, K) batch.",
-        ),
-        FunctionCheck(
-            args=(np.array([[1000.0, 1001.0, 1002.0]]),),
-            expected=np.array([[0.09003057317, 0.244728471055, 0.665240955775]]),
-            call="softmax([[1000, 1001, 1002]])",
-            tip="exp(1000) overflows to inf. Subtract each row's maximum from the row before calling np.exp.",
-        ),
+            "against the (n, K) batch."),
+        FunctionCheck((np.array([[1000.0, 1001.0, 1002.0]]),),
+            np.array([[0.09003057317, 0.244728471055, 0.665240955775]]), "softmax([[1000, 1001, 1002]])",
+            tip="exp(1000) overflows to inf. Subtract each row's maximum from the row before calling np.exp."),
     ),
     probes=function_probes(
         (_ordinary_logits, "hidden batches of logits", "rows", {"transform": numpy_result}),
@@ -389,32 +322,16 @@ q4 = Question(
     points=2,
     title="Binary cross-entropy that survives p = 0 and p = 1",
     checks=(
-        FunctionCheck(
-            args=(np.array([0.9, 0.2, 0.6]), np.array([1.0, 0.0, 1.0])),
-            expected=0.2797765635793423,
-            call="binary_cross_entropy([0.9, 0.2, 0.6], [1, 0, 1])",
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
-            tip="Average -[y log p + (1 - y) log(1 - p)] over the examples, with the natural log (np.log).",
-        ),
-        FunctionCheck(
-            args=(np.array([1.0, 0.0]), np.array([1.0, 0.0])),
-            expected=1.0000000494736474e-07,
-            call="binary_cross_entropy([1.0, 0.0], [1, 0])",
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
+        _loss_check((np.array([0.9, 0.2, 0.6]), np.array([1.0, 0.0, 1.0])),
+            0.2797765635793423, "binary_cross_entropy([0.9, 0.2, 0.6], [1, 0, 1])",
+            tip="Average -[y log p + (1 - y) log(1 - p)] over the examples, with the natural log (np.log)."),
+        _loss_check((np.array([1.0, 0.0]), np.array([1.0, 0.0])),
+            1.0000000494736474e-07, "binary_cross_entropy([1.0, 0.0], [1, 0])",
             tip="Two confident, right predictions cost almost nothing. Without clipping, 0 * log(0) is nan: "
-            "clip p into [epsilon, 1 - epsilon] before taking logs.",
-        ),
-        FunctionCheck(
-            args=(np.array([1.0]), np.array([0.0])),
-            expected=16.118095651484676,
-            call="binary_cross_entropy([1.0], [0])",
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
+            "clip p into [epsilon, 1 - epsilon] before taking logs."),
+        _loss_check((np.array([1.0]), np.array([0.0])), 16.118095651484676, "binary_cross_entropy([1.0], [0])",
             tip="A confident wrong prediction costs -log(1e-7), about 16.1, once p is clipped into "
-            "[1e-7, 1 - 1e-7] on both sides.",
-        ),
+            "[1e-7, 1 - 1e-7] on both sides."),
     ),
     probes=function_probes(
         (_bce_shapes, "hidden predictions of shape (n, 1) or (1,) (the shape of the result)",
@@ -446,32 +363,17 @@ q5 = Question(
     points=2,
     title="Categorical cross-entropy for a batch",
     checks=(
-        FunctionCheck(
-            args=(np.array([[0.25, 0.75]]), np.array([[0.0, 1.0]])),
-            expected=0.2876820724517809,
-            call="categorical_cross_entropy([[0.25, 0.75]], [[0, 1]])",
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
-            tip="One example whose true class got 0.75: its loss is -log(0.75).",
-        ),
-        FunctionCheck(
-            args=(np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]), np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])),
-            expected=1.329630018466389,
-            call="categorical_cross_entropy([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]], [[1, 0, 0], [0, 0, 1]])",
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
+        _loss_check((np.array([[0.25, 0.75]]), np.array([[0.0, 1.0]])),
+            0.2876820724517809, "categorical_cross_entropy([[0.25, 0.75]], [[0, 1]])",
+            tip="One example whose true class got 0.75: its loss is -log(0.75)."),
+        _loss_check((np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]), np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])),
+            1.329630018466389, "categorical_cross_entropy([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]], [[1, 0, 0], [0, 0, 1]])",
             tip="Sum over the classes of each example, then take the mean over the examples: "
-            "(-log 0.7 - log 0.1) / 2. Not the sum over the batch, and not the mean over all n * K entries.",
-        ),
-        FunctionCheck(
-            args=(np.array([[1.0, 0.0, 0.0]]), np.array([[1.0, 0.0, 0.0]])),
-            expected=1.0000000494736474e-07,
-            call="categorical_cross_entropy([[1.0, 0.0, 0.0]], [[1, 0, 0]])",
-            rtol=_LOSS_RTOL,
-            atol=_LOSS_ATOL,
+            "(-log 0.7 - log 0.1) / 2. Not the sum over the batch, and not the mean over all n * K entries."),
+        _loss_check((np.array([[1.0, 0.0, 0.0]]), np.array([[1.0, 0.0, 0.0]])),
+            1.0000000494736474e-07, "categorical_cross_entropy([[1.0, 0.0, 0.0]], [[1, 0, 0]])",
             tip="A perfect prediction costs (almost) 0. Without clipping, the zero probabilities give "
-            "0 * log(0) = nan: clip p into [epsilon, 1 - epsilon] first.",
-        ),
+            "0 * log(0) = nan: clip p into [epsilon, 1 - epsilon] first."),
     ),
     probes=function_probes(
         (_cce_shapes, "a hidden batch of one or a square batch (the shape of the result)",
@@ -505,26 +407,18 @@ q6 = Question(
     points=2,
     title="Gradient of softmax and cross-entropy with respect to the logits",
     checks=(
-        FunctionCheck(
-            args=(np.array([[0.0, np.log(3.0)]]), np.array([[0.0, 1.0]])),
-            expected=np.array([[0.25, -0.25]]),
-            call="softmax_cross_entropy_gradient([[0, log(3)]], [[0, 1]])",
-            tip="For one example the gradient is p - y, with p = softmax(z) = (0.25, 0.75) and y = (0, 1).",
-        ),
-        FunctionCheck(
-            args=(np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])),
-            expected=np.array(
+        FunctionCheck((np.array([[0.0, np.log(3.0)]]), np.array([[0.0, 1.0]])),
+            np.array([[0.25, -0.25]]), "softmax_cross_entropy_gradient([[0, log(3)]], [[0, 1]])",
+            tip="For one example the gradient is p - y, with p = softmax(z) = (0.25, 0.75) and y = (0, 1)."),
+        FunctionCheck((np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])),
+            np.array(
                 [[-0.167379522113, 0.122364235527, 0.045015286585], [1 / 6, -1 / 3, 1 / 6]],
             ),
-            call="softmax_cross_entropy_gradient([[2, 1, 0], [0, 0, 0]], [[1, 0, 0], [0, 1, 0]])",
-            tip="The loss is a mean over the n examples, so divide p - y by n (here 2), not by n * K.",
-        ),
-        FunctionCheck(
-            args=(np.array([[1000.0, 0.0]]), np.array([[0.0, 1.0]])),
-            expected=np.array([[1.0, -1.0]]),
-            call="softmax_cross_entropy_gradient([[1000, 0]], [[0, 1]])",
-            tip="Use a softmax that subtracts the row maximum, as in question 3, so large logits do not overflow.",
-        ),
+            "softmax_cross_entropy_gradient([[2, 1, 0], [0, 0, 0]], [[1, 0, 0], [0, 1, 0]])",
+            tip="The loss is a mean over the n examples, so divide p - y by n (here 2), not by n * K."),
+        FunctionCheck((np.array([[1000.0, 0.0]]), np.array([[0.0, 1.0]])),
+            np.array([[1.0, -1.0]]), "softmax_cross_entropy_gradient([[1000, 0]], [[0, 1]])",
+            tip="Use a softmax that subtracts the row maximum, as in question 3, so large logits do not overflow."),
     ),
     probes=function_probes(
         (_gradient_shapes, "a hidden batch of one or a square batch (the shape of the result)",

@@ -873,3 +873,55 @@ def array_shape(result: Any) -> np.ndarray:
     array([3, 2])
     """
     return np.array(np.shape(numpy_result(result)), dtype=np.int64)
+
+
+# --- added for ex03 ---
+
+
+def pack_array_lists(lists: Any) -> np.ndarray:
+    """Kernel side: a tuple of lists of arrays as one flat float array: each list's length, then (ndim, shape, values)
+    per array. A ValueError or TypeError says the answer is not such a tuple (say, for a message).
+
+    >>> pack_array_lists(([np.ones((1, 2))], [np.zeros(2)]))
+    array([1., 1., 2., 1., 2., 1., 1., 1., 2., 0., 0.])
+    """
+    arrays = [np.asarray(a, dtype=float) for group in lists for a in group]
+    parts: list[float] = [len(group) for group in lists]
+    for array in arrays:
+        parts += [array.ndim, *array.shape, *array.ravel().tolist()]
+    return np.array(parts, dtype=float)
+
+
+def unpack_array_lists(packed: Any, lists: int, most: int, max_ndim: int, max_side: int) -> list[list[np.ndarray]]:
+    """Judge side: the ``lists`` lists that `pack_array_lists` packed, rebuilt from untrusted data.
+
+    Each list holds at most ``most`` arrays of at most ``max_ndim`` dimensions of at most ``max_side``; a
+    ValueError (or an OverflowError, for an infinite size) says the data does not parse.
+
+    >>> unpack_array_lists(pack_array_lists(([np.ones((1, 2))], [np.zeros(2)])), 2, 8, 2, 64)[1]
+    [array([0., 0.])]
+    """
+    flat = np.asarray(packed, dtype=float).ravel()
+    if flat.size < lists or not np.all(np.isfinite(flat[:lists])):
+        raise ValueError("no arrays")
+    counts = [int(count) for count in flat[:lists]]
+    if not all(0 <= count <= most for count in counts):
+        raise ValueError("too many arrays")
+    arrays, at = [], lists
+    for _ in range(sum(counts)):
+        if at >= flat.size or not 0 <= flat[at] <= max_ndim:
+            raise ValueError("bad array header")
+        ndim = int(flat[at])
+        shape = tuple(int(s) for s in flat[at + 1 : at + 1 + ndim])
+        if len(shape) != ndim or any(s < 0 or s > max_side for s in shape):
+            raise ValueError("bad shape")
+        size = int(np.prod(shape))
+        start = at + 1 + ndim
+        if start + size > flat.size:
+            raise ValueError("truncated data")
+        arrays.append(flat[start : start + size].reshape(shape))
+        at = start + size
+    if at != flat.size:
+        raise ValueError("trailing data")
+    ends = np.cumsum(counts)
+    return [arrays[end - count : end] for count, end in zip(counts, ends, strict=True)]

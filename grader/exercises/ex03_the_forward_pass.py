@@ -4,23 +4,12 @@ Conventions of lesson 03: a weight matrix has shape (inputs, outputs), a bias
 shape (outputs,), a batch has one example per row, hidden layers apply ReLU and
 the output layer returns logits (no activation).
 
-Mistakes the hidden tests catch: transposed weights (the cases include square
-layers, where nothing raises), a bias broadcast along the batch axis (the cases
-include batches as long as the layer is wide), an activation on the output layer
-(ReLU copied from the hidden layers, or a sigmoid where logits are asked for, or
-a sigmoid applied twice), hidden layers without ReLU (or with a leaky ReLU, or
-ReLU on the inputs), biases left out of a parameter count or given to the input
-layer, a count returned as a float (``13.0``), a list of sizes emptied by
-``pop``, probabilities of shape (n, 1) where (n,) is asked for, results squeezed
-(a batch of one, a single output unit loses its axis) or returned as Python
-lists (``[x @ W + b for x in X]``), the list of weights or biases changed in
-place, a network that ignores its middle layers, a max network wrong on the
-diagonal x1 == x2, and one right only above a floor (``relu(x2 + c) - c`` passes
-x2 through for x2 > -c alone; the cases reach -3e6).
-
 Each question has one probe per requirement it names (the shape first, then the
 values, then the edges), so a failure names the requirement it missed; every
-probe also checks that the inputs are left unchanged.
+probe also checks that the inputs are left unchanged. The cases say which mistake
+they catch (square layers show transposed weights, say). No forward pass ships:
+visible checks compare with stored numbers, and the max network is evaluated
+inside its verdict only.
 """
 
 from __future__ import annotations
@@ -30,45 +19,31 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FunctionCheck, PropertyCheck, describe
-from grader.data import moons_network
-from grader.probes import array_shape, function_probes
+from grader.data import fresh_moons, moons_network
+from grader.probes import array_shape, function_probes, pack_array_lists, unpack_array_lists
 from grader.question import Exercise, Question, Requirement
 
-# The lesson's 2-3-1 network and its batch of four inputs (sections 1 and 2).
+# The lesson's 2-3-1 network and its batch of four inputs (sections 1 and 2). The results the visible checks expect
+# are stored, computed once in float64 (X W + b, the forward pass, the sigmoid), so that no answer ships.
 LESSON_X = np.array([[1.0, 2.0], [0.0, 0.0], [-1.0, 1.0], [2.0, -1.0]])
 LESSON_WEIGHTS = [np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]]), np.array([[1.0], [-1.0], [2.0]])]
 LESSON_BIASES = [np.array([0.0, -1.0, 1.0]), np.array([0.5])]
 LESSON_LOGITS = np.array([[-0.5], [2.5], [-1.5], [8.5]])
+LESSON_HIDDEN_SUMS = np.array([[1.0, 2.0, -0.5], [0.0, -1.0, 1.0], [-1.0, 2.0, -0.5], [2.0, -5.0, 3.0]])  # X W1 + b1
+LESSON_PROBABILITIES = np.array([0.3775406687981454, 0.9241418199787566, 0.18242552380635635, 0.9997965730219448])
 
 # A square batch and layer: transposed weights or a bias along the batch axis raise no error here.
 SQUARE_X = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0], [1.0, 1.0, 1.0]])
 SQUARE_W = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]])
 SQUARE_B = np.array([0.5, -0.5, 1.0])
+SQUARE_SUMS = np.array([[7.5, 1.5, 3.0], [-2.5, 0.5, -1.0], [4.5, 2.5, 1.0]])  # SQUARE_X @ SQUARE_W + SQUARE_B
 
 MAX_HIDDEN_UNITS = 64
 
 
-def _relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(0.0, z)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _forward(x: np.ndarray, weights: list[np.ndarray], biases: list[np.ndarray]) -> np.ndarray:
-    """The trusted forward pass: ReLU hidden layers, logits out."""
-    h = x
-    for w, b in zip(weights[:-1], biases[:-1], strict=True):
-        h = _relu(h @ w + b)
-    return h @ weights[-1] + biases[-1]
-
-
 def _random_network(rng: np.random.Generator, sizes: list[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    weights = [
-        rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
-    ]
+    pairs = zip(sizes[:-1], sizes[1:], strict=True)
+    weights = [rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out)) for n_in, n_out in pairs]
     biases = [rng.normal(0.0, 0.5, size=n_out) for n_out in sizes[1:]]
     return weights, biases
 
@@ -87,21 +62,13 @@ q1 = Question(
     points=2,
     title="One dense layer for a batch",
     checks=(
-        FunctionCheck(
-            args=(SQUARE_X, SQUARE_W, SQUARE_B),
-            expected=SQUARE_X @ SQUARE_W + SQUARE_B,
-            call="dense(X, W, b) with a square batch X (3, 3), W (3, 3) and b = [0.5, -0.5, 1]",
-            tip=(
-                "Every shape fits here, so a mistake raises no error. Use W as it is (not W.T), and add b "
-                "to every row, so that column j gets b[j]; a b of shape (3, 1) would add b[i] to row i instead."
-            ),
-        ),
-        FunctionCheck(
-            args=(LESSON_X, LESSON_WEIGHTS[0], LESSON_BIASES[0]),
-            expected=LESSON_X @ LESSON_WEIGHTS[0] + LESSON_BIASES[0],
-            call="dense(X, W1, b1) for the lesson's batch X (4, 2), W1 (2, 3), b1 (3,)",
-            tip="Row i of the result is x_i W + b: one row per example, one column per unit of the layer.",
-        ),
+        FunctionCheck((SQUARE_X, SQUARE_W, SQUARE_B),
+            SQUARE_SUMS, "dense(X, W, b) with a square batch X (3, 3), W (3, 3) and b = [0.5, -0.5, 1]",
+            tip="Every shape fits here, so a mistake raises no error. Use W as it is (not W.T), and add b "
+            "to every row, so that column j gets b[j]; a b of shape (3, 1) would add b[i] to row i instead."),
+        FunctionCheck((LESSON_X, LESSON_WEIGHTS[0], LESSON_BIASES[0]),
+            LESSON_HIDDEN_SUMS, "dense(X, W1, b1) for the lesson's batch X (4, 2), W1 (2, 3), b1 (3,)",
+            tip="Row i of the result is x_i W + b: one row per example, one column per unit of the layer."),
     ),
     probes=function_probes(
         (_dense_cases, "hidden batches and layers, a batch of one among them (the shape of the result)",
@@ -156,27 +123,13 @@ q2 = Question(
     points=1,
     title="Count the parameters of an MLP",
     checks=(
-        FunctionCheck(
-            args=([2, 3, 1],),
-            expected=13,
-            call="count_params([2, 3, 1])",
-            tip="The hidden layer has 2 * 3 weights and 3 biases, the output layer 3 * 1 weights and 1 bias.",
-        ),
-        FunctionCheck(
-            args=([2, 16, 16, 1],),
-            expected=337,
-            call="count_params([2, 16, 16, 1])",
-            tip=(
-                "Go over consecutive pairs (n_in, n_out) of sizes: each layer has n_in * n_out weights and "
-                "n_out biases. The input layer has no weights or biases of its own."
-            ),
-        ),
-        PropertyCheck(
-            args=([2, 3, 1],),
-            call="count_params([2, 3, 1])",
-            holds=_an_integer,
-            tip="Multiply and add whole numbers only: no division, no float starting value.",
-        ),
+        FunctionCheck(([2, 3, 1],), 13, "count_params([2, 3, 1])",
+            tip="The hidden layer has 2 * 3 weights and 3 biases, the output layer 3 * 1 weights and 1 bias."),
+        FunctionCheck(([2, 16, 16, 1],), 337, "count_params([2, 16, 16, 1])",
+            tip="Go over consecutive pairs (n_in, n_out) of sizes: each layer has n_in * n_out weights and "
+            "n_out biases. The input layer has no weights or biases of its own."),
+        PropertyCheck(([2, 3, 1],), "count_params([2, 3, 1])", _an_integer,
+            tip="Multiply and add whole numbers only: no division, no float starting value."),
     ),
     probes=function_probes(
         (_count_cases, "hidden lists of layer sizes", ("value", "layers")),
@@ -229,10 +182,8 @@ def _forward_depth_cases() -> list[tuple]:
 
 def _deep_visible() -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
     x = np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0], [-1.0, 0.5, 1.0]])
-    weights = [
-        np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0], [0.0, -1.0, 1.0]]),
-        np.array([[1.0, -1.0], [0.5, 1.0], [-1.0, 2.0]]),
-    ]
+    weights = [np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0], [0.0, -1.0, 1.0]]),
+               np.array([[1.0, -1.0], [0.5, 1.0], [-1.0, 2.0]])]  # fmt: skip
     biases = [np.array([0.5, 0.0, -0.5]), np.array([-1.0, 0.0])]
     return x, weights, biases
 
@@ -242,24 +193,15 @@ q3 = Question(
     points=3,
     title="Forward pass of an MLP for a batch",
     checks=(
-        FunctionCheck(
-            args=(LESSON_X, LESSON_WEIGHTS, LESSON_BIASES),
-            expected=LESSON_LOGITS,
-            call="forward(X, [W1, W2], [b1, b2]) for the lesson's 2-3-1 network and batch",
-            tip=(
-                "Expect shape (4, 1): one row per example, one column per output unit. Apply ReLU after the "
-                "hidden layer only: the last layer returns logits, and logits may be negative."
-            ),
-        ),
-        FunctionCheck(
-            args=_deep_visible(),
-            expected=_forward(*_deep_visible()),
-            call="forward(X, weights, biases) for a 3-3-2 network with a square hidden layer and a batch of 3",
-            tip=(
-                "ReLU after every hidden layer, no activation after the last one (its logits may be negative). "
-                "Use each W as given, not W.T, and add each b along the units."
-            ),
-        ),
+        FunctionCheck((LESSON_X, LESSON_WEIGHTS, LESSON_BIASES),
+            LESSON_LOGITS, "forward(X, [W1, W2], [b1, b2]) for the lesson's 2-3-1 network and batch",
+            tip="Expect shape (4, 1): one row per example, one column per output unit. Apply ReLU after the "
+            "hidden layer only: the last layer returns logits, and logits may be negative."),
+        FunctionCheck(_deep_visible(),
+            np.array([[-1.0, 0.0], [5.0, -1.5], [-2.0, 2.5]]),
+            "forward(X, weights, biases) for a 3-3-2 network with a square hidden layer and a batch of 3",
+            tip="ReLU after every hidden layer, no activation after the last one (its logits may be negative). "
+            "Use each W as given, not W.T, and add each b along the units."),
     ),
     probes=function_probes(
         (_forward_shape_cases, "hidden networks and batches, a batch of one among them (the shape of the result)",
@@ -291,22 +233,16 @@ q3 = Question(
 
 
 def _moons_batch(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import make_moons
-
-    return make_moons(n_samples=n, noise=0.15, random_state=seed)
+    return fresh_moons(n, seed, noise=0.15)
 
 
 def _proba_cases() -> list[tuple]:
-    rng = np.random.default_rng(304)
     moons_weights, moons_biases = moons_network()
-    cases = [
+    return [
         (LESSON_X, [w.copy() for w in LESSON_WEIGHTS], [b.copy() for b in LESSON_BIASES]),
         (_moons_batch(1304, 40)[0], moons_weights, moons_biases),
+        *_networks(304, [([2, 6, 1], 7), ([3, 3, 1], 3), ([2, 1], 4)]),
     ]
-    for sizes, n in [([2, 6, 1], 7), ([3, 3, 1], 3), ([2, 1], 4)]:
-        weights, biases = _random_network(rng, sizes)
-        cases.append((rng.normal(size=(n, sizes[0])), weights, biases))
-    return cases
 
 
 def _proba_shape_cases() -> list[tuple]:
@@ -342,17 +278,11 @@ q4 = Question(
     points=2,
     title="Probabilities from a one-output network",
     checks=(
-        FunctionCheck(
-            args=(LESSON_X, LESSON_WEIGHTS, LESSON_BIASES),
-            expected=_sigmoid(LESSON_LOGITS[:, 0]),
-            call="predict_proba(X, [W1, W2], [b1, b2]) for the lesson's 2-3-1 network and batch",
-            tip="Apply the sigmoid once, to the logits of the forward pass, and return shape (4,), not (4, 1).",
-        ),
-        PropertyCheck(
-            args=(_moons_batch(0, 300)[0], *moons_network()),
-            call="predict_proba(X_moons, weights_moons, biases_moons)",
-            holds=_classifies_moons,
-        ),
+        FunctionCheck((LESSON_X, LESSON_WEIGHTS, LESSON_BIASES),
+            LESSON_PROBABILITIES, "predict_proba(X, [W1, W2], [b1, b2]) for the lesson's 2-3-1 network and batch",
+            tip="Apply the sigmoid once, to the logits of the forward pass, and return shape (4,), not (4, 1)."),
+        PropertyCheck((_moons_batch(0, 300)[0], *moons_network()),
+            "predict_proba(X_moons, weights_moons, biases_moons)", _classifies_moons),
     ),
     probes=function_probes(
         (_proba_shape_cases, "hidden networks and batches of one (the shape of the result)",
@@ -379,44 +309,18 @@ q4 = Question(
 
 
 def _pack_network(result: Any) -> np.ndarray:
-    """Kernel side: (weights, biases) as one flat array: counts, then (ndim, shape, values) per array."""
+    """Kernel side: (weights, biases) as one flat array (`pack_array_lists`)."""
     try:
         weights, biases = result
-        arrays = [np.asarray(a, dtype=float) for a in [*weights, *biases]]
-        counts = [len(weights), len(biases)]
+        return pack_array_lists((weights, biases))
     except (TypeError, ValueError):
         raise ValueError("expected a pair (weights, biases): two lists of NumPy arrays") from None
-    parts: list[float] = [*counts]
-    for array in arrays:
-        parts += [array.ndim, *array.shape, *array.ravel().tolist()]
-    return np.array(parts, dtype=float)
 
 
 def _unpack_network(packed: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Judge side: rebuild the arrays from untrusted data; raises ValueError when it does not parse."""
-    flat = np.asarray(packed, dtype=float).ravel()
-    if flat.size < 2 or not np.all(np.isfinite(flat[:2])):
-        raise ValueError("no network")
-    n_weights, n_biases = int(flat[0]), int(flat[1])
-    if not (0 <= n_weights <= 8 and 0 <= n_biases <= 8):
-        raise ValueError("too many arrays")
-    arrays, at = [], 2
-    for _ in range(n_weights + n_biases):
-        if at >= flat.size or not 0 <= flat[at] <= 2:
-            raise ValueError("bad array header")
-        ndim = int(flat[at])
-        shape = tuple(int(s) for s in flat[at + 1 : at + 1 + ndim])
-        if len(shape) != ndim or any(s < 0 or s > MAX_HIDDEN_UNITS for s in shape):
-            raise ValueError("bad shape")
-        size = int(np.prod(shape))
-        start = at + 1 + ndim
-        if start + size > flat.size:
-            raise ValueError("truncated data")
-        arrays.append(flat[start : start + size].reshape(shape))
-        at = start + size
-    if at != flat.size:
-        raise ValueError("trailing data")
-    return arrays[:n_weights], arrays[n_weights:]
+    weights, biases = unpack_array_lists(packed, 2, most=8, max_ndim=2, max_side=MAX_HIDDEN_UNITS)
+    return weights, biases
 
 
 def _shape_problem(weights: list[np.ndarray], biases: list[np.ndarray]) -> str | None:
@@ -474,9 +378,11 @@ def _computes_max(args: tuple, packed: np.ndarray, seed: int = 306, show_point: 
     problem = _shape_problem(weights, biases)
     if problem:
         return problem
-    x = _max_points(seed)
-    with np.errstate(all="ignore"):
-        out = _forward(x, weights, biases)[:, 0]
+    x = out = _max_points(seed)
+    with np.errstate(all="ignore"):  # the network's output, evaluated here only (no forward pass ships)
+        for layer, (w, b) in enumerate(zip(weights, biases, strict=True), start=1):
+            out = out @ w + b if layer == len(weights) else np.maximum(0.0, out @ w + b)
+    out = out[:, 0]
     target = x.max(axis=1)
     wrong = ~np.isclose(out, target, rtol=1e-6, atol=1e-6)
     if wrong.any():
@@ -509,11 +415,7 @@ q5 = Question(
     points=2,
     title="Hand-set weights: a network that computes max(x1, x2)",
     checks=(
-        PropertyCheck(
-            args=(),
-            call="max_network()",
-            holds=_max_network_holds,
-        ),
+        PropertyCheck((), "max_network()", _max_network_holds),
     ),
     probes=function_probes(
         (lambda: [()], "the network it returns", ("shapes",), {"verify": _has_lesson_shapes}),

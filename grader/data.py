@@ -205,3 +205,35 @@ def fresh_moons(n: int, seed: int, noise: float = 0.2) -> tuple[np.ndarray, np.n
     from sklearn.datasets import make_moons
 
     return make_moons(n_samples=n, noise=noise, random_state=seed)
+
+
+# --- added for ex13 ---
+
+RING_MODES = 8
+RING_RADIUS = 2.0
+RING_STD = 0.1
+
+
+def ring_centers(modes: int = RING_MODES, radius: float = RING_RADIUS) -> np.ndarray:
+    """The ``modes`` centres of the ring, evenly spaced on a circle of ``radius``; shape (modes, 2).
+
+    >>> ring_centers(4).round(3).tolist()
+    [[2.0, 0.0], [0.0, 2.0], [-2.0, 0.0], [-0.0, -2.0]]
+    """
+    angles = 2.0 * np.pi * np.arange(modes) / modes
+    return np.stack([radius * np.cos(angles), radius * np.sin(angles)], axis=1)
+
+
+def draw_ring(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points of the ring of 8 Gaussians drawn with ``rng`` (what `sample_ring` and the held-out set use)."""
+    which = rng.integers(0, RING_MODES, size=n)
+    return (ring_centers()[which] + RING_STD * rng.normal(size=(n, 2))).astype(np.float32)
+
+
+def sample_ring(n: int, seed: int = 0) -> np.ndarray:
+    """``n`` points from the ring of 8 Gaussians (radius 2, standard deviation 0.1), float32 of shape (n, 2).
+
+    >>> sample_ring(5).shape, sample_ring(5).dtype.name
+    ((5, 2), 'float32')
+    """
+    return draw_ring(n, np.random.default_rng(seed))

@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.measures import rbf_mmd
+
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
 REQUEST_TIMEOUT = 180.0
@@ -91,23 +93,6 @@ def _sequence_mae(predictions: np.ndarray, y: np.ndarray) -> float:
     if predictions.size != targets.size:
         return float("inf")  # e.g. one output per sequence where one per time step was expected
     return float(np.mean(np.abs(predictions.reshape(targets.shape) - targets)))
-
-
-def rbf_mmd(samples: np.ndarray, y: np.ndarray, bandwidths: tuple[float, ...] = (0.2, 0.5, 1.0)) -> float:
-    """Squared maximum mean discrepancy (biased) between two point clouds, RBF kernel averaged over ``bandwidths``.
-
-    0 for identical clouds, larger as they differ; inf when the points' sizes differ (a wrong output shape).
-    """
-    a = np.asarray(samples, dtype=np.float64).reshape(len(samples), -1)
-    b = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
-    if a.shape[1] != b.shape[1] or not np.all(np.isfinite(a)):
-        return float("inf")
-
-    def kernel_mean(u: np.ndarray, v: np.ndarray) -> float:
-        squared = np.maximum((u * u).sum(1)[:, None] + (v * v).sum(1)[None, :] - 2.0 * u @ v.T, 0.0)
-        return float(np.mean([np.exp(-squared / (2.0 * s * s)).mean() for s in bandwidths]))
-
-    return kernel_mean(a, a) + kernel_mean(b, b) - 2.0 * kernel_mean(a, b)
 
 
 def unseen_to_seen_error(predictions: np.ndarray, y: np.ndarray) -> float:

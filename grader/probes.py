@@ -925,3 +925,42 @@ def unpack_array_lists(packed: Any, lists: int, most: int, max_ndim: int, max_si
         raise ValueError("trailing data")
     ends = np.cumsum(counts)
     return [arrays[end - count : end] for count, end in zip(counts, ends, strict=True)]
+
+
+# --- added for ex13 ---
+
+
+def nonlinear_hidden(class_name: str, why: str, aspect: str = "nonlinear") -> ModelRule:
+    """Every layer of ``class_name`` before the last has a nonlinear activation (activation layers folded in).
+
+    ``why`` ends the message: what a model with a linear hidden layer cannot do.
+
+    >>> rule = nonlinear_hidden("Dense", "it is linear")
+    >>> rule.check({"layers": [{"class_name": "Dense", "activation": None}, {"class_name": "Dense"}]})
+    'has a hidden Dense layer (number 1) with no activation: it is linear'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        from grader.modelscore import fold_activations
+
+        layers = [layer for layer in fold_activations(report.get("layers", [])) if layer.get("class_name") == class_name]
+        linear = [index for index, layer in enumerate(layers[:-1]) if layer.get("activation") in (None, "linear")]
+        return f"has a hidden {class_name} layer (number {linear[0] + 1}) with no activation: {why}" if linear else None
+
+    return ModelRule(aspect, check)
+
+
+def pair_part(index: int) -> Callable[[Any], np.ndarray]:
+    """Kernel side: a ``transform`` that takes part ``index`` (0 or 1) of a pair such as ``(loss, grad)``, as float64.
+
+    A result that is not a pair raises as unpacking does, so it reaches the judge as an answer of the wrong form.
+
+    >>> pair_part(1)((0.5, [1, 2]))
+    array([1., 2.])
+    """
+
+    def part(result: Any) -> np.ndarray:
+        first, second = result
+        return np.asarray((first, second)[index], dtype=np.float64)
+
+    return part

@@ -1,43 +1,28 @@
 """Exercise 13, GANs: the two players' losses, a distance between samples, mode counting, a trained generator.
 
-Mistakes the hidden tests catch: a discriminator loss with the real and fake
-labels swapped, or with the generator's label 1 for the fakes, summed instead of
-averaged, one mean over all logits where the two halves are averaged separately,
-returned as an array of shape (1,), the logits changed in place, a loss that
-overflows or returns NaN for confident logits (log of a rounded sigmoid, log1p of
-exp, a log clipped at 1e-7); the saturating generator loss log(1 - D(G(z)))
-where the non-saturating -log D(G(z)) is asked for (and its gradient), a loss or
-gradient summed instead of averaged, a gradient of shape (m, 1), a loss of shape
-(1,), an epsilon in the log; an RBF kernel with the wrong bandwidth scale or
-with unsquared distances, a cross term without its factor 2 or over n^2, the
-unbiased MMD (diagonal left out) where the biased one is asked for, the MMD
-instead of its square, points centred in place; counting samples instead of
-modes, ignoring the radius, a strict ``<`` at the radius or ``>`` at the minimum
-count, squared distances compared with the radius, a sample counted for every
-centre within the radius or for the first one instead of the nearest; and a
-generator with an activation on its output, that collapsed onto a few modes, was
-never trained, or was trained against a discriminator with swapped labels or the
-generator's labels: its samples are judged by the RBF MMD to fresh draws of the
-ring, from latent noise the student never sees.
+Mistakes the hidden tests catch: swapped or generator's labels, sums for means, one mean over
+both halves, shapes (1,) or (m, 1), logits changed in place, overflow (a rounded sigmoid, log1p of exp,
+a clipped log), the saturating loss; an MMD with a wrong bandwidth scale, unsquared distances, no
+factor 2, the unbiased estimator or no square; a count of samples for modes, ``<`` at the radius,
+squared distances, two centres or the first one for a sample; a generator that collapsed, was never
+trained or trained with wrong labels, judged on latent noise the student never sees.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
+from grader.data import RING_MODES, ring_centers, sample_ring
+from grader.data import draw_ring as _draw_ring  # noqa: F401 - grader.heldout_sets draws the held-out ring with it
+from grader.measures import rbf_mmd
 from grader.model_spec import ModelSpec
-from grader.modelscore import rbf_mmd
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, function_probes, only_layers
+from grader.probes import ModelProbe, ModelRequirements, function_probes, nonlinear_hidden, only_layers, pair_part
 from grader.question import Exercise, Question, Requirement
 
 LATENT_DIM = 8
-RING_MODES = 8
-RING_RADIUS = 2.0
-RING_STD = 0.1
 # Held-out RBF MMD (2,000 fresh noise vectors against 2,000 fresh ring points), measured over seeds 0-4 and two
 # held-out draws each, 2,000 steps of the notebook's recipe (the tests' train_gan with the activations changed):
 #   solution (G relu, D leaky_relu) 0.0051-0.0109; G tanh 0.0036-0.0102; G and D 128 wide, D relu 0.0030-0.0068;
@@ -55,33 +40,11 @@ COVERAGE_RADIUS = 0.5
 HELDOUT_SIZE = 2000
 GENERATOR_MAX_PARAMS = 50_000
 # The generator's budget: plain layers only (the judge loads it in safe mode). How it is trained is the student's choice.
-GENERATOR_LAYERS = {
-    "Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
-    "BatchNormalization", "LayerNormalization", "Dropout", "GaussianNoise",
-}
-
-
-# Data: a ring of Gaussians, the same for the student, the checks and the lesson.
-
-
-def ring_centers(modes: int = RING_MODES, radius: float = RING_RADIUS) -> np.ndarray:
-    """The ``modes`` centres of the ring, evenly spaced on a circle of ``radius``; shape (modes, 2)."""
-    angles = 2.0 * np.pi * np.arange(modes) / modes
-    return np.stack([radius * np.cos(angles), radius * np.sin(angles)], axis=1)
-
-
-def _draw_ring(n: int, rng: np.random.Generator) -> np.ndarray:
-    which = rng.integers(0, RING_MODES, size=n)
-    return (ring_centers()[which] + RING_STD * rng.normal(size=(n, 2))).astype(np.float32)
-
-
-def sample_ring(n: int, seed: int = 0) -> np.ndarray:
-    """``n`` points from the ring of 8 Gaussians (radius 2, standard deviation 0.1), float32 of shape (n, 2)."""
-    return _draw_ring(n, np.random.default_rng(seed))
-
-
-def _softplus(x: np.ndarray) -> np.ndarray:
-    return np.logaddexp(0.0, x)
+GENERATOR_LAYERS = {"Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "BatchNormalization",
+                    "LayerNormalization", "Dropout", "GaussianNoise"}
+# Question 5's generator, read by its visible check and its hidden requirements alike.
+_GENERATOR = ModelSpec(input_shape=(LATENT_DIM,), output_units=2, output_activation="linear",
+                       layer_counts={"Dense": 2}, max_params=GENERATOR_MAX_PARAMS)
 
 
 # Question 1: the discriminator's loss from logits.
@@ -101,11 +64,9 @@ def _discriminator_cases() -> list[tuple]:
 
 def _confident_cases() -> list[tuple]:
     """Logits up to +-1000, where a rounded sigmoid is exactly 0 or 1."""
-    return [
-        (np.array([250.0, -3.0, 40.0]), np.array([-300.0, 80.0])),
-        (np.array([-800.0]), np.array([800.0, 0.5, -2.0, 1.0])),
-        (np.array([1000.0, -1000.0, 37.0, -37.0]), np.array([-1000.0, 1000.0, 20.0])),
-    ]
+    pairs = [([250.0, -3.0, 40.0], [-300.0, 80.0]), ([-800.0], [800.0, 0.5, -2.0, 1.0]),
+             ([1000.0, -1000.0, 37.0, -37.0], [-1000.0, 1000.0, 20.0])]
+    return [(np.array(real), np.array(fake)) for real, fake in pairs]
 
 
 q1 = Question(
@@ -121,7 +82,7 @@ q1 = Question(
         ),
         FunctionCheck(
             args=(np.array([3.0, 1.0]), np.array([-2.0])),
-            expected=float(np.mean(_softplus(-np.array([3.0, 1.0]))) + _softplus(np.array(-2.0))),
+            expected=0.30785253058895495,  # mean(logaddexp(0, -[3, 1])) + logaddexp(0, 2), float64
             call="discriminator_loss([3.0, 1.0], [-2.0])",
             rtol=1e-6,
             tip="Real samples carry the label 1 and fake samples the label 0; average each group on its own "
@@ -136,21 +97,11 @@ q1 = Question(
             "Compute -log(sigmoid(l)) as np.logaddexp(0, -l), never as np.log of a sigmoid that rounds to 0 or 1.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_discriminator_cases,
-            rtol=1e-6,  # float32 logits lose about 1e-8 here: the key is float64
-            atol=1e-8,
-            label="hidden logits of real and fake batches of different sizes",
-            covers=("loss", "number", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_confident_cases,
-            rtol=1e-6,
-            atol=1e-8,
-            label="hidden logits as large as 1000",
-            covers=("finite", "unchanged"),
-        ),
+    probes=function_probes(
+        (_discriminator_cases, "hidden logits of real and fake batches of different sizes", ("loss", "number", "unchanged")),
+        (_confident_cases, "hidden logits as large as 1000", ("finite", "unchanged")),
+        rtol=1e-6,  # float32 logits lose about 1e-8 here: the key is float64
+        atol=1e-8,
     ),
     requirements=(
         Requirement(
@@ -175,57 +126,36 @@ q1 = Question(
 # Question 2: the generator's non-saturating loss and its gradient.
 
 
-def _loss_of(result: Any) -> np.ndarray:
-    """The loss of a pair (loss, grad), as it is: one number has shape ()."""
-    loss, _ = result
-    return np.asarray(loss, dtype=np.float64)
-
-
-def _grad_of(result: Any) -> np.ndarray:
-    """The gradient of a pair (loss, grad), in its own shape."""
-    _, grad = result
-    return np.asarray(grad, dtype=np.float64)
-
-
 def _generator_cases() -> list[tuple]:
+    """Moderate logits; a strong discriminator's (where log(1 - D) saturates); a batch of one; float32 logits."""
     rng = np.random.default_rng(1302)
-    return [
-        (rng.normal(0.0, 2.0, 12),),
-        (rng.normal(-6.0, 2.0, 5),),  # a strong discriminator: where log(1 - D) saturates
-        (np.array([1.5]),),  # a batch of one
-        (rng.normal(2.0, 1.0, 40).astype(np.float32),),
-    ]
+    moderate, strong, in_float32 = rng.normal(0.0, 2.0, 12), rng.normal(-6.0, 2.0, 5), rng.normal(2.0, 1.0, 40)
+    return [(moderate,), (strong,), (np.array([1.5]),), (in_float32.astype(np.float32),)]
 
 
 def _confident_fake_cases() -> list[tuple]:
     return [(np.array([-400.0, 400.0, 0.0]),), (np.array([-1000.0, 1000.0, -30.0, 30.0]),)]
 
 
-def _generator_holds(fake_logits: np.ndarray) -> Callable[[Any], str | None]:
-    n = len(fake_logits)
-    loss = float(np.mean(_softplus(-fake_logits)))
-    grad = -0.5 * (1.0 - np.tanh(0.5 * fake_logits)) / n  # -(1 - sigmoid(l)) / n
+def _generator_holds(result: Any) -> str | None:
+    # The pair for the logits [-10, 0, 10], by the float64 loss mean(logaddexp(0, -l)) and gradient
+    # -exp(-logaddexp(0, l)) / 3, computed once.
+    loss, grad = 3.5644126594527936, np.array([-0.33331820071043256, -0.16666666666666666, -1.5132622900811452e-05])
+    try:
+        got_loss, got_grad = result
+    except (TypeError, ValueError):
+        return f"returned {describe(result)}; it should return a pair (loss, grad)."
+    got_loss, got_grad = np.asarray(got_loss, dtype=np.float64), np.asarray(got_grad, dtype=np.float64)
+    if got_loss.ndim != 0:
+        return f"the loss is {describe(got_loss)}; it should be one number, the mean over the batch."
+    if not np.allclose(got_loss.item(), loss, rtol=1e-6, atol=1e-8):
+        return f"the loss is {describe(got_loss.item())}, but it should be {describe(loss)}."
+    if got_grad.shape != grad.shape:
+        return f"the gradient has shape {got_grad.shape}; it should have shape {grad.shape}, one entry per logit."
+    if not np.allclose(got_grad, grad, rtol=1e-6, atol=1e-10):
+        return f"the gradient is {describe(got_grad)}, but it should be {describe(grad)}."
+    return None
 
-    def holds(result: Any) -> str | None:
-        try:
-            got_loss, got_grad = result
-        except (TypeError, ValueError):
-            return f"returned {describe(result)}; it should return a pair (loss, grad)."
-        got_loss, got_grad = np.asarray(got_loss, dtype=np.float64), np.asarray(got_grad, dtype=np.float64)
-        if got_loss.ndim != 0:
-            return f"the loss is {describe(got_loss)}; it should be one number, the mean over the batch."
-        if not np.allclose(got_loss.item(), loss, rtol=1e-6, atol=1e-8):
-            return f"the loss is {describe(got_loss.item())}, but it should be {describe(loss)}."
-        if got_grad.shape != grad.shape:
-            return f"the gradient has shape {got_grad.shape}; it should have shape {grad.shape}, one entry per logit."
-        if not np.allclose(got_grad, grad, rtol=1e-6, atol=1e-10):
-            return f"the gradient is {describe(got_grad)}, but it should be {describe(grad)}."
-        return None
-
-    return holds
-
-
-_Q2_LOGITS = np.array([-10.0, 0.0, 10.0])
 
 _FAKE_LOGITS_LABEL = "hidden logits of fake samples, some from a discriminator that is sure they are fake"
 
@@ -235,9 +165,9 @@ q2 = Question(
     title="The generator's non-saturating loss and its gradient",
     checks=(
         PropertyCheck(
-            args=(_Q2_LOGITS,),
+            args=(np.array([-10.0, 0.0, 10.0]),),
             call="generator_loss([-10.0, 0.0, 10.0])",
-            holds=_generator_holds(_Q2_LOGITS),
+            holds=_generator_holds,
             tip="The non-saturating loss is the mean of -log D(G(z)) = softplus(-l). Its gradient with respect to "
             "each logit is -(1 - sigmoid(l)) / n: close to -1/n where the discriminator is sure the sample is "
             "fake (l = -10), which is exactly where the generator needs a push.",
@@ -247,10 +177,10 @@ q2 = Question(
     # up to 1.6e-6 of its value to cancellation where sigmoid(l) is near 1 (an absolute 1.5e-9 at m = 40): float32
     # precision, not a mistake, so the gradient rows take rtol 1e-5 and atol 1e-8 (below 1 / m for every case).
     probes=function_probes(
-        (_generator_cases, _FAKE_LOGITS_LABEL, "loss", {"transform": _loss_of}),
-        (_generator_cases, _FAKE_LOGITS_LABEL, "grad", {"transform": _grad_of, "rtol": 1e-5}),
-        (_confident_fake_cases, "hidden logits as large as 1000", "finite", {"transform": _grad_of, "rtol": 1e-5}),
-        (_confident_fake_cases, "hidden logits as large as 1000", "finite", {"transform": _loss_of}),
+        (_generator_cases, _FAKE_LOGITS_LABEL, "loss", {"transform": pair_part(0)}),
+        (_generator_cases, _FAKE_LOGITS_LABEL, "grad", {"transform": pair_part(1), "rtol": 1e-5}),
+        (_confident_fake_cases, "hidden logits as large as 1000", "finite", {"transform": pair_part(1), "rtol": 1e-5}),
+        (_confident_fake_cases, "hidden logits as large as 1000", "finite", {"transform": pair_part(0)}),
         rtol=1e-6,
         atol=1e-8,
     ),
@@ -293,18 +223,6 @@ def _mmd_cases() -> list[tuple]:
     ]
 
 
-_Q3_X = np.array([[0.0, 0.0]])
-_Q3_Y = np.array([[1.0, 0.0]])
-_Q3_X2 = np.array([[0.0, 0.0], [0.0, 2.0]])
-_Q3_Y2 = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 1.0]])
-
-
-def _mmd_reference(x: np.ndarray, y: np.ndarray, bandwidth: float) -> float:
-    def k(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.exp(-((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) / (2.0 * bandwidth**2))
-
-    return float(k(x, x).mean() + k(y, y).mean() - 2.0 * k(x, y).mean())
-
 
 q3 = Question(
     id="q3_mmd",
@@ -312,31 +230,25 @@ q3 = Question(
     title="The squared MMD between two samples, RBF kernel",
     checks=(
         FunctionCheck(
-            args=(_Q3_X, _Q3_Y, 1.0),
+            args=(np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), 1.0),
             expected=2.0 - 2.0 * np.exp(-0.5),
             call="mmd_rbf([[0, 0]], [[1, 0]], bandwidth=1.0)",
             tip="Each point matches itself with k = 1; the two points lie at squared distance 1, so "
             "k = exp(-1 / 2). The answer is 1 + 1 - 2 exp(-1/2).",
         ),
         FunctionCheck(
-            args=(_Q3_X2, _Q3_Y2, 1.5),
-            expected=_mmd_reference(_Q3_X2, _Q3_Y2, 1.5),
+            args=(np.array([[0.0, 0.0], [0.0, 2.0]]), np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 1.0]]), 1.5),
+            expected=0.32401726913060935,  # the three kernel means by broadcasting, float64
             call="mmd_rbf(x2, y2, bandwidth=1.5) with 2 and 3 points",
             tip="Average the kernel over ALL pairs of each block, a point with itself included: "
             "mean k(x, x') + mean k(y, y') - 2 mean k(x, y).",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_mmd_cases,
-            # The key is float64. Each of the three means is at most 1, so float32 points leave the answer about
-            # 1e-7 off in absolute terms (5e-8, or 8e-7 of the value, on the float32 case): atol 1e-6 accepts that
-            # and nothing else; the mistakes listed above move the answers by 1e-2 or more.
-            rtol=1e-6,
-            atol=1e-6,
-            label="hidden point clouds of different sizes",
-            covers=("mmd", "number", "unchanged"),
-        ),
+    # The key is float64. Each of the three means is at most 1, so float32 points leave the answer about 1e-7 off in
+    # absolute terms (5e-8, or 8e-7 of the value, on the float32 case): atol 1e-6 accepts that and nothing else; the
+    # mistakes listed above move the answers by 1e-2 or more.
+    probes=function_probes(
+        (_mmd_cases, "hidden point clouds of different sizes", ("mmd", "number", "unchanged")), rtol=1e-6, atol=1e-6
     ),
     requirements=(
         Requirement(
@@ -369,13 +281,9 @@ def _coverage_cases() -> list[tuple]:
     # 60 samples in centre 1's direction but twice as far out: no mode for them.
     far = np.concatenate([five, 3.0 * centers[1:2] + 0.01 * rng.normal(size=(60, 2))])
     grid = np.array([[0.0, 0.0], [1.0, 1.0]])
-    return [
-        (collapsed, centers, 0.5, 5),
-        (everywhere, centers, 0.5, 20),
-        (blob, centers, 0.5, 10),
-        (far, centers, 0.5, 10),
-        (rng.normal(size=(100, 2)) * 0.2 + grid[rng.integers(0, 2, 100)], grid, 0.4, 30),
-    ]
+    two_points = rng.normal(size=(100, 2)) * 0.2 + grid[rng.integers(0, 2, 100)]
+    return [(collapsed, centers, 0.5, 5), (everywhere, centers, 0.5, 20), (blob, centers, 0.5, 10),
+            (far, centers, 0.5, 10), (two_points, grid, 0.4, 30)]
 
 
 def _boundary_cases() -> list[tuple]:
@@ -383,22 +291,16 @@ def _boundary_cases() -> list[tuple]:
     centers = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
     on_edge = np.array([[0.5, 0.0], [0.0, -0.5], [-0.5, 0.0], [4.0, 0.5], [3.5, 0.0], [4.0, -0.5]])
     beyond = np.array([[0.0, 4.6], [0.6, 4.0], [-0.65, 4.0], [0.0, 3.35]])  # 0.6 to 0.65 away: < sqrt(0.5)
-    return [
-        (on_edge, centers, 0.5, 3),
-        (np.concatenate([on_edge, beyond]), centers, 0.5, 3),
-        (np.concatenate([on_edge[:3], beyond]), centers, 0.5, 1),
-    ]
+    with_beyond, few_with_beyond = np.concatenate([on_edge, beyond]), np.concatenate([on_edge[:3], beyond])
+    return [(on_edge, centers, 0.5, 3), (with_beyond, centers, 0.5, 3), (few_with_beyond, centers, 0.5, 1)]
 
 
 def _overlap_cases() -> list[tuple]:
     """Centres closer than twice the radius: a sample near both belongs to the nearest one only."""
     centers = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]])
     between = np.array([[0.3, 0.0], [0.35, 0.1], [0.4, -0.1], [0.45, 0.0], [0.7, 0.05], [0.1, 0.0]])
-    return [
-        (between, centers, 0.8, 2),  # 5 samples nearest centre 0 (all within 0.8 of both), 1 nearest centre 1
-        (between, centers, 0.8, 1),
-        (np.concatenate([between, [[5.0, 5.5]]]), centers, 0.8, 1),
-    ]
+    # 5 samples nearest centre 0 (all within 0.8 of both), 1 nearest centre 1
+    return [(between, centers, 0.8, 2), (between, centers, 0.8, 1), (np.concatenate([between, [[5.0, 5.5]]]), centers, 0.8, 1)]
 
 
 def _min_count_cases() -> list[tuple]:
@@ -458,32 +360,14 @@ q4 = Question(
 # Question 5: a trained generator, judged by its samples' distance to fresh draws of the ring.
 
 
-def _visible_latent() -> np.ndarray:
-    return np.random.default_rng(2026).normal(size=(HELDOUT_SIZE, LATENT_DIM)).astype(np.float32)
-
-
 _VISIBLE_REAL = sample_ring(HELDOUT_SIZE, seed=2027)
 
 
-def _count_modes(samples: np.ndarray) -> int:
-    distances = np.linalg.norm(samples[:, None, :] - ring_centers()[None, :, :], axis=-1)
-    close = distances.min(axis=1) <= COVERAGE_RADIUS
-    counts = np.bincount(distances.argmin(axis=1)[close], minlength=RING_MODES)
-    return int(np.sum(counts >= 0.02 * len(samples)))
-
-
-def _nonlinear_hidden_layers(report: dict[str, Any]) -> str | None:
-    """Every Dense layer before the last has a nonlinear activation: a linear generator only makes one Gaussian blob."""
-    from grader.modelscore import fold_activations
-
-    dense = [layer for layer in fold_activations(report.get("layers", [])) if layer.get("class_name") == "Dense"]
-    linear = [index for index, layer in enumerate(dense[:-1]) if layer.get("activation") in (None, "linear")]
-    if linear:
-        return (
-            f"has a hidden Dense layer (number {linear[0] + 1}) with no activation: the generator is then linear and "
-            "can only turn the noise into one Gaussian blob, never eight modes"
-        )
-    return None
+def _ring_modes_covered(samples: np.ndarray) -> int:
+    """Modes of this ring that hold 2% of the samples within the coverage radius, found by each sample's angle."""
+    sector = np.round(np.arctan2(samples[:, 1], samples[:, 0]) * RING_MODES / (2 * np.pi)).astype(int) % RING_MODES
+    close = np.linalg.norm(samples - ring_centers()[sector], axis=1) <= COVERAGE_RADIUS
+    return int(np.sum(np.bincount(sector[close], minlength=RING_MODES) >= 0.02 * len(samples)))
 
 
 def _generator_samples_hold(samples: Any) -> str | None:
@@ -496,23 +380,24 @@ def _generator_samples_hold(samples: Any) -> str | None:
             f"returned an array of shape {samples.shape}; it should be ({HELDOUT_SIZE}, 2), one point per noise vector."
         )
     distance = rbf_mmd(samples, _VISIBLE_REAL)
-    modes = _count_modes(samples)
     if distance <= RING_MMD:
         return None
     return (
         f"the squared MMD between your samples and real ring points is {distance:.3f}; it should be at most "
-        f"{RING_MMD}. Your samples cover {modes} of the {RING_MODES} modes."
+        f"{RING_MMD}. Your samples cover {_ring_modes_covered(samples)} of the {RING_MODES} modes."
     )
 
+
+_LINEAR_GENERATOR = "the generator is then linear and can only turn the noise into one Gaussian blob, never eight modes"
 
 q5 = Question(
     id="q5_ring_generator",
     points=4,
     title="Train a GAN whose generator covers the whole ring",
     checks=(
-        ModelCheck(ModelSpec(input_shape=(LATENT_DIM,), output_units=2, output_activation="linear")),
+        ModelCheck(_GENERATOR),
         PropertyCheck(
-            args=(_visible_latent(),),
+            args=(np.random.default_rng(2026).normal(size=(HELDOUT_SIZE, LATENT_DIM)).astype(np.float32),),
             call=f"generator(z) on {HELDOUT_SIZE} fresh noise vectors",
             holds=_generator_samples_hold,
             tip="If your samples cover few modes, the generator has collapsed: check the discriminator's labels "
@@ -525,7 +410,10 @@ q5 = Question(
             heldout="gan_ring_latent",
             metric="rbf_mmd",
             threshold=RING_MMD,
-            requirements=ModelRequirements(ModelSpec(input_shape=(LATENT_DIM,), output_units=2, output_activation="linear", max_params=GENERATOR_MAX_PARAMS, layer_counts={"Dense": 2}), rules=(ModelRule("nonlinear", _nonlinear_hidden_layers), only_layers(GENERATOR_LAYERS, aspect="params"))),
+            requirements=ModelRequirements(
+                _GENERATOR,
+                rules=(nonlinear_hidden("Dense", _LINEAR_GENERATOR), only_layers(GENERATOR_LAYERS, aspect="params")),
+            ),
             covers=("input", "layers", "nonlinear", "params", "heldout"),
         ),
     ),

@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -142,3 +143,31 @@ def reported_error_problem(reported: float, true_error: float, threshold: float,
     if not show:
         return f"a relative error of {reported:.4g}, which is not the relative error these wrong gradients have"
     return f"a relative error of {reported:.4g} for gradients whose relative error is {true_error:.4g}"
+
+
+# --- added for ex14 ---
+
+
+def history_problem(result: Any, epochs: int, names: tuple[str, ...] = ("loss", "accuracy")) -> str | None:
+    """What is wrong with a training history ``{name: [one plain float per epoch]}``, or None.
+
+    Keras's ``History.history`` has this form; NumPy float scalars count as floats, tensors and bools do not.
+
+    >>> history_problem({"loss": [0.9, 0.5], "accuracy": [0.5, 0.75]}, 2) is None
+    True
+    >>> history_problem({"loss": [0.9], "accuracy": [0.5]}, 2)
+    "returned 1 values under 'loss'; it should return one per epoch, 2."
+    """
+    if not isinstance(result, dict) or not set(names) <= set(result):
+        return f"returned {describe(result)}; it should return a dict with the lists {' and '.join(map(repr, names))}."
+    for name in names:
+        values = np.asarray(result[name], dtype=np.float64).reshape(-1)
+        if values.shape != (epochs,):
+            return f"returned {len(values)} values under {name!r}; it should return one per epoch, {epochs}."
+        kinds = {type(v).__name__ for v in result[name] if not isinstance(v, numbers.Real) or isinstance(v, bool)}
+        if kinds:
+            return (
+                f"holds {', '.join(sorted(kinds))} values under {name!r}; it should hold plain floats "
+                "(float(metric.result()))."
+            )
+    return None

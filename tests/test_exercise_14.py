@@ -589,3 +589,27 @@ def test_small_model_and_data_are_seeded():
     a, b = small_model(seed=4), small_model(seed=4)
     assert all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights(), strict=True))
     assert sorted(set(small_data(300)[1])) == [0, 1, 2]
+
+
+def test_visible_numbers_are_what_keras_training_gives():
+    # The visible checks of q1 and q2 compare with stored numbers; the Keras reference that made them is instructor-side.
+    from grader.exercises import ex14_under_the_hood as ex14
+    from grader.exercises.ex14_visible import VISIBLE_FIT, VISIBLE_STEP
+    from grader.references.under_the_hood import keras_fit, keras_step
+
+    model, *rest = ex14._step_args()
+    assert np.isclose(keras_step(model, *rest), VISIBLE_STEP["loss"], rtol=1e-6)
+    for weight, stored in zip(model.get_weights(), VISIBLE_STEP["weights"], strict=True):
+        np.testing.assert_allclose(weight, stored, rtol=1e-6, atol=1e-9)
+    history = keras_fit(*ex14._fit_args())
+    for name in ("loss", "accuracy"):
+        np.testing.assert_allclose(history[name], VISIBLE_FIT[name], rtol=1e-6)
+
+
+def test_visible_start_is_drawn_by_numpy_not_by_keras():
+    # The stored numbers hold on any Keras version only if the visible check's start does not come from Keras's RNG.
+    from grader.exercises import ex14_under_the_hood as ex14
+
+    kernels = [w for w in ex14._step_args()[0].get_weights() if w.ndim == 2]
+    rng = np.random.default_rng(3)
+    assert all(np.array_equal(k, rng.uniform(-0.7, 0.7, k.shape).astype(np.float32)) for k in kernels)

@@ -1,26 +1,13 @@
 """Exercise 14, under the hood: a GradientTape step, a custom fit loop, a callback, saving and loading.
 
-Mistakes the hidden tests catch: calling the model without ``training=True``
-in the training step (the models have a BatchNormalization layer, so the loss,
-the gradients and its moving statistics all change), applying the gradients
-with the wrong sign (``-g``, gradient ascent) or to the wrong variables (only
-the first layer's, or the list in the wrong order), a loss metric that is not
-reset between epochs (an accumulating mean over all epochs so far), an
-accuracy taken in inference mode instead of from the training step's
-outputs, shuffling or reordering the batches, a callback that logs every
-batch instead of every epoch, that never stops training or stops one epoch
-late, keeps its list of losses on the class (shared by every instance) or
-keeps them in a NumPy array instead of a list, and
-a save that keeps only the weights (a ``.weights.h5`` file cannot be loaded
-as a model) or returns the original model instead of the loaded one. Every
-function is called on fresh, seeded models and data the student never sees;
-the judge compares losses, final weights and predictions with the key within
-a float32 tolerance.
+Mistakes the hidden tests catch: no ``training=True``, wrong-signed or misplaced gradients,
+an unreset or inference-mode metric, reordered batches, a callback that logs per batch, stops
+late or never, or keeps its losses on the class or in an array, a weights-only save or the
+original model returned. Fresh seeded models and data; the key compares within float32 tolerance.
 """
 
 from __future__ import annotations
 
-import numbers
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -28,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from grader.checks import FreshCallCheck, describe
-from grader.probes import FunctionProbe, function_probes
+from grader.exercises.ex14_visible import VISIBLE_FIT, VISIBLE_STEP
+from grader.named_arrays import history_problem
+from grader.probes import function_probes
 from grader.question import Exercise, Question, Requirement
 
 N_FEATURES = 4
@@ -41,21 +30,14 @@ N_CLASSES = 3
 def small_model(seed: int = 0, hidden: int = 8) -> Any:
     """Dense (no bias) -> BatchNormalization -> relu -> Dense(3 logits), built with ``seed``, for (n, 4) inputs.
 
-    The first Dense layer has no bias: BatchNormalization would cancel it, leave its gradient at rounding
-    noise, and Adam would turn that noise into steps of full size.
+    The first layer has no bias: BatchNormalization cancels it, and Adam would take full steps on its noise gradient.
     """
     import keras
 
     keras.utils.set_random_seed(seed)
-    return keras.Sequential(
-        [
-            keras.Input(shape=(N_FEATURES,)),
-            keras.layers.Dense(hidden, use_bias=False),  # BatchNormalization's beta is the bias
-            keras.layers.BatchNormalization(),
-            keras.layers.Activation("relu"),
-            keras.layers.Dense(N_CLASSES),
-        ]
-    )
+    first = keras.layers.Dense(hidden, use_bias=False)  # BatchNormalization's beta is the bias
+    layers = [first, keras.layers.BatchNormalization(), keras.layers.Activation("relu"), keras.layers.Dense(N_CLASSES)]
+    return keras.Sequential([keras.Input(shape=(N_FEATURES,)), *layers])
 
 
 def small_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -77,12 +59,9 @@ def _optimizer(kind: str, model: Any) -> Any:
     """A fresh optimizer, already built for ``model``, so a tf.function step creates no variables of its own."""
     import keras
 
-    if kind == "sgd":
-        optimizer = keras.optimizers.SGD(learning_rate=0.1)
-    elif kind == "momentum":
-        optimizer = keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)
-    else:
-        optimizer = keras.optimizers.Adam(learning_rate=0.01)
+    makers = {"sgd": lambda: keras.optimizers.SGD(learning_rate=0.1),
+              "momentum": lambda: keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)}
+    optimizer = makers.get(kind, lambda: keras.optimizers.Adam(learning_rate=0.01))()
     optimizer.build(model.trainable_variables)
     return optimizer
 
@@ -92,17 +71,21 @@ def _flat_weights(model: Any) -> np.ndarray:
     return np.concatenate([np.ravel(np.asarray(w, dtype=np.float64)) for w in model.get_weights()])
 
 
-# Question 1: one training step.
+def _fresh(kind: str, n: int, data_seed: int, model_seed: int, numpy_start: bool = False) -> tuple:
+    """(model, optimizer, loss_fn, x, y), all fresh; ``numpy_start`` draws the Dense kernels with NumPy, not Keras.
 
-
-def _keras_step(model: Any, optimizer: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray) -> float:
-    """What Keras's own machinery does for one batch (train_on_batch): the visible check's yardstick.
-
-    It gives the same loss and weights as a correct hand-written step, without
-    the bundle holding one.
+    The numbers a visible check stores (`grader.exercises.ex14_visible`) then hold on any Keras version.
     """
-    model.compile(optimizer=optimizer, loss=loss_fn)
-    return float(model.train_on_batch(x, y))
+    x, y = small_data(n, seed=data_seed)
+    model = small_model(seed=model_seed)
+    if numpy_start:
+        rng = np.random.default_rng(model_seed)
+        model.set_weights([rng.uniform(-0.7, 0.7, w.shape).astype(np.float32) if w.ndim == 2 else w
+                           for w in model.get_weights()])
+    return model, _optimizer(kind, model), _loss_fn(), x, y
+
+
+# Question 1: one training step.
 
 
 def _step_observe(args: tuple, result: Any) -> np.ndarray:
@@ -111,25 +94,18 @@ def _step_observe(args: tuple, result: Any) -> np.ndarray:
 
 
 def _step_cases() -> list[tuple]:
-    cases = []
-    for index, (kind, n) in enumerate([("sgd", 32), ("momentum", 20), ("adam", 50)]):
-        x, y = small_data(n, seed=1410 + index)
-        model = small_model(seed=1400 + index)
-        cases.append((model, _optimizer(kind, model), _loss_fn(), x, y))
-    return cases
+    shapes = [("sgd", 32), ("momentum", 20), ("adam", 50)]
+    return [_fresh(kind, n, 1410 + index, 1400 + index) for index, (kind, n) in enumerate(shapes)]
 
 
 def _step_args() -> tuple:
-    x, y = small_data(32, seed=7)
-    model = small_model(seed=3)
-    return model, _optimizer("sgd", model), _loss_fn(), x, y
+    return _fresh("sgd", 32, 7, 3, numpy_start=True)
 
 
 def _step_holds(args: tuple, result: Any) -> str | None:
-    model, _, loss_fn, x, y = args
-    twin = small_model(seed=3)  # the same start as the model the check gave you
-    start = twin.get_weights()
-    reference = _keras_step(twin, _optimizer("sgd", twin), loss_fn, x, y)
+    model = args[0]
+    start = _step_args()[0].get_weights()  # the same start as the model the check gave you
+    reference, after_step = VISIBLE_STEP["loss"], [np.asarray(w, dtype=np.float32) for w in VISIBLE_STEP["weights"]]
     try:
         loss = float(np.asarray(result))
     except (TypeError, ValueError):
@@ -139,8 +115,8 @@ def _step_holds(args: tuple, result: Any) -> str | None:
             f"returned the loss {loss:.6f}; the batch's loss in training mode, before the update, is {reference:.6f}. "
             "Call the model as model(x, training=True) inside the tape, then loss_fn(y, logits)."
         )
-    names = [v.path for v in model.weights]
-    for name, begin, got, want in zip(names, start, model.get_weights(), twin.get_weights(), strict=True):
+    weights = zip([v.path for v in model.weights], start, model.get_weights(), after_step, strict=True)
+    for name, begin, got, want in weights:
         if np.allclose(got, want, rtol=1e-4, atol=1e-6):
             continue
         if "moving" in name:
@@ -164,28 +140,18 @@ q1 = Question(
     points=2,
     title="One training step with tf.GradientTape",
     checks=(
-        FreshCallCheck(
-            make_args=_step_args,
-            call="train_step(model, optimizer, loss_fn, x, y) on a fresh model with BatchNormalization and SGD(0.1)",
-            holds=_step_holds,
-        ),
+        FreshCallCheck(_step_args, "train_step(model, optimizer, loss_fn, x, y) on a fresh model with "
+                       "BatchNormalization and SGD(0.1)", _step_holds),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_step_cases,
-            observe=_step_observe,
-            rtol=1e-4,
-            atol=1e-5,
-            label="fresh models with SGD, momentum and Adam (the loss your step returned, every weight after it)",
-            covers=("loss", "update", "training_mode", "unchanged"),
-        ),
+    probes=function_probes(
+        (_step_cases, "fresh models with SGD, momentum and Adam (the loss your step returned, every weight after it)",
+         ("loss", "update", "training_mode", "unchanged"), {"observe": _step_observe}),
+        rtol=1e-4, atol=1e-5,
     ),
     requirements=(
         Requirement("loss", "returns the batch's loss computed before the update, as one number"),
-        Requirement(
-            "update",
-            "moves every trainable weight by one optimizer step with the gradients of that loss, whatever the optimizer",
-        ),
+        Requirement("update", "moves every trainable weight by one optimizer step with the gradients of that loss, "
+                    "whatever the optimizer"),
         Requirement("training_mode", "runs the model in training mode, so BatchNormalization's moving statistics move"),
         Requirement("unchanged", "leaves x and y unchanged"),
     ),
@@ -204,33 +170,9 @@ q1 = Question(
 # Question 2: a whole fit loop that reports a loss and an accuracy per epoch.
 
 
-def _keras_fit(model: Any, optimizer: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray, epochs: int,
-               batch_size: int) -> dict[str, list[float]]:
-    """What ``fit`` reports for the same loop (batches in order, no shuffling): the visible check's yardstick."""
-    import keras
-
-    model.compile(optimizer=optimizer, loss=loss_fn, metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0).history
-    return {name: [float(v) for v in history[name]] for name in ("loss", "accuracy")}
-
-
-def _history_problem(result: Any, epochs: int) -> str | None:
-    if not isinstance(result, dict) or not {"loss", "accuracy"} <= set(result):
-        return f"returned {describe(result)}; it should return a dict with the lists 'loss' and 'accuracy'."
-    for name in ("loss", "accuracy"):
-        values = np.asarray(result[name], dtype=np.float64).reshape(-1)
-        if values.shape != (epochs,):
-            return f"returned {len(values)} values under {name!r}; it should return one per epoch, {epochs}."
-        kinds = {type(v).__name__ for v in result[name] if not isinstance(v, numbers.Real) or isinstance(v, bool)}
-        if kinds:
-            return f"holds {', '.join(sorted(kinds))} values under {name!r}; it should hold plain floats (float(metric.result()))."
-    return None
-
-
 def _fit_observe(args: tuple, result: Any) -> np.ndarray:
     """The per-epoch losses and accuracies, then every weight after the loop (it raises on a malformed history)."""
-    problem = _history_problem(result, args[5])
-    if problem:
+    if problem := history_problem(result, args[5]):
         raise ValueError(problem)
     curves = [np.asarray(result[name], dtype=np.float64).reshape(-1) for name in ("loss", "accuracy")]
     return np.concatenate([*curves, _flat_weights(args[0])])
@@ -238,34 +180,20 @@ def _fit_observe(args: tuple, result: Any) -> np.ndarray:
 
 def _fit_cases() -> list[tuple]:
     """Equal batches; a partial last batch (100 = 3 x 32 + 4); one epoch of a single batch larger than the data."""
-    cases = []
     shapes = [("sgd", 96, 32, 4), ("adam", 100, 32, 3), ("momentum", 20, 64, 1)]
-    for index, (kind, n, batch, epochs) in enumerate(shapes):
-        x, y = small_data(n, seed=1430 + index)
-        model = small_model(seed=1420 + index)
-        cases.append((model, _optimizer(kind, model), _loss_fn(), x, y, epochs, batch))
-    return cases
-
-
-_FIT_EPOCHS = 4
+    return [(*_fresh(kind, n, 1430 + i, 1420 + i), epochs, batch) for i, (kind, n, batch, epochs) in enumerate(shapes)]
 
 
 def _fit_args() -> tuple:
-    x, y = small_data(64, seed=11)
-    model = small_model(seed=5)
-    return model, _optimizer("sgd", model), _loss_fn(), x, y, _FIT_EPOCHS, 16
+    return (*_fresh("sgd", 64, 11, 5, numpy_start=True), 4, 16)  # 4 epochs of batches of 16
 
 
 def _fit_holds(args: tuple, result: Any) -> str | None:
-    problem = _history_problem(result, _FIT_EPOCHS)
-    if problem:
+    epochs = args[5]
+    if problem := history_problem(result, epochs):
         return problem
-    _, _, loss_fn, x, y, epochs, batch = args
-    twin = small_model(seed=5)
-    want = _keras_fit(twin, _optimizer("sgd", twin), loss_fn, x, y, epochs, batch)
-    got_loss = np.asarray(result["loss"], dtype=np.float64)
-    got_acc = np.asarray(result["accuracy"], dtype=np.float64)
-    want_loss, want_acc = np.asarray(want["loss"]), np.asarray(want["accuracy"])
+    got_loss, got_acc = (np.asarray(result[name], dtype=np.float64) for name in ("loss", "accuracy"))
+    want_loss, want_acc = (np.asarray(VISIBLE_FIT[name]) for name in ("loss", "accuracy"))
     if not np.allclose(got_loss[0], want_loss[0], rtol=1e-4, atol=1e-6):
         return (
             f"reported the epoch-1 loss {got_loss[0]:.5f}; the mean of that epoch's batch losses is "
@@ -292,33 +220,23 @@ q2 = Question(
     points=3,
     title="A custom fit loop with metrics reset every epoch",
     checks=(
-        FreshCallCheck(
-            make_args=_fit_args,
-            call="fit_custom(model, optimizer, loss_fn, x, y, epochs=4, batch_size=16) on 64 points",
-            holds=_fit_holds,
-        ),
+        FreshCallCheck(_fit_args, "fit_custom(model, optimizer, loss_fn, x, y, epochs=4, batch_size=16) on 64 points",
+                       _fit_holds),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_fit_cases,
-            observe=_fit_observe,
-            rtol=1e-4,
-            atol=1e-5,
-            label="fresh models and data, one with a smaller last batch (the per-epoch losses and accuracies, "
-            "and the weights after your loop)",
-            covers=("loss", "history", "reset", "accuracy", "batches", "unchanged"),
-        ),
+    probes=function_probes(
+        (_fit_cases, "fresh models and data, one with a smaller last batch (the per-epoch losses and accuracies, and "
+         "the weights after your loop)", ("loss", "history", "reset", "accuracy", "batches", "unchanged"),
+         {"observe": _fit_observe}),
+        rtol=1e-4, atol=1e-5,
     ),
     requirements=(
         Requirement("history", 'returns {"loss": [...], "accuracy": [...]}, one float per epoch in each list'),
-        Requirement(
-            "loss", "each epoch's loss is the mean of its batch losses weighted by batch size (the last batch may be smaller)"
-        ),
+        Requirement("loss", "each epoch's loss is the mean of its batch losses weighted by batch size (the last batch "
+                    "may be smaller)"),
         Requirement("reset", "both metrics restart at every epoch"),
         Requirement("accuracy", "each epoch's accuracy is measured on the logits of that epoch's training steps"),
-        Requirement(
-            "batches", "trains the model in place, one step per batch of batch_size, in order, with no shuffling"
-        ),
+        Requirement("batches", "trains the model in place, one step per batch of batch_size, in order, with no "
+                    "shuffling"),
         Requirement("unchanged", "leaves x and y unchanged"),
     ),
     hints=(
@@ -334,8 +252,6 @@ q2 = Question(
 
 # Question 3: a callback that logs each epoch's loss and stops below a threshold.
 
-_CALLBACK_EPOCHS = 12
-
 
 def callback_run(callback: Any, seed: int = 0) -> Any:
     """Fit a fresh small model for up to 12 epochs with ``callback``; return the History."""
@@ -344,7 +260,7 @@ def callback_run(callback: Any, seed: int = 0) -> Any:
     model = small_model(seed=seed)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.2), loss=_loss_fn())
     x, y = small_data(64, seed=seed + 1)
-    return model.fit(x, y, batch_size=32, epochs=_CALLBACK_EPOCHS, shuffle=False, verbose=0, callbacks=[callback])
+    return model.fit(x, y, batch_size=32, epochs=12, shuffle=False, verbose=0, callbacks=[callback])
 
 
 def _callback_fit(args: tuple, result: Any) -> Any:
@@ -371,10 +287,8 @@ def _losses_form_observe(args: tuple, result: Any) -> np.ndarray:
 def _losses_form_verify(args: tuple, output: np.ndarray) -> str | None:
     if output.shape == (1,) and output[0] == 1.0:
         return None
-    return (
-        "a callback whose self.losses is not a list after fit (start it as self.losses = [] in __init__ and "
-        "append each epoch's loss to it; np.append makes a new array instead)"
-    )
+    return ("a callback whose self.losses is not a list after fit (start it as self.losses = [] in __init__ and "
+            "append each epoch's loss to it; np.append makes a new array instead)")
 
 
 def _exact_loss(epoch: int) -> float:
@@ -393,10 +307,6 @@ def _callback_cases() -> list[tuple]:
     The losses fall from 1.35 to 0.50, so an equal threshold is not yet "below": training goes on past epoch 4.
     """
     return [(0.6,), (0.0,), (5.0,), (_exact_loss(3),)]
-
-
-def _callback_args() -> tuple:
-    return (0.8,)
 
 
 def _callback_holds(args: tuple, result: Any) -> str | None:
@@ -432,22 +342,15 @@ q3 = Question(
     points=2,
     title="A callback that logs each epoch and stops below a threshold",
     checks=(
-        FreshCallCheck(
-            make_args=_callback_args,
-            call="model.fit(..., epochs=12, callbacks=[LossLogger(0.8)]) on a fresh model",
-            holds=_callback_holds,
-        ),
+        FreshCallCheck(lambda: (0.8,), "model.fit(..., epochs=12, callbacks=[LossLogger(0.8)]) on a fresh model",
+                       _callback_holds),
     ),
     probes=function_probes(
-        (
-            _callback_cases,
-            "fits of fresh models with several thresholds, one equal to an epoch's loss (the epochs run "
-                        "and the losses your callback kept)",
-            ("stop", "losses", "callback"),
-            {"observe": _callback_observe, "rtol": 1e-5, "atol": 1e-6},
-        ),
-        (lambda: [(0.6,)], "a fit of a fresh model (what kind of object self.losses is afterwards)",
-            ("losses",), {"observe": _losses_form_observe, "verify": _losses_form_verify}),
+        (_callback_cases, "fits of fresh models with several thresholds, one equal to an epoch's loss (the epochs run "
+         "and the losses your callback kept)", ("stop", "losses", "callback"),
+         {"observe": _callback_observe, "rtol": 1e-5, "atol": 1e-6}),
+        (lambda: [(0.6,)], "a fit of a fresh model (what kind of object self.losses is afterwards)", ("losses",),
+         {"observe": _losses_form_observe, "verify": _losses_form_verify}),
     ),
     requirements=(
         Requirement("callback", "LossLogger(threshold) is a keras.callbacks.Callback"),
@@ -468,14 +371,15 @@ q3 = Question(
 # Question 4: save a model as .keras and load it back.
 
 
-def _trained_small_model(seed: int) -> Any:
+def _model_and_folder(seed: int, prefix: str) -> tuple:
+    """A small model trained for two epochs, and a new empty folder."""
     import keras
 
     model = small_model(seed=seed, hidden=6)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss=_loss_fn())
     x, y = small_data(64, seed=seed + 1)
     model.fit(x, y, batch_size=16, epochs=2, verbose=0)
-    return model
+    return model, Path(tempfile.mkdtemp(prefix=prefix))
 
 
 def _save_observe(args: tuple, result: Any) -> np.ndarray:
@@ -490,14 +394,6 @@ def _save_observe(args: tuple, result: Any) -> np.ndarray:
         raise ValueError("save_and_load left no .keras file in the folder")
     x, _ = small_data(40, seed=1459)
     return np.asarray(result.predict(x, verbose=0), dtype=np.float64)
-
-
-def _save_cases() -> list[tuple]:
-    return [(_trained_small_model(seed), Path(tempfile.mkdtemp(prefix="q4-"))) for seed in (1450, 1451)]
-
-
-def _save_args() -> tuple:
-    return _trained_small_model(9), Path(tempfile.mkdtemp(prefix="q4-check-"))
 
 
 def _save_holds(args: tuple, result: Any) -> str | None:
@@ -526,21 +422,14 @@ q4 = Question(
     points=2,
     title="Save a model as .keras and load it back",
     checks=(
-        FreshCallCheck(
-            make_args=_save_args,
-            call="save_and_load(model, folder) on a small trained model and an empty folder",
-            holds=_save_holds,
-        ),
+        FreshCallCheck(lambda: _model_and_folder(9, "q4-check-"),
+                       "save_and_load(model, folder) on a small trained model and an empty folder", _save_holds),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_save_cases,
-            observe=_save_observe,
-            rtol=1e-5,
-            atol=1e-6,
-            label="small trained models (the loaded model's predictions on hidden inputs)",
-            covers=("file", "loaded"),
-        ),
+    probes=function_probes(
+        (lambda: [_model_and_folder(seed, "q4-") for seed in (1450, 1451)],
+         "small trained models (the loaded model's predictions on hidden inputs)", ("file", "loaded"),
+         {"observe": _save_observe}),
+        rtol=1e-5, atol=1e-6,
     ),
     requirements=(
         Requirement("file", "saves the whole model into a .keras file inside folder"),

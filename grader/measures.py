@@ -1,4 +1,4 @@
-"""Distances between point clouds that a visible check computes in the student's kernel and the scorer on the grader's side.
+"""Distances between point clouds, computed by a visible check in the student's kernel and by the trusted scorer.
 
 Student side: it imports NumPy only, so a notebook can use it without the
 instructor's modules (`grader.modelscore` registers these as held-out metrics).

@@ -943,7 +943,8 @@ def nonlinear_hidden(class_name: str, why: str, aspect: str = "nonlinear") -> Mo
     def check(report: dict[str, Any]) -> str | None:
         from grader.modelscore import fold_activations
 
-        layers = [layer for layer in fold_activations(report.get("layers", [])) if layer.get("class_name") == class_name]
+        folded = fold_activations(report.get("layers", []))
+        layers = [layer for layer in folded if layer.get("class_name") == class_name]
         linear = [index for index, layer in enumerate(layers[:-1]) if layer.get("activation") in (None, "linear")]
         return f"has a hidden {class_name} layer (number {linear[0] + 1}) with no activation: {why}" if linear else None
 

@@ -98,7 +98,8 @@ q1 = Question(
         ),
     ),
     probes=function_probes(
-        (_discriminator_cases, "hidden logits of real and fake batches of different sizes", ("loss", "number", "unchanged")),
+        (_discriminator_cases, "hidden logits of real and fake batches of different sizes",
+         ("loss", "number", "unchanged")),
         (_confident_cases, "hidden logits as large as 1000", ("finite", "unchanged")),
         rtol=1e-6,  # float32 logits lose about 1e-8 here: the key is float64
         atol=1e-8,
@@ -138,8 +139,7 @@ def _confident_fake_cases() -> list[tuple]:
 
 
 def _generator_holds(result: Any) -> str | None:
-    # The pair for the logits [-10, 0, 10], by the float64 loss mean(logaddexp(0, -l)) and gradient
-    # -exp(-logaddexp(0, l)) / 3, computed once.
+    # The pair for the logits [-10, 0, 10]: mean(logaddexp(0, -l)) and -exp(-logaddexp(0, l)) / 3 in float64.
     loss, grad = 3.5644126594527936, np.array([-0.33331820071043256, -0.16666666666666666, -1.5132622900811452e-05])
     try:
         got_loss, got_grad = result
@@ -299,8 +299,8 @@ def _overlap_cases() -> list[tuple]:
     """Centres closer than twice the radius: a sample near both belongs to the nearest one only."""
     centers = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]])
     between = np.array([[0.3, 0.0], [0.35, 0.1], [0.4, -0.1], [0.45, 0.0], [0.7, 0.05], [0.1, 0.0]])
-    # 5 samples nearest centre 0 (all within 0.8 of both), 1 nearest centre 1
-    return [(between, centers, 0.8, 2), (between, centers, 0.8, 1), (np.concatenate([between, [[5.0, 5.5]]]), centers, 0.8, 1)]
+    with_far = np.concatenate([between, [[5.0, 5.5]]])  # 5 nearest centre 0 (all within 0.8 of both), 1 nearest 1
+    return [(between, centers, 0.8, 2), (between, centers, 0.8, 1), (with_far, centers, 0.8, 1)]
 
 
 def _min_count_cases() -> list[tuple]:

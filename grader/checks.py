@@ -321,3 +321,34 @@ class AnswerPropertyCheck:
         problem = self.holds(answer)
         if problem:
             raise CheckFailed(f"{self.name}: {problem} {self.tip}".strip())
+
+
+# --- added for ex11 ---
+
+
+def reads_raw_sentences(model: Any) -> str | None:
+    """An `AnswerPropertyCheck` ``holds``: the model turns raw sentences (capitals, punctuation) into one probability each.
+
+    For the sentiment models that take strings (exercise 11, project 16); kernel side, visible.
+
+    >>> reads_raw_sentences("not a model")
+    "is 'not a model', not a trained Keras model."
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return f"is {describe(model)}, not a trained Keras model."
+    sentences = np.array(["What a SUPERB film!", "Dull, dull, dull."], dtype=object)
+    try:
+        scores = np.asarray(model.predict(sentences, verbose=0), dtype=float)
+    except Exception as exc:  # noqa: BLE001 - a model that cannot read strings may fail in many ways
+        return (
+            f"could not read raw sentences ({type(exc).__name__}). Start it with "
+            'keras.Input(shape=(1,), dtype="string") followed by the adapted TextVectorization layer.'
+        )
+    if scores.shape != (2, 1) or not np.all((scores >= 0) & (scores <= 1)):
+        return (
+            f"returned {describe(scores)} on two raw sentences; it should return one probability per sentence, "
+            "shape (2, 1), from a Dense(1, activation='sigmoid') output."
+        )
+    return None

@@ -123,3 +123,27 @@ def make_reviews(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
     """``n`` review sentences and labels, the same for the same ``seed`` (see `draw_reviews`)."""
     return draw_reviews(np.random.default_rng(seed), n)
 
+
+
+# --- added for ex11 ---
+
+WORDS = tuple(dict.fromkeys(w for phrase in POSITIVE + NEGATIVE + ASPECTS for w in phrase.split()))
+"""Every word of the corpus's opinion and aspect phrases, once each, in order of first appearance."""
+
+
+def zipf_texts(rng: np.random.Generator, n: int, words: tuple[str, ...], longest: int, shortest: int = 1) -> list[str]:
+    """``n`` texts of ``shortest`` to ``longest`` of ``words``, drawn with Zipf-like weights (many tied counts).
+
+    The first word is the most frequent, the weight of the k-th is 1 / k^0.8.
+
+    >>> texts = zipf_texts(np.random.default_rng(0), 3, WORDS[:5], longest=4)
+    >>> len(texts), all(1 <= len(text.split()) <= 4 for text in texts)
+    (3, True)
+    """
+    weights = 1.0 / np.arange(1, len(words) + 1) ** 0.8
+    weights /= weights.sum()
+    texts = []
+    for _ in range(n):
+        size = int(rng.integers(shortest, longest + 1))
+        texts.append(" ".join(words[i] for i in rng.choice(len(words), size=size, p=weights)))
+    return texts

@@ -965,3 +965,67 @@ def pair_part(index: int) -> Callable[[Any], np.ndarray]:
         return np.asarray((first, second)[index], dtype=np.float64)
 
     return part
+
+
+# --- added for ex11 ---
+
+
+def arguments_digest(given: tuple, result: Any) -> np.ndarray:
+    """An ``observe``: a SHA-256 digest of ``repr`` of the arguments right after the call (kernel side).
+
+    For arguments that `arguments_state` reads only in part (lists of lists of texts, say); the judge compares
+    the digest with its own of the hidden arguments through `unchanged_by_digest`.
+
+    >>> arguments_digest((["a b"], 2), None).shape
+    (32,)
+    """
+    return np.frombuffer(hashlib.sha256(repr(given).encode()).digest(), dtype=np.uint8).astype(np.int64)
+
+
+def unchanged_by_digest(problem: str) -> Callable[[tuple, np.ndarray], str | None]:
+    """The ``verify`` that goes with `arguments_digest`: ``problem`` unless the recorded digest is the arguments' own.
+
+    >>> verify = unchanged_by_digest("normally, but it changed its texts")
+    >>> verify((["a b"],), arguments_digest((["a b"],), None)) is None, verify((["a b"],), arguments_digest(([],), None))
+    (True, 'normally, but it changed its texts')
+    """
+
+    def verify(args: tuple, got: np.ndarray) -> str | None:
+        return None if np.array_equal(got, arguments_digest(args, None)) else problem
+
+    return verify
+
+
+def reference_verify(module: str, name: str) -> Callable[[tuple, np.ndarray], str | None]:
+    """A ``verify`` that lives on the instructor side, ``grader.references.<module>.<name>``, imported when called.
+
+    A verify that compares with a reference computation holds the answer; only the judge calls it, so it
+    can stay out of the student bundle (``grader publish`` leaves ``grader/references/`` out).
+
+    >>> verify = reference_verify("text", "reserved_verify")
+    >>> verify.__name__, verify((["a"], 1), np.array("?a list"))
+    ('reserved_verify', 'a list, not a list of words')
+    """
+
+    def verify(args: tuple, got: np.ndarray) -> str | None:
+        import importlib
+
+        return getattr(importlib.import_module(f"grader.references.{module}"), name)(args, got)
+
+    verify.__name__ = verify.__qualname__ = name
+    return verify
+
+
+def input_dtype(accepts: Callable[[str], bool], wanted: str) -> ModelRule:
+    """An "input" rule: the model's input dtype, as the scorer reports it, is one ``accepts`` takes.
+
+    >>> rule = input_dtype(lambda dtype: dtype == "string", 'raw strings (dtype="string")')
+    >>> rule.check({"input_dtype": "float32"})
+    'takes inputs of dtype float32, not raw strings (dtype="string")'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        dtype = str(report.get("input_dtype"))
+        return None if accepts(dtype) else f"takes inputs of dtype {dtype}, not {wanted}"
+
+    return ModelRule("input", check)

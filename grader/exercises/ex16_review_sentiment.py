@@ -29,8 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
-from grader.exercises.ex11_text_and_embeddings import _reads_raw_sentences, sentiment_model_requirements
+from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, PropertyCheck, describe, reads_raw_sentences
 from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
@@ -39,6 +38,7 @@ from grader.probes import (
 )
 from grader.projects.reviews import course_reviews
 from grader.question import Exercise, Question, Requirement
+from grader.text_models import sentiment_model_requirements
 
 RESERVED = ("", "[UNK]")
 # Held-out accuracy, measured 2026-12-03 (seeds 0-2, two held-out draws of 1,000 reviews each; sequences of 80
@@ -332,7 +332,7 @@ q3 = Question(
     points=5,
     title="Beat the baseline with an embedding model",
     checks=(
-        AnswerPropertyCheck(name="review_model", holds=_reads_raw_sentences),
+        AnswerPropertyCheck(name="review_model", holds=reads_raw_sentences),
         ModelCheck(ModelSpec(input_shape=(1,), output_units=1, output_activation="sigmoid"), data=_review_validation, minimum_accuracy=SENTIMENT_ACCURACY, tip="An average of word vectors cannot see that 'not' turns the next word around, nor which side of "
             "'but' a word is on: let the model read word order (a recurrent layer) or pairs of words (ngrams=2)."),
     ),

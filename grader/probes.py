@@ -1029,3 +1029,75 @@ def input_dtype(accepts: Callable[[str], bool], wanted: str) -> ModelRule:
         return None if accepts(dtype) else f"takes inputs of dtype {dtype}, not {wanted}"
 
     return ModelRule("input", check)
+
+
+# --- added for ex12 ---
+
+
+def array_pair(result: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel side: an answer that must be a pair of arrays (``(output, weights)``, say), as two float64 arrays.
+
+    >>> [part.shape for part in array_pair((np.zeros(2), [[1.0]]))]
+    [(2,), (1, 1)]
+    """
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        raise TypeError(f"a {type(result).__name__} where a pair (output, weights) was expected")
+    return np.asarray(result[0], dtype=np.float64), np.asarray(result[1], dtype=np.float64)
+
+
+def flat_pair(result: Any) -> np.ndarray:
+    """Kernel side: both arrays of a pair raveled into one vector, after their shapes (so a transposed answer differs).
+
+    >>> flat_pair((np.ones(2), np.zeros((1, 1)))).tolist()
+    [1.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0, 0.0]
+    """
+    first, second = array_pair(result)
+    return np.concatenate([[first.ndim], first.shape, [second.ndim], second.shape, first.ravel(), second.ravel()])
+
+
+def pair_shapes(result: Any) -> np.ndarray:
+    """Kernel side: the shapes of both arrays of a pair, as ``[ndim, *shape, ndim, *shape]`` (no values).
+
+    >>> pair_shapes((np.ones(2), np.zeros((1, 3)))).tolist()
+    [1, 2, 2, 1, 3]
+    """
+    first, second = array_pair(result)
+    return np.array([first.ndim, *first.shape, second.ndim, *second.shape])
+
+
+def any_shape(result: Any) -> np.ndarray:
+    """Kernel side: the shape of a result, whatever it is (a list passes too; `array_shape` refuses one).
+
+    >>> any_shape([[1, 2, 3]]).tolist()
+    [1, 3]
+    """
+    return np.array(np.shape(result))
+
+
+def output_shape(shape: tuple[int, ...], aspect: str = "layers") -> ModelRule:
+    """The model's output shape, without the batch axis, as the scorer reports it, is ``shape``.
+
+    >>> output_shape((8, 10)).check({"output_shape": [8, 1]})
+    'returns outputs of shape [8, 1], not (8, 10)'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        got = report.get("output_shape")
+        return None if list(got or []) == list(shape) else f"returns outputs of shape {got}, not {tuple(shape)}"
+
+    return ModelRule(aspect, check)
+
+
+def no_layer_with(class_name: str, setting: str, problem: str, aspect: str = "layers") -> ModelRule:
+    """No layer of ``class_name`` has ``setting`` set (truthy) in its config; ``problem`` says why that is wrong.
+
+    >>> rule = no_layer_with("Embedding", "mask_zero", "masks a token away")
+    >>> rule.check({"all_layers": [{"class_name": "Embedding", "config": {"mask_zero": True}}]})
+    'masks a token away'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        found = any((layer.get("config") or {}).get(setting) for layer in layers_of(report, class_name))
+        return problem if found else None
+
+    return ModelRule(aspect, check)

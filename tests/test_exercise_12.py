@@ -740,3 +740,10 @@ def test_sorting_visible_checks_point_at_the_position_encoding(right_sorter, uno
     q5.check(right_sorter)
     with pytest.raises(CheckFailed, match="position encoding is missing"):
         q5.check(unordered_sorter)
+
+
+def test_stored_visible_numbers_are_what_the_references_compute():
+    from grader.exercises.ex12_visible import VISIBLE
+    from grader.references.attention import visible_numbers
+
+    assert VISIBLE == visible_numbers()

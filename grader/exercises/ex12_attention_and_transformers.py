@@ -6,31 +6,13 @@ Conventions (the same as Keras's ``MultiHeadAttention``): queries ``q`` of shape
 True where a query may attend to a key. Attention functions return the pair
 ``(output, weights)`` with shapes ``(..., Tq, dv)`` and ``(..., Tq, Tk)``.
 
-Mistakes the hidden tests catch. Attention: the 1/sqrt(d) scaling missing, by d,
-by the square root of the value size, of the number of keys or of q.shape[1] (the
-queries, on a batch); the softmax over the queries (cases with Tq != Tk), one
-that overflows on large scores, one shifted by the largest score of the whole
-array instead of each row's; keys transposed the 2-D way on a batch; a batch of
-one squeezed away; weights transposed or the pair returned as (weights, output);
-the queries scaled in place. Masks: a padding mask laid on the queries (or on
-both), a causal mask that looks ahead or hides the diagonal, an inverted mask,
-one combined with "or", keys j <= length kept, the size taken from max(lengths)
-instead of max_len, causal by default, a batch of one squeezed, the lengths
-sorted in place. Masked attention: a mask added with the wrong sign, multiplied
-into the scores, set to 0 in the scores, a penalty too small to hide a key,
-weights zeroed after the softmax without renormalizing, a mask transposed, one
-sequence's mask used for the whole batch, a mask that must have the scores' full
-shape (boolean indexing without broadcasting). Encodings: sine and cosine
-swapped, the column index used where the pair index is due, i/D where 2i/D is
-due, the sines and cosines stacked in two halves, positions from 1, the array
-transposed or given a batch axis. The sorting model, on its saved file (a
-goal-and-budget question: the architecture and training are the student's):
-inputs that are not integers, an Embedding with mask_zero, an output that is
-not a softmax over 10 digits at each of 8 positions, layers outside the budget
-(recurrent, convolution, Flatten or Lambda layers) or more than 50,000
-parameters, and on fresh sequences no position encoding (a position cannot tell
-where it stands), a causal mask (it cannot see the later tokens it must sort)
-or too little training.
+Each Requirement states what its probes decide; the hidden cases are built so
+that the usual mistakes change some value (Tq != Tk and d != dv throughout,
+batches of one, two batch axes, scores in the hundreds, masks that only
+broadcast, encodings of odd sizes). The sorting model is a goal and a budget,
+decided on the scorer's report of the saved model and on fresh sequences. The
+reference code is in `grader.references.attention`, on the instructor side; the
+visible checks compare with the numbers it gave (`grader.exercises.ex12_visible`).
 """
 
 from __future__ import annotations
@@ -41,15 +23,21 @@ from typing import Any
 import numpy as np
 
 from grader.checks import ModelCheck, PropertyCheck, describe
+from grader.exercises.ex12_visible import VISIBLE
 from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
     ModelRequirements,
-    ModelRule,
+    any_shape,
+    array_pair,
+    flat_pair,
     function_probes,
-    layers_of,
+    input_dtype,
+    no_layer_with,
     only_layers,
+    output_shape,
+    pair_shapes,
 )
 from grader.question import Exercise, Question, Requirement
 
@@ -73,8 +61,6 @@ HELDOUT_SEQUENCES = 2000
 def sorting_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` random sequences of ``SEQ_LEN`` digits and the same sequences sorted: ``(x, y)``, int32, shape (n, 8).
 
-    Example:
-
     >>> x, y = sorting_data(2, seed=0)
     >>> bool((np.sort(x, axis=1) == y).all()), x.shape
     (True, (2, 8))
@@ -83,67 +69,22 @@ def sorting_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.int32), np.sort(x, axis=1).astype(np.int32)
 
 
-# The reference computations (the lesson shows all of them).
-
-
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
-
-
-def _attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: np.ndarray | None = None) -> tuple:
-    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
-    if mask is not None:
-        scores = np.where(mask, scores, -np.inf)
-    weights = _softmax(scores)
-    return weights @ v, weights
-
-
-def _sequence_masks(lengths: Any, max_len: int, causal: bool = False) -> np.ndarray:
-    """Hidden-case masks for question 3, one sequence at a time (question 2 asks for the vectorized version)."""
-    masks = np.zeros((len(lengths), max_len, max_len), dtype=bool)
-    lower = np.tri(max_len, dtype=bool)
-    for b, length in enumerate(lengths):
-        masks[b, :, : int(length)] = True
-        if causal:
-            masks[b] &= lower
-    return masks
-
-
-def _encoding(length: int, depth: int) -> np.ndarray:
-    angles = np.arange(length)[:, None] / 10000.0 ** (2 * (np.arange(depth)[None, :] // 2) / depth)
-    return np.where(np.arange(depth) % 2 == 0, np.sin(angles), np.cos(angles))
+def _bits(*sequences: str) -> np.ndarray:
+    """Boolean masks written out: one string a sequence, one group of 0s and 1s a query, one digit a key."""
+    return np.array([[[digit == "1" for digit in row] for row in sequence.split()] for sequence in sequences])
 
 
 # Turning answers into one array, and judging a pair (output, weights).
 
 
-def _pair(result: Any) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(result, tuple | list) or len(result) != 2:
-        raise TypeError(f"a {type(result).__name__} where a pair (output, weights) was expected")
-    return np.asarray(result[0], dtype=np.float64), np.asarray(result[1], dtype=np.float64)
-
-
-def _flat_pair(result: Any) -> np.ndarray:
-    """Output and weights raveled into one vector, after their shapes (so a transposed answer differs)."""
-    output, weights = _pair(result)
-    return np.concatenate([[output.ndim], output.shape, [weights.ndim], weights.shape, output.ravel(), weights.ravel()])
-
-
-def _pair_shapes(result: Any) -> np.ndarray:
-    """The shapes of output and weights, as [ndim, *shape, ndim, *shape] (no values)."""
-    output, weights = _pair(result)
-    return np.array([output.ndim, *output.shape, weights.ndim, *weights.shape])
-
-
 def _row_sums(result: Any) -> np.ndarray:
     """Each query's weights added up, in the weights' own shape without the keys axis."""
-    return _pair(result)[1].sum(axis=-1)
+    return array_pair(result)[1].sum(axis=-1)
 
 
-def _pair_problem(result: Any, expected: tuple[np.ndarray, np.ndarray], unscaled: tuple | None = None) -> str | None:
+def _pair_problem(result: Any, expected: tuple[np.ndarray, ...], unscaled: np.ndarray | None = None) -> str | None:
     try:
-        output, weights = _pair(result)
+        output, weights = array_pair(result)
     except (TypeError, ValueError):
         return f"returned {describe(result)}; it should return a pair (output, weights)."
     want_output, want_weights = expected
@@ -156,7 +97,7 @@ def _pair_problem(result: Any, expected: tuple[np.ndarray, np.ndarray], unscaled
             f"returned weights whose rows add up to {describe(weights.sum(axis=-1))}; each query's weights should add "
             "up to 1. Take the softmax over the last axis, the keys."
         )
-    if unscaled is not None and np.allclose(weights, unscaled[1], atol=1e-6):
+    if unscaled is not None and np.allclose(weights, unscaled, atol=1e-6):
         return "returned the weights of the unscaled scores. Divide q @ k^T by sqrt(d) before the softmax."
     if not np.allclose(weights, want_weights, rtol=1e-5, atol=1e-6):
         return f"returned weights {describe(weights)}, but they should be {describe(want_weights)}."
@@ -167,12 +108,12 @@ def _pair_problem(result: Any, expected: tuple[np.ndarray, np.ndarray], unscaled
     return None
 
 
-def _attention_holds(args: tuple, unscaled: bool = True) -> Callable[[Any], str | None]:
-    expected = _attention(*args)
-    plain = _attention(args[0] * np.sqrt(args[0].shape[-1]), *args[1:]) if unscaled else None
+def _attention_holds(name: str) -> Callable[[Any], str | None]:
+    """The visible example ``name``: its stored output and weights, and (question 1) the unscaled scores' weights."""
 
     def holds(result: Any) -> str | None:
-        return _pair_problem(result, expected, plain)
+        output, weights, *plain = (np.array(part) for part in VISIBLE[name])
+        return _pair_problem(result, (output, weights), plain[0] if plain else None)
 
     return holds
 
@@ -194,15 +135,10 @@ def _attention_cases() -> list[tuple]:
     rng = np.random.default_rng(12_001)
     cases = []
     for shape_q, shape_k, dv in [
-        ((4, 8), (6, 8), 3),  # Tq < Tk
-        ((7, 4), (2, 4), 5),  # Tq > Tk
-        ((5, 5), (5, 5), 2),
-        ((3, 2, 64), (3, 7, 64), 4),
-        ((2, 2, 3, 16), (2, 2, 5, 16), 2),  # two batch axes
-        ((1, 3, 4), (1, 5, 4), 2),  # a batch of one
-        ((1, 1, 9), (1, 4, 9), 1),  # a batch of one with one query and one value column: squeeze changes it
-        ((1, 1), (3, 1), 2),
-        ((1, 6), (1, 6), 3),  # one key: every weight is 1
+        ((4, 8), (6, 8), 3), ((7, 4), (2, 4), 5), ((5, 5), (5, 5), 2),  # Tq < Tk, Tq > Tk, Tq == Tk
+        ((3, 2, 64), (3, 7, 64), 4), ((2, 2, 3, 16), (2, 2, 5, 16), 2),  # a batch, two batch axes
+        ((1, 3, 4), (1, 5, 4), 2), ((1, 1, 9), (1, 4, 9), 1),  # batches of one (one query, one value column: squeeze)
+        ((1, 1), (3, 1), 2), ((1, 6), (1, 6), 3),  # d = 1; one key, where every weight is 1
     ]:
         q, k = rng.normal(size=shape_q), rng.normal(size=shape_k)
         cases.append((q, k, rng.normal(size=(*shape_k[:-1], dv))))
@@ -227,16 +163,10 @@ def _attention_probes(cases: Callable[[], list[tuple]], label: str, value_covers
     1.5e-7 on these cases (measured), so atol 1e-6 and rtol 1e-5 accept both, and the mistakes listed above
     move some value by 1e-2 or more.
     """
-    return (
-        FunctionProbe(
-            cases=cases, transform=_pair_shapes, rtol=0.0, atol=0.0, label=label, covers=("shape", "unchanged")
-        ),
-        FunctionProbe(
-            cases=cases, transform=_row_sums, rtol=0.0, atol=1e-6, label=label, covers=("softmax", "unchanged")
-        ),
-        FunctionProbe(
-            cases=cases, transform=_flat_pair, rtol=1e-5, atol=1e-6, label=label, covers=(*value_covers, "unchanged")
-        ),
+    return function_probes(
+        (cases, label, ("shape", "unchanged"), {"transform": pair_shapes, "rtol": 0.0, "atol": 0.0}),
+        (cases, label, ("softmax", "unchanged"), {"transform": _row_sums, "rtol": 0.0, "atol": 1e-6}),
+        (cases, label, (*value_covers, "unchanged"), {"transform": flat_pair, "rtol": 1e-5, "atol": 1e-6}),
     )
 
 
@@ -246,35 +176,25 @@ q1 = Question(
     title="Scaled dot-product attention",
     checks=(
         PropertyCheck(
-            args=(_Q1_Q, _Q1_K, _Q1_V),
-            call="attention(q, k, v) for the example above",
-            holds=_attention_holds((_Q1_Q, _Q1_K, _Q1_V)),
+            args=(_Q1_Q, _Q1_K, _Q1_V), call="attention(q, k, v) for the example above",
+            holds=_attention_holds("q1_example"),
             tip="The scores are [4, 0] / sqrt(4) = [2, 0], so the weights are [e^2, 1] / (e^2 + 1).",
         ),
         PropertyCheck(
-            args=_q1_batch(),
-            call="attention(q, k, v) on a batch of 2, with q (2, 3, 4), k (2, 5, 4), v (2, 5, 3)",
-            holds=_attention_holds(_q1_batch()),
+            args=_q1_batch(), call="attention(q, k, v) on a batch of 2, with q (2, 3, 4), k (2, 5, 4), v (2, 5, 3)",
+            holds=_attention_holds("q1_batch"),
             tip="On a batch, k.T reverses all three axes; swap only the last two: np.swapaxes(k, -1, -2).",
         ),
     ),
     probes=(
         *_attention_probes(_attention_cases, "hidden queries, keys and values (some batched)", ("scaled",)),
-        FunctionProbe(
-            cases=_large_score_cases,
-            transform=_flat_pair,
-            rtol=1e-5,
-            atol=2e-6,  # float32 answers: at most 7e-7 off on these scores (measured)
-            label="hidden queries and keys with scores in the hundreds",
-            covers=("stable", "unchanged"),
-        ),
+        FunctionProbe(  # atol: float32 answers are at most 7e-7 off on these scores (measured)
+            cases=_large_score_cases, transform=flat_pair, rtol=1e-5, atol=2e-6, covers=("stable", "unchanged"),
+            label="hidden queries and keys with scores in the hundreds"),
     ),
     requirements=(
-        Requirement(
-            "shape",
-            "returns `(output, weights)` of shapes (..., Tq, dv) and (..., Tq, Tk) for any number of batch axes, "
-            "none and a batch of one included, and any Tq and Tk",
-        ),
+        Requirement("shape", "returns `(output, weights)` of shapes (..., Tq, dv) and (..., Tq, Tk) for any number "
+            "of batch axes, none and a batch of one included, and any Tq and Tk"),
         Requirement("softmax", "takes the softmax over the keys, so that each query's weights add up to 1"),
         Requirement("scaled", "divides the scores by sqrt(d), d the length of one query and one key"),
         Requirement("stable", "stays finite and right for scores in the hundreds"),
@@ -294,9 +214,7 @@ q1 = Question(
 
 
 # The visible checks' expected masks, written out: make_mask([2, 3], 3) and make_mask([2, 3], 3, causal=True).
-_T, _F = True, False
-_VISIBLE_PADDING = np.array([[[_T, _T, _F]] * 3, [[_T, _T, _T]] * 3])
-_VISIBLE_CAUSAL = np.array([[[_T, _F, _F], [_T, _T, _F], [_T, _T, _F]], [[_T, _F, _F], [_T, _T, _F], [_T, _T, _T]]])
+_VISIBLE_PADDING, _VISIBLE_CAUSAL = _bits("110 " * 3, "111 " * 3), _bits("100 110 110", "100 110 111")
 
 
 def _mask_holds(expected: np.ndarray) -> Callable[[Any], str | None]:
@@ -328,32 +246,11 @@ def _mask_as_float(result: Any) -> np.ndarray:
     return got.astype(np.float64) if got.dtype == bool or np.isin(got, (0, 1)).all() else np.full(got.shape, -1.0)
 
 
-def _mask_cases() -> list[tuple]:
-    return [
-        ([3, 1, 4], 4, False),
-        ([2, 6, 1, 5], 6, False),
-        ([2, 3], 6, False),  # max_len longer than every sequence
-        ([1], 1, False),
-        (np.array([4, 2, 2]), 5, False),  # lengths as an array
-    ]
-
-
-def _causal_cases() -> list[tuple]:
-    return [
-        ([3, 1, 4], 4, True),
-        ([5], 5, True),  # a batch of one
-        ([2, 6, 1, 5], 6, True),
-        ([2, 3], 5, True),
-        ([1], 1, True),
-    ]
-
-
-def _default_cases() -> list[tuple]:
-    return [([3, 1, 4], 4), ([2], 3)]
-
-
-def _mask_shape(result: Any) -> np.ndarray:
-    return np.array(np.shape(result))
+# Hidden lengths: a max_len longer than every sequence, lengths as an array, a batch of one.
+_MASK_CASES = [
+    ([3, 1, 4], 4, False), ([2, 6, 1, 5], 6, False), ([2, 3], 6, False), ([1], 1, False), (np.array([4, 2, 2]), 5, False)
+]
+_CAUSAL_CASES = [([3, 1, 4], 4, True), ([5], 5, True), ([2, 6, 1, 5], 6, True), ([2, 3], 5, True), ([1], 1, True)]
 
 
 q2 = Question(
@@ -362,37 +259,30 @@ q2 = Question(
     title="Padding and causal masks",
     checks=(
         PropertyCheck(
-            args=([2, 3], 3, False),
-            call="make_mask([2, 3], 3)",
+            args=([2, 3], 3, False), call="make_mask([2, 3], 3)",
             holds=_mask_holds(_VISIBLE_PADDING),
             tip="The first sequence has 2 real tokens: every query may look at keys 0 and 1, never at key 2.",
         ),
         PropertyCheck(
-            args=([2, 3], 3, True),
-            call="make_mask([2, 3], 3, causal=True)",
+            args=([2, 3], 3, True), call="make_mask([2, 3], 3, causal=True)",
             holds=_mask_holds(_VISIBLE_CAUSAL),
             tip="Causal: query i may look at keys j <= i (itself included). Combine with the padding mask by 'and'.",
         ),
     ),
     probes=function_probes(
-        (lambda: _mask_cases() + _causal_cases(), "hidden lengths",
-            "shape", {"transform": _mask_shape, "rtol": 0.0, "atol": 0.0}),
-        (_mask_cases, "hidden padded lengths", "padding"),
-        (_causal_cases, "hidden lengths with causal=True", "causal"),
-        (_default_cases, "a call without `causal`", "default"),
+        (lambda: _MASK_CASES + _CAUSAL_CASES, "hidden lengths",
+            "shape", {"transform": any_shape, "rtol": 0.0, "atol": 0.0}),
+        (lambda: _MASK_CASES, "hidden padded lengths", "padding"),
+        (lambda: _CAUSAL_CASES, "hidden lengths with causal=True", "causal"),
+        (lambda: [([3, 1, 4], 4), ([2], 3)], "a call without `causal`", "default"),
         transform=_mask_as_float,
     ),
     requirements=(
-        Requirement(
-            "shape",
-            "returns an array of shape `(len(lengths), max_len, max_len)`, also for a batch of one and for a "
-            "`max_len` longer than every sequence",
-        ),
+        Requirement("shape", "returns an array of shape `(len(lengths), max_len, max_len)`, also for a batch of one "
+            "and for a `max_len` longer than every sequence"),
         Requirement("padding", "hides from every query the keys j >= lengths[b] of sequence b, and only those"),
-        Requirement(
-            "causal",
-            "with `causal=True` also hides the keys j > i, and keeps the diagonal: a query may attend to itself",
-        ),
+        Requirement("causal", "with `causal=True` also hides the keys j > i, and keeps the diagonal: a query may "
+            "attend to itself"),
         Requirement("default", "is not causal when called without `causal` (it defaults to False)"),
         Requirement("unchanged", "leaves `lengths` unchanged"),
     ),
@@ -419,18 +309,17 @@ def _masked_cases() -> list[tuple]:
     """Full (batch, Tq, Tk) masks: padded and causal batches, a batch of one, Tq different from Tk; d != dv."""
     rng = np.random.default_rng(12_003)
     cases = []
-    for lengths, causal, d, dv in [
-        ([3, 5, 1], False, 8, 3),
-        ([4, 2], True, 16, 2),
-        ([6], True, 4, 5),  # a batch of one
-        ([2, 2, 5], False, 32, 1),
+    for mask, d, dv in [
+        (_bits("11100 " * 5, "11111 " * 5, "10000 " * 5), 8, 3),  # lengths 3, 5, 1
+        (_bits("1000 1100 1110 1111", "1000 1100 1100 1100"), 16, 2),  # lengths 4, 2, causal
+        (_bits("100000 110000 111000 111100 111110 111111"), 4, 5),  # a batch of one, causal
+        (_bits("11000 " * 5, "11000 " * 5, "11111 " * 5), 32, 1),  # lengths 2, 2, 5
     ]:
-        t = max(lengths)
-        q, k = rng.normal(size=(len(lengths), t, d)), rng.normal(size=(len(lengths), t, d))
-        cases.append((q, k, rng.normal(size=(len(lengths), t, dv)), _sequence_masks(lengths, t, causal)))
+        batch, t = mask.shape[:2]
+        q, k = rng.normal(size=(batch, t, d)), rng.normal(size=(batch, t, d))
+        cases.append((q, k, rng.normal(size=(batch, t, dv)), mask))
     q, k, v = rng.normal(size=(2, 3, 6)), rng.normal(size=(2, 7, 6)), rng.normal(size=(2, 7, 2))
-    keys = np.arange(7)[None, None, :] < np.array([4, 7])[:, None, None]
-    cases.append((q, k, v, np.broadcast_to(keys, (2, 3, 7)).copy()))  # three queries, seven keys
+    cases.append((q, k, v, _bits("1111000 " * 3, "1111111 " * 3)))  # three queries, seven keys
     q, k, v = rng.normal(size=(1, 1, 4)), rng.normal(size=(1, 5, 4)), rng.normal(size=(1, 5, 3))
     cases.append((q, k, v, np.array([[[True, False, True, True, False]]])))  # one query in a batch of one
     return cases
@@ -442,11 +331,9 @@ def _large_masked_cases() -> list[tuple]:
     rng = np.random.default_rng(12_005)
     scales = np.array([1.0, 8.0, 30.0, 60.0])[:, None]
     q, k, v = scales * rng.normal(size=(4, 16)), 10.0 * rng.normal(size=(6, 16)), rng.normal(size=(6, 2))
-    mask = np.ones((4, 6), dtype=bool)
-    mask[:, 4:] = False
-    cases = [(q, k, v, mask)]
+    cases = [(q, k, v, _bits("111100 " * 4)[0])]
     q, k, v = 25.0 * rng.normal(size=(2, 3, 8)), 25.0 * rng.normal(size=(2, 5, 8)), rng.normal(size=(2, 5, 3))
-    cases.append((q, k, v, _sequence_masks([3, 5], 5, False)[:, :3, :]))
+    cases.append((q, k, v, _bits("11100 " * 3, "11111 " * 3)))  # lengths 3 and 5, three queries
     return cases
 
 
@@ -456,14 +343,14 @@ def _broadcast_cases() -> list[tuple]:
     q, k, v = rng.normal(size=(3, 8)), rng.normal(size=(5, 8)), rng.normal(size=(5, 2))
     cases = [(q, k, v, np.array([True, False, True, True, False]))]  # one row of keys for every query
     q, k, v = rng.normal(size=(2, 4, 8)), rng.normal(size=(2, 6, 8)), rng.normal(size=(2, 6, 3))
-    cases.append((q, k, v, np.arange(6)[None, None, :] < np.array([3, 6])[:, None, None]))  # (batch, 1, Tk)
+    cases.append((q, k, v, _bits("111000", "111111")))  # (batch, 1, Tk)
     cases.append((q, k, v, np.tril(np.ones((4, 6), dtype=bool))))  # one (Tq, Tk) mask for the whole batch
     return cases
 
 
 def _masked_weights(args: tuple, result: Any) -> np.ndarray:
     """The weights the mask hides (they must all be 0), read in the kernel right after the call."""
-    weights = _pair(result)[1]
+    weights = array_pair(result)[1]
     return weights[~np.broadcast_to(np.asarray(args[3], dtype=bool), weights.shape)]
 
 
@@ -473,36 +360,27 @@ q3 = Question(
     title="Attention with a mask",
     checks=(
         PropertyCheck(
-            args=(_Q3_Q, _Q3_K, _Q3_V, _Q3_MASK),
-            call="masked_attention(q, k, v, mask) for the example above",
-            holds=lambda result: _pair_problem(result, _attention(_Q3_Q, _Q3_K, _Q3_V, _Q3_MASK)),
+            args=(_Q3_Q, _Q3_K, _Q3_V, _Q3_MASK), call="masked_attention(q, k, v, mask) for the example above",
+            holds=_attention_holds("q3_example"),
             tip="Key 2 is masked: its weight must be exactly 0 and the other two must still add up to 1. Put -inf "
             "(or -1e9) in the masked scores before the softmax.",
         ),
     ),
     probes=(
         *function_probes(
-            (_masked_cases, "hidden padded and causal batches", "shape", {"transform": _pair_shapes, "atol": 0.0}),
+            (_masked_cases, "hidden padded and causal batches", "shape", {"transform": pair_shapes, "atol": 0.0}),
             (_masked_cases, "hidden padded and causal batches", "zero", {"observe": _masked_weights, "atol": 1e-12}),
             rtol=0.0,
         ),
         *_attention_probes(_masked_cases, "hidden padded and causal batches", ("scaled",))[1:],
         *_attention_probes(_broadcast_cases, "hidden masks that broadcast to the scores", ("broadcast",))[1:],
         FunctionProbe(
-            cases=_large_masked_cases,
-            transform=_flat_pair,
-            rtol=1e-5,
-            atol=2e-6,
-            label="hidden masked queries and keys with scores in the hundreds",
-            covers=("stable", "unchanged"),
-        ),
+            cases=_large_masked_cases, transform=flat_pair, rtol=1e-5, atol=2e-6, covers=("stable", "unchanged"),
+            label="hidden masked queries and keys with scores in the hundreds"),
     ),
     requirements=(
-        Requirement(
-            "shape",
-            "returns `(output, weights)` of shapes (..., Tq, dv) and (..., Tq, Tk), a batch of one and Tq different "
-            "from Tk included",
-        ),
+        Requirement("shape", "returns `(output, weights)` of shapes (..., Tq, dv) and (..., Tq, Tk), a batch of one "
+            "and Tq different from Tk included"),
         Requirement("zero", "gives every masked key a weight of exactly 0"),
         Requirement("softmax", "keeps each query's weights adding up to 1"),
         Requirement("scaled", "is the attention of question 1 on the keys the mask leaves, scores divided by sqrt(d)"),
@@ -525,12 +403,7 @@ q3 = Question(
 # Question 4: sinusoidal position encodings.
 
 
-def _encoding_cases() -> list[tuple]:
-    return [(1, 2), (8, 32), (64, 128), (100, 6), (7, 2), (3, 10), (12, 4)]
-
-
-def _encoding_shape(result: Any) -> np.ndarray:
-    return np.array(np.shape(result))
+_ENCODING_SIZES = [(1, 2), (8, 32), (64, 128), (100, 6), (7, 2), (3, 10), (12, 4)]
 
 
 def _pair_layout(result: Any) -> np.ndarray:
@@ -540,9 +413,8 @@ def _pair_layout(result: Any) -> np.ndarray:
 
 
 def _encoding_holds(length: int, depth: int) -> Callable[[Any], str | None]:
-    expected = _encoding(length, depth)
-
     def holds(result: Any) -> str | None:
+        expected = np.array(VISIBLE[f"q4_{length}_{depth}"])
         got = np.asarray(result, dtype=np.float64) if not isinstance(result, str) else None
         if got is None or got.shape != expected.shape:
             shape = None if got is None else got.shape
@@ -564,50 +436,27 @@ q4 = Question(
     title="Sinusoidal position encodings",
     checks=(
         PropertyCheck(
-            args=(3, 4),
-            call="positional_encoding(3, 4)",
+            args=(3, 4), call="positional_encoding(3, 4)",
             holds=_encoding_holds(3, 4),
             tip="Row 1 should be [sin(1), cos(1), sin(0.01), cos(0.01)]: columns 2 and 3 share the angle 1 / 10000^(2/4), since column j belongs to the pair j // 2.",
         ),
         PropertyCheck(
-            args=(50, 16),
-            call="positional_encoding(50, 16)",
+            args=(50, 16), call="positional_encoding(50, 16)",
             holds=_encoding_holds(50, 16),
             tip="Columns 2i and 2i+1 share one angle, p / 10000^(2i / depth): use 2 * (j // 2) for column j, not j.",
         ),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_encoding_cases,
-            transform=_encoding_shape,
-            rtol=0.0,
-            atol=0.0,
-            label="other lengths and depths",
-            covers=("shape",),
-        ),
-        FunctionProbe(
-            cases=_encoding_cases,
-            transform=_pair_layout,
-            rtol=1e-5,
-            atol=2e-5,
-            label="other lengths and depths",
-            covers=("layout",),
-        ),
-        FunctionProbe(
-            cases=_encoding_cases,
-            rtol=1e-5,
-            atol=2e-5,  # float32 arithmetic (a Keras layer, say) is right too
-            label="other lengths and depths",
-            covers=("angle",),
-        ),
+    probes=function_probes(  # atol 2e-5: float32 arithmetic (a Keras layer, say) is right too
+        (lambda: _ENCODING_SIZES, "other lengths and depths", ("shape",), {"transform": any_shape, "rtol": 0.0, "atol": 0.0}),
+        (lambda: _ENCODING_SIZES, "other lengths and depths", ("layout",), {"transform": _pair_layout}),
+        (lambda: _ENCODING_SIZES, "other lengths and depths", ("angle",)),
+        rtol=1e-5,
+        atol=2e-5,
     ),
     requirements=(
         Requirement("shape", "returns an array of shape `(length, depth)`, row p for position p"),
-        Requirement(
-            "layout",
-            "puts the sine in the even columns and the cosine in the odd ones, interleaved, both columns of a pair "
-            "sharing one angle",
-        ),
+        Requirement("layout", "puts the sine in the even columns and the cosine in the odd ones, interleaved, both "
+            "columns of a pair sharing one angle"),
         Requirement("angle", "uses the angle p / 10000^(2i/D) for pair i, positions counted from 0"),
     ),
     hints=(
@@ -624,6 +473,7 @@ q4 = Question(
 # Question 5: a small encoder that sorts digits.
 
 _VALIDATION = sorting_data(1000, seed=1)
+_SORTER = ModelSpec(input_shape=(SEQ_LEN,), output_units=VOCAB, output_activation="softmax", max_params=MAX_PARAMS)
 
 
 def token_accuracy(predictions: Any, y: np.ndarray) -> float:
@@ -646,32 +496,14 @@ def _sorting_holds(predictions: Any) -> str | None:
     return f"your model sorts {accuracy:.3f} of the validation tokens right; it should reach at least {SORT_ACCURACY}."
 
 
-def _takes_integer_digits(report: dict[str, Any]) -> str | None:
-    dtype = str(report.get("input_dtype"))
-    return None if dtype.startswith(("int", "uint")) else f"takes inputs of dtype {dtype}, not integer digits (int32)"
-
-
-def _predicts_a_digit_per_position(report: dict[str, Any]) -> str | None:
-    shape = report.get("output_shape")
-    return None if list(shape or []) == [SEQ_LEN, VOCAB] else f"returns outputs of shape {shape}, not (8, 10)"
-
-
-def _digits_stay_visible(report: dict[str, Any]) -> str | None:
-    """No Embedding masks the digit 0 away: here 0 is a digit, not padding."""
-    if any((layer.get("config") or {}).get("mask_zero") for layer in layers_of(report, "Embedding")):
-        return "has an Embedding with mask_zero=True, which hides every digit 0 from the attention: 0 is a digit here"
-    return None
-
-
 q5 = Question(
     id="q5_sorting_encoder",
     points=4,
     title="Train a small transformer encoder to sort digits",
     checks=(
-        ModelCheck(ModelSpec(input_shape=(SEQ_LEN,), output_units=VOCAB, output_activation="softmax")),
+        ModelCheck(_SORTER),
         PropertyCheck(
-            args=(_VALIDATION[0],),
-            call="sort_model(x_val)",
+            args=(_VALIDATION[0],), call="sort_model(x_val)",
             holds=_sorting_holds,
             tip="Near 0.3: the position encoding is missing, so every position sees the same bag of digits. "
             "Near 0.6: a causal mask hides the later digits. Otherwise train for longer or on more sequences.",
@@ -682,27 +514,22 @@ q5 = Question(
             heldout="ex12_sorted_digit_sequences",
             threshold=SORT_ACCURACY,
             metric="token_accuracy",
-            requirements=ModelRequirements(ModelSpec(input_shape=(SEQ_LEN,), output_units=VOCAB, output_activation="softmax", max_params=MAX_PARAMS), rules=(
-                    ModelRule("input", _takes_integer_digits),
-                    ModelRule("input", _digits_stay_visible),
-                    ModelRule("layers", _predicts_a_digit_per_position),
+            requirements=ModelRequirements(_SORTER, rules=(
+                    input_dtype(lambda dtype: dtype.startswith(("int", "uint")), "integer digits (int32)"),
+                    no_layer_with("Embedding", "mask_zero", "has an Embedding with mask_zero=True, which hides every "
+                                  "digit 0 from the attention: 0 is a digit here", aspect="input"),
+                    output_shape((SEQ_LEN, VOCAB)),
                     only_layers(SORTER_LAYERS, aspect="params"),
                 )),
             covers=("input", "layers", "params", "heldout"),
         ),
     ),
     requirements=(
-        Requirement(
-            "input",
-            'takes 8 digits as integers, `keras.Input(shape=(8,), dtype="int32")`, and masks none of them '
-            "(no `mask_zero`: 0 is a digit here)",
-        ),
+        Requirement("input", 'takes 8 digits as integers, `keras.Input(shape=(8,), dtype="int32")`, and masks none '
+            'of them (no `mask_zero`: 0 is a digit here)'),
         Requirement("layers", "ends in a softmax over the 10 digits at each position: an output of shape (batch, 8, 10)"),
-        Requirement(
-            "params",
-            "has at most 50,000 parameters, in `Embedding`, `PositionalEncoding`, `MultiHeadAttention`, `Dense`, "
-            "normalization, dropout, `Add` and activation layers only",
-        ),
+        Requirement("params", "has at most 50,000 parameters, in `Embedding`, `PositionalEncoding`, "
+            "`MultiHeadAttention`, `Dense`, normalization, dropout, `Add` and activation layers only"),
         Requirement(
             "heldout", "sorts at least 0.9 of the tokens of fresh sequences right, each position seeing all 8 digits"
         ),

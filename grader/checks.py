@@ -352,3 +352,18 @@ def reads_raw_sentences(model: Any) -> str | None:
             "shape (2, 1), from a Dense(1, activation='sigmoid') output."
         )
     return None
+
+
+# --- added for ex12 ---
+
+
+def token_accuracy(predictions: Any, y: np.ndarray) -> float:
+    """Share of tokens whose most likely class is the label: ``(n, T, classes)`` probabilities against ``(n, T)`` labels.
+
+    The sequence sibling of `accuracy_of`, for models that predict one class at each position.
+
+    >>> token_accuracy([[[0.9, 0.1], [0.2, 0.8]]], np.array([[0, 0]]))
+    0.5
+    """
+    predictions = np.asarray(predictions, dtype=np.float64)
+    return float(np.mean(predictions.argmax(axis=-1) == np.asarray(y)))

@@ -237,3 +237,17 @@ def sample_ring(n: int, seed: int = 0) -> np.ndarray:
     ((5, 2), 'float32')
     """
     return draw_ring(n, np.random.default_rng(seed))
+
+
+# --- added for ex12 ---
+
+
+def sorting_data(n: int, seed: int = 0, length: int = 8, digits: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random sequences of ``length`` digits (0 to ``digits`` - 1) and the same sequences sorted: ``(x, y)``, int32.
+
+    >>> x, y = sorting_data(2, seed=0)
+    >>> bool((np.sort(x, axis=1) == y).all()), x.shape
+    (True, (2, 8))
+    """
+    x = np.random.default_rng(seed).integers(0, digits, size=(n, length))
+    return x.astype(np.int32), np.sort(x, axis=1).astype(np.int32)

@@ -6,13 +6,10 @@ Conventions (the same as Keras's ``MultiHeadAttention``): queries ``q`` of shape
 True where a query may attend to a key. Attention functions return the pair
 ``(output, weights)`` with shapes ``(..., Tq, dv)`` and ``(..., Tq, Tk)``.
 
-Each Requirement states what its probes decide; the hidden cases are built so
-that the usual mistakes change some value (Tq != Tk and d != dv throughout,
-batches of one, two batch axes, scores in the hundreds, masks that only
-broadcast, encodings of odd sizes). The sorting model is a goal and a budget,
-decided on the scorer's report of the saved model and on fresh sequences. The
-reference code is in `grader.references.attention`, on the instructor side; the
-visible checks compare with the numbers it gave (`grader.exercises.ex12_visible`).
+Each Requirement states what its probes decide. The sorting model is a goal
+and a budget, decided on the scorer's report of the saved model and on fresh
+sequences. Reference code: `grader.references.attention` (instructor side);
+the visible checks and their stored numbers: `grader.exercises.ex12_visible`.
 """
 
 from __future__ import annotations
@@ -22,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import ModelCheck, PropertyCheck, describe
-from grader.exercises.ex12_visible import VISIBLE
+from grader.checks import ModelCheck, PropertyCheck, describe, token_accuracy
+from grader.data import sorting_data
+from grader.exercises.ex12_visible import attention_holds, encoding_holds, mask_holds
 from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
@@ -41,7 +39,7 @@ from grader.probes import (
 )
 from grader.question import Exercise, Question, Requirement
 
-SEQ_LEN = 8  # tokens per sequence in the sorting task
+SEQ_LEN = 8  # tokens per sequence in the sorting task (grader.data.sorting_data, which this module hands out)
 VOCAB = 10  # tokens are the digits 0..9
 # Remeasured 2026-12-03 when q5 became goal-and-budget (token accuracy on the "tests" secret's fresh sequences, seeds
 # 0-2, 4,000 training sequences, 5 epochs of 64): the lesson's block (Embedding 32, 2 heads of 16, Dense 64 relu/32,
@@ -58,17 +56,6 @@ SORTER_LAYERS = {
 HELDOUT_SEQUENCES = 2000
 
 
-def sorting_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` random sequences of ``SEQ_LEN`` digits and the same sequences sorted: ``(x, y)``, int32, shape (n, 8).
-
-    >>> x, y = sorting_data(2, seed=0)
-    >>> bool((np.sort(x, axis=1) == y).all()), x.shape
-    (True, (2, 8))
-    """
-    x = np.random.default_rng(seed).integers(0, VOCAB, size=(n, SEQ_LEN))
-    return x.astype(np.int32), np.sort(x, axis=1).astype(np.int32)
-
-
 def _bits(*sequences: str) -> np.ndarray:
     """Boolean masks written out: one string a sequence, one group of 0s and 1s a query, one digit a key."""
     return np.array([[[digit == "1" for digit in row] for row in sequence.split()] for sequence in sequences])
@@ -80,42 +67,6 @@ def _bits(*sequences: str) -> np.ndarray:
 def _row_sums(result: Any) -> np.ndarray:
     """Each query's weights added up, in the weights' own shape without the keys axis."""
     return array_pair(result)[1].sum(axis=-1)
-
-
-def _pair_problem(result: Any, expected: tuple[np.ndarray, ...], unscaled: np.ndarray | None = None) -> str | None:
-    try:
-        output, weights = array_pair(result)
-    except (TypeError, ValueError):
-        return f"returned {describe(result)}; it should return a pair (output, weights)."
-    want_output, want_weights = expected
-    if weights.shape != want_weights.shape:
-        return f"returned weights of shape {weights.shape}; they should have shape {want_weights.shape}, one row per query."
-    if np.isnan(weights).any():
-        return "returned weights with NaN in them. Subtract each row's largest score before np.exp."
-    if not np.allclose(weights.sum(axis=-1), 1.0, atol=1e-6):
-        return (
-            f"returned weights whose rows add up to {describe(weights.sum(axis=-1))}; each query's weights should add "
-            "up to 1. Take the softmax over the last axis, the keys."
-        )
-    if unscaled is not None and np.allclose(weights, unscaled, atol=1e-6):
-        return "returned the weights of the unscaled scores. Divide q @ k^T by sqrt(d) before the softmax."
-    if not np.allclose(weights, want_weights, rtol=1e-5, atol=1e-6):
-        return f"returned weights {describe(weights)}, but they should be {describe(want_weights)}."
-    if output.shape != want_output.shape:
-        return f"returned an output of shape {output.shape}; it should have shape {want_output.shape}."
-    if not np.allclose(output, want_output, rtol=1e-5, atol=1e-6):
-        return f"returned output {describe(output)}, but it should be {describe(want_output)}: weights @ v."
-    return None
-
-
-def _attention_holds(name: str) -> Callable[[Any], str | None]:
-    """The visible example ``name``: its stored output and weights, and (question 1) the unscaled scores' weights."""
-
-    def holds(result: Any) -> str | None:
-        output, weights, *plain = (np.array(part) for part in VISIBLE[name])
-        return _pair_problem(result, (output, weights), plain[0] if plain else None)
-
-    return holds
 
 
 # Question 1: scaled dot-product attention.
@@ -183,12 +134,12 @@ q1 = Question(
     checks=(
         PropertyCheck(
             args=(_Q1_Q, _Q1_K, _Q1_V), call="attention(q, k, v) for the example above",
-            holds=_attention_holds("q1_example"),
+            holds=attention_holds("q1_example"),
             tip="The scores are [4, 0] / sqrt(4) = [2, 0], so the weights are [e^2, 1] / (e^2 + 1).",
         ),
         PropertyCheck(
             args=_q1_batch(), call="attention(q, k, v) on a batch of 2, with q (2, 3, 4), k (2, 5, 4), v (2, 5, 3)",
-            holds=_attention_holds("q1_batch"),
+            holds=attention_holds("q1_batch"),
             tip="On a batch, k.T reverses all three axes; swap only the last two: np.swapaxes(k, -1, -2).",
         ),
     ),
@@ -217,33 +168,6 @@ q1 = Question(
 # Question 2: padding and causal masks.
 
 
-# The visible checks' expected masks, written out: make_mask([2, 3], 3) and make_mask([2, 3], 3, causal=True).
-_VISIBLE_PADDING, _VISIBLE_CAUSAL = _bits("110 " * 3, "111 " * 3), _bits("100 110 110", "100 110 111")
-
-
-def _mask_holds(expected: np.ndarray) -> Callable[[Any], str | None]:
-
-    def holds(result: Any) -> str | None:
-        try:
-            got = np.asarray(result)
-        except (TypeError, ValueError):
-            return f"returned {describe(result)}, not an array."
-        if got.shape != expected.shape:
-            return f"returned an array of shape {got.shape}; it should have shape {expected.shape}: (batch, queries, keys)."
-        if got.dtype != bool and not np.isin(got, (0, 1)).all():
-            return f"returned {describe(got)}; it should be boolean (True where a query may attend)."
-        got = got.astype(bool)
-        if np.array_equal(got, ~expected):
-            return "returned the opposite mask. True means 'may attend', as in Keras's attention_mask."
-        if np.array_equal(got, np.swapaxes(expected, -1, -2)):
-            return "returned the mask with queries and keys swapped. Padding hides keys: the columns j >= length."
-        if not np.array_equal(got, expected):
-            return f"returned {describe(got.astype(int))}, but it should be {describe(expected.astype(int))}."
-        return None
-
-    return holds
-
-
 def _mask_as_float(result: Any) -> np.ndarray:
     """A boolean mask (or one of 0s and 1s) as 0.0 and 1.0; anything else as -1, which no key has."""
     got = np.asarray(result)
@@ -264,12 +188,12 @@ q2 = Question(
     checks=(
         PropertyCheck(
             args=([2, 3], 3, False), call="make_mask([2, 3], 3)",
-            holds=_mask_holds(_VISIBLE_PADDING),
+            holds=mask_holds("q2_padding"),
             tip="The first sequence has 2 real tokens: every query may look at keys 0 and 1, never at key 2.",
         ),
         PropertyCheck(
             args=([2, 3], 3, True), call="make_mask([2, 3], 3, causal=True)",
-            holds=_mask_holds(_VISIBLE_CAUSAL),
+            holds=mask_holds("q2_causal"),
             tip="Causal: query i may look at keys j <= i (itself included). Combine with the padding mask by 'and'.",
         ),
     ),
@@ -365,7 +289,7 @@ q3 = Question(
     checks=(
         PropertyCheck(
             args=(_Q3_Q, _Q3_K, _Q3_V, _Q3_MASK), call="masked_attention(q, k, v, mask) for the example above",
-            holds=_attention_holds("q3_example"),
+            holds=attention_holds("q3_example"),
             tip="Key 2 is masked: its weight must be exactly 0 and the other two must still add up to 1. Put -inf "
             "(or -1e9) in the masked scores before the softmax.",
         ),
@@ -414,24 +338,6 @@ def _pair_layout(result: Any) -> np.ndarray:
     return np.concatenate([got[0], (got[:, 0::2] ** 2 + got[:, 1::2] ** 2).ravel()])
 
 
-def _encoding_holds(length: int, depth: int) -> Callable[[Any], str | None]:
-    def holds(result: Any) -> str | None:
-        expected = np.array(VISIBLE[f"q4_{length}_{depth}"])
-        got = np.asarray(result, dtype=np.float64) if not isinstance(result, str) else None
-        if got is None or got.shape != expected.shape:
-            shape = None if got is None else got.shape
-            return f"returned an array of shape {shape}; it should have shape {expected.shape}: (length, depth)."
-        if np.allclose(got[:, 0::2], expected[:, 1::2]) and np.allclose(got[:, 1::2], expected[:, 0::2]):
-            return "returned cosines in the even columns and sines in the odd ones; it is the other way round."
-        if np.allclose(got, np.concatenate([expected[:, 0::2], expected[:, 1::2]], axis=1)):
-            return "returned all the sines first and then all the cosines; interleave them: sin, cos, sin, cos, ..."
-        if not np.allclose(got, expected, rtol=1e-5, atol=2e-5):
-            return f"returned {describe(got)}, but it should be {describe(expected)}."
-        return None
-
-    return holds
-
-
 q4 = Question(
     id="q4_positional_encoding",
     points=2,
@@ -439,12 +345,12 @@ q4 = Question(
     checks=(
         PropertyCheck(
             args=(3, 4), call="positional_encoding(3, 4)",
-            holds=_encoding_holds(3, 4),
+            holds=encoding_holds(3, 4),
             tip="Row 1 should be [sin(1), cos(1), sin(0.01), cos(0.01)]: columns 2 and 3 share the angle 1 / 10000^(2/4), since column j belongs to the pair j // 2.",
         ),
         PropertyCheck(
             args=(50, 16), call="positional_encoding(50, 16)",
-            holds=_encoding_holds(50, 16),
+            holds=encoding_holds(50, 16),
             tip="Columns 2i and 2i+1 share one angle, p / 10000^(2i / depth): use 2 * (j // 2) for column j, not j.",
         ),
     ),
@@ -476,12 +382,6 @@ q4 = Question(
 
 _VALIDATION = sorting_data(1000, seed=1)
 _SORTER = ModelSpec(input_shape=(SEQ_LEN,), output_units=VOCAB, output_activation="softmax", max_params=MAX_PARAMS)
-
-
-def token_accuracy(predictions: Any, y: np.ndarray) -> float:
-    """Share of tokens whose most likely digit is the label: (n, T, 10) probabilities against (n, T) labels."""
-    predictions = np.asarray(predictions, dtype=np.float64)
-    return float(np.mean(predictions.argmax(axis=-1) == np.asarray(y)))
 
 
 def _sorting_holds(predictions: Any) -> str | None:

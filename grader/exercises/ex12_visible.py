@@ -1,10 +1,105 @@
-"""Exercise 12's visible examples as numbers (the reference code stays with the instructor).
+"""Exercise 12's visible side: the numbers its visible examples expect, and how a wrong answer to them reads.
 
-Made by `grader.references.attention.visible_numbers()` from the arguments of the visible checks in
-`grader.exercises.ex12_attention_and_transformers`: per attention example ``[output, weights]`` (question 1
-adds the weights of the unscaled scores), per encoding ``positional_encoding(length, depth)``;
-`tests/test_exercise_12.py` recomputes and compares them.
+The numbers were made by `grader.references.attention.visible_numbers()` (instructor side) from the
+arguments of the visible checks in `grader.exercises.ex12_attention_and_transformers`: per attention
+example ``[output, weights]`` (question 1 adds the weights of the unscaled scores), per mask and
+encoding the array itself; `tests/test_exercise_12.py` recomputes and compares them. The checks read
+them when they run, and name the usual mistakes (unscaled scores, an inverted or transposed mask,
+sines and cosines swapped) before the plain difference.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from grader.checks import describe
+from grader.probes import array_pair
+
+
+def pair_problem(result: Any, expected: tuple[np.ndarray, ...], unscaled: np.ndarray | None = None) -> str | None:
+    try:
+        output, weights = array_pair(result)
+    except (TypeError, ValueError):
+        return f"returned {describe(result)}; it should return a pair (output, weights)."
+    want_output, want_weights = expected
+    if weights.shape != want_weights.shape:
+        return f"returned weights of shape {weights.shape}; they should have shape {want_weights.shape}, one row per query."
+    if np.isnan(weights).any():
+        return "returned weights with NaN in them. Subtract each row's largest score before np.exp."
+    if not np.allclose(weights.sum(axis=-1), 1.0, atol=1e-6):
+        return (
+            f"returned weights whose rows add up to {describe(weights.sum(axis=-1))}; each query's weights should add "
+            "up to 1. Take the softmax over the last axis, the keys."
+        )
+    if unscaled is not None and np.allclose(weights, unscaled, atol=1e-6):
+        return "returned the weights of the unscaled scores. Divide q @ k^T by sqrt(d) before the softmax."
+    if not np.allclose(weights, want_weights, rtol=1e-5, atol=1e-6):
+        return f"returned weights {describe(weights)}, but they should be {describe(want_weights)}."
+    if output.shape != want_output.shape:
+        return f"returned an output of shape {output.shape}; it should have shape {want_output.shape}."
+    if not np.allclose(output, want_output, rtol=1e-5, atol=1e-6):
+        return f"returned output {describe(output)}, but it should be {describe(want_output)}: weights @ v."
+    return None
+
+
+
+def attention_holds(name: str) -> Callable[[Any], str | None]:
+    """The visible example ``name``: its stored output and weights, and (question 1) the unscaled scores' weights."""
+
+    def holds(result: Any) -> str | None:
+        output, weights, *plain = (np.array(part) for part in VISIBLE[name])
+        return pair_problem(result, (output, weights), plain[0] if plain else None)
+
+    return holds
+
+
+
+def mask_holds(name: str) -> Callable[[Any], str | None]:
+    """The visible mask example ``name``: its stored mask, and the inverted and transposed ones named."""
+
+    def holds(result: Any) -> str | None:
+        expected = np.array(VISIBLE[name], dtype=bool)
+        try:
+            got = np.asarray(result)
+        except (TypeError, ValueError):
+            return f"returned {describe(result)}, not an array."
+        if got.shape != expected.shape:
+            return f"returned an array of shape {got.shape}; it should have shape {expected.shape}: (batch, queries, keys)."
+        if got.dtype != bool and not np.isin(got, (0, 1)).all():
+            return f"returned {describe(got)}; it should be boolean (True where a query may attend)."
+        got = got.astype(bool)
+        if np.array_equal(got, ~expected):
+            return "returned the opposite mask. True means 'may attend', as in Keras's attention_mask."
+        if np.array_equal(got, np.swapaxes(expected, -1, -2)):
+            return "returned the mask with queries and keys swapped. Padding hides keys: the columns j >= length."
+        if not np.array_equal(got, expected):
+            return f"returned {describe(got.astype(int))}, but it should be {describe(expected.astype(int))}."
+        return None
+
+    return holds
+
+
+
+def encoding_holds(length: int, depth: int) -> Callable[[Any], str | None]:
+    def holds(result: Any) -> str | None:
+        expected = np.array(VISIBLE[f"q4_{length}_{depth}"])
+        got = np.asarray(result, dtype=np.float64) if not isinstance(result, str) else None
+        if got is None or got.shape != expected.shape:
+            shape = None if got is None else got.shape
+            return f"returned an array of shape {shape}; it should have shape {expected.shape}: (length, depth)."
+        if np.allclose(got[:, 0::2], expected[:, 1::2]) and np.allclose(got[:, 1::2], expected[:, 0::2]):
+            return "returned cosines in the even columns and sines in the odd ones; it is the other way round."
+        if np.allclose(got, np.concatenate([expected[:, 0::2], expected[:, 1::2]], axis=1)):
+            return "returned all the sines first and then all the cosines; interleave them: sin, cos, sin, cos, ..."
+        if not np.allclose(got, expected, rtol=1e-5, atol=2e-5):
+            return f"returned {describe(got)}, but it should be {describe(expected)}."
+        return None
+
+    return holds
+
 
 VISIBLE: dict[str, list] = {
     "q1_example": [[[0.8807970779778823, 0.11920292202211755]], [[0.8807970779778823, 0.11920292202211755]],
@@ -29,6 +124,10 @@ VISIBLE: dict[str, list] = {
        [0.0524597468194841, 0.2666765756881252, 0.04433406585878216, 0.576645273034199, 0.05988433859940969]]]],
     "q3_example": [[[0.8807970779778823, 0.11920292202211755], [0.5, 0.5]],
      [[0.8807970779778823, 0.11920292202211755, 0.0], [0.5, 0.5, 0.0]]],
+    "q2_padding": [[[True, True, False], [True, True, False], [True, True, False]],
+     [[True, True, True], [True, True, True], [True, True, True]]],
+    "q2_causal": [[[True, False, False], [True, True, False], [True, True, False]],
+     [[True, False, False], [True, True, False], [True, True, True]]],
     "q4_3_4": [[0.0, 1.0, 0.0, 1.0], [0.8414709848078965, 0.5403023058681398, 0.009999833334166664, 0.9999500004166653],
      [0.9092974268256817, -0.4161468365471424, 0.01999866669333308, 0.9998000066665778]],
     "q4_50_16": [[0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0],

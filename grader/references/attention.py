@@ -2,7 +2,7 @@
 
 Instructor-only: `grader publish` leaves `grader/references/` out of the student
 bundle. The exercise's visible checks compare with the numbers stored in
-`grader.exercises.ex12_visible`, made from these functions;
+`grader.exercises.ex12_visible`, made from these functions (`visible_numbers`);
 `tests/test_exercise_12.py` recomputes and compares them.
 """
 
@@ -53,6 +53,7 @@ def visible_numbers() -> dict[str, list]:
         stored[name] = [output.tolist(), weights.tolist(), unscaled.tolist()]
     output, weights = attention(ex12._Q3_Q, ex12._Q3_K, ex12._Q3_V, ex12._Q3_MASK)
     stored["q3_example"] = [output.tolist(), weights.tolist()]
+    stored["q2_padding"], stored["q2_causal"] = (sequence_masks([2, 3], 3, causal).tolist() for causal in (False, True))
     for length, depth in [(3, 4), (50, 16)]:
         stored[f"q4_{length}_{depth}"] = encoding(length, depth).tolist()
     return stored

@@ -367,3 +367,38 @@ def token_accuracy(predictions: Any, y: np.ndarray) -> float:
     """
     predictions = np.asarray(predictions, dtype=np.float64)
     return float(np.mean(predictions.argmax(axis=-1) == np.asarray(y)))
+
+
+# --- added for ex10 ---
+
+
+def mean_error_holds(
+    data: Callable[[], tuple[np.ndarray, np.ndarray]],
+    limit: float,
+    wrong_size: str,
+    too_high: str,
+    baseline: Callable[[np.ndarray, np.ndarray], float] | None = None,
+) -> Callable[[Any], str | None]:
+    """A `PropertyCheck` ``holds`` for a regression model's predictions on the visible data ``(x, y)``.
+
+    The predictions must hold one number per target (in any shape of that size) and reach a mean
+    absolute error of at most ``limit``. ``wrong_size`` is formatted with ``shape`` (the
+    predictions' shape); ``too_high`` with ``mae``, ``limit`` and ``baseline`` (``baseline(x, y)``,
+    the error of a naive forecast, when given).
+
+    >>> holds = mean_error_holds(lambda: (np.zeros((2, 1)), np.array([1.0, 2.0])), 0.5, "shape {shape}", "{mae:.2f} > {limit}")
+    >>> holds(np.array([[1.0], [2.25]])) is None, holds(np.zeros(3)), holds(np.zeros(2))
+    (True, 'shape (3,)', '1.50 > 0.5')
+    """
+
+    def holds(predictions: Any) -> str | None:
+        x, y = data()
+        predictions = np.asarray(predictions, dtype=np.float64)
+        if predictions.size != y.size:
+            return wrong_size.format(shape=predictions.shape)
+        mae = float(np.mean(np.abs(predictions.reshape(y.shape) - y)))
+        if mae <= limit:
+            return None
+        return too_high.format(mae=mae, limit=limit, baseline=baseline(x, y) if baseline else None)
+
+    return holds

@@ -1101,3 +1101,19 @@ def no_layer_with(class_name: str, setting: str, problem: str, aspect: str = "la
         return problem if found else None
 
     return ModelRule(aspect, check)
+
+
+# --- added for ex10 ---
+
+
+def part(index: int) -> Callable[[Any], Any]:
+    """Kernel side: a transform that keeps item ``index`` of the answer's tuple (x or y of a pair, say).
+
+    >>> part(1)((np.zeros(2), np.ones(3)))
+    array([1., 1., 1.])
+    """
+
+    def take(result: Any) -> Any:
+        return result[index]
+
+    return take

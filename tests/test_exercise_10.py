@@ -20,6 +20,7 @@ from grader.exercises.ex10_recurrent_networks import (
 from grader.heldout import make_heldout
 from grader.modelscore import metric_value
 from grader.outcomes import Status
+from grader.sequences import training_statistics
 
 EXERCISE = load_exercise("10_recurrent_networks")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -325,6 +326,31 @@ def test_scale_series_visible_check_says_where_to_measure():
     q3.check(sklearn_scale)
     with pytest.raises(CheckFailed, match=r"series\[:n_train\] only"):
         q3.check(whole_series)
+
+
+def test_stored_visible_answers_are_what_the_references_compute():
+    from grader.exercises import ex10_visible as visible
+    from grader.references.recurrent import rnn_forward as reference_forward
+    from grader.references.recurrent import windows
+
+    np.testing.assert_allclose(visible.Q1_ONE_STATES, reference_forward(*visible.Q1_ONE_ARGS), rtol=0, atol=0)
+    np.testing.assert_allclose(visible.Q1_TWO_STATES, reference_forward(*visible.Q1_TWO_ARGS), rtol=0, atol=0)
+    for (window, horizon), (rows, targets) in {(3, 1): visible.Q2_WINDOWS_3_1, (2, 3): visible.Q2_WINDOWS_2_3}.items():
+        x, y = windows(visible.Q2_SERIES, window, horizon)
+        assert x[..., 0].tolist() == rows and y.tolist() == targets
+    train = visible.Q3_SERIES[:4]
+    assert (visible.Q3_MEAN, visible.Q3_STD) == (train.mean(), train.std())
+    np.testing.assert_array_equal(visible.Q3_SCALED, (visible.Q3_SERIES - train.mean()) / train.std())
+
+
+def test_test_windows_are_the_reference_windows_of_the_scaled_series():
+    from grader.references.recurrent import windows
+
+    mean, std = training_statistics()
+    x, y = windows(((sunspots()[1] - mean) / std)[N_TRAIN - WINDOW :], WINDOW)
+    got_x, got_y = sunspot_test_windows()
+    np.testing.assert_array_equal(got_x, x)
+    np.testing.assert_array_equal(got_y, y)
 
 
 # Held-out sets and the sequence metric.

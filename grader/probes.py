@@ -1117,3 +1117,36 @@ def part(index: int) -> Callable[[Any], Any]:
         return result[index]
 
     return take
+
+
+# --- added for ex09 ---
+
+
+def integers_flag(value: Any) -> np.ndarray:
+    """Kernel side: [1.] when ``value`` is an array (or list) of integers, else [0.].
+
+    >>> integers_flag([1, 2]), integers_flag(np.ones(2))
+    (array([1.]), array([0.]))
+    """
+    return np.ones(1) if np.asarray(value).dtype.kind in "iu" else np.zeros(1)
+
+
+def new_array_flag(args: tuple, result: Any) -> np.ndarray:
+    """Kernel side, an ``observe``: [1.] when the result is an array of its own, [0.] when it is (or looks into) ``args[0]``.
+
+    >>> images = np.zeros((2, 3))
+    >>> new_array_flag((images,), images.copy()), new_array_flag((images,), images[:1])
+    (array([1.]), array([0.]))
+    """
+    shared = isinstance(result, np.ndarray) and np.shares_memory(result, args[0])
+    return np.zeros(1) if shared else np.ones(1)
+
+
+def dtype_code(value: Any) -> np.ndarray:
+    """Kernel side: the kind and size of the result's dtype, as numbers, so a probe compares dtypes.
+
+    >>> dtype_code(np.zeros(2, dtype=np.float32))
+    array([102,   4])
+    """
+    dtype = np.asarray(value).dtype
+    return np.array([ord(dtype.kind), dtype.itemsize])

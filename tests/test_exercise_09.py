@@ -13,11 +13,11 @@ from grader.exercises.ex09_augmentation_and_transfer import (
     digit_images,
     pretrained_backbone,
     pristine_weights,
-    shift_images,
     transfer_data,
 )
 from grader.heldout import make_heldout
 from grader.outcomes import Status
+from grader.references.transfer import shift_images
 
 EXERCISE = load_exercise("09_augmentation_and_transfer")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -287,6 +287,30 @@ def test_predict_classes_visible_check_names_the_plain_call():
 
 
 # Held-out set: secret-seeded perturbations of the new classes, labels renumbered.
+
+
+def test_stored_visible_answers_are_what_the_references_compute():
+    from grader.exercises import ex09_augmentation_and_transfer as ex09
+
+    images, max_shift, rng = ex09._q2_args()
+    expected = shift_images(images, np.random.default_rng(0).integers(-max_shift, max_shift + 1, size=(len(images), 2)))
+    np.testing.assert_array_equal(ex09._Q2_SHIFTED, expected)
+    model, images = ex09._q3_args()
+    np.testing.assert_array_equal(ex09._Q3_CLASSES, np.argmax(model.predict(images, verbose=0), axis=1))
+
+
+def test_data_preparation_is_the_reference_class_subset():
+    from grader.references.transfer import subset_classes
+    from grader.transfer import OLD_CLASSES, pretraining_data
+
+    x, y = digit_images()
+    for got, want in zip(pretraining_data(), subset_classes(x, y, OLD_CLASSES), strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+    x_new, y_new = subset_classes(x, y, NEW_CLASSES)
+    x_train, y_train, x_val, y_val = transfer_data()
+    assert len(x_train) + len(x_val) == len(x_new) and y_new.dtype == y_train.dtype == y_val.dtype
+    np.testing.assert_array_equal(np.sort(np.concatenate([y_train, y_val])), np.sort(y_new))
 
 
 def test_heldout_new_digits_are_secret_shifts_of_the_public_images():

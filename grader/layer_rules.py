@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from grader.probes import ModelRule
 
 RECURRENT = ("SimpleRNN", "GRU", "LSTM")
@@ -164,3 +166,35 @@ def last_recurrent_returns_one_vector(per: str, steps: str) -> ModelRule:
         return None
 
     return ModelRule("layers", check)
+
+
+def first_layer_rescales(top: int) -> ModelRule:
+    """The first layer after the input (containers skipped) is ``Rescaling(1 / top)``, no offset: 0..top in, 0..1 out.
+
+    >>> rule = first_layer_rescales(16)
+    >>> rule.check({"all_layers": [{"class_name": "Rescaling", "config": {"scale": 0.0625}}]}) is None
+    True
+    >>> rule.check({"all_layers": [{"class_name": "Rescaling", "config": {"scale": 1 / 255}}]})[:44]
+    'rescales the grey levels by scale=0.00392156'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        layers = [layer for layer in report.get("all_layers", []) if layer.get("class_name") not in CONTAINERS]
+        first = layers[0] if layers else {}
+        if first.get("class_name") != "Rescaling":
+            return (
+                f"starts with a {first.get('class_name')} layer: its first layer should be Rescaling(1 / {top}), so "
+                f"that the model itself turns the raw grey levels 0..{top} into 0..1"
+            )
+        config = first.get("config") or {}
+        scale, offset = config.get("scale"), config.get("offset", 0.0)
+        if not (isinstance(scale, int | float) and np.isclose(scale, 1 / top, rtol=1e-6, atol=0.0)):
+            return (
+                f"rescales the grey levels by scale={scale!r}; the grey levels go up to {top}, so scale=1 / {top} "
+                "brings them to 0..1"
+            )
+        if not (isinstance(offset, int | float) and offset == 0):
+            return f"rescales the grey levels with offset={offset!r}; 0..1 needs no offset"
+        return None
+
+    return ModelRule("preprocessing", check)

@@ -475,6 +475,21 @@ def test_conv2d_layer_visible_check_explains_channels_last():
         q4.check(lambda *a: np.moveaxis(conv2d_layer(*a), -1, 1))
 
 
+def test_stored_visible_answers_are_what_the_references_compute():
+    from grader.exercises import ex08_convolutional_networks as ex08
+    from grader.exercises import ex08_visible as visible
+    from grader.references.convolution import conv2d_layer, max_pool
+
+    for stored, computed in [
+        (visible.Q2_POOLED, max_pool(ex08._Q2_MAP, 2, 2)),
+        (visible.Q2_TWO_POOLED, max_pool(ex08._Q2_TWO, 2, 2)),
+        (visible.Q4_VALID, conv2d_layer(*ex08._Q4_ARGS)),
+        (visible.Q4_SAME, conv2d_layer(*ex08._Q4_SAME)),
+    ]:
+        np.testing.assert_array_equal(stored, computed)
+        np.testing.assert_array_equal(np.signbit(stored), np.signbit(computed))  # -0.0 prints as such in a message
+
+
 # Shared pieces: the data helpers, the held-out set, ModelCheck's layer rules.
 
 

@@ -1,28 +1,10 @@
 """Exercise 08, convolutional networks: convolve and pool in NumPy, size a layer, then train a small CNN.
 
-Mistakes the hidden tests catch: a flipped kernel (a true convolution instead
-of the cross-correlation Keras computes), kernel height and width swapped
-(seen with non-square kernels and 'valid' padding on non-square images),
-'same' padding split evenly or with the extra row on top instead of at the
-bottom, 'same' padding measured for stride 1 before striding, an output size
-that ignores the stride or is not rounded down (strides that leave a partial
-window), an output array of the input's integer dtype, a result squeezed to
-fewer axes (a batch of one, one output channel, one row of windows), a
-cross-correlation returned as a list of lists instead of a 2-D float array, a
-parameter count without the input channels or the biases, sizes returned as
-floats (``np.ceil``), pooling with stride 1 by default or across channels,
-partial windows kept at the edge, a maximum that starts at 0 (wrong for
-negative inputs), channels-first arrays or kernels in PyTorch's (out, in,
-height, width) layout where Keras's channels-last layout is asked for, a
-forgotten bias, arguments changed in place, and, for the CNN (a goal and a
-budget, not a recipe: any layers of the allowed families, optimizer, epochs and
-batch size that reach the goal score full), measured on the saved model: a
-dense network without convolutions, no Rescaling first or one by another
-scale (1/255: raw grey levels here go up to 16), channels-first input, more
-parameters than the budget or layers outside the allowed families, another
-output layer, a loss that does not fit the softmax outputs
-(``from_logits=True``), or held-out accuracy below the threshold (too few
-epochs).
+Keras's conventions throughout: a cross-correlation (the kernel is not flipped), channels-last arrays and
+(kh, kw, C_in, C_out) kernels, TensorFlow's 'same' padding (the odd extra row after the image). The requirements
+say what the hidden tests decide; the cases below carry the shapes that tell the usual slips apart, and the
+measured figures sit next to the threshold they justify. The visible examples compare with stored numbers
+(`grader.exercises.ex08_visible`); the reference code stays with the instructor (`grader.references`).
 """
 
 from __future__ import annotations
@@ -31,18 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from grader import layer_rules
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import shifted_digits_split
+from grader.exercises import ex08_visible as visible
 from grader.model_spec import ModelSpec
-from grader.probes import (
-    FunctionProbe,
-    ModelProbe,
-    ModelRequirements,
-    ModelRule,
-    compiled_with,
-    function_probes,
-    only_layers,
-)
+from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, compiled_with, function_probes, only_layers
 from grader.question import Exercise, Question, Requirement
 
 CNN_PARAMS = 6090  # the solution's network: 160 + 4,640 + 1,290 trainable parameters
@@ -64,44 +40,6 @@ CNN_VISIBLE_ACCURACY = 0.88
 CNN_LAYERS = {"Conv2D": 1}
 
 
-# Reference answers: the key comes from the solution notebook; these make the visible examples.
-
-
-def _same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
-    """TensorFlow's 'same' padding: ceil(size / stride) outputs, the odd extra row after the image."""
-    outputs = -(-size // stride)
-    total = max((outputs - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
-
-
-def _conv2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: str = "valid") -> np.ndarray:
-    image, kernel = np.asarray(image, dtype=np.float64), np.asarray(kernel, dtype=np.float64)
-    kh, kw = kernel.shape
-    if padding == "same":
-        image = np.pad(image, [_same_padding(image.shape[0], kh, stride), _same_padding(image.shape[1], kw, stride)])
-    rows = (image.shape[0] - kh) // stride + 1
-    cols = (image.shape[1] - kw) // stride + 1
-    out = np.empty((rows, cols))
-    for i in range(rows):
-        for j in range(cols):
-            out[i, j] = np.sum(image[i * stride : i * stride + kh, j * stride : j * stride + kw] * kernel)
-    return out
-
-
-def _conv2d_layer(
-    images: np.ndarray, kernels: np.ndarray, biases: np.ndarray, stride: int = 1, padding: str = "valid"
-) -> np.ndarray:
-    maps = [
-        [
-            sum(_conv2d(image[:, :, c], kernels[:, :, c, o], stride, padding) for c in range(kernels.shape[2]))
-            + biases[o]
-            for o in range(kernels.shape[3])
-        ]
-        for image in images
-    ]
-    return np.stack([np.stack(per_image, axis=-1) for per_image in maps])
-
-
 # Question 1: one channel, one kernel, 'valid' or 'same', any stride.
 
 _Q1_IMAGE = np.arange(16.0).reshape(4, 4)
@@ -111,22 +49,15 @@ _Q1_ONES = np.ones((3, 3))
 
 def _conv_cases() -> list[tuple]:
     rng = np.random.default_rng(808)
+    # (image, kernel, stride, padding); from ((10, 7), (3, 2), 3, "valid") on: a non-square kernel with 'valid' and a
+    # stride that leaves a partial window, one row of outputs, a kernel larger than the image.
     shapes = [
-        ((7, 9), (3, 2), 1, "valid"),
-        ((6, 6), (2, 2), 1, "same"),
-        ((8, 7), (3, 3), 2, "same"),
-        ((9, 9), (3, 3), 2, "valid"),
-        ((10, 8), (4, 3), 3, "same"),
-        ((5, 5), (5, 5), 1, "valid"),
-        ((6, 5), (1, 1), 2, "same"),
-        ((8, 8), (3, 3), 1, "same"),
-        ((11, 6), (2, 4), 2, "valid"),
-        ((10, 7), (3, 2), 3, "valid"),  # non-square kernel, 'valid', a stride that leaves a partial window
-        ((6, 11), (2, 5), 2, "valid"),
-        ((3, 8), (3, 1), 1, "valid"),  # one row of outputs
-        ((3, 4), (4, 5), 1, "same"),  # a kernel larger than the image
-        ((7, 5), (2, 3), 3, "same"),
-    ]
+        ((7, 9), (3, 2), 1, "valid"), ((6, 6), (2, 2), 1, "same"), ((8, 7), (3, 3), 2, "same"),
+        ((9, 9), (3, 3), 2, "valid"), ((10, 8), (4, 3), 3, "same"), ((5, 5), (5, 5), 1, "valid"),
+        ((6, 5), (1, 1), 2, "same"), ((8, 8), (3, 3), 1, "same"), ((11, 6), (2, 4), 2, "valid"),
+        ((10, 7), (3, 2), 3, "valid"), ((6, 11), (2, 5), 2, "valid"),
+        ((3, 8), (3, 1), 1, "valid"), ((3, 4), (4, 5), 1, "same"), ((7, 5), (2, 3), 3, "same"),
+    ]  # fmt: skip
     cases = [
         (rng.normal(size=image), rng.normal(size=kernel).round(2), stride, padding)
         for image, kernel, stride, padding in shapes
@@ -151,9 +82,7 @@ def _array_flag(result: Any) -> np.ndarray:
 
 
 q1 = Question(
-    id="q1_conv2d",
-    points=3,
-    title="Cross-correlate an image with a kernel, with padding and stride",
+    id="q1_conv2d", points=3, title="Cross-correlate an image with a kernel, with padding and stride",
     checks=(
         FunctionCheck(
             args=(_Q1_IMAGE, _Q1_DIAGONAL, 1, "valid"),
@@ -200,16 +129,6 @@ _Q2_MAP = np.arange(16.0).reshape(4, 4, 1)
 _Q2_TWO = np.stack([np.arange(16.0).reshape(4, 4), -np.arange(16.0).reshape(4, 4)], axis=-1)
 
 
-def _pool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
-    rows, cols = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1
-    return np.array(
-        [
-            [x[i * stride : i * stride + size, j * stride : j * stride + size].max(axis=(0, 1)) for j in range(cols)]
-            for i in range(rows)
-        ]
-    )
-
-
 def _pool_cases() -> list[tuple]:
     rng = np.random.default_rng(809)
     return [
@@ -227,20 +146,18 @@ def _pool_cases() -> list[tuple]:
 
 
 q2 = Question(
-    id="q2_max_pool",
-    points=2,
-    title="Max pooling of a channels-last feature map",
+    id="q2_max_pool", points=2, title="Max pooling of a channels-last feature map",
     checks=(
         FunctionCheck(
             args=(_Q2_MAP, 2, None),
-            expected=_pool(_Q2_MAP, 2, 2),
+            expected=visible.Q2_POOLED,
             call="max_pool2d(np.arange(16.0).reshape(4, 4, 1), 2, None)",
             tip="With stride=None the window jumps by its own size, as in keras.layers.MaxPooling2D(2): "
             "four 2x2 windows whose largest values are 5, 7, 13 and 15.",
         ),
         FunctionCheck(
             args=(_Q2_TWO, 2, None),
-            expected=_pool(_Q2_TWO, 2, 2),
+            expected=visible.Q2_TWO_POOLED,
             call="max_pool2d(two_channels, 2, None)",
             tip="two_channels has shape (4, 4, 2); its second channel is minus the first. Take the maximum over "
             "each window's rows and columns (axis=(0, 1)), separately for each channel, and never compare with 0.",
@@ -307,27 +224,18 @@ def _size_holds(expected: tuple[tuple[int, int, int], int]):
 
 
 def _size_cases() -> list[tuple]:
+    # The last four: non-square kernels with 'valid' padding, and strides that leave a partial window.
     return [
-        ((8, 8, 1), 16, 3, 1, "same"),
-        ((4, 4, 16), 32, 3, 1, "same"),
-        ((28, 28, 3), 8, 5, 2, "valid"),
-        ((32, 24, 3), 10, (3, 5), 2, "same"),
-        ((15, 9, 7), 4, 4, 3, "valid"),
-        ((7, 7, 64), 1, 1, 1, "valid"),
-        ((9, 12, 5), 6, (2, 2), 2, "same"),
-        ((10, 10, 2), 3, 3, 4, "valid"),
-        ((13, 6, 4), 5, (5, 1), 3, "same"),
-        ((12, 10, 3), 4, (5, 2), 1, "valid"),  # non-square kernels with 'valid' padding
-        ((9, 14, 2), 3, (2, 4), 2, "valid"),
-        ((11, 7, 1), 2, (4, 3), 3, "valid"),  # strides that leave a partial window
+        ((8, 8, 1), 16, 3, 1, "same"), ((4, 4, 16), 32, 3, 1, "same"), ((28, 28, 3), 8, 5, 2, "valid"),
+        ((32, 24, 3), 10, (3, 5), 2, "same"), ((15, 9, 7), 4, 4, 3, "valid"), ((7, 7, 64), 1, 1, 1, "valid"),
+        ((9, 12, 5), 6, (2, 2), 2, "same"), ((10, 10, 2), 3, 3, 4, "valid"), ((13, 6, 4), 5, (5, 1), 3, "same"),
+        ((12, 10, 3), 4, (5, 2), 1, "valid"), ((9, 14, 2), 3, (2, 4), 2, "valid"), ((11, 7, 1), 2, (4, 3), 3, "valid"),
         ((5, 9, 6), 7, 3, 2, "same"),
-    ]
+    ]  # fmt: skip
 
 
 q3 = Question(
-    id="q3_conv_layer_size",
-    points=2,
-    title="Output shape and parameter count of a Conv2D layer",
+    id="q3_conv_layer_size", points=2, title="Output shape and parameter count of a Conv2D layer",
     checks=(
         PropertyCheck(
             args=((8, 8, 1), 16, 3, 1, "same"),
@@ -373,21 +281,14 @@ q3 = Question(
 
 
 def _layer_case(
-    rng: np.random.Generator,
-    n: int,
-    size: tuple[int, int],
-    kernel: tuple[int, int],
-    c_in: int,
-    c_out: int,
-    stride: int,
-    padding: str,
+    rng: np.random.Generator, n: int, size: tuple, kernel: tuple, c_in: int, c_out: int, *conv: Any
 ) -> tuple:
+    """Images (n, *size, c_in), kernels (*kernel, c_in, c_out) and biases (c_out,), then ``conv``: stride, padding."""
     return (
         rng.normal(size=(n, *size, c_in)),
         rng.normal(size=(*kernel, c_in, c_out)).round(2),
         rng.normal(size=c_out).round(2),
-        stride,
-        padding,
+        *conv,
     )
 
 
@@ -409,13 +310,11 @@ _Q4_ARGS = _layer_case(np.random.default_rng(8), 2, (5, 4), (3, 2), 3, 2, 1, "va
 _Q4_SAME = _layer_case(np.random.default_rng(9), 1, (6, 6), (2, 2), 2, 3, 2, "same")
 
 q4 = Question(
-    id="q4_conv2d_layer",
-    points=3,
-    title="A Conv2D layer on a channels-last batch",
+    id="q4_conv2d_layer", points=3, title="A Conv2D layer on a channels-last batch",
     checks=(
         FunctionCheck(
             args=_Q4_ARGS,
-            expected=_conv2d_layer(*_Q4_ARGS),
+            expected=visible.Q4_VALID,
             call="conv2d_layer(images, kernels, biases, 1, 'valid') with images (2, 5, 4, 3) and kernels (3, 2, 3, 2)",
             rtol=1e-4,
             atol=1e-4,
@@ -425,7 +324,7 @@ q4 = Question(
         ),
         FunctionCheck(
             args=_Q4_SAME,
-            expected=_conv2d_layer(*_Q4_SAME),
+            expected=visible.Q4_SAME,
             call="conv2d_layer(images, kernels, biases, 2, 'same') with images (1, 6, 6, 2) and kernels (2, 2, 2, 3)",
             rtol=1e-4,
             atol=1e-4,
@@ -462,33 +361,20 @@ q4 = Question(
 
 _SHIFTED = shifted_digits_split()
 
-# The grey levels go in raw; the model's first layer brings them to 0..1, as lesson 08 does.
-GREY_SCALE = 1 / 16
+# The grey levels go in raw (0 to 16); the model's first layer, Rescaling(1 / 16), brings them to 0..1 (lesson 08).
+GREY_LEVELS = 16
 # The layer families of lesson 08 (and the normalization and dropout of lesson 07): loaded in safe mode by the judge.
 CNN_LAYER_FAMILIES = {
     "Rescaling", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D",
     "Flatten", "Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax",
     "BatchNormalization", "LayerNormalization", "Dropout", "SpatialDropout2D",
 }
-_CONTAINERS = {"InputLayer", "Sequential", "Functional", "Model"}
 
 
-def _rescales_grey_levels(report: dict[str, Any]) -> str | None:
-    """The first layer after the input is Rescaling(1 / 16) with no offset: raw grey levels in, 0..1 out."""
-    layers = [layer for layer in report.get("all_layers", []) if layer.get("class_name") not in _CONTAINERS]
-    first = layers[0] if layers else {}
-    if first.get("class_name") != "Rescaling":
-        return (
-            f"starts with a {first.get('class_name')} layer: its first layer should be Rescaling(1 / 16), so that the "
-            "model itself turns the raw grey levels 0..16 into 0..1"
-        )
-    config = first.get("config") or {}
-    scale, offset = config.get("scale"), config.get("offset", 0.0)
-    if not (isinstance(scale, int | float) and np.isclose(scale, GREY_SCALE, rtol=1e-6, atol=0.0)):
-        return f"rescales the grey levels by scale={scale!r}; the grey levels go up to 16, so scale=1 / 16 brings them to 0..1"
-    if not (isinstance(offset, int | float) and offset == 0):
-        return f"rescales the grey levels with offset={offset!r}; 0..1 needs no offset"
-    return None
+# The CNN question's architecture, read by its visible check and its hidden requirements alike.
+_CNN_MODEL = ModelSpec(
+    input_shape=(8, 8, 1), output_units=10, output_activation="softmax", layer_counts=CNN_LAYERS, max_params=MAX_PARAMS
+)
 
 
 def _shifted_validation() -> tuple[np.ndarray, np.ndarray]:
@@ -496,20 +382,21 @@ def _shifted_validation() -> tuple[np.ndarray, np.ndarray]:
 
 
 q5 = Question(
-    id="q5_digits_cnn",
-    points=4,
-    title="Train a small CNN on digits that are not centred",
+    id="q5_digits_cnn", points=4, title="Train a small CNN on digits that are not centred",
     checks=(
-        ModelCheck(ModelSpec(input_shape=(8, 8, 1), output_units=10, output_activation="softmax", layer_counts=CNN_LAYERS, max_params=MAX_PARAMS), data=_shifted_validation, minimum_accuracy=CNN_VISIBLE_ACCURACY, tip="Check that the model's first layer is Rescaling(1 / 16), that a Dense layer on a large feature map "
-            "is not eating your parameter budget, and that you train until the validation accuracy stops rising."),
+        ModelCheck(
+            _CNN_MODEL, data=_shifted_validation, minimum_accuracy=CNN_VISIBLE_ACCURACY,
+            tip="Check that the model's first layer is Rescaling(1 / 16), that a Dense layer on a large feature map "
+            "is not eating your parameter budget, and that you train until the validation accuracy stops rising.",
+        ),
     ),
     probes=(
         ModelProbe(
             heldout="digits_shifted_images",
             threshold=CNN_ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(ModelSpec(input_shape=(8, 8, 1), output_units=10, output_activation="softmax", layer_counts=CNN_LAYERS, max_params=MAX_PARAMS), rules=(
-                    ModelRule("preprocessing", _rescales_grey_levels),
+            requirements=ModelRequirements(_CNN_MODEL, rules=(
+                    layer_rules.first_layer_rescales(GREY_LEVELS),
                     only_layers(CNN_LAYER_FAMILIES, aspect="params"),
                     compiled_with(loss="sparse_categorical_crossentropy", from_logits=False),
                 )),

@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
@@ -35,13 +34,6 @@ def digit_images() -> tuple[np.ndarray, np.ndarray]:
 
     digits = load_digits()
     return (digits.images / 16.0).astype(np.float32)[..., None], digits.target.astype(np.int64)
-
-
-def __getattr__(name: str) -> Any:
-    """``subset_classes`` (exercise 09's question 1 answer), which grader/heldout_sets.py imports from here."""
-    if name != "subset_classes":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return importlib.import_module("grader.references.transfer").subset_classes
 
 
 def pretraining_data() -> tuple[np.ndarray, np.ndarray]:

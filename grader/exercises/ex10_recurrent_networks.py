@@ -7,7 +7,6 @@ what the hidden tests decide; measured figures sit next to the constant they jus
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -22,7 +21,6 @@ from grader.probes import ModelProbe, ModelRequirements, compiled_with, function
 from grader.question import Exercise, Question, Requirement
 from grader.sequences import ECHO_STEPS, N_TRAIN, WINDOW, echo_sequences, sunspot_test_windows
 from grader.sequences import sunspots as sunspots  # re-exported: notebook 10, its tests and the held-out sets use them
-from grader.sequences import training_statistics as _training_statistics  # noqa: F401 - grader/heldout_sets.py reads it
 
 ECHO_UNITS = 16  # units of the echo model's recurrent layer
 ECHO_MAE = 0.08  # a right echo model reaches about 0.01-0.02 (held out and visible); all zeros gives 0.5
@@ -45,12 +43,6 @@ FORECASTER_LAYERS = {"SimpleRNN", "GRU", "LSTM", "Bidirectional", "Dense", "Drop
 # model that never saw the test years (the tests' five good forecasters all clear it).
 UNSEEN_TO_SEEN_ERROR = 1.5
 ECHO_PARAMS = 5000
-
-
-def __getattr__(name: str) -> Any:  # grader/heldout_sets.py reads `_windows` (q2's answer) here, from references
-    if name != "_windows":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return importlib.import_module("grader.references.recurrent").windows
 
 
 # Question 1: the unrolled forward pass of a simple RNN.

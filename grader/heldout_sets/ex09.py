@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from grader.exercises import ex09_augmentation_and_transfer as ex09
-from grader.transfer import NEW_CLASSES, digit_images, subset_classes
+from grader.references.transfer import subset_classes
+from grader.transfer import NEW_CLASSES, digit_images
 
 
 def ex09_new_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

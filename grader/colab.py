@@ -14,7 +14,8 @@ True
 
 from __future__ import annotations
 
-from grader.config import REPOSITORY_URL
+# The course repository students install from (the student side states it; grader.config reads it from here).
+REPOSITORY_URL = "https://github.com/keras-course/keras-course"
 
 SETUP_TEMPLATE = '''# Setup: in Google Colab this installs the course package (Colab's own TensorFlow and Keras are kept).
 import shutil

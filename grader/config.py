@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPOSITORY_URL = "https://github.com/keras-course/keras-course"
+from grader.colab import REPOSITORY_URL  # noqa: F401 - read here by grader.publish and its command
 
 
 class ConfigError(ValueError):

@@ -31,6 +31,7 @@ import numpy as np
 
 from grader.channel import ChannelError, Unencodable, decode, encode, safe_file
 from grader.checks import compare
+from grader.measures import fold_activations
 from grader.model_spec import ModelSpec
 from grader.outcomes import HeldOutScore, Status
 
@@ -484,8 +485,6 @@ class ModelRequirements:
 
     def problems(self, report: dict[str, Any]) -> list[tuple[str, str]]:
         """Every unmet rule as ``(aspect, what is wrong)``, in the order the rules are stated."""
-        from grader.modelscore import fold_activations
-
         spec = self.spec
         found: list[tuple[str, str]] = []
         layers = fold_activations(report.get("layers", []))
@@ -657,8 +656,6 @@ def hidden_layers(class_name: str, units: tuple[int, ...] | None = None, activat
     """
 
     def check(report: dict[str, Any]) -> str | None:
-        from grader.modelscore import fold_activations
-
         layers = [layer for layer in fold_activations(report.get("layers", [])) if layer.get("class_name") == class_name]
         hidden = layers[:-1]
         if units is not None and tuple(layer.get("units") for layer in hidden) != tuple(units):

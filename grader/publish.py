@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.config import REPOSITORY_URL
+from grader.colab import REPOSITORY_URL
 from grader.course import Course
 from grader.leaks import find_leaks
 

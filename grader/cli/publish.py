@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grader.config import REPOSITORY_URL
+from grader.colab import REPOSITORY_URL
 from grader.course import Course, CourseError
 
 

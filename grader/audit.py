@@ -44,7 +44,7 @@ from grader.judge import HeldoutScorer, judge_notebook
 from grader.modelscore import ModelScorerProcess
 from grader.normalize import role_of
 from grader.outcomes import Status, Submission, Verdict
-from grader.probes import JudgeContext
+from grader.probe_verdicts import JudgeContext
 from grader.sample_class import make_submission, solution_answers
 
 LEAK = "AUDIT-LEAKED"

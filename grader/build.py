@@ -40,7 +40,6 @@ from nbgrader.preprocessors import (
 )
 
 from grader.buildstate import BuildState, write_atomically
-from grader.channel import read_probe
 from grader.config import GraderConfig
 from grader.course import Course
 from grader.execute import ExecutionRequest, execute
@@ -49,7 +48,8 @@ from grader.judge import HeldoutScorer, judge_notebook
 from grader.modelscore import ModelScorerProcess
 from grader.normalize import normalize, role_of
 from grader.outcomes import Status
-from grader.probes import JudgeContext
+from grader.probe_files import read_probe
+from grader.probe_verdicts import JudgeContext
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ from grader.lms import RosterEntry, arrange, read_roster, write_export
 from grader.modelscore import ModelScorerProcess
 from grader.nbgrader_folders import NbgraderFolders
 from grader.outcomes import CellRecord, NotebookResult, Status, StudentOutput, Submission, Verdict
-from grader.probes import JudgeContext
+from grader.probe_verdicts import JudgeContext
 from grader.progress import LineProgress, ProgressReporter, default_reporter
 from grader.question import Exercise
 from grader.record import GradebookRecorder

@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from grader.channel import ChannelError, read_probe
+from grader.channel import ChannelError
 from grader.heldout import make_heldout
 from grader.modelscore import ModelScorerProcess
 from grader.outcomes import CellRecord, Execution, Status, Verdict
-from grader.probes import JudgeContext, ProbeOutcome
+from grader.probe_files import read_probe
+from grader.probe_verdicts import JudgeContext, ProbeOutcome, judge_probe
 from grader.question import Exercise, Question
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def judge_question(
     heldout = None  # a held-out score measured by any probe, kept whether the question passes or not
     for index, probe in enumerate(question.probes):
         try:
-            outcome = probe.judge(split_items(items, index), split_items(key_items, index), context)
+            outcome = judge_probe(probe, split_items(items, index), split_items(key_items, index), context)
         except ChannelError as exc:
             outcome = ProbeOutcome(Status.FAILED, "The hidden test data for this question was malformed.", str(exc))
         heldout = outcome.heldout or heldout

@@ -1,22 +1,19 @@
-"""Hidden probes: data collected in the student's kernel, verdicts decided outside it.
+"""Hidden probes: what each kind collects in the student's kernel.
 
-Each class is one kind of hidden test, with two halves:
+Each class is one kind of hidden test. Its ``collect(answer, directory,
+question)`` runs *in the student's kernel*: it calls the student's function on
+fixed inputs, or saves the student's model, and returns plain data for the
+channel. It decides nothing. The verdict is the other half, on the
+instructor's side only (`grader.probe_verdicts`): it compares that data with
+the answer key (the same probe run on the instructor's solution at build time)
+using tolerances from the probe, never from the data, and scores saved models
+on held-out data the sandbox never saw.
 
-- ``collect(answer, directory, question)`` runs *in the student's kernel*. It
-  calls the student's function on fixed inputs, or saves the student's model,
-  and returns plain data for the channel. It decides nothing.
-- ``judge(items, key, context)`` runs *in the grader*, never in the kernel. It
-  compares the student's data with the answer key (the same probe run on the
-  instructor's solution at build time) using tolerances from this trusted
-  module, never from the data, and scores saved models on held-out data the
-  sandbox never saw.
+Example:
 
-Example (judge side):
-
->>> from grader.channel import encode
 >>> probe = FunctionProbe(cases=lambda: [(1.0,)], rtol=1e-6)
->>> probe.judge({"case0": encode(2.0)}, {"case0": encode(2.0)}, None).status.value
-'passed'
+>>> probe.collect(lambda x: 2 * x, Path("."), "q")["case0"]["data"]
+[2.0]
 """
 
 from __future__ import annotations
@@ -25,46 +22,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from grader.channel import ChannelError, Unencodable, decode, encode, safe_file
-from grader.checks import compare
+from grader.channel import Unencodable, encode
 from grader.measures import fold_activations
 from grader.model_spec import ModelSpec
-from grader.outcomes import HeldOutScore, Status
-
-
-@dataclass(frozen=True)
-class ProbeOutcome:
-    """The judge's finding for one probe: a status, a student message, an instructor detail.
-
-    ``requirement`` is the id of the question's requirement that failed, when
-    the probe can tell which one (else the judge names the probe's first).
-    """
-
-    status: Status
-    message: str = ""
-    detail: str = ""
-    requirement: str = ""
-    heldout: HeldOutScore | None = None  # a model's held-out score, when one was measured
-
-
-PASSED = ProbeOutcome(Status.PASSED, "Correct.")
-
-
-class ModelScorer(Protocol):
-    def __call__(self, model: Path, heldout: str, metric: str, weights_of: tuple[str, ...] = ()) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class JudgeContext:
-    """What a probe's judge half may use: the probe folder and the model scorer."""
-
-    probe_dir: Path
-    score_model: ModelScorer | None = None
-    show_expected: bool = False
 
 
 def _error_item(exc: BaseException) -> dict[str, Any]:
@@ -72,24 +36,6 @@ def _error_item(exc: BaseException) -> dict[str, Any]:
         return {"type": "error", "kind": "not_attempted", "message": "NotImplementedError"}
     kind = "unencodable" if isinstance(exc, Unencodable) else "error"
     return {"type": "error", "kind": kind, "message": f"{type(exc).__name__}: {exc}"[:500]}
-
-
-def _item_error(item: Any) -> ProbeOutcome | None:
-    """Turn an error item written by the kernel into an outcome (validated strictly)."""
-    if not (isinstance(item, dict) and item.get("type") == "error"):
-        return None
-    kind, message = item.get("kind"), item.get("message")
-    if not isinstance(message, str):
-        raise ChannelError("error item without a message")
-    if kind == "not_attempted":
-        return ProbeOutcome(Status.NOT_ATTEMPTED, "You have not answered this question yet.")
-    if kind == "unencodable":
-        return ProbeOutcome(Status.FAILED, f"Your answer returned {message.split(': ', 1)[-1]}.")
-    if kind == "error":
-        return ProbeOutcome(Status.ERROR, f"Your code raised {message[:300]} on a hidden test.")
-    if kind == "malformed":
-        return ProbeOutcome(Status.FAILED, f"On a hidden test, your answer did not have the form the question asks for: {message[:300]}")
-    raise ChannelError(f"unknown error kind {kind!r}")
 
 
 def _is_number(value: Any) -> bool:
@@ -132,17 +78,6 @@ def arguments_state(args: Any) -> dict[str, Any]:
         others.update(values.tobytes())
         values = np.zeros(0)
     return {"shapes": encode(np.array(shapes, dtype=np.int64)), "values": encode(values), "others": encode(others.hexdigest())}
-
-
-def _same_state(got: Any, want: dict[str, Any]) -> bool:
-    """Whether a recorded arguments state matches the judge's own (shapes exactly, numbers to rounding)."""
-    if not isinstance(got, dict) or set(got) != set(want):
-        return False
-    if decode(got["others"]) != decode(want["others"]):
-        return False
-    if compare(decode(got["shapes"]), decode(want["shapes"]), 0.0, 0.0) is not None:
-        return False
-    return compare(decode(got["values"]), decode(want["values"]), 1e-9, 1e-12) is None
 
 
 def _private_copy(value: Any) -> Any:
@@ -221,14 +156,12 @@ class FunctionProbe:
             one, ``select=lambda answer: answer[0]``. Defaults to None (the
             answer is the function).
 
-    Example (a function that must not change its input):
+    Example (a function that must not change its input; the kernel records
+    the result and the arguments' state after the call):
 
-    >>> from grader.channel import encode
     >>> probe = FunctionProbe(cases=lambda: [(np.ones(2),)], covers=("value",))
-    >>> items = probe.collect(lambda a: a.sum(), Path("."), "q")
-    >>> key = probe.collect(lambda a: a.sum(), Path("."), "q")
-    >>> probe.judge(items, key, None).status.value
-    'passed'
+    >>> sorted(probe.collect(lambda a: a.sum(), Path("."), "q"))
+    ['case0', 'case0.after']
     """
 
     cases: Callable[[], list[tuple]]
@@ -282,90 +215,6 @@ class FunctionProbe:
                 items[f"{name}.other"], _ = self._call(answer, args, seed_shift=_OTHER_SEED)
         return items
 
-    def _requirement(self, wanted: str) -> str:
-        """The requirement a failure is about: ``wanted`` ("unchanged", "generator", ...) when the probe covers it."""
-        return wanted if wanted in self.covers or wanted in ("unchanged", "generator") else ""
-
-    def judge(self, items: dict, key: dict, context: JudgeContext | None) -> ProbeOutcome:
-        cases = self.cases()
-        for name in sorted((n for n in key if "." not in n), key=_case_order):
-            if name not in items:
-                return ProbeOutcome(Status.FAILED, "A hidden test found no result from your code.", f"{name} missing")
-            failed = _item_error(items[name])
-            if failed:
-                return failed
-            args = cases[_case_order(name)]
-            outcome = (
-                (self._judge_generator(items, key, name) if self.generator is not None else None)
-                or self._judge_value(items[name], key[name], args, name, context)
-                or self._judge_inputs(items, key, args, name)
-            )
-            if outcome is not None:
-                return outcome
-        return PASSED
-
-    def _judge_value(
-        self, item: Any, key_item: Any, args: tuple, name: str, context: JudgeContext | None
-    ) -> ProbeOutcome | None:
-        got = decode(item)
-        if self.verify is not None:
-            problem = self.verify(args, np.asarray(got))
-            detail = problem or ""
-        else:
-            expected = decode(key_item)
-            problem = compare(got, expected, self.rtol, self.atol)
-            detail = f"{name}: expected {expected!r}, got {got!r}"
-        if not problem:
-            return None
-        message = f"On {self.label}, your answer returned {problem}."
-        if context is not None and context.show_expected and self.verify is None:
-            message += f" Expected {expected!r}; got {got!r}."
-        return ProbeOutcome(Status.FAILED, message, detail, self._requirement("value"))
-
-    def _judge_inputs(self, items: dict, key: dict, args: tuple, name: str) -> ProbeOutcome | None:
-        """Unchanged arguments are required when the instructor's answer leaves them unchanged."""
-        original = arguments_state([a for i, a in enumerate(args) if i != self.generator])
-        if not _same_state(key.get(f"{name}.after"), original):
-            return None
-        if not _same_state(items.get(f"{name}.after"), original):
-            return ProbeOutcome(
-                Status.FAILED,
-                f"On {self.label}, your function changed the arrays it was given. Work on a copy "
-                "(`x = x.copy()`) or build new arrays instead of writing into the arguments.",
-                f"{name}: arguments changed by the call",
-                self._requirement("unchanged"),
-            )
-        return None
-
-    def _judge_generator(self, items: dict, key: dict, name: str) -> ProbeOutcome | None:
-        """Same seed, same result; another seed, another result (when the instructor's differs)."""
-        first, again, other = (items.get(name), items.get(f"{name}.again"), items.get(f"{name}.other"))
-        if again is None or other is None:
-            return ProbeOutcome(Status.FAILED, "A hidden test found no result from your code.", f"{name} runs missing")
-        for item in (again, other):
-            failed = _item_error(item)
-            if failed:
-                return failed
-        if compare(decode(again), decode(first), 0.0, 0.0):
-            return ProbeOutcome(
-                Status.FAILED,
-                f"On {self.label}, two generators made with the same seed gave different results. Draw every "
-                "random number from the generator you are given (`rng.random(...)`, `rng.normal(...)`), not from "
-                "`np.random` or another source.",
-                f"{name}: same seed, different results",
-                self._requirement("generator"),
-            )
-        key_differs = compare(decode(key[f"{name}.other"]), decode(key[name]), 0.0, 0.0) is not None
-        if key_differs and compare(decode(other), decode(first), 0.0, 0.0) is None:
-            return ProbeOutcome(
-                Status.FAILED,
-                f"On {self.label}, generators with different seeds gave the same result. Use the generator you "
-                "are given for every random draw.",
-                f"{name}: different seeds, same result",
-                self._requirement("generator"),
-            )
-        return None
-
 
 def function_probes(*rows: tuple, **shared: Any) -> tuple[FunctionProbe, ...]:
     """Several `FunctionProbe` that share settings, one per row: a table of what each one tries.
@@ -395,10 +244,6 @@ def function_probes(*rows: tuple, **shared: Any) -> tuple[FunctionProbe, ...]:
     return tuple(probes)
 
 
-def _case_order(name: str) -> int:
-    return int(name[4:]) if name.startswith("case") and name[4:].isdigit() else 10**9
-
-
 @dataclass(frozen=True)
 class ValueProbe:
     """Record a value the student computed and compare it with the key."""
@@ -413,23 +258,6 @@ class ValueProbe:
             return {"value": encode(answer)}
         except Unencodable as exc:
             return {"value": _error_item(exc)}
-
-    def judge(self, items: dict, key: dict, context: JudgeContext | None) -> ProbeOutcome:
-        if "value" not in items:
-            return ProbeOutcome(Status.FAILED, "A hidden test found no value from your code.")
-        failed = _item_error(items["value"])
-        if failed:
-            return failed
-        got, expected = decode(items["value"]), decode(key["value"])
-        problem = compare(got, expected, self.rtol, self.atol)
-        if problem:
-            return ProbeOutcome(
-                Status.FAILED,
-                f"{self.label.capitalize()} is {problem}.",
-                f"expected {expected!r}, got {got!r}",
-                self.covers[0] if self.covers else "",
-            )
-        return PASSED
 
 
 @dataclass(frozen=True)
@@ -765,15 +593,6 @@ class ModelProbe:
     covers: tuple[str, ...] = ()
     weights_of: tuple[str, ...] = ()
 
-    def _requirement(self, aspect: str) -> str:
-        """The requirement a failed rule is about: the one named like its aspect; the judge falls back to the first covered.
-
-        A missed score names "heldout" when the probe covers it, else the probe's first covered requirement (a
-        probe whose score checks something else, such as how the model was trained).
-        """
-        if aspect == "heldout" and self.covers and "heldout" not in self.covers:
-            return self.covers[0]
-        return aspect
 
     def collect(self, answer: Any, directory: Path, question: str) -> dict[str, Any]:
         import keras
@@ -786,53 +605,6 @@ class ModelProbe:
         except Exception as exc:  # noqa: BLE001 - saving a student's model may fail in many ways
             return {"model": _error_item(exc)}
         return {"model": {"type": "file", "name": name}}
-
-    @property
-    def higher_is_better(self) -> bool:
-        from grader.modelscore import metric
-
-        return metric(self.metric).higher_is_better
-
-    def judge(self, items: dict, key: dict, context: JudgeContext | None) -> ProbeOutcome:
-        item = items.get("model")
-        failed = _item_error(item)
-        if failed:
-            return failed
-        if not isinstance(item, dict) or item.get("type") != "file":
-            return ProbeOutcome(Status.FAILED, "A hidden test found no saved model.")
-        if context is None or context.score_model is None:
-            raise RuntimeError("ModelProbe.judge needs a JudgeContext with a model scorer")
-        path = safe_file(context.probe_dir, item.get("name"), ".keras")
-        report = context.score_model(path, self.heldout, self.metric, self.weights_of)
-        if not report.get("ok"):
-            return ProbeOutcome(
-                Status.FAILED,
-                "Your saved model could not be loaded for grading. Use only built-in Keras layers "
-                "(no Lambda layers or custom classes).",
-                str(report.get("error", ""))[:500],
-            )
-        problems = self.requirements.problems(report)
-        if problems:
-            aspect, first = problems[0]
-            return ProbeOutcome(
-                Status.FAILED,
-                f"Your model does not meet the question's requirements: {first}.",
-                "; ".join(problem for _, problem in problems),
-                self._requirement(aspect),
-            )
-        measured = HeldOutScore(self.metric, float(report["score"]), self.higher_is_better, self.threshold)
-        score = measured.value
-        detail = f"{self.metric} on held-out data {score:.4f}, threshold {self.threshold}"
-        if not measured.meets_goal:
-            word = "at least" if self.higher_is_better else "at most"
-            return ProbeOutcome(
-                Status.FAILED,
-                f"On held-out data your model's {self.metric} is {score:.3f}; it needs {word} {self.threshold}.",
-                detail,
-                self._requirement("heldout"),
-                measured,
-            )
-        return ProbeOutcome(Status.PASSED, f"Correct: held-out {self.metric} {score:.3f}.", detail, heldout=measured)
 
 
 Probe = FunctionProbe | ValueProbe | ModelProbe

@@ -23,10 +23,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from grader.channel import PROBE_DIR_VARIABLE, read_probe
+from grader.channel import PROBE_DIR_VARIABLE
 from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
-from grader.probes import JudgeContext, ModelScorer, ProbeOutcome
+from grader.probe_files import read_probe
+from grader.probe_verdicts import JudgeContext, ModelScorer, ProbeOutcome, judge_probe
 from grader.question import Question
 
 
@@ -123,7 +124,7 @@ def judged_outcome(
     items = _probe(question, answer, folder)
     context = JudgeContext(folder, scorer)
     for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key, index), context)
+        outcome = judge_probe(probe, split_items(items, index), split_items(key, index), context)
         if outcome.status is not Status.PASSED:
             named = _naming_requirement(question, probe, outcome)
             _assert_student_message(question, named)

@@ -64,7 +64,7 @@ def test_a_probe_that_trusts_numbers_from_the_kernel_is_caught_by_the_forged_cas
 
     from grader.audit import run_audit
     from grader.outcomes import Status
-    from grader.probes import ProbeOutcome
+    from grader.probe_verdicts import ProbeOutcome
 
     class TrustsTheKernel:  # planted: passes whenever the kernel reports numbers that look like a result
         covers = ()

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from grader.channel import ChannelError, Unencodable, decode, encode, read_probe, write_probe
+from grader.channel import ChannelError, Unencodable, decode, encode, write_probe
+from grader.probe_files import read_probe
 
 
 def roundtrip(value):

@@ -421,12 +421,12 @@ def requirement_named(question, answer, key, tmp_path):
     from judging import _probe
 
     from grader.judge import _naming_requirement, split_items
-    from grader.probes import JudgeContext
+    from grader.probe_verdicts import JudgeContext, judge_probe
 
     key_items = _probe(question, hidden_answer(question, key), tmp_path / "key")
     items = _probe(question, hidden_answer(question, answer), tmp_path / "student")
     for index, probe in enumerate(question.probes):
-        outcome = probe.judge(split_items(items, index), split_items(key_items, index), JudgeContext(tmp_path))
+        outcome = judge_probe(probe, split_items(items, index), split_items(key_items, index), JudgeContext(tmp_path))
         if outcome.status is not Status.PASSED:
             named = _naming_requirement(question, probe, outcome)
             assert named.message.startswith(f"Not yet met: {question.requirement(named.requirement).text}.")

@@ -23,7 +23,7 @@ from grader.exercises.ex06_visible import VISIBLE_PATHS
 from grader.heldout import make_heldout
 from grader.judge import _naming_requirement
 from grader.outcomes import Status
-from grader.probes import JudgeContext
+from grader.probe_verdicts import JudgeContext, judge_probe
 from grader.references.optimizers import adam_reference, momentum_reference, rmsprop_reference
 
 
@@ -803,7 +803,7 @@ def test_digits_schedule_is_read_from_the_rates_the_fit_logged(tmp_path):
     statuses, messages = {}, {}
     for name, model in models.items():
         items = probe.collect(model, tmp_path, q5.id)
-        outcome = probe.judge(items, key, JudgeContext(tmp_path, None))
+        outcome = judge_probe(probe, items, key, JudgeContext(tmp_path, None))
         statuses[name] = outcome.status
         messages[name] = _naming_requirement(q5, probe, outcome).message
     assert statuses == {

@@ -483,11 +483,11 @@ def test_transfer_head_failure_names_the_frozen_weights(tmp_path, model_scorer):
     from judging import _probe
 
     from grader.judge import _naming_requirement, split_items
-    from grader.probes import JudgeContext
+    from grader.probe_verdicts import JudgeContext, judge_probe
 
     probe = q4.probes[0]
     items = _probe(q4, head_model(warm_up=1, epochs=1), tmp_path)
-    outcome = probe.judge(split_items(items, 0), {}, JudgeContext(tmp_path, model_scorer))
+    outcome = judge_probe(probe, split_items(items, 0), {}, JudgeContext(tmp_path, model_scorer))
     message = _naming_requirement(q4, probe, outcome).message
     assert message.startswith("Not yet met: keeps the pretrained backbone's weights exactly as they were")
 

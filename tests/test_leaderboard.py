@@ -11,7 +11,8 @@ from grader.channel import write_probe
 from grader.judge import judge_question
 from grader.ledger import Ledger
 from grader.outcomes import CellRecord, Execution, HeldOutScore, NotebookResult, Status, Submission, Verdict
-from grader.probes import JudgeContext, ModelProbe, ModelRequirements, ModelRule
+from grader.probe_verdicts import JudgeContext
+from grader.probes import ModelProbe, ModelRequirements, ModelRule
 from grader.question import Exercise, Question, Requirement
 from grader.report import write_reports
 from grader.report.leaderboard import LEADERBOARD_HEADER, Pseudonyms, leaderboard, leaderboards

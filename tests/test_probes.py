@@ -10,9 +10,9 @@ from grader.checks import FunctionCheck
 from grader.judge import judge_question
 from grader.model_spec import ModelSpec
 from grader.outcomes import CellRecord, Execution, Status
+from grader.probe_verdicts import JudgeContext
 from grader.probes import (
     FunctionProbe,
-    JudgeContext,
     ModelRequirements,
     arguments_state,
     compiled_with,

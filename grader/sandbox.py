@@ -5,7 +5,8 @@ A student's kernel runs as::
     sh -c 'join cgroups; exec "$@"' -- prlimit ... -- bwrap <view> -- python -m ipykernel_launcher -f <conn>
 
 - **view**: an empty root with the read-only system (``/usr``), the read-only
-  Python environment and the ``grader`` package, a fresh ``/proc`` and ``/dev``,
+  Python environment and the course packages (``grader`` and ``keras_course``,
+  imported through ``PYTHONPATH``), a fresh ``/proc`` and ``/dev``,
   size-limited tmpfs as home (and working folder) and as ``/tmp``, and one host
   folder (the scratch folder) bound read-write *at the same path*, which holds
   the kernel's IPC sockets and the probe data channel. Nothing else of the host:
@@ -98,13 +99,31 @@ def find_bwrap() -> str:
     return path
 
 
-def python_environment() -> tuple[Path, ...]:
-    """The host paths the kernel needs to run Python with the course packages."""
+STUDENT_PACKAGE = "keras_course"  # the student side, installed beside ``grader``
+
+
+def course_packages() -> tuple[Path, ...]:
+    """The course's package folders the kernel imports from: ``grader/`` and the student side's beside it.
+
+    They are the ones this process imports (a git worktree's, not the editable
+    install's), bound one by one: the folder above them holds the course,
+    which the sandbox must not see.
+    """
     import grader
 
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent}
     package_dir = Path(grader.__file__).resolve().parent
-    paths.add(package_dir)
+    student_dir = package_dir.parent / STUDENT_PACKAGE
+    return (package_dir, student_dir) if student_dir.is_dir() else (package_dir,)
+
+
+def packages_root() -> Path:
+    """The folder above the course packages: the kernel's ``PYTHONPATH``, so it imports the bound ones."""
+    return course_packages()[0].parent
+
+
+def python_environment() -> tuple[Path, ...]:
+    """The host paths the kernel needs to run Python with the course packages."""
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent, *course_packages()}
     kept: list[Path] = []
     for path in sorted(paths, key=lambda p: len(p.parts)):
         if not any(path.is_relative_to(k) for k in kept) and not path.is_relative_to("/usr"):
@@ -151,6 +170,7 @@ def bwrap_argv(spec: SandboxSpec, command: list[str], bwrap: str = "bwrap") -> l
         "TMPDIR": "/tmp",
         "MPLCONFIGDIR": f"{SANDBOX_HOME}/.matplotlib",
         "LANG": "C.UTF-8",
+        "PYTHONPATH": str(packages_root()),
         **spec.env,
     }
     for key, value in sorted(env.items()):

@@ -5,10 +5,11 @@ current when its *fingerprint* is unchanged. The fingerprint is a sha256 over
 everything the build's output depends on:
 
 - the solution notebook's bytes;
-- the source of the grader modules that make and check the key: the
-  notebook's question module and every ``grader`` module it imports, and
-  `grader.build` with every ``grader`` module *it* imports (normalize, the
-  sandbox, execute, judge, the held-out scorer, probes, checks, channel, ...),
+- the source of the course modules that make and check the key: the
+  notebook's question module and every course module (``grader`` or
+  ``keras_course``) it imports, and `grader.build` with every course module
+  *it* imports (normalize, the sandbox, execute, judge, the held-out scorer,
+  probes, checks, channel, ...),
   found by reading their ``import`` statements (and module names written as
   strings, such as ``python -m grader.modelscore``). Another notebook's
   question module is not included, so editing it rebuilds only its own key;
@@ -47,17 +48,18 @@ import grader
 from grader.course import Course, exercise_module
 
 FORMAT = 1  # bump when the key's layout changes, to rebuild every key
-PACKAGE_DIR = Path(grader.__file__).resolve().parent
+COURSE_PACKAGES = ("grader", "keras_course")  # the instructor side and the student side, installed side by side
+PACKAGES_ROOT = Path(grader.__file__).resolve().parent.parent  # the folder that holds them
 KEY_PIPELINE = ("grader.build",)  # the modules that make and check an answer key
-NOTEBOOK_IMPORT = re.compile(rb"(?:from|import)\s+(grader(?:\.\w+)+)")
+NOTEBOOK_IMPORT = re.compile(rb"(?:from|import)\s+((?:grader|keras_course)(?:\.\w+)+)")
 
 
 def _module_path(name: str) -> Path | None:
-    """The file of a ``grader`` module, or None when ``name`` is no such module."""
+    """The file of a course module (``grader`` or ``keras_course``), or None when ``name`` is no such module."""
     parts = name.split(".")
-    if parts[0] != "grader" or not all(p.isidentifier() for p in parts):
+    if parts[0] not in COURSE_PACKAGES or not all(p.isidentifier() for p in parts):
         return None
-    base = PACKAGE_DIR.joinpath(*parts[1:])
+    base = PACKAGES_ROOT.joinpath(*parts)
     for path in (base.with_suffix(".py"), base / "__init__.py"):
         if path.is_file():
             return path
@@ -66,7 +68,7 @@ def _module_path(name: str) -> Path | None:
 
 @functools.cache
 def _imports(source: bytes) -> tuple[str, ...]:
-    """The ``grader`` modules one file imports, anywhere in it, or names as a string.
+    """The course modules one file imports, anywhere in it, or names as a string.
 
     Cached by content, so a long-lived process sees a module's edits.
     """
@@ -83,11 +85,11 @@ def _imports(source: bytes) -> tuple[str, ...]:
 
 
 def module_closure(roots: tuple[str, ...]) -> list[Path]:
-    """The files of ``roots`` and of every ``grader`` module they import, transitively.
+    """The files of ``roots`` and of every course module they import, transitively.
 
     Example:
 
-    >>> PACKAGE_DIR / "checks.py" in module_closure(("grader.exercises.ex01_the_neuron",))
+    >>> _module_path("grader.checks") in module_closure(("grader.exercises.ex01_the_neuron",))
     True
     """
     seen: set[str] = set()
@@ -100,6 +102,13 @@ def module_closure(roots: tuple[str, ...]) -> list[Path]:
                 seen.add(name)
                 todo.extend(_imports(_module_path(name).read_bytes()))
     return sorted(_module_path(name) for name in seen)
+
+
+def _module_name(path: Path) -> str:
+    """The dotted name of a course module's file (``.../keras_course/exercises/ex01_the_neuron.py`` -> ``keras_course.exercises.ex01_the_neuron``)."""
+    parts = path.with_suffix("").parts
+    start = max(i for i, part in enumerate(parts) if part in COURSE_PACKAGES)
+    return ".".join(parts[start:])
 
 
 @functools.cache
@@ -138,11 +147,10 @@ class BuildState:
         source = self.course.source_path(notebook)
         _digest_file(digest, "solution", source)
         imported = NOTEBOOK_IMPORT.findall(source.read_bytes()) if source.is_file() else []
-        module = exercise_module(notebook).stem
         heldout = f"grader.heldout_sets.ex{notebook[:2]}"  # the held-out sets of this exercise (none for some)
-        roots = (*KEY_PIPELINE, f"grader.exercises.{module}", heldout, *(m.decode() for m in imported))
+        roots = (*KEY_PIPELINE, _module_name(exercise_module(notebook)), heldout, *(m.decode() for m in imported))
         for path in module_closure(roots):  # a module that does not exist adds nothing
-            _digest_file(digest, path.relative_to(PACKAGE_DIR).as_posix(), path)
+            _digest_file(digest, path.relative_to(PACKAGES_ROOT).as_posix(), path)
         digest.update(b"\0environment\0" + environment().encode())
         secret = self.course.private_dir / "secret"
         secret_digest = hashlib.sha256(secret.read_bytes()).hexdigest() if secret.is_file() else "none"

@@ -29,7 +29,7 @@ from grader.colab import REPOSITORY_URL
 from grader.course import Course
 from grader.leaks import find_leaks
 
-INCLUDED = ("lessons", "exercises", "grader", "pyproject.toml", "LICENSE")
+INCLUDED = ("lessons", "exercises", "keras_course", "grader", "pyproject.toml", "LICENSE")
 STUDENT_README = """# Deep learning with Keras: lessons and exercises
 
 Each lesson in `lessons/` teaches one idea with worked code and plots; its
@@ -103,7 +103,7 @@ def publish(course: Course, dest: Path, repository: str = REPOSITORY_URL, branch
         raise PublishError(f"--repository expected a URL like https://github.com/owner/name. Received: {repository!r}")
     dest = dest.resolve()
     root = course.root.resolve()
-    guarded = {root / name for name in ("solutions", "exercises", "lessons", "grader", ".grader")}
+    guarded = {root / name for name in ("solutions", "exercises", "lessons", "keras_course", "grader", ".grader")}
     if dest == root or guarded & {dest, *dest.parents}:
         raise PublishError(f"{dest} is the course itself or inside one of its folders; choose a folder of its own.")
     if dest.exists() and any(dest.iterdir()):

@@ -85,20 +85,22 @@ def test_a_changed_solution_changes_only_its_own_fingerprint(course, tmp_path):
 
 
 def test_a_question_module_changes_its_own_fingerprint_and_judging_code_changes_all(course, tmp_path, monkeypatch):
-    package = tmp_path / "grader"
-    shutil.copytree(buildstate.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(buildstate, "PACKAGE_DIR", package)
+    packages = tmp_path / "packages"
+    for name in buildstate.COURSE_PACKAGES:
+        if (buildstate.PACKAGES_ROOT / name).is_dir():
+            shutil.copytree(buildstate.PACKAGES_ROOT / name, packages / name, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(buildstate, "PACKAGES_ROOT", packages)
     copy = _course_copy(course, tmp_path / "course")
     state = BuildState(copy, seed=0)
     before = {n: state.fingerprint(n) for n in FAST}
 
-    with (package / "exercises" / "ex03_the_forward_pass.py").open("a") as module:
+    with buildstate._module_path("grader.exercises.ex03_the_forward_pass").open("a") as module:
         module.write("\n# an edit\n")
     after = {n: state.fingerprint(n) for n in FAST}
     assert after["01_the_neuron"] == before["01_the_neuron"] and after["03_the_forward_pass"] != before["03_the_forward_pass"]
 
-    for judging in ("probes.py", "checks.py", "judge.py", "normalize.py"):
-        with (package / judging).open("a") as module:
+    for judging in ("grader.probes", "grader.checks", "grader.judge", "grader.normalize"):
+        with buildstate._module_path(judging).open("a") as module:
             module.write("\n# an edit\n")
         changed = {n: state.fingerprint(n) for n in FAST}
         assert all(changed[n] != after[n] for n in FAST), judging
@@ -106,12 +108,13 @@ def test_a_question_module_changes_its_own_fingerprint_and_judging_code_changes_
 
 
 def test_the_closure_follows_imports_but_not_other_exercises():
-    files = {p.relative_to(buildstate.PACKAGE_DIR).as_posix() for p in module_closure(
+    files = {p.relative_to(buildstate.PACKAGES_ROOT).as_posix() for p in module_closure(
         ("grader.build", "grader.exercises.ex06_optimizers"))}
-    assert {"probes.py", "checks.py", "channel.py", "judge.py", "execute.py", "sandbox.py", "modelscore.py",
-            "exercises/__init__.py", "exercises/ex06_optimizers.py", "exercises/ex06_visible.py"} <= files
-    assert not any(f.startswith("exercises/ex") and not f.startswith("exercises/ex06") for f in files)
-    assert not {"grade.py", "report/__init__.py", "cli/__init__.py"} & files
+    assert {"grader/probes.py", "grader/checks.py", "grader/channel.py", "grader/judge.py", "grader/execute.py",
+            "grader/sandbox.py", "grader/modelscore.py", "grader/exercises/__init__.py",
+            "grader/exercises/ex06_optimizers.py", "grader/exercises/ex06_visible.py"} <= files
+    assert not any("/exercises/ex" in f and "/exercises/ex06" not in f for f in files)
+    assert not {"grader/grade.py", "grader/report/__init__.py", "grader/cli/__init__.py"} & files
 
 
 def test_a_key_of_another_fingerprint_is_not_returned(course, tmp_path):
@@ -125,6 +128,6 @@ def test_a_key_of_another_fingerprint_is_not_returned(course, tmp_path):
 
 def test_a_key_covers_its_own_held_out_sets_and_no_others():
     roots = ("grader.build", "grader.exercises.ex10_recurrent_networks", "grader.heldout_sets.ex10")
-    files = {p.relative_to(buildstate.PACKAGE_DIR).as_posix() for p in module_closure(roots)}
-    assert "heldout_sets/ex10.py" in files
-    assert not any(f.startswith("heldout_sets/ex") and f != "heldout_sets/ex10.py" for f in files)
+    files = {p.relative_to(buildstate.PACKAGES_ROOT).as_posix() for p in module_closure(roots)}
+    assert "grader/heldout_sets/ex10.py" in files
+    assert not any(f.startswith("grader/heldout_sets/ex") and f != "grader/heldout_sets/ex10.py" for f in files)

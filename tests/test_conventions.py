@@ -2,7 +2,6 @@
 
 import re
 import tomllib
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -52,7 +51,8 @@ def test_no_notebook_reads_files_by_a_repository_path():
 
 def test_repository_url_is_set_once():
     assert REPOSITORY.startswith("https://github.com/")
-    assert Path(ROOT / "grader" / "config.py").read_text().count(REPOSITORY) <= 1
+    assert (ROOT / "grader" / "colab.py").read_text().count(REPOSITORY) == 1, "the student side states it"
+    assert REPOSITORY not in (ROOT / "grader" / "config.py").read_text(), "the instructor side imports it"
 
 
 def test_exercise_modules_define_no_classes_of_their_own():

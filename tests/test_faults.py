@@ -109,6 +109,10 @@ def test_a_bad_import_in_a_question_module_stops_with_the_import_error(tmp_path,
     monkeypatch.setattr("grader.course.exercise_module", lambda notebook: tmp_path / f"ex{notebook}.py")
     with pytest.raises(CourseError, match="ModuleNotFoundError: No module named 'no_such_module_anywhere'"):
         Course(course.root).exercise("98_broken")
+    with pytest.raises(ModuleNotFoundError, match="no_such_module_anywhere"):
+        grader.exercises.load_exercise("98_broken")
+    with pytest.raises(KeyError, match="No exercise module"):
+        grader.exercises.load_exercise("97_absent")
     importlib.invalidate_caches()
 
 

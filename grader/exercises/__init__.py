@@ -20,8 +20,11 @@ def load_exercise(notebook: str) -> Exercise:
     """Return the `Exercise` for a notebook id such as ``"01_the_neuron"``."""
     if not _NOTEBOOK_ID.match(notebook):
         raise KeyError(f"{notebook!r} is not a notebook id like '01_the_neuron'")
+    name = f"{__name__}.ex{notebook}"
     try:
-        module = importlib.import_module(f"grader.exercises.ex{notebook}")
+        module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
+        if exc.name != name:  # the module is there but imports something missing: say that, not "no module"
+            raise
         raise KeyError(f"No exercise module grader/exercises/ex{notebook}.py") from exc
     return module.EXERCISE

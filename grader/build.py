@@ -20,12 +20,11 @@ Example:
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -39,6 +38,7 @@ from nbgrader.preprocessors import (
     LockCells,
 )
 
+from grader.answer_key import AnswerKey, AnswerKeyError
 from grader.buildstate import BuildState, write_atomically
 from grader.config import GraderConfig
 from grader.course import Course
@@ -157,7 +157,7 @@ def out_of_sync(course: Course) -> list[str]:
     return stale
 
 
-def build_key(course: Course, notebook: str, config: GraderConfig) -> dict:
+def build_key(course: Course, notebook: str, config: GraderConfig) -> AnswerKey:
     """Run the instructor's solution as a submission and keep what its probes wrote."""
     secret = load_secret(course.private_dir)  # made first: the fingerprint covers it
     fingerprint = BuildState(course, config.seed).fingerprint(notebook)  # before reading: a change meanwhile makes it stale
@@ -178,29 +178,36 @@ def build_key(course: Course, notebook: str, config: GraderConfig) -> dict:
                 continue  # an ordinary nbgrader test: nothing to keep, its asserts decide
             items = read_probe(probe_dir, question.id)
             if items is None:
-                errors = [c.error for c in execution.cells if c.question == question.id and c.error]
+                errors = [str(c.error) for c in execution.cells if c.question == question.id and c.error]
                 raise BuildError(f"{notebook}: the solution's probe for {question.id} wrote nothing. {errors}")
             questions[question.id] = items
-        key = {"notebook": notebook, "fingerprint": fingerprint, "questions": questions}
+        key = AnswerKey(notebook, fingerprint, questions, seconds=round(execution.seconds, 1))
         with ModelScorerProcess(Path(tmp) / "judge", sandbox=config.sandbox) as process:
             context = JudgeContext(probe_dir, HeldoutScorer(process, secret))
             verdicts = judge_notebook(exercise, execution, key, context)
     failing = [f"{v.question}: {v.message} {v.detail}" for v in verdicts if v.status not in (Status.PASSED, Status.AWAITING_MANUAL)]
     if failing:
         raise BuildError(f"{notebook}: the solution fails its own hidden tests:\n  " + "\n  ".join(failing))
-    key["reference"] = {v.question: v.detail for v in verdicts}
-    key["seconds"] = round(execution.seconds, 1)
-    return key
+    return replace(key, reference={v.question: v.detail for v in verdicts})  # what the judge said of the solution
 
 
-def ensure_key(course: Course, notebook: str, config: GraderConfig, force: bool = False) -> dict:
-    """Return the answer key, building it first when it is missing or stale."""
+def ensure_key(course: Course, notebook: str, config: GraderConfig, force: bool = False) -> AnswerKey:
+    """Return the answer key, building it first when it is missing or stale.
+
+    Raises:
+        BuildError: a current key (same fingerprint) written in another format; the message
+            names the file and says to run `grader build`.
+    """
     load_secret(course.private_dir)  # the fingerprint covers it: make it before comparing
-    key = None if force else course.read_key(notebook, BuildState(course, config.seed).fingerprint(notebook))
-    if key is None:
-        log.info("building the answer key for %s", notebook)
-        key = build_key(course, notebook, config)
-        write_atomically(course.key_path(notebook), json.dumps(key))  # parallel test workers may build the same key
+    saved = None if force else course.read_key(notebook, BuildState(course, config.seed).fingerprint(notebook))
+    if saved is not None:
+        try:
+            return AnswerKey.from_dict(saved, course.key_path(notebook))
+        except AnswerKeyError as exc:
+            raise BuildError(str(exc)) from exc
+    log.info("building the answer key for %s", notebook)
+    key = build_key(course, notebook, config)
+    write_atomically(course.key_path(notebook), key.to_json())  # parallel test workers may build the same key
     return key
 
 

@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from grader.answer_key import AnswerKey
 from grader.build import ensure_key
 from grader.config import GraderConfig
 from grader.course import Course, CourseError
@@ -136,7 +137,7 @@ class ClassGrader:
         folders = NbgraderFolders(self.out, sources, {n: self.course.read_released(n) for n in needed}, self.config.seed)
         self.out.mkdir(parents=True, exist_ok=True)
         db_url = self.config.db_url or f"sqlite:///{(self.out / 'gradebook.db').resolve()}"
-        context = json.dumps([{n: k["fingerprint"] for n, k in keys.items()}, self.config.seed, repr(self.config.limits)])
+        context = json.dumps([{n: k.fingerprint for n, k in keys.items()}, self.config.seed, repr(self.config.limits)])
         ledger = Ledger(self.out / ".ledger", context)
         results: list[NotebookResult] = []
         done = [r for r in (ledger.load(s) for s in submissions) if r is not None] if self.resume else []
@@ -177,7 +178,7 @@ class ClassGrader:
         return results
 
     def _grade_all(
-        self, submissions: list[Submission], scratch_root: Path, exercises: dict[str, Exercise], keys: dict[str, dict],
+        self, submissions: list[Submission], scratch_root: Path, exercises: dict[str, Exercise], keys: dict[str, AnswerKey],
         scorer: HeldoutScorer, folders: NbgraderFolders,
     ) -> Iterator[NotebookResult]:
         """Each submission's final result; one the grader failed on is graded a second time first."""
@@ -220,7 +221,7 @@ class ClassGrader:
             yield job.submission, job_result, seconds
 
     def _judge(
-        self, sub: Submission, job: JobResult, exercise: Exercise, key: dict, scorer: HeldoutScorer, seconds: float,
+        self, sub: Submission, job: JobResult, exercise: Exercise, key: AnswerKey, scorer: HeldoutScorer, seconds: float,
         folders: NbgraderFolders,
     ) -> NotebookResult:
         """The submission's result; its nbgrader folders are written too, while the executed notebook is at hand."""

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.answer_key import AnswerKey
 from grader.channel import ChannelError
 from grader.heldout import make_heldout
 from grader.modelscore import ModelScorerProcess
@@ -165,13 +166,13 @@ def _verdict(question: Question, outcome: ProbeOutcome) -> Verdict:
 def judge_notebook(
     exercise: Exercise,
     execution: Execution,
-    key: dict[str, Any],
+    key: AnswerKey,
     context: JudgeContext,
 ) -> tuple[Verdict, ...]:
     """Decide every question of one executed notebook."""
     verdicts = []
     for question in exercise.questions:
-        key_items = key.get("questions", {}).get(question.id, {})
+        key_items = key.items_of(question.id)
         try:
             verdicts.append(judge_question(question, execution, key_items, context))
         except Exception as exc:  # a judge bug must not cost the student: flag it for the instructor

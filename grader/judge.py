@@ -24,7 +24,7 @@ import numpy as np
 from grader.answer_key import AnswerKey
 from grader.channel import ChannelError
 from grader.heldout import make_heldout
-from grader.modelscore import ModelScorerProcess
+from grader.modelscore import ModelScorerProcess, ScoreAnswer
 from grader.outcomes import CellRecord, Execution, Status, Verdict
 from grader.probe_files import read_probe
 from grader.probe_verdicts import JudgeContext, ProbeOutcome, judge_probe
@@ -43,7 +43,7 @@ class HeldoutScorer:
         self.secret = secret
         self._sets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def __call__(self, model: Path, heldout: str, metric: str, weights_of: tuple[str, ...] = ()) -> dict[str, Any]:
+    def __call__(self, model: Path, heldout: str, metric: str, weights_of: tuple[str, ...] = ()) -> ScoreAnswer:
         if heldout not in self._sets:
             self._sets[heldout] = make_heldout(heldout, self.secret)
         x, y = self._sets[heldout]

@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 import numpy as np
 
@@ -137,6 +137,77 @@ _SCALARS = (str, int, float, bool, type(None))
 MAX_REPORTED_WEIGHTS = 20_000
 
 
+class LayerFacts(TypedDict):
+    """One layer as the trusted scorer reads it from the loaded model."""
+
+    class_name: str  # the layer's class, e.g. "Dense"
+    name: str
+    path: str  # "outer/inner" for a layer inside a nested model
+    units: int | None  # from the config, when the layer has units
+    activation: str | None  # its activation's name; an activation layer's own name for ReLU and kin
+    trainable: bool
+    params: int  # all its weights (0 for a layer never built)
+    trainable_params: int
+    config: dict[str, Any]  # its public config, as plain JSON values
+    vocabulary: NotRequired[list[str]]  # TextVectorization only
+    mean: NotRequired[list[float]]  # Normalization only (once built)
+    variance: NotRequired[list[float]]  # Normalization only (once built)
+
+
+class CompileFacts(TypedDict):
+    """The compile settings a model was saved with, resolved by Keras's own ``get`` functions."""
+
+    loss: dict[str, Any] | None  # {"name", "config"}, or {"name": None, "error"} for an unknown loss
+    optimizer: dict[str, Any] | None  # {"class_name", "config"}, or {"class_name": None, "error"}
+    metrics: Any  # as saved (plain JSON values)
+    optimizer_state: dict[str, float] | None  # "iterations" and the final "learning_rate" (see `_optimizer_state`)
+
+
+class GraphNode(TypedDict):
+    """One node of a functional model's graph, as the archive's config.json records it."""
+
+    name: str
+    class_name: str
+    module: str
+    inputs: list[str]  # the names of the nodes it reads
+
+
+class ModelReport(TypedDict):
+    """Plain facts about a saved model, measured by the trusted scorer (`describe_model`), never by a kernel.
+
+    Checks read it with ``report.get(...)``; its runtime shape is a plain dict
+    (it crosses the scorer's JSON pipe), so this type only writes that shape down.
+    """
+
+    layers: list[LayerFacts]  # the top-level layers, in order
+    all_layers: list[LayerFacts]  # every layer, nested models opened up
+    params: int
+    trainable_params: int
+    input_shape: list[int | None] | None  # without the batch axis; None for a model without inputs
+    input_dtype: str | None
+    output_shape: list[int | None] | None  # without the batch axis
+    compile: CompileFacts | None  # None when never compiled, or no archive was given
+    graph: list[GraphNode]  # empty for a Sequential model
+    weights: dict[str, list[list[float]]]  # the layers asked for by name (small ones only), flattened
+
+
+class ScoredModel(ModelReport):
+    """The scorer's answer for a model it loaded and scored: the report, its score and ``ok``."""
+
+    ok: Literal[True]
+    score: float  # the held-out metric
+
+
+class ScoreFailure(TypedDict):
+    """The scorer's answer for a model it could not load or run (the student's to fix)."""
+
+    ok: Literal[False]
+    error: str
+
+
+ScoreAnswer = ScoredModel | ScoreFailure
+
+
 def _plain(value: Any, depth: int = 0) -> Any:
     """A JSON-safe copy of a config value: scalars, lists and dicts of them; anything else as None."""
     if isinstance(value, _SCALARS):
@@ -155,10 +226,10 @@ def _activation_name(layer: Any, config: dict[str, Any]) -> str | None:
     return activation if isinstance(activation, str) else None
 
 
-def _layer_facts(layer: Any, path: str) -> dict[str, Any]:
+def _layer_facts(layer: Any, path: str) -> LayerFacts:
     """What the judge may read of one layer: its class, config, parameter counts and (small) statistics."""
     config = layer.get_config()
-    facts: dict[str, Any] = {
+    facts: LayerFacts = {
         "class_name": type(layer).__name__,
         "name": layer.name,
         "path": path,
@@ -177,7 +248,7 @@ def _layer_facts(layer: Any, path: str) -> dict[str, Any]:
     return facts
 
 
-def _walk_layers(model: Any, prefix: str = "") -> list[dict[str, Any]]:
+def _walk_layers(model: Any, prefix: str = "") -> list[LayerFacts]:
     """Every layer, nested models' layers included, in order; ``path`` names the nesting."""
     found = []
     for layer in model.layers:
@@ -188,7 +259,7 @@ def _walk_layers(model: Any, prefix: str = "") -> list[dict[str, Any]]:
     return found
 
 
-def _compile_facts(archive: Path) -> dict[str, Any] | None:
+def _compile_facts(archive: Path) -> CompileFacts | None:
     """The saved compile settings, read from the archive and resolved with Keras's own ``get`` functions."""
     import keras
 
@@ -200,7 +271,7 @@ def _compile_facts(archive: Path) -> dict[str, Any] | None:
     compiled = config.get("compile_config") if isinstance(config, dict) else None
     if not isinstance(compiled, dict) or compiled.get("loss") is None and compiled.get("optimizer") is None:
         return None  # never compiled: Keras saves an empty compile config
-    facts: dict[str, Any] = {"loss": None, "optimizer": None, "metrics": _plain(compiled.get("metrics"))}
+    facts: CompileFacts = {"loss": None, "optimizer": None, "metrics": _plain(compiled.get("metrics")), "optimizer_state": None}
     try:
         loss = keras.losses.get(compiled.get("loss"))
         function = getattr(loss, "fn", loss)
@@ -245,7 +316,7 @@ def _optimizer_state(archive: Path) -> dict[str, float] | None:
         return None
 
 
-def _graph_facts(archive: Path) -> list[dict[str, Any]]:
+def _graph_facts(archive: Path) -> list[GraphNode]:
     """The functional graph as the archive's config.json records it: each node with the nodes it reads.
 
     Operations written with operators (``h + a``) are nodes too (class ``Add``
@@ -301,12 +372,13 @@ def _weights_of(model: Any, names: list[str]) -> dict[str, list[list[float]]]:
     return found
 
 
-def describe_model(model: Any, archive: Path | None = None, weights_of: list[str] | None = None) -> dict[str, Any]:
+def describe_model(model: Any, archive: Path | None = None, weights_of: list[str] | None = None) -> ModelReport:
     """Plain facts about a loaded model, read from its public config and its archive (never reported by a kernel).
 
     ``layers`` lists the top-level layers, ``all_layers`` every layer with nested
     models opened up, ``compile`` the loss and optimizer it was saved with (and
-    what training left in the optimizer), ``graph`` the functional graph.
+    what training left in the optimizer), ``graph`` the functional graph
+    (`ModelReport` documents every field).
     """
     layers = [_layer_facts(layer, layer.name) for layer in model.layers]
     input_shape = list(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
@@ -325,7 +397,7 @@ def describe_model(model: Any, archive: Path | None = None, weights_of: list[str
     }
 
 
-def score_request(request: dict[str, Any]) -> dict[str, Any]:
+def score_request(request: dict[str, Any]) -> ScoreAnswer:
     """Handle one request inside the scorer process."""
     import keras
 
@@ -446,8 +518,8 @@ class ModelScorerProcess:
 
     def score(
         self, model: Path, x: np.ndarray, y: np.ndarray, metric: str, weights_of: tuple[str, ...] = ()
-    ) -> dict[str, Any]:
-        """Score one model file; returns the scorer's answer (``ok``, ``score``, layers, compile settings...).
+    ) -> ScoreAnswer:
+        """Score one model file; returns the scorer's answer (``ok``, ``score`` and the `ModelReport`, or ``error``).
 
         ``weights_of`` names layers whose weights the answer should carry (small layers only).
         """
@@ -465,7 +537,7 @@ class ModelScorerProcess:
             model_copy.unlink(missing_ok=True)
             data.unlink(missing_ok=True)
 
-    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _ask(self, request: dict[str, Any]) -> ScoreAnswer:
         """Send one request; a scorer that dies is started again and asked once more.
 
         Raises:
@@ -496,7 +568,7 @@ class ModelScorerProcess:
                 return "died"
         return "busy"
 
-    def _ask_once(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _ask_once(self, request: dict[str, Any]) -> ScoreAnswer:
         if self._process is not None and self._process.poll() is not None:
             self.close()  # what the dead one left behind goes with it
         if self._process is None:

@@ -51,7 +51,7 @@ from grader import flags
 from grader.config import Limits
 from grader.cores import thread_env
 from grader.gpus import Gpu, gpu_sandbox
-from grader.outcomes import CellRecord, Execution, Status
+from grader.outcomes import CellError, CellRecord, Execution, Status
 from grader.sandbox import Cage, SandboxSpec, bwrap_argv, find_bwrap, tree_usage
 from grader.zygote import KERNEL_OPTIONS
 
@@ -528,7 +528,7 @@ def _cell_records(nb: nbformat.NotebookNode) -> list[CellRecord]:
         texts = []
         for out in cell.get("outputs", []):
             if out.output_type == "error":
-                error = f"{out.ename}: {out.evalue}"
+                error = CellError(str(out.ename), str(out.evalue))
             elif out.output_type == "stream":
                 texts.append(out.text)
             elif "text/plain" in out.get("data", {}):

@@ -251,7 +251,7 @@ def network_errors(cells: Sequence[CellRecord]) -> tuple[Sighting, ...]:
     """
     found = []
     for cell in cells:
-        for text in (cell.error or "", cell.output_text):
+        for text in (str(cell.error or ""), cell.output_text):
             match = _NETWORK_ERRORS.search(text)
             if match:
                 line = next(ln for ln in text.splitlines() if match.group(0) in ln)

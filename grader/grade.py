@@ -39,7 +39,7 @@ from grader.ledger import Ledger
 from grader.lms import RosterEntry, arrange, read_roster, write_export
 from grader.modelscore import ModelScorerProcess
 from grader.nbgrader_folders import NbgraderFolders
-from grader.outcomes import CellRecord, NotebookResult, Status, StudentOutput, Submission, Verdict
+from grader.outcomes import CellError, CellRecord, NotebookResult, Status, StudentOutput, Submission, Verdict
 from grader.probe_verdicts import JudgeContext
 from grader.progress import LineProgress, ProgressReporter, default_reporter
 from grader.question import Exercise
@@ -69,10 +69,14 @@ def student_outputs(cells: tuple[CellRecord, ...]) -> tuple[StudentOutput, ...]:
         elif cell.role == "test" and cell.question and not cell.hidden:
             for answer in pending:
                 if answer.output_text.strip() or answer.error:
-                    outputs.append(StudentOutput(cell.question, "answer", answer.output_text[-MAX_OUTPUT_CHARS:], answer.error))
+                    outputs.append(StudentOutput(cell.question, "answer", answer.output_text[-MAX_OUTPUT_CHARS:], _text(answer.error)))
             pending = []
-            outputs.append(StudentOutput(cell.question, "check", cell.output_text[-MAX_OUTPUT_CHARS:], cell.error))
+            outputs.append(StudentOutput(cell.question, "check", cell.output_text[-MAX_OUTPUT_CHARS:], _text(cell.error)))
     return tuple(outputs)
+
+
+def _text(error: CellError | None) -> str | None:
+    return None if error is None else str(error)
 
 
 def _fault_detail(result: NotebookResult) -> str:

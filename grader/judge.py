@@ -87,8 +87,8 @@ def judge_question(
             outcome = ProbeOutcome(Status.FAILED, "The hidden test data for this question was malformed.", str(exc))
         heldout = outcome.heldout or heldout
         if outcome.status is not Status.PASSED:
-            if visible_error and visible_error.startswith(("CheckFailed", "NotAttempted")):
-                outcome = replace(outcome, message=visible_error.split(": ", 1)[1], detail=outcome.detail or outcome.message)
+            if visible_error and visible_error.is_a("CheckFailed", "NotAttempted"):
+                outcome = replace(outcome, message=visible_error.message, detail=outcome.detail or outcome.message)
             return _verdict(question, replace(_naming_requirement(question, probe, outcome), heldout=heldout))
         details.append(outcome.detail)
     return _verdict(question, ProbeOutcome(Status.PASSED, "Correct.", "; ".join(d for d in details if d), heldout=heldout))
@@ -114,7 +114,7 @@ def judge_in_kernel(question: Question, cells: list[CellRecord], execution: Exec
     """
     error = next((c.error for c in cells if c.error), None)
     if error is not None:
-        outcome = ProbeOutcome(Status.NOT_ATTEMPTED if error.startswith(_NOT_DEFINED) else Status.FAILED, f"A test failed: {error[:300]}")
+        outcome = ProbeOutcome(Status.NOT_ATTEMPTED if error.is_a(*_NOT_DEFINED) else Status.FAILED, f"A test failed: {str(error)[:300]}")
     elif not cells or not all(c.ran for c in cells):
         outcome = ProbeOutcome(execution.status if execution.status.stops_notebook else Status.FAILED, f"The test did not run: {execution.message}")
     else:
@@ -141,10 +141,10 @@ def awaiting_manual(question: Question) -> Verdict:
 def _missing_outcome(cells: list[CellRecord], execution: Execution) -> ProbeOutcome:
     hidden = [c for c in cells if c.hidden]
     errors = [c.error for c in hidden if c.error]
-    if errors and errors[0].startswith(_NOT_DEFINED):
-        return ProbeOutcome(Status.NOT_ATTEMPTED, "You have not answered this question yet (or its answer cell did not run).", errors[0])
+    if errors and errors[0].is_a(*_NOT_DEFINED):
+        return ProbeOutcome(Status.NOT_ATTEMPTED, "You have not answered this question yet (or its answer cell did not run).", str(errors[0]))
     if errors:
-        return ProbeOutcome(Status.ERROR, f"Testing your answer raised {errors[0][:300]}.", errors[0])
+        return ProbeOutcome(Status.ERROR, f"Testing your answer raised {str(errors[0])[:300]}.", str(errors[0]))
     if execution.status.stops_notebook:
         return ProbeOutcome(execution.status, f"The notebook stopped before this question was tested: {execution.message}")
     return ProbeOutcome(Status.FAILED, "The hidden test for this question left no result.", "probe file missing without an error")

@@ -77,17 +77,55 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class CellError:
+    """The exception a cell raised, as the kernel reported it: its class name and its message.
+
+    Example:
+
+    >>> error = CellError("NameError", "name 'f' is not defined")
+    >>> str(error)
+    "NameError: name 'f' is not defined"
+    >>> error.is_a("NameError", "NotImplementedError")
+    True
+    """
+
+    name: str  # the exception's class name, e.g. "CheckFailed" (Jupyter's ``ename``)
+    message: str  # its text (Jupyter's ``evalue``)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
+
+    def is_a(self, *names: str) -> bool:
+        """True when the exception's class is one of ``names`` (by name: the class lived in the kernel)."""
+        return self.name in names
+
+    @classmethod
+    def parse(cls, text: str) -> CellError:
+        """The error written as ``"Name: message"`` (its `str`), for callers that still hold the text.
+
+        >>> CellError.parse("OSError: [Errno 30] Read-only file system: '/usr/x'")
+        CellError(name='OSError', message="[Errno 30] Read-only file system: '/usr/x'")
+        """
+        name, _, message = text.partition(": ")
+        return cls(name, message)
+
+
+@dataclass(frozen=True)
 class CellRecord:
     """What one executed cell of the normalized notebook produced."""
 
     index: int
     question: str | None  # grade_id of the question this cell tests, if any
     hidden: bool
-    error: str | None  # "ExcName: message" when the cell raised
+    error: CellError | None  # what the cell raised, if it raised
     ran: bool  # False when the run stopped before this cell
     output_text: str  # kept (bounded) text output
     role: str = ""  # "answer", "test", "extra", "fixed" or "prologue" (see grader.normalize)
     answer_of: str | None = None  # for an answer cell: the answer cell id it fills in
+
+    def __post_init__(self) -> None:
+        if isinstance(self.error, str):  # an error given as its text (older callers, tests): kept structured
+            object.__setattr__(self, "error", CellError.parse(self.error))
 
 
 @dataclass(frozen=True)

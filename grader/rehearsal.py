@@ -115,9 +115,10 @@ def _question_results(notebook_id: str, execution: Execution) -> tuple[QuestionR
         if ran:
             results.append(QuestionResult(question.id, question.points, True))
         else:
-            problem = next((c.error for c in cells if c.error), None) or "this question's checks did not run"
+            error = next((c.error for c in cells if c.error), None)
+            problem = error.message if error else "this question's checks did not run"
             hint = question.hints[0] if question.hints else ""
-            results.append(QuestionResult(question.id, question.points, False, problem.split(": ", 1)[-1], hint))
+            results.append(QuestionResult(question.id, question.points, False, problem, hint))
     return tuple(results)
 
 

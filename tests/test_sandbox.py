@@ -24,7 +24,7 @@ def test_course_files_and_gradebook_are_not_visible(course, tmp_path):
     (tmp_path / "gradebook.db").write_text("grades")
     cells = [f"open({str(t)!r}).read()" for t in targets]
     result = run(cells, tmp_path)
-    errors = [c.error for c in result.cells]
+    errors = [str(c.error) if c.error else None for c in result.cells]
     assert all(e and e.startswith(("FileNotFoundError", "PermissionError")) for e in errors), errors
 
 
@@ -41,7 +41,7 @@ def test_writes_outside_scratch_fail_and_network_is_off(course, tmp_path):
         ],
         tmp_path,
     )
-    errors = [c.error for c in result.cells]
+    errors = [str(c.error) if c.error else None for c in result.cells]
     assert errors[0] and errors[0].startswith("OSError") and "Read-only" in errors[0]
     assert errors[1] and errors[1].startswith(("ConnectionRefusedError", "OSError"))
     assert errors[2] is None
@@ -74,7 +74,7 @@ def test_limits_stop_the_run_with_a_status(code, limits, status, tmp_path):
 def test_a_full_tmpfs_is_an_error_in_student_code_not_a_host_problem(tmp_path):
     result = run(["open('/tmp/big', 'wb').write(bytes(100 * 1024**2))"], tmp_path, disk_mb=32)
     assert result.status is Status.COMPLETED
-    assert result.cells[0].error and result.cells[0].error.startswith("OSError")
+    assert result.cells[0].error and result.cells[0].error.name == "OSError"
 
 
 def test_output_is_cut_to_the_bound(tmp_path):

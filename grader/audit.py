@@ -43,7 +43,7 @@ from grader.jobs import Job, JobResult, run_job
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.modelscore import ModelScorerProcess
 from grader.normalize import role_of
-from grader.outcomes import Status, Submission, Verdict
+from grader.outcomes import RunStatus, Submission, Verdict
 from grader.probe_verdicts import JudgeContext
 from grader.sample_class import make_submission, solution_answers
 
@@ -149,7 +149,7 @@ class AuditCase:
         """None when the case raised what it must (and honest work nothing), else what was missing or raised.
 
         >>> case = AuditCase("tampering", "x", lambda: b"", lambda run: None, (FlagKind.TRACE_HOOK,))
-        >>> case.missing_flags(CaseRun(JobResult(None, Status.INVALID, ""), ()))
+        >>> case.missing_flags(CaseRun(JobResult(None, RunStatus.INVALID, ""), ()))
         'no trace_hook flag'
         """
         raised = {f.flag for f in run.flags}
@@ -294,7 +294,7 @@ class Audit:
         lost = [v.question for v in run.verdicts if v.score < v.max_score]
         return None if not lost else f"correct work lost points on {', '.join(lost)}"
 
-    def status_is(self, *statuses: Status) -> Callable[[CaseRun], str | None]:
+    def status_is(self, *statuses: RunStatus) -> Callable[[CaseRun], str | None]:
         def check(run: CaseRun) -> str | None:
             ok = run.job.status in statuses and self.zero_on_target(run) is None
             return None if ok else f"status {run.job.status.value}, expected {' or '.join(s.value for s in statuses)}"
@@ -365,23 +365,23 @@ class Audit:
             AuditCase("reading", "hidden tests, keys, secret, gradebook, home, classmates", self.attacked(read_code), self.nothing_leaked),
             AuditCase("writing", "course folder, home, run folder", self.attacked(write_code), self.nothing_written),
             AuditCase("network", "loopback connection to the host", self.attacked(net_code), self.no_connection, (FlagKind.NETWORK,)),
-            AuditCase("resources", "infinite loop", self.attacked("while True:\n    pass"), self.status_is(Status.TIMEOUT), killed),
-            AuditCase("resources", "memory bomb", self.attacked(f"x = bytearray({memory} * 1024 * 1024)"), self.status_is(Status.MEMORY),
+            AuditCase("resources", "infinite loop", self.attacked("while True:\n    pass"), self.status_is(RunStatus.TIMEOUT), killed),
+            AuditCase("resources", "memory bomb", self.attacked(f"x = bytearray({memory} * 1024 * 1024)"), self.status_is(RunStatus.MEMORY),
                       killed),
             AuditCase(
                 "resources",
                 "process flood",
                 self.attacked("import os, time\nfor _ in range(5000):\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n    except OSError:\n        break"),
-                self.status_is(Status.PROCESSES),
+                self.status_is(RunStatus.PROCESSES),
                 killed,
             ),
             AuditCase("resources", "output flood", self.attacked("for _ in range(200000):\n    print('spam' * 20)"), self.output_bounded),
-            AuditCase("resources", "kills its own process group", self.attacked("import os, signal\nos.killpg(0, signal.SIGKILL)"), self.status_is(Status.CRASHED),
+            AuditCase("resources", "kills its own process group", self.attacked("import os, signal\nos.killpg(0, signal.SIGKILL)"), self.status_is(RunStatus.CRASHED),
                       (FlagKind.KERNEL_DIED,)),
-            AuditCase("bad input", "invalid JSON", lambda: b'{"cells": [', self.status_is(Status.INVALID)),
-            AuditCase("bad input", "empty file", lambda: b"", self.status_is(Status.INVALID)),
-            AuditCase("bad input", "binary data", lambda: bytes(range(256)) * 64, self.status_is(Status.INVALID)),
-            AuditCase("bad input", "Python script renamed .ipynb", lambda: b"print('hello')\n", self.status_is(Status.INVALID)),
+            AuditCase("bad input", "invalid JSON", lambda: b'{"cells": [', self.status_is(RunStatus.INVALID)),
+            AuditCase("bad input", "empty file", lambda: b"", self.status_is(RunStatus.INVALID)),
+            AuditCase("bad input", "binary data", lambda: bytes(range(256)) * 64, self.status_is(RunStatus.INVALID)),
+            AuditCase("bad input", "Python script renamed .ipynb", lambda: b"print('hello')\n", self.status_is(RunStatus.INVALID)),
             AuditCase("correct work, mangled", "metadata and cell ids stripped (Colab)", self.mangled_correct, self.full_marks, honest=True),
             AuditCase("correct work, mangled", "answer duplicated, test cells deleted", self.with_duplicated_answer, self.full_marks,
                       honest=True),

@@ -47,7 +47,7 @@ from grader.heldout import load_secret
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.modelscore import ModelScorerProcess
 from grader.normalize import normalize, role_of
-from grader.outcomes import Status
+from grader.outcomes import RunStatus, Status
 from grader.probe_files import read_probe
 from grader.probe_verdicts import JudgeContext
 
@@ -169,7 +169,7 @@ def build_key(course: Course, notebook: str, config: GraderConfig) -> AnswerKey:
         scratch.mkdir()
         nb = normalize(source, source, released, seed=config.seed)
         execution = execute(ExecutionRequest(notebook=nb, scratch=scratch, limits=config.limits, sandbox=config.sandbox))
-        if execution.status is not Status.COMPLETED:
+        if execution.status is not RunStatus.COMPLETED:
             raise BuildError(f"{notebook}: the solution did not run to the end: {execution.message}")
         probe_dir = execution.probe_dir
         questions = {}

@@ -14,7 +14,7 @@ Example:
 >>> run = ExecutionRequest(notebook, Path(tempfile.mkdtemp()), Limits(), sandbox=False)  # grading sandboxes it
 >>> execution = execute(run)
 >>> execution.status, execution.cells[0].output_text.strip()
-(<Status.COMPLETED: 'completed'>, '42')
+(<RunStatus.COMPLETED: 'completed'>, '42')
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from grader import flags
 from grader.config import Limits
 from grader.cores import thread_env
 from grader.gpus import Gpu, gpu_sandbox
-from grader.outcomes import CellError, CellRecord, Execution, Status
+from grader.outcomes import CellError, CellRecord, Execution, RunStatus
 from grader.sandbox import Cage, SandboxSpec, bwrap_argv, find_bwrap, tree_usage
 from grader.zygote import KERNEL_OPTIONS
 
@@ -289,7 +289,7 @@ class _Watch:
 
     def __init__(self, km: AsyncKernelManager, limits: Limits, cage: Cage | None, scratch: Path) -> None:
         self.km, self.limits, self.cage, self.scratch = km, limits, cage, scratch
-        self.reason: Status | None = None
+        self.reason: RunStatus | None = None
         self.peak_rss = 0  # measured only without a cage (a cage counts its own peak)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -308,14 +308,14 @@ class _Watch:
         while not self._stop.wait(0.2):
             tick += 1
             if time.monotonic() - self._started > self.limits.notebook_timeout:
-                self._kill(Status.TIMEOUT)
+                self._kill(RunStatus.TIMEOUT)
                 return
             if tick % 5 == 0 and folder_bytes(self.scratch) > self.limits.disk_mb * 1024 * 1024:
-                self._kill(Status.DISK)
+                self._kill(RunStatus.DISK)
                 return
             if self.cage is not None:
                 if self.cage.pids_exhausted():  # stop a process flood at once, however slowly it forks
-                    self._kill(Status.PROCESSES)
+                    self._kill(RunStatus.PROCESSES)
                     return
                 continue
             pid = _kernel_pid(self.km)
@@ -324,13 +324,13 @@ class _Watch:
             rss, count = tree_usage(pid)
             self.peak_rss = max(self.peak_rss, rss)
             if rss > self.limits.memory_mb * 1024 * 1024:
-                self._kill(Status.MEMORY)
+                self._kill(RunStatus.MEMORY)
                 return
             if count > self.limits.max_processes:
-                self._kill(Status.PROCESSES)
+                self._kill(RunStatus.PROCESSES)
                 return
 
-    def _kill(self, reason: Status) -> None:
+    def _kill(self, reason: RunStatus) -> None:
         self.reason = reason
         kill_sandbox(self.km, self.cage)
 
@@ -435,17 +435,17 @@ def execute(request: ExecutionRequest) -> Execution:
         shutdown_kernel="immediate",
         resources={"metadata": {"path": str(shared)}},
     )
-    status, message = Status.COMPLETED, "The notebook ran to the end."
+    status, message = RunStatus.COMPLETED, "The notebook ran to the end."
     started = time.monotonic()
     with _Watch(km, limits, cage, shared) as watch:
         try:
             client.execute()
         except CellTimeoutError:
-            status, message = Status.TIMEOUT, f"A cell ran longer than {limits.cell_timeout:g} s."
+            status, message = RunStatus.TIMEOUT, f"A cell ran longer than {limits.cell_timeout:g} s."
         except DeadKernelError:
-            status, message = Status.CRASHED, "The Python kernel died while running the notebook."
+            status, message = RunStatus.CRASHED, "The Python kernel died while running the notebook."
         except Exception as exc:  # noqa: BLE001 - also a kernel that never started (see kernel_ready)
-            status, message = Status.CRASHED, f"The notebook could not run: {exc}"
+            status, message = RunStatus.CRASHED, f"The notebook could not run: {exc}"
         finally:
             kill_sandbox(km, cage)
             if request.zygote is not None:
@@ -454,18 +454,18 @@ def execute(request: ExecutionRequest) -> Execution:
             _release(client, km)
     seconds = time.monotonic() - started
     # The root cause first: a notebook that flooded processes or memory often times out afterwards.
-    if cage is not None and cage.oom_killed() or watch.reason is Status.MEMORY:
-        status, message = Status.MEMORY, f"The notebook used more than {limits.memory_mb} MB of memory."
-    elif cage is not None and cage.pids_exhausted() or watch.reason is Status.PROCESSES:
-        status = Status.PROCESSES
+    if cage is not None and cage.oom_killed() or watch.reason is RunStatus.MEMORY:
+        status, message = RunStatus.MEMORY, f"The notebook used more than {limits.memory_mb} MB of memory."
+    elif cage is not None and cage.pids_exhausted() or watch.reason is RunStatus.PROCESSES:
+        status = RunStatus.PROCESSES
         message = f"The notebook tried to run more than {limits.max_processes} processes or threads at once."
-    elif watch.reason is Status.TIMEOUT:
-        status, message = Status.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."
-    elif watch.reason is Status.DISK:
-        status, message = Status.DISK, f"The notebook wrote more than {limits.disk_mb} MB outside its working folder."
+    elif watch.reason is RunStatus.TIMEOUT:
+        status, message = RunStatus.TIMEOUT, f"The notebook ran longer than {limits.notebook_timeout:g} s."
+    elif watch.reason is RunStatus.DISK:
+        status, message = RunStatus.DISK, f"The notebook wrote more than {limits.disk_mb} MB outside its working folder."
     if not client.kernel_ready:  # no student code ran: whatever stopped the kernel is the grader's fault
         log.error("the kernel never started: %s", message)
-        status, message = Status.INFRASTRUCTURE, f"The grader could not start a Python kernel: {message}"
+        status, message = RunStatus.INFRASTRUCTURE, f"The grader could not start a Python kernel: {message}"
     peak_memory = cage.peak_memory_bytes() if cage is not None else watch.peak_rss
     if cage is not None:
         cage.destroy()

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.kernelwatch import REPORT_MIME
-from grader.outcomes import CellRecord, Execution, Status, Submission
+from grader.outcomes import CellRecord, Execution, RunStatus, Submission
 
 MAX_EVIDENCE = 300
 MAX_SIGHTINGS = 50  # per notebook: a flood of one kind of evidence says no more than its first few
@@ -108,20 +108,20 @@ def notebook_flags(submission: Submission, execution: Execution | None) -> tuple
 
 # ----------------------------------------------------------------- the run's end (trusted)
 
-_KILLED = {Status.TIMEOUT, Status.MEMORY, Status.PROCESSES, Status.DISK}
+_KILLED = {RunStatus.TIMEOUT, RunStatus.MEMORY, RunStatus.PROCESSES, RunStatus.DISK}
 
 
-def run_end(status: Status, message: str) -> tuple[Sighting, ...]:
+def run_end(status: RunStatus, message: str) -> tuple[Sighting, ...]:
     """The grader killed the run, or the kernel died, and why.
 
-    >>> run_end(Status.PROCESSES, "The notebook tried to run more than 64 processes or threads at once.")[0].flag.value
+    >>> run_end(RunStatus.PROCESSES, "The notebook tried to run more than 64 processes or threads at once.")[0].flag.value
     'processes_killed'
-    >>> run_end(Status.COMPLETED, "The notebook ran to the end.")
+    >>> run_end(RunStatus.COMPLETED, "The notebook ran to the end.")
     ()
     """
     if status in _KILLED:
         return (sighting(FlagKind.PROCESSES_KILLED, f"the grader killed the notebook's processes ({status.value}): {message}"),)
-    if status is Status.CRASHED:
+    if status is RunStatus.CRASHED:
         return (sighting(FlagKind.KERNEL_DIED, message),)
     return ()
 

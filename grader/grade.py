@@ -39,7 +39,7 @@ from grader.ledger import Ledger
 from grader.lms import RosterEntry, arrange, read_roster, write_export
 from grader.modelscore import ModelScorerProcess
 from grader.nbgrader_folders import NbgraderFolders
-from grader.outcomes import CellError, CellRecord, NotebookResult, Status, StudentOutput, Submission, Verdict
+from grader.outcomes import CellError, CellRecord, NotebookResult, RunStatus, Status, StudentOutput, Submission, Verdict
 from grader.probe_verdicts import JudgeContext
 from grader.progress import LineProgress, ProgressReporter, default_reporter
 from grader.question import Exercise
@@ -82,14 +82,16 @@ def _text(error: CellError | None) -> str | None:
 def _fault_detail(result: NotebookResult) -> str:
     """What the grader reported about its own failure, for the instructor's log."""
     faults = [f"{v.question}: {v.detail or v.message}" for v in result.verdicts if v.status is Status.INFRASTRUCTURE]
-    return "; ".join(faults) if result.status is not Status.INFRASTRUCTURE else result.message
+    return "; ".join(faults) if result.status is not RunStatus.INFRASTRUCTURE else result.message
 
 
 GRADER_FAULT_MESSAGE = "The grader failed on this question, not you; your instructor has been told and will grade it again."
 
 
-def _flat_verdicts(exercise: Exercise, status: Status, message: str) -> tuple[Verdict, ...]:
-    """The same verdict for every question; a grader fault keeps its message for the instructor only."""
+def _flat_verdicts(exercise: Exercise, run: RunStatus, message: str) -> tuple[Verdict, ...]:
+    """The same verdict for every question of a run that was never judged; a grader fault keeps its message
+    for the instructor only."""
+    status = run.question_status
     if status is Status.INFRASTRUCTURE:
         return tuple(Verdict(q.id, status, 0.0, float(q.points), GRADER_FAULT_MESSAGE, message) for q in exercise.questions)
     return tuple(Verdict(q.id, status, 0.0, float(q.points), message) for q in exercise.questions)
@@ -217,9 +219,9 @@ class ClassGrader:
         runnable = [j for j in self._jobs(submissions, scratch_root, attempt) if j.submission.path and not j.submission.problem]
         for sub in submissions:
             if sub.path is None:
-                yield sub, JobResult(None, Status.MISSING, "No notebook was handed in."), 0.0
+                yield sub, JobResult(None, RunStatus.MISSING, "No notebook was handed in."), 0.0
             elif sub.problem:
-                yield sub, JobResult(None, Status.INVALID, f"We could not use your notebook: {sub.problem}."), 0.0
+                yield sub, JobResult(None, RunStatus.INVALID, f"We could not use your notebook: {sub.problem}."), 0.0
         gpus = worker_gpus(plan_gpus(self.config.gpus, self.config.workers))
         for job, job_result, seconds in run_jobs(runnable, self.config.workers, gpus, self.config.scheduler):
             yield job.submission, job_result, seconds
@@ -229,7 +231,7 @@ class ClassGrader:
         folders: NbgraderFolders,
     ) -> NotebookResult:
         """The submission's result; its nbgrader folders are written too, while the executed notebook is at hand."""
-        if job.execution is None or job.status is Status.INFRASTRUCTURE:  # nothing to judge, or nothing to trust
+        if job.execution is None or job.status is RunStatus.INFRASTRUCTURE:  # nothing to judge, or nothing to trust
             verdicts = _flat_verdicts(exercise, job.status, job.message)
             result = NotebookResult(sub, job.status, job.message, verdicts, seconds)
             folders.write(result, job.execution.scratch / "executed.ipynb" if job.execution is not None else None)

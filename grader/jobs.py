@@ -11,7 +11,7 @@ Example:
 
 >>> result = run_job(job)  # doctest: +SKIP
 >>> result.status  # doctest: +SKIP
-<Status.COMPLETED: 'completed'>
+<RunStatus.COMPLETED: 'completed'>
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from grader.execute import ExecutionRequest, execute
 from grader.gpus import Gpu
 from grader.ingest import InvalidNotebook, read_submission
 from grader.normalize import normalize
-from grader.outcomes import Execution, Status, Submission
+from grader.outcomes import Execution, RunStatus, Submission
 from grader.warm import uses_tensorflow, worker_zygote
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class JobResult:
     """How the run ended; ``execution`` is None when the notebook never ran."""
 
     execution: Execution | None
-    status: Status
+    status: RunStatus
     message: str
     seconds: float = 0.0  # the worker's own time for this job (reading, normalizing, running), not queueing
 
@@ -118,16 +118,16 @@ def _run_job(job: Job) -> JobResult:
     try:
         student = read_submission(job.submission.path)  # type: ignore[arg-type]
     except (InvalidNotebook, OSError) as exc:
-        return JobResult(None, Status.INVALID, f"We could not read your notebook: {exc}.")
+        return JobResult(None, RunStatus.INVALID, f"We could not read your notebook: {exc}.")
     try:
         source, released = read_instructor_notebook(job.source), read_instructor_notebook(job.released)
     except InstructorFileError as exc:  # the instructor's files, not the student's: never the student's points
         log.error("%s/%s: %s", job.submission.student, job.submission.notebook, exc)
-        return JobResult(None, Status.INFRASTRUCTURE, str(exc))
+        return JobResult(None, RunStatus.INFRASTRUCTURE, str(exc))
     try:
         nb = normalize(student, source, released, seed=job.seed)
     except Exception as exc:  # noqa: BLE001 - a notebook we cannot rebuild is invalid, not fatal
-        return JobResult(None, Status.INVALID, f"We could not match your notebook to the exercise: {exc}.")
+        return JobResult(None, RunStatus.INVALID, f"We could not match your notebook to the exercise: {exc}.")
     try:
         gpu = job.gpu if job.gpu is not None else _worker_gpu
         warm = job.sandbox and job.warm
@@ -139,7 +139,7 @@ def _run_job(job: Job) -> JobResult:
         execution = execute(request)
     except Exception as exc:  # noqa: BLE001 - the grader's fault: never the student's points
         log.exception("executing %s/%s failed", job.submission.student, job.submission.notebook)
-        return JobResult(None, Status.INFRASTRUCTURE, f"The grader could not run this notebook: {exc}")
+        return JobResult(None, RunStatus.INFRASTRUCTURE, f"The grader could not run this notebook: {exc}")
     return JobResult(execution, execution.status, execution.message)
 
 

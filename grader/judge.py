@@ -116,7 +116,7 @@ def judge_in_kernel(question: Question, cells: list[CellRecord], execution: Exec
     if error is not None:
         outcome = ProbeOutcome(Status.NOT_ATTEMPTED if error.is_a(*_NOT_DEFINED) else Status.FAILED, f"A test failed: {str(error)[:300]}")
     elif not cells or not all(c.ran for c in cells):
-        outcome = ProbeOutcome(execution.status if execution.status.stops_notebook else Status.FAILED, f"The test did not run: {execution.message}")
+        outcome = ProbeOutcome(execution.status.question_status if execution.status.stops_notebook else Status.FAILED, f"The test did not run: {execution.message}")
     else:
         outcome = ProbeOutcome(Status.PASSED, "Correct (checked inside your notebook).")
     verdict = _verdict(question, outcome)
@@ -146,7 +146,7 @@ def _missing_outcome(cells: list[CellRecord], execution: Execution) -> ProbeOutc
     if errors:
         return ProbeOutcome(Status.ERROR, f"Testing your answer raised {str(errors[0])[:300]}.", str(errors[0]))
     if execution.status.stops_notebook:
-        return ProbeOutcome(execution.status, f"The notebook stopped before this question was tested: {execution.message}")
+        return ProbeOutcome(execution.status.question_status, f"The notebook stopped before this question was tested: {execution.message}")
     return ProbeOutcome(Status.FAILED, "The hidden test for this question left no result.", "probe file missing without an error")
 
 

@@ -23,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from grader.flags import Flag, FlagKind
-from grader.outcomes import HeldOutScore, NotebookResult, Status, StudentOutput, Submission, Verdict
+from grader.outcomes import HeldOutScore, NotebookResult, RunStatus, Status, StudentOutput, Submission, Verdict
 
 
 def _file_digest(path: Path | None) -> str:
@@ -71,7 +71,7 @@ class Ledger:
             return None
         loaded = NotebookResult(
             submission=submission,
-            status=Status(result["status"]),
+            status=RunStatus(result["status"]),
             message=result["message"],
             verdicts=tuple(_verdict(v) for v in result["verdicts"]),
             seconds=result["seconds"],

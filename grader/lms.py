@@ -26,7 +26,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.outcomes import NotebookResult, Status
+from grader.outcomes import NotebookResult, RunStatus
 from grader.unzip import unpack_class
 
 LMS_PATTERNS = {
@@ -164,11 +164,11 @@ def write_export(results: list[NotebookResult], roster: dict[str, RosterEntry], 
             entry = roster.get(student, RosterEntry(student))
             for notebook in notebooks:
                 result = by_key.get((student, notebook))
-                absent = result is None or result.status is Status.MISSING
+                absent = result is None or result.status is RunStatus.MISSING
                 if absent:
                     missing.append((student, notebook))
                 score = f"{result.score:g}" if result else "0"
                 maximum = f"{result.max_score:g}" if result else ""
-                status = result.status.value if result else Status.MISSING.value
+                status = result.status.value if result else RunStatus.MISSING.value
                 writer.writerow([student, entry.name, entry.email, notebook, score, maximum, status, "yes" if absent else ""])
     return missing

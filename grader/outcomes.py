@@ -22,18 +22,59 @@ if TYPE_CHECKING:
     from grader.flags import Flag, Sighting
 
 
-class Status(enum.Enum):
-    """What happened to one question (or one whole notebook).
+class RunStatus(enum.Enum):
+    """How one notebook's run ended; its questions have their own `Status`.
 
     An infrastructure error never costs a student points: the batch reports it
     to the instructor and the submission can be graded again.
     """
 
+    COMPLETED = "completed"  # the notebook ran to the end
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    PROCESSES = "processes"
+    DISK = "disk"
+    CRASHED = "crashed"
+    INVALID = "invalid"  # not a notebook we could use
+    MISSING = "missing"  # nothing handed in
+    INFRASTRUCTURE = "infrastructure_error"  # the grader failed, not the student
+
+    @property
+    def stops_notebook(self) -> bool:
+        """True for a run that was stopped before its end (killed at a limit, or its kernel died)."""
+        return self in _NOTEBOOK_STOPPERS
+
+    @property
+    def question_status(self) -> Status:
+        """The status of a question this run never let the judge decide.
+
+        Raises:
+            ValueError: for a completed run, whose questions are judged one by one.
+
+        Example:
+
+        >>> RunStatus.TIMEOUT.question_status
+        <Status.TIMEOUT: 'timeout'>
+        """
+        if self is RunStatus.COMPLETED:
+            raise ValueError("A completed run's questions are judged one by one; they have no status from the run.")
+        return _QUESTION_STATUS_OF_RUN[self]
+
+
+class Status(enum.Enum):
+    """What happened to one question.
+
+    Besides the judge's outcomes, a question takes the reason of a run that
+    ended before it was decided (`RunStatus.question_status`), so grades.csv
+    says "timeout" for a question the notebook never reached.
+    """
+
     PASSED = "passed"
-    COMPLETED = "completed"  # a notebook that ran to the end (its questions have their own status)
     FAILED = "failed"
     NOT_ATTEMPTED = "not_attempted"
     ERROR = "error"  # the student's code raised
+    AWAITING_MANUAL = "awaiting_manual_grading"  # a person grades it in nbgrader's formgrader
+    # the run ended before the question was decided:
     TIMEOUT = "timeout"
     MEMORY = "memory"
     PROCESSES = "processes"
@@ -42,12 +83,6 @@ class Status(enum.Enum):
     INVALID = "invalid"
     MISSING = "missing"
     INFRASTRUCTURE = "infrastructure_error"
-    AWAITING_MANUAL = "awaiting_manual_grading"  # a person grades it in nbgrader's formgrader
-
-    @property
-    def stops_notebook(self) -> bool:
-        """True for statuses that end the whole notebook run early."""
-        return self in _NOTEBOOK_STOPPERS
 
     @property
     def ungraded(self) -> bool:
@@ -62,8 +97,9 @@ class Status(enum.Enum):
 
 
 _NOTEBOOK_STOPPERS = frozenset(
-    {Status.TIMEOUT, Status.MEMORY, Status.PROCESSES, Status.DISK, Status.CRASHED}
+    {RunStatus.TIMEOUT, RunStatus.MEMORY, RunStatus.PROCESSES, RunStatus.DISK, RunStatus.CRASHED}
 )
+_QUESTION_STATUS_OF_RUN = {run: Status(run.value) for run in RunStatus if run is not RunStatus.COMPLETED}
 
 
 @dataclass(frozen=True)
@@ -132,7 +168,7 @@ class CellRecord:
 class Execution:
     """The result of running one normalized notebook in the sandbox."""
 
-    status: Status  # COMPLETED when the run finished, otherwise why it stopped
+    status: RunStatus  # COMPLETED when the run finished, otherwise why it stopped
     message: str
     scratch: Path  # the run's folder (the executed notebook is left here)
     probe_dir: Path  # the probe data channel (inside the folder the sandbox could write)
@@ -201,7 +237,7 @@ class NotebookResult:
     """Everything recorded about one submission."""
 
     submission: Submission
-    status: Status
+    status: RunStatus  # how the run ended; each verdict has its question's own status
     message: str
     verdicts: tuple[Verdict, ...] = field(default_factory=tuple)
     seconds: float = 0.0
@@ -225,10 +261,10 @@ class NotebookResult:
         Example:
 
         >>> sub = Submission("ada", "01_the_neuron", None)
-        >>> NotebookResult(sub, Status.COMPLETED, "", (Verdict("q1", Status.INFRASTRUCTURE, 0.0, 2.0, ""),)).grader_fault
+        >>> NotebookResult(sub, RunStatus.COMPLETED, "", (Verdict("q1", Status.INFRASTRUCTURE, 0.0, 2.0, ""),)).grader_fault
         True
         """
-        return self.status is Status.INFRASTRUCTURE or any(v.status is Status.INFRASTRUCTURE for v in self.verdicts)
+        return self.status is RunStatus.INFRASTRUCTURE or any(v.status is Status.INFRASTRUCTURE for v in self.verdicts)
 
     @property
     def max_score(self) -> float:

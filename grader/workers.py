@@ -23,13 +23,13 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from grader.cores import plan_cores
 from grader.gpus import Gpu
 from grader.jobs import Job, JobResult, pack_job, run_job, run_packed, take_slot, unpack_result, use_slot
-from grader.outcomes import Status
+from grader.outcomes import RunStatus
 
 Finished = tuple[Job, JobResult, float]
 
 
 def _failed(exc: BaseException) -> JobResult:
-    return JobResult(None, Status.INFRASTRUCTURE, f"The grading worker failed: {type(exc).__name__}: {exc}")
+    return JobResult(None, RunStatus.INFRASTRUCTURE, f"The grading worker failed: {type(exc).__name__}: {exc}")
 
 
 def run_serial(jobs: list[Job], gpu: Gpu | None = None) -> Iterator[Finished]:

@@ -18,7 +18,7 @@ from grader.execute import ExecutionRequest, execute
 from grader.jobs import Job, run_job
 from grader.ledger import Ledger
 from grader.modelscore import ModelScorerProcess, ScorerError
-from grader.outcomes import NotebookResult, Status, Submission, Verdict
+from grader.outcomes import NotebookResult, RunStatus, Status, Submission, Verdict
 from grader.record import GradebookRecorder
 from grader.sample_class import NOTEBOOK, make_submission, solution_answers
 
@@ -29,7 +29,7 @@ PASSED = Verdict("q1_weighted_sum", Status.PASSED, 2.0, 2.0, "Correct.")
 def _result(tmp_path: Path, *verdicts: Verdict, student: str = "ada") -> NotebookResult:
     path = tmp_path / f"{student}.ipynb"
     path.write_text("{}")
-    return NotebookResult(Submission(student, NOTEBOOK, path), Status.COMPLETED, "ran", verdicts)
+    return NotebookResult(Submission(student, NOTEBOOK, path), RunStatus.COMPLETED, "ran", verdicts)
 
 
 # --- the ledger and the gradebook --------------------------------------------------------------
@@ -86,10 +86,10 @@ def test_an_unreadable_instructor_notebook_is_an_infrastructure_error_that_names
     broken.write_text("{ not json")
     job = Job(Submission("ada", NOTEBOOK, student), broken, course.released_path(NOTEBOOK), tmp_path / "run", Limits(), False, 0)
     result = run_job(job)
-    assert result.status is Status.INFRASTRUCTURE and str(broken) in result.message
+    assert result.status is RunStatus.INFRASTRUCTURE and str(broken) in result.message
     missing = Job(Submission("ada", NOTEBOOK, student), course.source_path(NOTEBOOK), tmp_path / "gone.ipynb",
                   tmp_path / "run", Limits(), False, 0)
-    assert run_job(missing).status is Status.INFRASTRUCTURE and "gone.ipynb" in run_job(missing).message
+    assert run_job(missing).status is RunStatus.INFRASTRUCTURE and "gone.ipynb" in run_job(missing).message
 
 
 def test_a_kernel_that_never_starts_is_an_infrastructure_error_not_a_crash(tmp_path):
@@ -99,7 +99,7 @@ def test_a_kernel_that_never_starts_is_an_infrastructure_error_not_a_crash(tmp_p
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('never runs')")])
     request = ExecutionRequest(nb, tmp_path / "run", Limits(), sandbox=False, env={"PYTHONPATH": str(fake)})
     execution = execute(request)
-    assert execution.status is Status.INFRASTRUCTURE, execution.message
+    assert execution.status is RunStatus.INFRASTRUCTURE, execution.message
     assert "could not start a Python kernel" in execution.message
 
 

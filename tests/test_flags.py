@@ -24,7 +24,7 @@ from grader.flags import (
 )
 from grader.kernelwatch import REPORT_MIME
 from grader.ledger import Ledger
-from grader.outcomes import CellRecord, Execution, NotebookResult, Status, Submission, Verdict
+from grader.outcomes import CellRecord, Execution, NotebookResult, RunStatus, Status, Submission, Verdict
 from grader.report import FLAGS_HEADER, write_reports
 
 NOTEBOOK = "01_the_neuron"
@@ -36,7 +36,7 @@ def cell(index: int, role: str = "answer", output: str = "", error: str | None =
     return CellRecord(index, question, hidden, error, ran, output, role)
 
 
-def execution(tmp_path: Path, *cells: CellRecord, status: Status = Status.COMPLETED) -> Execution:
+def execution(tmp_path: Path, *cells: CellRecord, status: RunStatus = RunStatus.COMPLETED) -> Execution:
     probe_dir = tmp_path / "probes"
     probe_dir.mkdir(exist_ok=True)
     return Execution(status, "", tmp_path, probe_dir, cells=cells)
@@ -80,7 +80,7 @@ def test_a_probe_file_behind_a_swapped_folder_is_not_data(tmp_path):
     real = tmp_path / "elsewhere"
     real.mkdir()
     (real / "q1.json").write_text("{}")
-    run = Execution(Status.COMPLETED, "", tmp_path, tmp_path / "probes", cells=(cell(8, "test", question="q1", hidden=True),))
+    run = Execution(RunStatus.COMPLETED, "", tmp_path, tmp_path / "probes", cells=(cell(8, "test", question="q1", hidden=True),))
     (tmp_path / "probes").symlink_to(real)
     assert len(hidden_tests_without_data(run)) == 1
 
@@ -158,14 +158,14 @@ def flagged_result(student: str = "mallory") -> NotebookResult:
     sub = Submission(student, NOTEBOOK, Path(f"/class/{student}/{NOTEBOOK}.ipynb"))
     flags = (Flag(student, NOTEBOOK, FlagKind.INPUT_TRANSFORMER, "input_transformers_cleanup gained 1: <script>x</script>"),
              Flag(student, NOTEBOOK, FlagKind.HIDDEN_TEST_WITHOUT_DATA, "the hidden test of q1_weighted_sum (cell 8) ran"))
-    return NotebookResult(sub, Status.COMPLETED, "The notebook ran to the end.",
+    return NotebookResult(sub, RunStatus.COMPLETED, "The notebook ran to the end.",
                           (Verdict("q1_weighted_sum", Status.FAILED, 0.0, 2.0, "The hidden test for this question left no result."),),
                           flags=flags)
 
 
 def test_flags_go_to_flags_csv_and_the_report_only(tmp_path):
     result = flagged_result()
-    honest = NotebookResult(Submission("ada", NOTEBOOK, Path("/class/ada/x.ipynb")), Status.COMPLETED, "",
+    honest = NotebookResult(Submission("ada", NOTEBOOK, Path("/class/ada/x.ipynb")), RunStatus.COMPLETED, "",
                             (Verdict("q1_weighted_sum", Status.PASSED, 2.0, 2.0, "Correct."),))
     write_reports([result, honest], tmp_path)
     with (tmp_path / "flags.csv").open() as f:

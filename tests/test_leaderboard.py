@@ -10,7 +10,7 @@ import pytest
 from grader.channel import write_probe
 from grader.judge import judge_question
 from grader.ledger import Ledger
-from grader.outcomes import CellRecord, Execution, HeldOutScore, NotebookResult, Status, Submission, Verdict
+from grader.outcomes import CellRecord, Execution, HeldOutScore, NotebookResult, RunStatus, Status, Submission, Verdict
 from grader.probe_verdicts import JudgeContext
 from grader.probes import ModelProbe, ModelRequirements, ModelRule
 from grader.question import Exercise, Question, Requirement
@@ -31,7 +31,7 @@ def _result(student: str, heldout: HeldOutScore | None, notebook: str = PROJECT,
         Verdict("q1_prepare", Status.PASSED, 2.0, 2.0, "Correct."),
         Verdict(question, status, 4.0 if status is Status.PASSED else 0.0, 4.0, "", heldout=heldout),
     )
-    return NotebookResult(Submission(student, notebook, None), Status.COMPLETED, "ran", verdicts)
+    return NotebookResult(Submission(student, notebook, None), RunStatus.COMPLETED, "ran", verdicts)
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def _judged(tmp_path: Path, score: float, rules: tuple[ModelRule, ...] = ()) -> 
     (student / "q4_cnn.keras").write_bytes(b"saved model")
     write_probe(student, "q4_cnn", {"p0.model": {"type": "file", "name": "q4_cnn.keras"}})
     cells = (CellRecord(index=0, question="q4_cnn", hidden=True, error=None, ran=True, output_text=""),)
-    execution = Execution(status=Status.COMPLETED, message="", scratch=tmp_path, probe_dir=student, cells=cells)
+    execution = Execution(status=RunStatus.COMPLETED, message="", scratch=tmp_path, probe_dir=student, cells=cells)
 
     def trusted_scorer(model, heldout, metric, weights_of=()):
         assert model.read_bytes() == b"saved model" and heldout == "digits"

@@ -161,12 +161,12 @@ def test_a_graded_run_counts_killed_mutants_and_lists_a_survivor(course, config,
 def test_a_grader_fault_leaves_a_mutant_unjudged_never_killed():
     from grader.mutate.analysis import UNJUDGED, MutationReport, classify
     from grader.mutate.mutants import Mutant
-    from grader.outcomes import NotebookResult, Status, Submission, Verdict
+    from grader.outcomes import NotebookResult, RunStatus, Status, Submission, Verdict
 
     mutant = Mutant("arith:q1-answer:4:12:0", "arith", "q1-answer", "q1_dense", 4, 12, "x + y", "x - y", "x - y")
     submission = Submission(mutant.student, NOTEBOOK, None)
-    faulted = NotebookResult(submission, Status.COMPLETED, "", (Verdict("q1_dense", Status.INFRASTRUCTURE, 0, 2, "scorer died"),))
-    lost = NotebookResult(submission, Status.COMPLETED, "", (Verdict("q1_dense", Status.FAILED, 0, 2, "no"),))
+    faulted = NotebookResult(submission, RunStatus.COMPLETED, "", (Verdict("q1_dense", Status.INFRASTRUCTURE, 0, 2, "scorer died"),))
+    lost = NotebookResult(submission, RunStatus.COMPLETED, "", (Verdict("q1_dense", Status.FAILED, 0, 2, "no"),))
     unjudged, killed = classify(mutant, faulted, 2, {}), classify(mutant, lost, 2, {})
     assert (unjudged.outcome, killed.outcome) == (UNJUDGED, KILLED)
     report = MutationReport(NOTEBOOK, (unjudged, killed), 1.0)
@@ -192,18 +192,18 @@ def test_the_first_stage_keeps_answers_up_to_the_mutants_question_and_leaves_the
 def test_a_mutant_is_killed_early_only_by_points_lost_up_to_its_question():
     from grader.mutate.analysis import killed_early
     from grader.mutate.mutants import Mutant
-    from grader.outcomes import NotebookResult, Status, Submission, Verdict
+    from grader.outcomes import NotebookResult, RunStatus, Status, Submission, Verdict
 
     mutant = Mutant("arith:q2-answer:4:12:0", "arith", "q2-answer", "q2", 4, 12, "x + y", "x - y", "x - y")
     order = ["q1", "q2", "q3"]
     submission = Submission(mutant.student, NOTEBOOK, None)
 
-    def run(*scores, status=Status.COMPLETED, fault=False):
+    def run(*scores, status=RunStatus.COMPLETED, fault=False):
         verdicts = tuple(Verdict(q, Status.INFRASTRUCTURE if fault else Status.PASSED, s, 2, "") for q, s in zip(order, scores, strict=True))
         return NotebookResult(submission, status, "", verdicts)
 
     assert killed_early(mutant, run(2, 0, 0), order)  # its own question lost points
     assert killed_early(mutant, run(0, 2, 0), order)  # an earlier question lost points
     assert not killed_early(mutant, run(2, 2, 0), order)  # only the unanswered later question: grade the whole notebook
-    assert killed_early(mutant, run(2, 2, 0, status=Status.TIMEOUT), order)
+    assert killed_early(mutant, run(2, 2, 0, status=RunStatus.TIMEOUT), order)
     assert not killed_early(mutant, run(0, 0, 0, fault=True), order)  # a grader fault decides nothing

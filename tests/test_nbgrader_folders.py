@@ -11,7 +11,7 @@ import pytest
 from grader.execute import add_watch_cells
 from grader.nbgrader_folders import NbgraderFolders, autograded_notebook
 from grader.normalize import nbgrader_meta, normalize
-from grader.outcomes import NotebookResult, Status, Submission, Verdict
+from grader.outcomes import NotebookResult, RunStatus, Status, Submission, Verdict
 from grader.record import GradebookRecorder
 from grader.sample_class import NOTEBOOK, make_submission, solution_answers
 
@@ -39,7 +39,7 @@ def exercise01(course, tmp_path):
     nbformat.write(graded, executed)
     verdicts = tuple(Verdict(c.metadata.nbgrader["grade_id"], Status.PASSED, c.metadata.nbgrader["points"],
                              c.metadata.nbgrader["points"], "Correct.") for c in source.cells if nbgrader_meta(c).get("grade"))
-    result = NotebookResult(Submission("ada", NOTEBOOK, handed_in), Status.COMPLETED, "ran", verdicts)
+    result = NotebookResult(Submission("ada", NOTEBOOK, handed_in), RunStatus.COMPLETED, "ran", verdicts)
     out = tmp_path / "out"
     NbgraderFolders(out, {NOTEBOOK: source}, {NOTEBOOK: released}).write(result, executed)
     return out, result, source, graded
@@ -109,7 +109,7 @@ def test_an_nbgrader_course_keeps_its_names_tasks_and_manual_answers(tmp_path):
     handed_in = tmp_path / "hacker" / "problem1.ipynb"
     handed_in.parent.mkdir()
     shutil.copyfile(USER_GUIDE / "submitted" / "hacker" / "ps1" / "problem1.ipynb", handed_in)
-    result = NotebookResult(Submission("hacker", "ps1/problem1", handed_in), Status.COMPLETED, "ran")
+    result = NotebookResult(Submission("hacker", "ps1/problem1", handed_in), RunStatus.COMPLETED, "ran")
     NbgraderFolders(tmp_path / "out", {"ps1/problem1": source}, {"ps1/problem1": source}).write(result)  # not run here
 
     nb = nbformat.read(tmp_path / "out" / "autograded" / "hacker" / "ps1" / "problem1.ipynb", as_version=4)
@@ -132,7 +132,7 @@ def test_a_broken_submission_still_opens_and_never_stops_the_rest(course, tmp_pa
     broken.parent.mkdir()
     broken.write_text("{ not a notebook")
     folders = NbgraderFolders(tmp_path / "out", {NOTEBOOK: source}, {NOTEBOOK: released})
-    folders.write(NotebookResult(Submission("bob", NOTEBOOK, broken), Status.INVALID, "We could not read your notebook."))
+    folders.write(NotebookResult(Submission("bob", NOTEBOOK, broken), RunStatus.INVALID, "We could not read your notebook."))
     nb = nbformat.read(tmp_path / "out" / "autograded" / "bob" / NOTEBOOK / f"{NOTEBOOK}.ipynb", as_version=4)
     assert "We could not read your notebook" in nb.cells[0].source
     released_answers = {c.id: c.source for c in released.cells if nbgrader_meta(c).get("solution")}
@@ -140,9 +140,9 @@ def test_a_broken_submission_still_opens_and_never_stops_the_rest(course, tmp_pa
     assert (tmp_path / "out" / "submitted" / "bob" / NOTEBOOK / f"{NOTEBOOK}.ipynb").read_text() == "{ not a notebook"
 
     with caplog.at_level(logging.WARNING):  # an exercise it has no source for: logged, not raised
-        folders.write(NotebookResult(Submission("eve", "99_unknown", broken), Status.INVALID, ""))
+        folders.write(NotebookResult(Submission("eve", "99_unknown", broken), RunStatus.INVALID, ""))
     assert "eve/99_unknown: could not write its nbgrader folders" in caplog.text
-    folders.write(NotebookResult(Submission("kim", NOTEBOOK, None), Status.MISSING, ""))  # nothing handed in, nothing written
+    folders.write(NotebookResult(Submission("kim", NOTEBOOK, None), RunStatus.MISSING, ""))  # nothing handed in, nothing written
     assert sorted(p.name for p in (tmp_path / "out" / "autograded").iterdir()) == ["bob"]
 
 

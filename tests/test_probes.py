@@ -9,7 +9,7 @@ from judging import judge_answer
 from grader.checks import FunctionCheck
 from grader.judge import judge_question
 from grader.model_spec import ModelSpec
-from grader.outcomes import CellRecord, Execution, Status
+from grader.outcomes import CellRecord, Execution, RunStatus, Status
 from grader.probe_verdicts import JudgeContext
 from grader.probes import (
     FunctionProbe,
@@ -136,7 +136,7 @@ def _judged_message(question, answer, key_answer, tmp_path):
     key = _probe(question, key_answer, tmp_path / "key")
     _probe(question, answer, tmp_path / "student")
     cells = (CellRecord(index=0, question=question.id, hidden=True, error=None, ran=True, output_text=""),)
-    execution = Execution(status=Status.COMPLETED, message="", scratch=tmp_path, probe_dir=tmp_path / "student", cells=cells)
+    execution = Execution(status=RunStatus.COMPLETED, message="", scratch=tmp_path, probe_dir=tmp_path / "student", cells=cells)
     return judge_question(question, execution, key, JudgeContext(tmp_path / "student"))
 
 

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from grader.outcomes import NotebookResult, Status, StudentOutput, Submission, Verdict
+from grader.outcomes import NotebookResult, RunStatus, Status, StudentOutput, Submission, Verdict
 from grader.report import feedback_html, write_reports
 
 NOTEBOOK = "01_the_neuron"
 SECRET_DETAIL = "case0: expected 0.731, got 0.5"
 
 
-def _result(student: str, status: Status, verdicts: list[tuple[str, Status, float, str]], seconds: float = 3.0,
+def _result(student: str, status: RunStatus, verdicts: list[tuple[str, Status, float, str]], seconds: float = 3.0,
             outputs: tuple[StudentOutput, ...] = ()) -> NotebookResult:
-    path = None if status is Status.MISSING else Path(f"/class/{student}/{NOTEBOOK}.ipynb")
+    path = None if status is RunStatus.MISSING else Path(f"/class/{student}/{NOTEBOOK}.ipynb")
     return NotebookResult(
         Submission(student, NOTEBOOK, path),
         status,
-        "stopped after 600 s" if status is Status.TIMEOUT else "",
+        "stopped after 600 s" if status is RunStatus.TIMEOUT else "",
         tuple(Verdict(q, s, points if s is Status.PASSED else 0.0, points, message, SECRET_DETAIL) for q, s, points, message in verdicts),
         seconds,
         outputs=outputs,
@@ -31,13 +31,13 @@ def _result(student: str, status: Status, verdicts: list[tuple[str, Status, floa
 def results() -> list[NotebookResult]:
     wrong = "On a hidden input, your answer returned a different value."
     return [
-        _result("ada", Status.COMPLETED, [("q1_sum", Status.PASSED, 2, "Correct."), ("q2_model", Status.PASSED, 4, "Correct.")], 12.0),
-        _result("bob", Status.COMPLETED, [("q1_sum", Status.FAILED, 2, wrong), ("q2_model", Status.PASSED, 4, "Correct.")], 8.0,
+        _result("ada", RunStatus.COMPLETED, [("q1_sum", Status.PASSED, 2, "Correct."), ("q2_model", Status.PASSED, 4, "Correct.")], 12.0),
+        _result("bob", RunStatus.COMPLETED, [("q1_sum", Status.FAILED, 2, wrong), ("q2_model", Status.PASSED, 4, "Correct.")], 8.0,
                 (StudentOutput("q1_sum", "answer", "debug: z = 0.5\n"),
                  StudentOutput("q1_sum", "check", "", "CheckFailed: weighted_sum([1, 2], [3, 4], 0) returned 10, but it should return 11."))),
-        _result("cy", Status.COMPLETED, [("q1_sum", Status.FAILED, 2, wrong), ("q2_model", Status.NOT_ATTEMPTED, 4, "You have not answered this question yet.")]),
-        _result("dee", Status.TIMEOUT, [("q1_sum", Status.TIMEOUT, 2, "The notebook stopped."), ("q2_model", Status.TIMEOUT, 4, "The notebook stopped.")], 600.0),
-        _result("eve", Status.MISSING, [("q1_sum", Status.MISSING, 2, "No notebook was handed in."), ("q2_model", Status.MISSING, 4, "No notebook was handed in.")], 0.0),
+        _result("cy", RunStatus.COMPLETED, [("q1_sum", Status.FAILED, 2, wrong), ("q2_model", Status.NOT_ATTEMPTED, 4, "You have not answered this question yet.")]),
+        _result("dee", RunStatus.TIMEOUT, [("q1_sum", Status.TIMEOUT, 2, "The notebook stopped."), ("q2_model", Status.TIMEOUT, 4, "The notebook stopped.")], 600.0),
+        _result("eve", RunStatus.MISSING, [("q1_sum", Status.MISSING, 2, "No notebook was handed in."), ("q2_model", Status.MISSING, 4, "No notebook was handed in.")], 0.0),
     ]
 
 
@@ -55,7 +55,7 @@ def test_feedback_hides_instructor_details_unless_asked(results):
 
 
 def test_feedback_escapes_what_students_print(results):
-    evil = _result("mal", Status.COMPLETED, [("q1_sum", Status.FAILED, 2, "x")], outputs=(StudentOutput("q1_sum", "answer", "<script>alert(1)</script>"),))
+    evil = _result("mal", RunStatus.COMPLETED, [("q1_sum", Status.FAILED, 2, "x")], outputs=(StudentOutput("q1_sum", "answer", "<script>alert(1)</script>"),))
     page = feedback_html(evil)
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
 

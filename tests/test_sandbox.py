@@ -7,7 +7,7 @@ import pytest
 
 from grader.config import Limits
 from grader.execute import ExecutionRequest, execute
-from grader.outcomes import Status
+from grader.outcomes import RunStatus
 
 
 def run(cells, tmp_path, **limits):
@@ -51,19 +51,19 @@ def test_writes_outside_scratch_fail_and_network_is_off(course, tmp_path):
 
 def test_killing_its_own_process_group_only_ends_its_own_run(tmp_path):
     result = run(["import os, signal\nos.killpg(0, signal.SIGKILL)", "print('never')"], tmp_path)
-    assert result.status is Status.CRASHED
+    assert result.status is RunStatus.CRASHED
 
 
 @pytest.mark.parametrize(
     ("code", "limits", "status"),
     [
-        ("while True: pass", {"cell_timeout": 2}, Status.TIMEOUT),
-        ("import time\ntime.sleep(30)", {"notebook_timeout": 3}, Status.TIMEOUT),
-        ("x = bytearray(3 * 1024**3)", {"memory_mb": 512}, Status.MEMORY),
+        ("while True: pass", {"cell_timeout": 2}, RunStatus.TIMEOUT),
+        ("import time\ntime.sleep(30)", {"notebook_timeout": 3}, RunStatus.TIMEOUT),
+        ("x = bytearray(3 * 1024**3)", {"memory_mb": 512}, RunStatus.MEMORY),
         (
             "import os, time\nfor i in range(40):\n    open(os.path.join(os.environ['GRADER_PROBE_DIR'], f'f{i}'), 'wb').write(bytes(8 * 1024**2))\ntime.sleep(5)",
             {"disk_mb": 64},
-            Status.DISK,
+            RunStatus.DISK,
         ),
     ],
 )
@@ -73,7 +73,7 @@ def test_limits_stop_the_run_with_a_status(code, limits, status, tmp_path):
 
 def test_a_full_tmpfs_is_an_error_in_student_code_not_a_host_problem(tmp_path):
     result = run(["open('/tmp/big', 'wb').write(bytes(100 * 1024**2))"], tmp_path, disk_mb=32)
-    assert result.status is Status.COMPLETED
+    assert result.status is RunStatus.COMPLETED
     assert result.cells[0].error and result.cells[0].error.name == "OSError"
 
 
@@ -88,7 +88,7 @@ def test_no_sandbox_mode_runs_in_its_own_folder(tmp_path):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     result = execute(ExecutionRequest(notebook=nb, scratch=scratch, limits=Limits(), sandbox=False))
-    assert result.status is Status.COMPLETED
+    assert result.status is RunStatus.COMPLETED
     assert str(scratch / "shared" / "work") in result.cells[0].output_text
 
 
@@ -111,7 +111,7 @@ def test_no_process_outlives_its_grading(tmp_path):
         ],
         tmp_path,
     )
-    assert result.status in (Status.COMPLETED, Status.CRASHED)
+    assert result.status in (RunStatus.COMPLETED, RunStatus.CRASHED)
     survivors = []
     for entry in Path("/proc").iterdir():
         try:

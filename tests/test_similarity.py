@@ -8,7 +8,7 @@ import random
 import nbformat
 import pytest
 
-from grader.outcomes import NotebookResult, Status, Submission
+from grader.outcomes import NotebookResult, RunStatus, Submission
 from grader.report import write_reports
 from grader.sample_class import make_submission
 from grader.similarity import SimilaritySettings, StudentAnswers, compare_answers, similarity_report
@@ -100,7 +100,7 @@ def test_class_files_give_similarity_csv_and_a_report_section_students_never_see
         nbformat.write(make_submission(source, released, answers), path)
         sub = Submission(student, NOTEBOOK, path)
         submissions.append(sub)
-        results.append(NotebookResult(sub, Status.COMPLETED, ""))
+        results.append(NotebookResult(sub, RunStatus.COMPLETED, ""))
     submissions.append(Submission("absent", NOTEBOOK, None))
     (tmp_path / "class" / "s00" / "broken.ipynb").write_text("{not json")
     submissions.append(Submission("broken", NOTEBOOK, tmp_path / "class" / "s00" / "broken.ipynb"))

@@ -8,7 +8,7 @@ from tiny_course import tiny_class
 
 from grader.grade import grade_class
 from grader.jobs import PackedResult, _read_probe_files, unpack_result
-from grader.outcomes import Execution, Status
+from grader.outcomes import Execution, RunStatus
 from grader.progress import LineProgress
 from grader.sample_class import NOTEBOOK, make_submission, solution_answers
 
@@ -31,12 +31,12 @@ def test_probe_files_travel_as_bytes_without_links_or_paths(tmp_path):
     assert files == {"q1.json": b'{"p0.case0": 1}'}
     from grader.jobs import JobResult
 
-    execution = Execution(Status.COMPLETED, "ok", scratch=tmp_path, probe_dir=tmp_path)
-    packed = PackedResult(JobResult(execution, Status.COMPLETED, "ok"), {**files, "../escape.json": b"x", "q2.json": b"{}"})
+    execution = Execution(RunStatus.COMPLETED, "ok", scratch=tmp_path, probe_dir=tmp_path)
+    packed = PackedResult(JobResult(execution, RunStatus.COMPLETED, "ok"), {**files, "../escape.json": b"x", "q2.json": b"{}"})
     result = unpack_result(packed, tmp_path / "coordinator")
     assert sorted(p.name for p in result.execution.probe_dir.iterdir()) == ["q1.json", "q2.json"]
     assert not (tmp_path / "escape.json").exists()
-    notebook = PackedResult(JobResult(execution, Status.COMPLETED, "ok"), {}, b'{"cells": []}')
+    notebook = PackedResult(JobResult(execution, RunStatus.COMPLETED, "ok"), {}, b'{"cells": []}')
     assert (unpack_result(notebook, tmp_path / "again").execution.scratch / "executed.ipynb").read_bytes() == b'{"cells": []}'
 
 
@@ -50,7 +50,7 @@ def test_line_progress_counts_and_estimates_what_is_left():
         class submission:
             student, notebook = "ada", NOTEBOOK
         score, max_score, seconds = 10.0, 10.0, 2.5
-        status = Status.COMPLETED
+        status = RunStatus.COMPLETED
 
     progress.update(Result)
     assert lines[0].startswith("[2/3] ada 01_the_neuron: 10/10 (completed, 2.5 s)") and "left" in lines[0]

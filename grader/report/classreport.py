@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from statistics import mean, median
 
-from grader.outcomes import NotebookResult, Status
+from grader.outcomes import NotebookResult, RunStatus, Status
 from grader.report.flags import flag_kinds, flags_section
 from grader.report.gradescsv import number
 from grader.report.leaderboard import Entry, leaderboard_section
@@ -34,7 +34,8 @@ PLOTS = {
     "slowest": "slowest.png",
 }
 TOP = 10
-_STOPPED = {Status.TIMEOUT, Status.MEMORY, Status.PROCESSES, Status.DISK, Status.CRASHED, Status.INVALID, Status.INFRASTRUCTURE}
+_STOPPED = {RunStatus.TIMEOUT, RunStatus.MEMORY, RunStatus.PROCESSES, RunStatus.DISK, RunStatus.CRASHED, RunStatus.INVALID,
+            RunStatus.INFRASTRUCTURE}
 
 
 def _pyplot():
@@ -59,7 +60,7 @@ def _empty(ax, text: str) -> None:
 
 
 def _handed_in(results: list[NotebookResult]) -> list[NotebookResult]:
-    return [r for r in results if r.status is not Status.MISSING]
+    return [r for r in results if r.status is not RunStatus.MISSING]
 
 
 def _scored(results: list[NotebookResult]) -> list[NotebookResult]:
@@ -74,7 +75,7 @@ def grader_faults(results: list[NotebookResult]) -> list[tuple[NotebookResult, s
         if r.grader_fault:
             failed = [v for v in r.verdicts if v.status is Status.INFRASTRUCTURE]
             questions = ", ".join(v.question for v in failed) or "all"
-            why = r.message if r.status is Status.INFRASTRUCTURE else "; ".join(v.detail or v.message for v in failed)
+            why = r.message if r.status is RunStatus.INFRASTRUCTURE else "; ".join(v.detail or v.message for v in failed)
             faults.append((r, questions, why))
     return faults
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from grader.outcomes import NotebookResult, Status, StudentOutput, Verdict
+from grader.outcomes import NotebookResult, RunStatus, Status, StudentOutput, Verdict
 from grader.report.gradescsv import number
 from grader.report.page import escape, page, status_label
 
@@ -59,7 +59,7 @@ def feedback_html(result: NotebookResult, show_details: bool = False, standing: 
     rows = "".join(
         _question_html(v, [o for o in result.outputs if o.question == v.question], show_details) for v in result.verdicts
     )
-    note = "" if result.status is Status.COMPLETED else f"<p>{status_label(result.status.value)}: {escape(result.message)}</p>"
+    note = "" if result.status is RunStatus.COMPLETED else f"<p>{status_label(result.status.value)}: {escape(result.message)}</p>"
     body = (
         f"<h1>{escape(sub.notebook)}: feedback for {escape(sub.student)}</h1>"
         f"<p>Score: <strong>{number(result.score)} / {number(result.max_score)}</strong>{_pending(result)}</p>{note}"

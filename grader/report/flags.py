@@ -48,8 +48,8 @@ def write_flags_csv(results: Sequence[NotebookResult], path: Path) -> None:
 def flag_kinds(result: NotebookResult) -> str:
     """The distinct kinds of a result's flags, for its row of the report: ``input_transformer, event_hook``.
 
-    >>> from grader.outcomes import Status, Submission
-    >>> flag_kinds(NotebookResult(Submission("ada", "01", None), Status.COMPLETED, ""))
+    >>> from grader.outcomes import RunStatus, Submission
+    >>> flag_kinds(NotebookResult(Submission("ada", "01", None), RunStatus.COMPLETED, ""))
     ''
     """
     return ", ".join(dict.fromkeys(flag.flag.value for flag in result.flags))

@@ -19,11 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 
-from grader.flags import Flag, FlagKind
-from grader.outcomes import HeldOutScore, NotebookResult, RunStatus, Status, StudentOutput, Submission, Verdict
+from grader.flags import Flag, Sighting
+from grader.outcomes import NotebookResult, Submission
+from grader.plain import PlainError, from_plain, to_plain
+
+FORMAT = 2  # of an entry; an entry of another format is graded again
+_TYPE_CHECKING_NAMES = {"Flag": Flag, "Sighting": Sighting}  # named by `grader.outcomes` for type checkers only
 
 
 def _file_digest(path: Path | None) -> str:
@@ -35,11 +39,19 @@ def _file_digest(path: Path | None) -> str:
         return "unreadable"
 
 
+def result_to_json(result: NotebookResult) -> dict:
+    """One result as plain JSON data (`grader.plain`), every field included."""
+    return to_plain(result)
 
-def _verdict(saved: dict) -> Verdict:
-    """A verdict as `Ledger.save` wrote it (``asdict`` with the status as its value)."""
-    heldout = saved.get("heldout")
-    return Verdict(**{**saved, "status": Status(saved["status"]), "heldout": HeldOutScore(**heldout) if heldout else None})
+
+def result_from_json(data: object) -> NotebookResult:
+    """A result `result_to_json` wrote.
+
+    Raises:
+        PlainError: the data is not such a result (damaged, or written by another grader).
+    """
+    return from_plain(NotebookResult, data, _TYPE_CHECKING_NAMES)
+
 
 class Ledger:
     """Finished results of one output folder, keyed by student and notebook."""
@@ -62,26 +74,15 @@ class Ledger:
             entry = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-        if entry.get("fingerprint") != self._fingerprint(submission):
+        if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("fingerprint") != self._fingerprint(submission):
             return None
-        result = entry["result"]
         try:
-            flags = tuple(Flag(submission.student, submission.notebook, FlagKind(kind), evidence) for kind, evidence in result.get("flags", []))
-        except (TypeError, ValueError):  # a flag this grader does not know: grade it again
+            loaded = result_from_json(entry["result"])
+        except (KeyError, PlainError, TypeError):  # damaged, or a value this grader does not know: grade it again
             return None
-        loaded = NotebookResult(
-            submission=submission,
-            status=RunStatus(result["status"]),
-            message=result["message"],
-            verdicts=tuple(_verdict(v) for v in result["verdicts"]),
-            seconds=result["seconds"],
-            outputs=tuple(StudentOutput(**o) for o in result.get("outputs", [])),
-            device=result.get("device", "cpu"),
-            cell_seconds=result.get("cell_seconds", 0.0),
-            peak_memory_bytes=result.get("peak_memory_bytes", 0),
-            flags=flags,
-        )
-        return None if loaded.grader_fault else loaded  # written by an older grader: grade it again
+        if loaded.grader_fault:  # written by an older grader: grade it again
+            return None
+        return replace(loaded, submission=submission)  # the same file (the fingerprint says so), wherever it is now
 
     def save(self, result: NotebookResult) -> None:
         """Write one finished result atomically; a grader fault is not finished, so it drops any entry instead."""
@@ -90,14 +91,7 @@ class Ledger:
             path.unlink(missing_ok=True)
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        verdicts = [{**asdict(v), "status": v.status.value} for v in result.verdicts]
-        entry = {
-            "fingerprint": self._fingerprint(result.submission),
-            "result": {"status": result.status.value, "message": result.message, "verdicts": verdicts, "seconds": result.seconds,
-                       "outputs": [asdict(o) for o in result.outputs], "device": result.device,
-                       "cell_seconds": result.cell_seconds, "peak_memory_bytes": result.peak_memory_bytes,
-                       "flags": [[f.flag.value, f.evidence] for f in result.flags]},
-        }
+        entry = {"format": FORMAT, "fingerprint": self._fingerprint(result.submission), "result": result_to_json(result)}
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps(entry))
         partial.replace(path)

@@ -131,3 +131,18 @@ def test_a_key_covers_its_own_held_out_sets_and_no_others():
     files = {p.relative_to(buildstate.PACKAGES_ROOT).as_posix() for p in module_closure(roots)}
     assert "grader/heldout_sets/ex10.py" in files
     assert not any(f.startswith("grader/heldout_sets/ex") and f != "grader/heldout_sets/ex10.py" for f in files)
+
+
+def test_a_current_key_in_an_older_format_is_refused_naming_the_file(course, tmp_path):
+    from grader.build import BuildError, ensure_key
+    from grader.config import GraderConfig
+    from grader.heldout import load_secret
+
+    copy = _course_copy(course, tmp_path / "course")
+    load_secret(copy.private_dir)  # the fingerprint covers it
+    fingerprint = BuildState(copy, seed=0).fingerprint("01_the_neuron")
+    copy.key_path("01_the_neuron").parent.mkdir(parents=True)
+    copy.key_path("01_the_neuron").write_text(json.dumps({"notebook": "01_the_neuron", "fingerprint": fingerprint, "questions": {}}))
+    with pytest.raises(BuildError, match="older grader.*Run `grader build 01_the_neuron`") as raised:
+        ensure_key(copy, "01_the_neuron", GraderConfig(course=copy.root, sandbox=False))
+    assert str(copy.key_path("01_the_neuron")) in str(raised.value)

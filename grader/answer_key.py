@@ -18,9 +18,11 @@ True
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from grader.plain import PlainError, from_plain, to_plain
 
 KEY_FORMAT = 2  # raise whenever the fields below change meaning: older keys are then refused
 
@@ -57,7 +59,7 @@ class AnswerKey:
         return self.questions.get(question, {})
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        return json.dumps(to_plain(self))
 
     @classmethod
     def from_json(cls, text: str, source: Path | str = "the answer key") -> AnswerKey:
@@ -93,13 +95,6 @@ class AnswerKey:
                 f"format {KEY_FORMAT}). Run `{command}` to rebuild it."
             )
         try:
-            return cls(
-                notebook=str(data["notebook"]),
-                fingerprint=str(data["fingerprint"]),
-                questions={str(q): dict(items) for q, items in data["questions"].items()},
-                reference={str(q): str(detail) for q, detail in data.get("reference", {}).items()},
-                seconds=float(data.get("seconds", 0.0)),
-                version=version,
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise AnswerKeyError(f"{source}: a damaged answer key ({type(exc).__name__}: {exc}). Run `grader build` to rebuild it.") from exc
+            return from_plain(cls, data)
+        except PlainError as exc:
+            raise AnswerKeyError(f"{source}: a damaged answer key ({exc}). Run `grader build` to rebuild it.") from exc

@@ -11,7 +11,7 @@ import pytest
 
 from grader.flags import Flag, FlagKind
 from grader.ledger import Ledger
-from grader.outcomes import HeldOutScore, NotebookResult, Status, StudentOutput, Submission, Verdict
+from grader.outcomes import HeldOutScore, NotebookResult, RunStatus, Status, StudentOutput, Submission, Verdict
 
 NOTEBOOK = "15_digit_recognition"
 
@@ -33,7 +33,7 @@ def _result(submission: Submission) -> NotebookResult:
     )
     outputs = (StudentOutput("q1_data", "answer", "(10, 28, 28)\n"), StudentOutput("q4_cnn", "check", "", error="AssertionError"))
     flags = (Flag(submission.student, submission.notebook, FlagKind.NETWORK, "socket.connect"),)
-    return NotebookResult(submission, Status.COMPLETED, "The notebook ran to the end.", verdicts, seconds=12.5,
+    return NotebookResult(submission, RunStatus.COMPLETED, "The notebook ran to the end.", verdicts, seconds=12.5,
                           outputs=outputs, device="gpu:1", cell_seconds=11.0, peak_memory_bytes=3 << 20, flags=flags)
 
 

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
-from grader.outcomes import NotebookResult, Status, Submission, Verdict
+from grader.outcomes import NotebookResult, RunStatus, Status, Submission, Verdict
 from grader.record import GradebookRecorder
 
 
@@ -30,7 +30,7 @@ SOURCE = nbformat.v4.new_notebook(cells=[_graded_cell("q1", 2), _graded_cell("q2
 def _result(tmp_path: Path, notebook: str, *verdicts: Verdict, student: str = "ada") -> NotebookResult:
     path = tmp_path / f"{student}.ipynb"
     path.write_text("{}")
-    return NotebookResult(Submission(student, notebook, path), Status.COMPLETED, "ran", verdicts)
+    return NotebookResult(Submission(student, notebook, path), RunStatus.COMPLETED, "ran", verdicts)
 
 
 def _verdict(question: str, score: float, max_score: float) -> Verdict:

@@ -8,9 +8,9 @@ Example:
 
 >>> import tempfile
 >>> from grader.flags import Flag, FlagKind
->>> from grader.outcomes import Status, Submission
+>>> from grader.outcomes import RunStatus, Status, Submission
 >>> seen = (Flag("ada", "01_the_neuron", FlagKind.NETWORK, "socket.connect to 10.0.0.1:80"),)
->>> results = [NotebookResult(Submission("ada", "01_the_neuron", None), Status.COMPLETED, "", flags=seen)]
+>>> results = [NotebookResult(Submission("ada", "01_the_neuron", None), RunStatus.COMPLETED, "", flags=seen)]
 >>> path = Path(tempfile.mkdtemp()) / "flags.csv"
 >>> write_flags_csv(results, path)
 >>> print(path.read_text(), end="")

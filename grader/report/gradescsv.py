@@ -3,10 +3,10 @@
 Example:
 
 >>> import tempfile
->>> from grader.outcomes import Status, Submission, Verdict
+>>> from grader.outcomes import RunStatus, Status, Submission, Verdict
 >>> verdicts = (Verdict("q1_weighted_sum", Status.PASSED, 2.0, 2.0, "Correct."),
 ...             Verdict("q4_logistic_model", Status.INFRASTRUCTURE, 0.0, 4.0, "The grader failed."))
->>> results = [NotebookResult(Submission("ada", "01_the_neuron", None), Status.COMPLETED, "", verdicts)]
+>>> results = [NotebookResult(Submission("ada", "01_the_neuron", None), RunStatus.COMPLETED, "", verdicts)]
 >>> path = Path(tempfile.mkdtemp()) / "grades.csv"
 >>> write_grades_csv(results, path)
 >>> print(path.read_text(), end="")

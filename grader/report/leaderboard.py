@@ -10,11 +10,11 @@ without the course's secret. Each student's feedback page tells them their own.
 
 Example:
 
->>> from grader.outcomes import Status, Submission, Verdict
+>>> from grader.outcomes import RunStatus, Status, Submission, Verdict
 >>> def scored(student, accuracy):
 ...     heldout = HeldOutScore("accuracy", accuracy, higher_is_better=True, goal=0.9)
 ...     verdict = Verdict("q4_cnn", Status.PASSED, 6.0, 6.0, "Correct.", heldout=heldout)
-...     return NotebookResult(Submission(student, "15_digit_recognition", None), Status.COMPLETED, "", (verdict,))
+...     return NotebookResult(Submission(student, "15_digit_recognition", None), RunStatus.COMPLETED, "", (verdict,))
 >>> results = [scored("ada", 0.93), scored("bob", 0.947), scored("cy", 0.93)]
 >>> board = leaderboard(results, "15_digit_recognition", "q4_cnn", Pseudonyms(b"secret", ["ada", "bob", "cy"]))
 >>> [(entry.rank, entry.student, entry.score.value) for entry in board]

@@ -402,3 +402,24 @@ def mean_error_holds(
         return too_high.format(mae=mae, limit=limit, baseline=baseline(x, y) if baseline else None)
 
     return holds
+
+
+def array_problem(
+    label: str, got: np.ndarray, want: np.ndarray, shape_note: str = "", tolerance: tuple[float, float] | None = None
+) -> str | None:
+    """What is wrong with the array ``got``, called ``label`` in the message, against ``want``: its shape, then its values.
+
+    ``shape_note`` ends the message about the shape (", one entry per logit"). ``tolerance`` is
+    ``(rtol, atol)`` for ``np.allclose``; without it the values must be equal.
+
+    >>> array_problem("y", np.zeros(2), np.zeros(3), ", one per example")
+    'y has shape (2,); it should have shape (3,), one per example.'
+    >>> array_problem("y", np.array([1, 2]), np.array([1, 3]))
+    'y is [1, 2], but it should be [1, 3].'
+    >>> array_problem("y", np.array([1.0]), np.array([1.0 + 1e-9]), tolerance=(1e-6, 0.0)) is None
+    True
+    """
+    if got.shape != want.shape:
+        return f"{label} has shape {got.shape}; it should have shape {want.shape}{shape_note}."
+    same = np.array_equal(got, want) if tolerance is None else np.allclose(got, want, *tolerance)
+    return None if same else f"{label} is {describe(got)}, but it should be {describe(want)}."

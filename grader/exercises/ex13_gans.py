@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
+from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, array_problem, describe
 from grader.data import RING_MODES, ring_centers, sample_ring
 from grader.data import draw_ring as _draw_ring  # noqa: F401 - grader.heldout_sets draws the held-out ring with it
 from grader.measures import rbf_mmd
@@ -150,11 +150,7 @@ def _generator_holds(result: Any) -> str | None:
         return f"the loss is {describe(got_loss)}; it should be one number, the mean over the batch."
     if not np.allclose(got_loss.item(), loss, rtol=1e-6, atol=1e-8):
         return f"the loss is {describe(got_loss.item())}, but it should be {describe(loss)}."
-    if got_grad.shape != grad.shape:
-        return f"the gradient has shape {got_grad.shape}; it should have shape {grad.shape}, one entry per logit."
-    if not np.allclose(got_grad, grad, rtol=1e-6, atol=1e-10):
-        return f"the gradient is {describe(got_grad)}, but it should be {describe(grad)}."
-    return None
+    return array_problem("the gradient", got_grad, grad, ", one entry per logit", tolerance=(1e-6, 1e-10))
 
 
 _FAKE_LOGITS_LABEL = "hidden logits of fake samples, some from a discriminator that is sure they are fake"

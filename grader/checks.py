@@ -423,3 +423,40 @@ def array_problem(
         return f"{label} has shape {got.shape}; it should have shape {want.shape}{shape_note}."
     same = np.array_equal(got, want) if tolerance is None else np.allclose(got, want, *tolerance)
     return None if same else f"{label} is {describe(got)}, but it should be {describe(want)}."
+
+
+# --- added for ex06 ---
+
+
+def optimizer_holds(answer_name: str, optimizer: str, advice: str, **settings: Any) -> Callable[[Any], str | None]:
+    """An `AnswerPropertyCheck`'s ``holds``: the answer is a Keras model compiled with ``optimizer`` and ``settings``.
+
+    A number setting must match within NumPy's ``isclose`` (a missing one counts as 0), a flag must be equal.
+
+    >>> holds = optimizer_holds("sgd_model", "SGD", "keras.optimizers.SGD(momentum=0.9)", momentum=0.9)
+    >>> holds(3)
+    'sgd_model is 3, not a Keras model.'
+    """
+
+    def holds(model: Any) -> str | None:
+        import keras
+
+        if not isinstance(model, keras.Model):
+            return f"{answer_name} is {describe(model)}, not a Keras model."
+        compiled = getattr(model, "optimizer", None)
+        if compiled is None:
+            return "the model has no optimizer: compile it before you train it."
+        name, config = type(compiled).__name__, compiled.get_config()
+        if name != optimizer:
+            return f"the model was compiled with {name}; this question asks for keras.optimizers.{optimizer}."
+        for setting, wanted in settings.items():
+            if isinstance(wanted, bool):
+                wrong = bool(config.get(setting)) != wanted
+            else:
+                wrong = not np.isclose(float(config.get(setting, 0.0)), wanted)
+            if wrong:
+                shown = " and ".join(f"{key}={config.get(key)}" for key in settings)
+                return f"its {optimizer} has {shown}; use {advice}."
+        return None
+
+    return holds

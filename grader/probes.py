@@ -919,3 +919,60 @@ def dtype_code(value: Any) -> np.ndarray:
     """
     dtype = np.asarray(value).dtype
     return np.array([ord(dtype.kind), dtype.itemsize])
+
+
+# --- added for ex06 ---
+
+
+def trained_epochs_up_to(
+    max_epochs: int, batch_size: int, n_train: int | Callable[[], int], split: str = "x_train"
+) -> ModelRule:
+    """The model was trained with ``fit`` for 1 to ``max_epochs`` epochs of ``batch_size`` on ``n_train`` examples.
+
+    Read from the step count the saved optimizer keeps, as `trained_for` does, when the question leaves the
+    number of epochs open. ``n_train`` may be a function, called on the trusted side when the rule is checked.
+
+    >>> rule = trained_epochs_up_to(20, 32, 100)
+    >>> rule.check({"compile": {"optimizer_state": {"iterations": 8}}})
+    >>> rule.check({"compile": {"optimizer_state": {"iterations": 9}}})
+    'took 9 training steps, which is not 1 to 20 epochs of 4 batches of 32 on x_train'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        state = (report.get("compile") or {}).get("optimizer_state") or {}
+        steps = state.get("iterations")
+        per_epoch = -(-(n_train() if callable(n_train) else n_train) // batch_size)
+        if not steps:
+            return f"was saved without any training steps: train it with fit on {split}, then save it"
+        epochs, rest = divmod(int(steps), per_epoch)
+        if rest or not 1 <= epochs <= max_epochs:
+            return (
+                f"took {int(steps)} training steps, which is not 1 to {max_epochs} epochs of {per_epoch} batches of "
+                f"{batch_size} on {split}"
+            )
+        return None
+
+    return ModelRule("training", check)
+
+
+def adapted_statistics(
+    x_train: Callable[[], np.ndarray], per_feature: bool = False
+) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+    """What ``Normalization.adapt(x_train())`` learns, in float64, for `normalization_matches` (trusted side).
+
+    One mean and one variance for all values (``axis=None``), or one per feature (``per_feature``, ``axis=-1``).
+
+    >>> mean, variance = adapted_statistics(lambda: np.array([[0.0, 2.0], [2.0, 6.0]]))()
+    >>> mean, variance
+    (array([2.5]), array([4.75]))
+    >>> adapted_statistics(lambda: np.array([[0.0, 2.0], [2.0, 6.0]]), per_feature=True)()[0]
+    array([1., 4.])
+    """
+
+    def statistics() -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(x_train(), dtype=np.float64)
+        if per_feature:
+            return x.mean(axis=0), x.var(axis=0)
+        return np.array([x.mean()]), np.array([x.var()])
+
+    return statistics

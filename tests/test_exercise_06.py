@@ -17,7 +17,6 @@ from grader.exercises.ex06_optimizers import (
     q4,
     q5,
     rosenbrock,
-    schedule_rates,
 )
 from grader.exercises.ex06_visible import VISIBLE_PATHS
 from grader.heldout import make_heldout
@@ -25,6 +24,7 @@ from grader.judge import _naming_requirement
 from grader.outcomes import Status
 from grader.probe_verdicts import JudgeContext, judge_probe
 from grader.references.optimizers import adam_reference, momentum_reference, rmsprop_reference
+from grader.schedules import schedule_rates
 
 
 def visible_fails(question, answer, match):
@@ -824,9 +824,9 @@ def test_digits_schedule_is_read_from_the_rates_the_fit_logged(tmp_path):
 
 
 def test_stored_visible_paths_are_what_the_references_compute():
-    refs = {"q1": ex06_optimizers._momentum_refs, "q2": ex06_optimizers._rmsprop_refs, "q3": ex06_optimizers._adam_refs}
+    optimizers = {"q1": "momentum", "q2": "rmsprop", "q3": "adam"}
     for name, stored in VISIBLE_PATHS.items():
-        computed = refs[name[:2]](getattr(ex06_optimizers, f"_{name}")())
+        computed = ex06_optimizers.references(optimizers[name[:2]], ex06_optimizers.example_args(name))
         assert len(stored) == len(computed)
         for path, reference in zip(stored, computed, strict=True):
             np.testing.assert_allclose(path, reference, rtol=0, atol=0)

@@ -68,3 +68,8 @@ def adam_reference(
     return np.array(path)
 
 
+
+
+def step_decay_reference(initial_lr: float, drop: float, every: int, epoch: int) -> float:
+    """Question 4's rate for ``epoch`` (counted from 0): ``initial_lr * drop ** (epoch // every)``."""
+    return initial_lr * drop ** (epoch // every)

@@ -171,3 +171,32 @@ def history_problem(result: Any, epochs: int, names: tuple[str, ...] = ("loss", 
                 "(float(metric.result()))."
             )
     return None
+
+
+# --- added for ex07 ---
+
+
+def pairs_layout(pairs: Any) -> np.ndarray:
+    """How a list of per-layer arrays (``[(dW, db), ...]``) is laid out, as integers (kernel side).
+
+    The number of layers, then per layer the number of arrays and each array's number of dimensions and sizes.
+
+    >>> pairs_layout([(np.zeros((3, 2)), np.zeros(2))]).tolist()
+    [1, 2, 2, 3, 2, 1, 2]
+    """
+    layout = [len(pairs)]
+    for pair in pairs:
+        layout.append(len(pair))
+        for array in pair:
+            shape = np.shape(array)
+            layout += [len(shape), *shape]
+    return np.array(layout, dtype=np.int64)
+
+
+def pairs_flat(pairs: Any) -> np.ndarray:
+    """Every number of a list of per-layer arrays, in order, as one float64 vector (kernel side).
+
+    >>> pairs_flat([(np.ones((1, 2)), np.zeros(1))]).tolist()
+    [1.0, 1.0, 0.0]
+    """
+    return np.concatenate([np.ravel(np.asarray(array, dtype=np.float64)) for pair in pairs for array in pair])

@@ -976,3 +976,20 @@ def adapted_statistics(
         return np.array([x.mean()]), np.array([x.var()])
 
     return statistics
+
+
+# --- added for ex07 ---
+
+
+def params_at_least(count: int, why: str) -> ModelRule:
+    """The model has at least ``count`` parameters (a question that asks to regularize a big model, not to shrink it).
+
+    >>> params_at_least(10_000, "keep the room to memorize").check({"params": 9000})
+    'has 9000 parameters, fewer than 10,000: keep the room to memorize'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        params = report.get("params", 0)
+        return None if params >= count else f"has {params} parameters, fewer than {count:,}: {why}"
+
+    return ModelRule("params", check)

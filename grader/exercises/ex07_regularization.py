@@ -1,26 +1,10 @@
 """Exercise 07, overfitting and regularization: dropout, an L2 penalty, early stopping, a regularized network.
 
-Mistakes the hidden tests catch: dropout still active at inference, kept values
-not rescaled by 1/(1-p) during training (or rescaled at inference instead), p
-read as the probability to keep, one mask shared by the whole batch, one random
-number per example (row) instead of per value, a mask drawn for fewer axes than
-a 3-D x has and broadcast along the last, random numbers from `np.random` or a
-fixed seed instead of the given generator, a mask written into `x`, a
-squeezed result (a batch of one); an L2 penalty that also counts the biases,
-uses half the factor (lambda/2) or a mean, or comes back as an array instead of
-a float, whose gradient misses the factor 2, touches the biases, is transposed,
-has a bias gradient of another shape ((1, m), a scalar), or is written into the
-weights; early stopping that keeps the last epoch's weights instead of the best,
-stops one epoch early or late, does not reset its count on an improvement,
-compares with the previous epoch instead of the best, counts a tie as an
-improvement or looks past the stop for the best epoch; an EarlyStopping callback
-that does not restore the best weights, watches the training loss or the
-validation accuracy, ignores the patience, uses mode="max", a min_delta, a
-baseline or start_from_epoch; and a regularized network that memorizes its noisy
-training labels (no regularization, or batch normalization alone) and so misses
-the held-out accuracy target, that has too little room to memorize (fewer than
-10,000 parameters) or too much, layers outside the budget, or an output that is
-not a softmax over the 10 digits.
+Mistakes the hidden tests catch, beyond what each requirement states: p read as the probability to keep, a mask
+broadcast along an axis, randomness from `np.random` or a fixed seed, a squeezed result; an L2 penalty at half the
+factor or as a mean, a gradient transposed or written into the weights; early stopping that compares with the
+previous epoch or looks past the stop; an EarlyStopping callback with mode="max", min_delta, a baseline or
+start_from_epoch; and a network that memorizes its noisy labels (no regularization, or batch normalization alone).
 """
 
 from __future__ import annotations
@@ -30,10 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from grader.callbacks import run_on_history, runs_on_histories
 from grader.checks import FreshCallCheck, FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import small_digits_split
+from grader.dropout import dropout_holds, dropout_verify, mask_verify
 from grader.model_spec import ModelSpec
-from grader.probes import ModelProbe, ModelRequirements, ModelRule, function_probes, only_layers
+from grader.named_arrays import pairs_flat, pairs_layout
+from grader.probes import ModelProbe, ModelRequirements, function_probes, only_layers, params_at_least
 from grader.question import Exercise, Question, Requirement
 
 NETWORK_PARAMS = (64 * 128 + 128) + (128 * 128 + 128) + (128 * 10 + 10)  # 26,122 in the three Dense layers
@@ -41,10 +28,8 @@ MIN_PARAMS = 10_000  # room to learn 300 images by heart: the point is to stop a
 MAX_PARAMS = 30_000  # the given network (26,122) and two BatchNormalization(128) layers (1,024) fit
 # The budget's layers: built-in layers that load in safe mode; no convolution, recurrent, Lambda or custom layers.
 REGULARIZED_LAYERS = {
-    "Dense", "Rescaling", "Normalization",
-    "Dropout", "GaussianDropout", "AlphaDropout", "GaussianNoise",
-    "BatchNormalization", "LayerNormalization",
-    "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
+    "Dense", "Rescaling", "Normalization", "Dropout", "GaussianDropout", "AlphaDropout", "GaussianNoise",
+    "BatchNormalization", "LayerNormalization", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
 }  # fmt: skip
 # Held-out accuracy, remeasured 2026-12-03 when the question became goal-and-budget: each variant trained from scratch
 # on the noisy labels (seeds 0-3, two held-out secrets each, batch 32, up to 100 epochs, early stopping = question 4's
@@ -65,15 +50,7 @@ ACCURACY = 0.815
 VISIBLE_ACCURACY = 0.83  # on the validation images, a little above the held-out target to leave a margin
 
 
-# Held-out set: noisy versions of the digits that are in neither public subset, with their true labels.
-
-
 # Question 1: inverted dropout.
-
-
-def _signed(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """Values between 0.5 and 2 in size with random signs: never 0, so a dropped value is plain to see."""
-    return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
 
 
 def _dropout_cases(training: bool) -> Callable[[], list[tuple]]:
@@ -84,80 +61,15 @@ def _dropout_cases(training: bool) -> Callable[[], list[tuple]]:
         False: [((64, 16), 0.5), ((40, 10), 0.9), ((1, 7), 0.3), ((12,), 0.5)],
     }[training]  # fmt: skip
 
-    def cases() -> list[tuple]:
+    def cases() -> list[tuple]:  # values between 0.5 and 2 in size, either sign: a dropped value is plain to see
         data = np.random.default_rng(707 if training else 708)
-        return [(_signed(data, shape), p, training, 71 + i) for i, (shape, p) in enumerate(specs)]
+        signed = [data.uniform(0.5, 2.0, size=shape) * data.choice([-1.0, 1.0], size=shape) for shape, _ in specs]
+        return [(x, p, training, 71 + i) for i, (x, (_, p)) in enumerate(zip(signed, specs, strict=True))]
 
     return cases
 
 
-def _as_array(got: Any) -> np.ndarray | str:
-    try:
-        return np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return f"{describe(got)}, which is not an array of numbers"
-
-
-def _dropout_problem(x: np.ndarray, p: float, training: bool, got: Any) -> str | None:
-    got = _as_array(got)
-    if isinstance(got, str):
-        return got
-    if got.shape != x.shape:
-        return f"an array of shape {got.shape} for an input of shape {x.shape}; dropout keeps the shape"
-    if not training:
-        if np.allclose(got, x, rtol=1e-6, atol=1e-9):
-            return None
-        if np.allclose(got, (1.0 - p) * x, rtol=1e-6, atol=1e-9):
-            return "x * (1 - p) with training=False; inverted dropout rescales during training, so inference returns x unchanged"
-        return "changed values with training=False; at inference dropout is switched off and returns x unchanged"
-    dropped = np.abs(got) < 1e-12
-    if p > 0 and np.allclose(got[~dropped], x[~dropped], rtol=1e-6):
-        return f"kept values that were not rescaled; with p={p} each kept value must be divided by 1 - p = {1 - p:.2g}"
-    if not np.allclose(got[~dropped], x[~dropped] / (1.0 - p), rtol=1e-5):
-        return f"values that are neither 0 nor x / (1 - p) with p={p}"
-    share, sigma = dropped.mean(), np.sqrt(p * (1.0 - p) / x.size)
-    if abs(share - p) > 5.0 * sigma + 1e-12:
-        return f"an array with {share:.0%} of its values dropped, where p={p} drops about {p:.0%}"
-    return None
-
-
-def _mask_problem(x: np.ndarray, p: float, got: Any) -> str | None:
-    """One mask value per value of x: not one per example (row), not one mask shared by every example."""
-    got = _as_array(got)
-    if isinstance(got, str) or got.shape != x.shape or not 0 < p < 1 or x.ndim < 2:
-        return None  # the shape and the values are judged by the rescaling probe
-    dropped = np.abs(got) < 1e-12
-    rows = dropped.reshape(len(x), -1)
-    if rows.shape[1] > 1 and np.all(rows.all(axis=1) | ~rows.any(axis=1)):
-        return "a mask that drops or keeps whole examples (rows); draw one random number per value of x"
-    if len(x) > 1 and np.all(rows == rows[0]):
-        return "the same mask for every example; draw one random number per value of x"
-    for axis in range(1, x.ndim):  # a mask drawn for fewer axes than x has, then broadcast along the others
-        if x.shape[axis] > 1 and np.all(dropped == dropped.take([0], axis=axis)):
-            return "a mask whose zeros repeat along one axis of x; draw one random number per value of x"
-    return None
-
-
-def _dropout_verify(args: tuple, got: np.ndarray) -> str | None:
-    x, p, training, _ = args
-    return _dropout_problem(x, p, training, got)
-
-
-def _mask_verify(args: tuple, got: np.ndarray) -> str | None:
-    x, p, _, _ = args
-    return _mask_problem(x, p, got)
-
-
-def _dropout_holds(args: tuple, got: Any) -> str | None:
-    problem = _dropout_problem(args[0], args[1], args[2], got)
-    return f"returned {problem}." if problem else None
-
-
 _Q1_X = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]])
-
-
-def _big_ones() -> tuple:
-    return (np.full((400, 5), 3.0), 0.5, True, np.random.default_rng(7))
 
 
 # Question 2: an L2 penalty and its gradient, on the weight matrices only.
@@ -169,23 +81,9 @@ def _penalty_of(result: Any) -> np.ndarray:
     return np.asarray(penalty, dtype=np.float64)
 
 
-def _grad_shapes(result: Any) -> np.ndarray:
-    """How the gradients are laid out (in the kernel): the number of layers, then per layer the
-    number of arrays and each array's dimensions and sizes."""
+def _grads_of(result: Any) -> Any:
     _, grads = result
-    layout = [len(grads)]
-    for pair in grads:
-        layout.append(len(pair))
-        for g in pair:
-            shape = np.shape(g)
-            layout += [len(shape), *shape]
-    return np.array(layout, dtype=np.int64)
-
-
-def _grad_values(result: Any) -> np.ndarray:
-    """Every gradient's numbers, in order, as one float64 vector (in the kernel)."""
-    _, grads = result
-    return np.concatenate([np.ravel(np.asarray(g, dtype=np.float64)) for pair in grads for g in pair])
+    return grads
 
 
 def _l2_cases() -> list[tuple]:
@@ -247,44 +145,36 @@ def _l2_holds(result: Any) -> str | None:
 # Question 3: the epochs early stopping trains and keeps.
 
 
-def _curve(rng: np.random.Generator, n: int, turn: int, decimals: int | None = 2) -> list[float]:
-    """A validation loss that falls, then climbs after epoch ``turn``, with noise; rounded so that ties happen."""
-    epochs = np.arange(1, n + 1)
-    shape = 0.3 + 1.2 * np.exp(-epochs / (turn / 3)) + 0.004 * np.maximum(0, epochs - turn) ** 1.5
-    noisy = shape + rng.normal(0.0, 0.015, size=n)
-    return (np.round(noisy, decimals) if decimals is not None else noisy).tolist()
+def _curve_cases(seed: int, fixed: list[tuple], decimals: int | None) -> Callable[[], list[tuple]]:
+    """The ``fixed`` (val_losses, patience) cases, then for each (epochs, turn, patience) a noisy validation loss that
+    falls, then climbs after epoch ``turn``, rounded to ``decimals`` so that ties happen."""
 
+    def cases() -> list[tuple]:
+        rng, made = np.random.default_rng(seed), [(list(c), p) for c, p in fixed]
+        for n, turn, patience in [(40, 12, 5), (60, 20, 10), (30, 8, 3), (80, 30, 7), (25, 20, 6)]:
+            epochs = np.arange(1, n + 1)
+            shape = 0.3 + 1.2 * np.exp(-epochs / (turn / 3)) + 0.004 * np.maximum(0, epochs - turn) ** 1.5
+            noisy = shape + rng.normal(0.0, 0.015, size=n)
+            made.append(((np.round(noisy, decimals) if decimals is not None else noisy).tolist(), patience))
+        return made
 
-def _early_stopping_cases() -> list[tuple]:
-    """Curves without ties: the stop and the kept epoch, at the edges of the patience."""
-    rng = np.random.default_rng(78)
-    cases: list[tuple] = [
-        ([0.9, 0.7, 0.6, 0.65, 0.62, 0.61, 0.5], 3),  # the visible example: a lower value comes after the stop
-        ([1.0, 0.8, 0.7, 0.65, 0.6], 2),  # never stops
-        ([0.7, 0.75, 0.8, 0.6, 0.9], 1),  # patience 1
-        ([0.3, 0.31, 0.32, 0.33, 0.34, 0.35], 4),  # the first epoch is the best
-        ([0.5], 1),  # a single epoch
-        ([0.5, 0.6, 0.7], 5),  # patience longer than the run
-        ([1.0, 1.1, 1.2, 0.9, 1.0, 1.1], 3),  # improves just before the patience runs out, twice
-        ([1.0, 1.1, 1.2, 0.9, 1.0, 1.1], 2),  # the same curve: the patience runs out at epoch 3
-        ([1.0, 1.1, 1.2], 2),  # the patience runs out at the last epoch
-    ]
-    for n, turn, patience in [(40, 12, 5), (60, 20, 10), (30, 8, 3), (80, 30, 7), (25, 20, 6)]:
-        cases.append((_curve(rng, n, turn, decimals=None), patience))
     return cases
 
 
-def _tie_cases() -> list[tuple]:
-    """Curves where a loss equals the best so far: a tie is not an improvement."""
-    rng = np.random.default_rng(77)
-    cases: list[tuple] = [
-        ([0.5, 0.4, 0.4, 0.4, 0.45], 2),
-        ([0.5, 0.5, 0.5], 2),
-        ([0.6, 0.5, 0.7, 0.5, 0.8, 0.9], 3),
-    ]
-    for n, turn, patience in [(40, 12, 5), (60, 20, 10), (30, 8, 3), (80, 30, 7), (25, 20, 6)]:
-        cases.append((_curve(rng, n, turn), patience))
-    return cases
+# Curves without ties: the stop and the kept epoch, at the edges of the patience.
+_early_stopping_cases = _curve_cases(78, [
+    ([0.9, 0.7, 0.6, 0.65, 0.62, 0.61, 0.5], 3),  # the visible example: a lower value comes after the stop
+    ([1.0, 0.8, 0.7, 0.65, 0.6], 2),  # never stops
+    ([0.7, 0.75, 0.8, 0.6, 0.9], 1),  # patience 1
+    ([0.3, 0.31, 0.32, 0.33, 0.34, 0.35], 4),  # the first epoch is the best
+    ([0.5], 1),  # a single epoch
+    ([0.5, 0.6, 0.7], 5),  # patience longer than the run
+    ([1.0, 1.1, 1.2, 0.9, 1.0, 1.1], 3),  # improves just before the patience runs out, twice
+    ([1.0, 1.1, 1.2, 0.9, 1.0, 1.1], 2),  # the same curve: the patience runs out at epoch 3
+    ([1.0, 1.1, 1.2], 2),  # the patience runs out at the last epoch
+], decimals=None)  # fmt: skip
+# Curves where a loss equals the best so far: a tie is not an improvement.
+_tie_cases = _curve_cases(77, [([0.5, 0.4, 0.4, 0.4, 0.45], 2), ([0.5, 0.5, 0.5], 2), ([0.6, 0.5, 0.7, 0.5, 0.8, 0.9], 3)], 2)
 
 
 def _entry(index: int) -> Callable[[Any], np.ndarray]:
@@ -309,44 +199,29 @@ _SCRIPT2_VAL_LOSS = [0.9, 0.7, 0.6, 0.6, 0.5995, 0.61, 0.5995, 0.62, 0.63, 0.64,
                      0.58, 0.66, 0.67, 0.68, 0.69, 0.70]  # fmt: skip
 _SCRIPT2_VAL_ACCURACY = [0.60, 0.70, 0.75, 0.76, 0.76, 0.77, 0.78, 0.76, 0.79, 0.75,
                          0.80, 0.74, 0.73, 0.72, 0.71, 0.70]  # fmt: skip
-_SCRIPTS = (
-    (_SCRIPT_LOSS, _SCRIPT_VAL_LOSS, _SCRIPT_VAL_ACCURACY),
-    ([1.0 * 0.9**k for k in range(len(_SCRIPT2_VAL_LOSS))], _SCRIPT2_VAL_LOSS, _SCRIPT2_VAL_ACCURACY),
+_SCRIPTS = tuple(
+    {"loss": loss, "accuracy": [v - 0.05 for v in val_accuracy], "val_loss": val_loss, "val_accuracy": val_accuracy}
+    for loss, val_loss, val_accuracy in (
+        (_SCRIPT_LOSS, _SCRIPT_VAL_LOSS, _SCRIPT_VAL_ACCURACY),
+        ([1.0 * 0.9**k for k in range(len(_SCRIPT2_VAL_LOSS))], _SCRIPT2_VAL_LOSS, _SCRIPT2_VAL_ACCURACY),
+    )
 )
 
 
 def scripted_run(callback: Any, script: int = 0) -> np.ndarray:
-    """Drive ``callback`` through a scripted training history; return [epochs run, epoch whose weights are kept].
+    """[epochs run, epoch whose weights are kept] of ``callback`` on scripted history ``script`` (kernel side).
 
-    At the end of epoch ``e`` (counted from 1) the model's only weight is ``e``,
-    so the weight left after ``on_train_end`` names the epoch that was kept.
-    Script 0 is the 20-epoch history the question describes; script 1 has ties
-    and a tiny improvement.
+    Script 0 is the 20-epoch history the question describes; script 1 has ties and a tiny improvement.
     """
-    import keras
-
-    losses, val_losses, val_accuracies = _SCRIPTS[script]
-    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
-    model.compile(optimizer="sgd", loss="mse", metrics=["accuracy"])
-    model.stop_training = False
-    callback.set_model(model)
-    callback.on_train_begin({})
-    epochs = 0
-    for epoch, (loss, val_loss, val_accuracy) in enumerate(zip(losses, val_losses, val_accuracies, strict=True)):
-        callback.on_epoch_begin(epoch, {})
-        model.set_weights([np.full((1, 1), epoch + 1.0, dtype=np.float32), np.zeros(1, dtype=np.float32)])
-        logs = {"loss": loss, "accuracy": val_accuracy - 0.05, "val_loss": val_loss, "val_accuracy": val_accuracy}
-        callback.on_epoch_end(epoch, logs)
-        epochs = epoch + 1
-        if model.stop_training:
-            break
-    callback.on_train_end({})
-    return np.array([epochs, float(model.get_weights()[0][0, 0])])
+    return run_on_history(callback, _SCRIPTS[script])
 
 
 def _scripted_column(column: int) -> Callable[[Any], np.ndarray]:
     """Run the callback through both scripts, one after the other; keep the epochs run (0) or the kept epoch (1)."""
-    return lambda callback: np.array([scripted_run(callback, script)[column] for script in range(len(_SCRIPTS))])
+    return lambda callback: runs_on_histories(callback, _SCRIPTS)[:, column]
+
+
+_SCRIPTED = "scripted training histories with patience 1, 2, 3, 5 and 10"
 
 
 def _callback_holds(result: Any) -> str | None:
@@ -374,15 +249,10 @@ def _validation() -> tuple[np.ndarray, np.ndarray]:
     return _SMALL_DIGITS[1], _SMALL_DIGITS[3]
 
 
-def _room_to_memorize(report: dict[str, Any]) -> str | None:
-    """At least MIN_PARAMS parameters: a network that could learn its 300 training images by heart."""
-    params = report.get("params", 0)
-    if params >= MIN_PARAMS:
-        return None
-    return (
-        f"has {params} parameters, fewer than {MIN_PARAMS:,}: this question asks you to stop a network that has "
-        "room to memorize, not to shrink it"
-    )
+_NETWORK = ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax", max_params=MAX_PARAMS)
+_ROOM_TO_MEMORIZE = params_at_least(
+    MIN_PARAMS, "this question asks you to stop a network that has room to memorize, not to shrink it"
+)
 
 
 q1 = Question(
@@ -397,19 +267,19 @@ q1 = Question(
             tip="At inference (training=False) dropout is switched off: return x itself, with no mask and no scaling.",
         ),
         FreshCallCheck(
-            make_args=_big_ones,
+            make_args=lambda: (np.full((400, 5), 3.0), 0.5, True, np.random.default_rng(7)),
             call="dropout_forward(np.full((400, 5), 3.0), 0.5, training=True, rng)",
-            holds=_dropout_holds,
+            holds=dropout_holds,
             tip="Draw keep = rng.random(x.shape) >= p, then return x * keep / (1 - p): here every value is 0 or 6.",
         ),
     ),
     probes=function_probes(
         (_dropout_cases(training=False), "hidden inputs with training=False", "inference"),
         (_dropout_cases(training=True), "hidden inputs with training=True (where the zeros fall)",
-            "generator", {"verify": _mask_verify}),
+            "generator", {"verify": mask_verify}),
         (_dropout_cases(training=True), "hidden inputs with training=True and p from 0 to 0.9", "rescale"),
         generator=3,
-        verify=_dropout_verify,
+        verify=dropout_verify,
     ),
     requirements=(
         Requirement("inference", "returns `x` unchanged when `training` is False"),
@@ -441,8 +311,8 @@ q2 = Question(
     probes=function_probes(
         (_l2_cases, "hidden networks of 1 to 3 layers (the penalty)", "penalty", {"transform": _penalty_of}),
         (_l2_cases, "hidden networks of 1 to 3 layers (the number of gradients and their shapes)",
-            "grads", {"transform": _grad_shapes, "rtol": 0.0, "atol": 0.0}),
-        (_l2_cases, "hidden networks of 1 to 3 layers (the gradients)", "grads", {"transform": _grad_values}),
+            "grads", {"transform": lambda result: pairs_layout(_grads_of(result)), "rtol": 0.0, "atol": 0.0}),
+        (_l2_cases, "hidden networks of 1 to 3 layers (the gradients)", "grads", {"transform": lambda result: pairs_flat(_grads_of(result))}),
         atol=1e-12,
         rtol=1e-6,
     ),
@@ -515,18 +385,8 @@ q4 = Question(
         ),
     ),
     probes=function_probes(
-        (
-            lambda: [(1,), (2,), (3,), (5,), (10,)],
-            "scripted training histories with patience 1, 2, 3, 5 and 10 (the epochs run)",
-            ("stops",),
-            {"transform": _scripted_column(0)},
-        ),
-        (
-            lambda: [(1,), (2,), (3,), (5,), (10,)],
-            "scripted training histories with patience 1, 2, 3, 5 and 10 (the weights kept)",
-            ("restores",),
-            {"transform": _scripted_column(1)},
-        ),
+        (lambda: [(1,), (2,), (3,), (5,), (10,)], f"{_SCRIPTED} (the epochs run)", ("stops",), {"transform": _scripted_column(0)}),
+        (lambda: [(1,), (2,), (3,), (5,), (10,)], f"{_SCRIPTED} (the weights kept)", ("restores",), {"transform": _scripted_column(1)}),
         atol=0,
         rtol=0,
     ),
@@ -547,30 +407,29 @@ q5 = Question(
     points=4,
     title="Regularize a network that memorizes noisy labels",
     checks=(
-        ModelCheck(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax"), data=_validation, minimum_accuracy=VISIBLE_ACCURACY, tip="Your network still learns wrong labels by heart, or stops before it has learned the digits. Compare "
+        ModelCheck(
+            _NETWORK,
+            data=_validation,
+            minimum_accuracy=VISIBLE_ACCURACY,
+            tip="Your network still learns wrong labels by heart, or stops before it has learned the digits. Compare "
             "its training accuracy on the noisy labels with 0.75, the share of right labels: far above means it "
-            "memorizes. Batch normalization alone does not help here."),
+            "memorizes. Batch normalization alone does not help here.",
+        ),
     ),
     probes=(
         ModelProbe(
             heldout="digits_small_regularized",
             threshold=ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax", max_params=MAX_PARAMS), rules=(
-                    ModelRule("params", _room_to_memorize),
-                    only_layers(REGULARIZED_LAYERS, aspect="params"),
-                )),
+            requirements=ModelRequirements(_NETWORK, rules=(_ROOM_TO_MEMORIZE, only_layers(REGULARIZED_LAYERS, "params"))),
             covers=("input", "layers", "params", "heldout"),
         ),
     ),
     requirements=(
         Requirement("input", "takes inputs of shape (64,)"),
         Requirement("layers", "ends in a `Dense` layer of 10 units with a softmax"),
-        Requirement(
-            "params",
-            "has between 10,000 and 30,000 parameters, in `Dense`, `Rescaling`, `Normalization`, dropout, noise, "
-            "normalization and activation layers only",
-        ),
+        Requirement("params", "has between 10,000 and 30,000 parameters, in `Dense`, `Rescaling`, `Normalization`, "
+                    "dropout, noise, normalization and activation layers only"),
         Requirement("heldout", f"reaches an accuracy of at least {ACCURACY} on held-out images"),
     ),
     hints=(

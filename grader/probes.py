@@ -993,3 +993,39 @@ def params_at_least(count: int, why: str) -> ModelRule:
         return None if params >= count else f"has {params} parameters, fewer than {count:,}: {why}"
 
     return ModelRule("params", check)
+
+
+# --- added for ex05 ---
+
+
+def normalization_size(size: int, advice: str) -> ModelRule:
+    """The first Normalization layer keeps ``size`` means (1 for axis=None, one per feature for axis=-1).
+
+    >>> normalization_size(1, "use axis=None").check({"all_layers": [{"class_name": "Normalization", "mean": [0, 0]}]})
+    'has a Normalization layer that keeps 2 means, not 1: use axis=None'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        layers = layers_of(report, "Normalization")
+        if not layers:
+            return "has no Normalization layer"
+        kept = len(layers[0].get("mean") or [])
+        return None if kept == size else f"has a Normalization layer that keeps {kept} means, not {size}: {advice}"
+
+    return ModelRule("preprocessing", check)
+
+
+def first_layer(class_name: str, why: str, aspect: str = "preprocessing") -> ModelRule:
+    """The first layer after the input is of ``class_name`` (``why`` says what that is for).
+
+    >>> first_layer("Normalization", "so every layer after it sees normalized features").check(
+    ...     {"layers": [{"class_name": "InputLayer"}, {"class_name": "Dense"}]})
+    'starts with a Dense layer: put the Normalization layer first, so every layer after it sees normalized features'
+    """
+
+    def check(report: dict[str, Any]) -> str | None:
+        layers = [layer for layer in report.get("layers", []) if layer.get("class_name") != "InputLayer"]
+        first = layers[0].get("class_name") if layers else None
+        return None if first == class_name else f"starts with a {first} layer: put the {class_name} layer first, {why}"
+
+    return ModelRule(aspect, check)

@@ -1,21 +1,11 @@
 """Exercise 05, your first Keras model: normalize, count, choose the output, train a classifier and a regressor.
 
-Mistakes the hidden tests catch: normalization statistics taken from the test
-data (leakage) or from each split separately, the sample standard deviation,
-one mean for all columns, results squeezed or transposed (a single test row,
-a single feature), arguments normalized in place; a bias forgotten in the
-parameter count (or one bias per layer, or per input), the list of sizes emptied by ``pop``; a sigmoid output with a
-categorical loss, a loss that does not match the labels, from_logits=True with
-a squashing output, and names Keras itself rejects ("Softmax",
-"binarycrossentropy"), resolved with `keras.activations.get` and
-`keras.losses.get`; a digits model without a Normalization layer, with
-per-pixel statistics, adapted on the validation images or on all the images,
-with other hidden sizes or activations, another parameter count, another loss
-or optimizer, a sigmoid output or too little training; a regression model
-without normalization in front, adapted on other data, with a squashing output,
-more parameters or other layers than its budget allows, or a mean absolute
-error above the held-out target on patients it never trained on (Adam's
-default learning rate leaves it near the mean for the epochs of the lesson).
+Mistakes the hidden tests catch, beyond what each requirement states: statistics from the test data or from each
+split, the sample standard deviation, results squeezed or transposed; a bias forgotten in the parameter count (or
+one per layer), the list of sizes emptied by ``pop``; names Keras rejects ("Softmax", "binarycrossentropy"),
+resolved with Keras's own ``get`` (`grader.keras_names`); from_logits=True on a squashing output; a digits model
+with per-pixel statistics or adapted on the validation images, or too little training; a regression model with a
+squashing output, or Adam's default learning rate, which leaves it near the mean for the epochs of the lesson.
 """
 
 from __future__ import annotations
@@ -27,18 +17,21 @@ import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.data import diabetes_split, digits_split, perturb_digits
+from grader.keras_names import pair_text, resolved, shown, split_pair
 from grader.model_spec import ModelSpec
 from grader.probes import (
     FunctionProbe,
     ModelProbe,
     ModelRequirements,
-    ModelRule,
+    adapted_statistics,
     compiled_metric,
     compiled_with,
     exact_params,
+    first_layer,
     function_probes,
     hidden_layers,
     normalization_matches,
+    normalization_size,
     only_layers,
 )
 from grader.question import Exercise, Question, Requirement
@@ -68,9 +61,6 @@ DIABETES_VISIBLE_MAE = 52.0  # on the validation patients themselves (held-out c
 # digits, at most 1.4e-6 on the diabetes features). Adapting on all 1,797 digits instead of the 1,347 training
 # images moves the mean by 1.2e-4 and the variance by 2.3e-4, on the validation images by 4.7e-4: so 2e-5.
 NORMALIZATION_RTOL = 2e-5
-
-
-# Held-out sets: secret-seeded, label-preserving perturbations of the public data.
 
 
 # Question 1: normalize with training statistics only.
@@ -105,111 +95,56 @@ def _part(index: int) -> Callable[[Any], np.ndarray]:
     return part
 
 
-def _standardize_holds(x_train: np.ndarray, x_test: np.ndarray) -> Callable[[Any], str | None]:
-    mean, std = x_train.mean(axis=0), x_train.std(axis=0)
-    expected = ((x_train - mean) / std, (x_test - mean) / std)
-
-    def holds(result: Any) -> str | None:
-        try:
-            z_train, z_test = result
-        except (TypeError, ValueError):
-            return f"returned {describe(result)}; it should return a pair (z_train, z_test)."
-        for name, got, want in [("z_train", z_train, expected[0]), ("z_test", z_test, expected[1])]:
-            got = np.asarray(got, dtype=np.float64)
-            if got.shape != want.shape:
-                return f"{name} has shape {got.shape}; it should have shape {want.shape}, the same as its input."
-            if not np.allclose(got, want, rtol=1e-4, atol=1e-4):
-                return f"{name} is {describe(got)}, but it should be {describe(want)}."
-        return None
-
-    return holds
+def _standardize_holds(result: Any) -> str | None:
+    """The visible example against its answer, worked out by hand: the columns of x_train have means 1 and 20 and
+    standard deviations 1 and 10."""
+    try:
+        z_train, z_test = result
+    except (TypeError, ValueError):
+        return f"returned {describe(result)}; it should return a pair (z_train, z_test)."
+    for name, got, want in [("z_train", z_train, _Q1_Z_TRAIN), ("z_test", z_test, _Q1_Z_TEST)]:
+        got = np.asarray(got, dtype=np.float64)
+        if got.shape != want.shape:
+            return f"{name} has shape {got.shape}; it should have shape {want.shape}, the same as its input."
+        if not np.allclose(got, want, rtol=1e-4, atol=1e-4):
+            return f"{name} is {describe(got)}, but it should be {describe(want)}."
+    return None
 
 
 _Q1_TRAIN = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
 _Q1_TEST = np.array([[1.0, 40.0], [4.0, 20.0]], dtype=np.float32)
+_Q1_Z_TRAIN = np.array([[-1.0, -1.0], [1.0, 1.0]], dtype=np.float32)
+_Q1_Z_TEST = np.array([[0.0, 2.0], [3.0, 0.0]], dtype=np.float32)
 
 
 # Question 3: the output activation and loss that match a task.
 
 TASKS = ("binary", "multiclass", "onehot", "regression")
-# What fits each task, as the names Keras's own `get` functions resolve: activations.get(...).__name__ and the
-# loss function's name (keras.losses.get("mse") is mean_squared_error; so is keras.losses.MeanSquaredError()).
-_RIGHT_PAIRS: dict[str, tuple[set[str], set[str]]] = {
-    "binary": ({"sigmoid"}, {"binary_crossentropy"}),
-    "multiclass": ({"softmax"}, {"sparse_categorical_crossentropy"}),
-    "onehot": ({"softmax"}, {"categorical_crossentropy"}),
-    "regression": ({"linear"}, {"mean_squared_error", "mean_absolute_error", "huber", "log_cosh"}),
-}
-_NAME_LIMIT = 100
+# What fits the visible example, as Keras's own `get` functions name it; the other tasks' answers stay on the
+# instructor's side (grader/references/output_and_loss.py), read by the judge only.
+_MULTICLASS = ({"softmax"}, {"sparse_categorical_crossentropy"})
 
 
-def _identifier(part: Any) -> str:
-    """An activation or a loss as plain text for the judge, in the kernel: never normalized here.
+def _right_pair(task: str) -> tuple[set[str], set[str]]:
+    if task == "multiclass":
+        return _MULTICLASS
+    from grader.references.output_and_loss import RIGHT_PAIRS  # instructor side, judge only
 
-    A string is sent as it is ("s:<text>"); None as "n:"; a Keras function or
-    loss object by its Keras name ("o:<name>", with ";logits" when it was made
-    with from_logits=True). The judge resolves the names with Keras's own `get`.
-    """
-    if part is None:
-        return "n:"
-    if isinstance(part, str):
-        return "s:" + part[:_NAME_LIMIT]
-    config = part.get_config() if hasattr(part, "get_config") and not isinstance(part, type) else {}
-    name = type(part).__name__ if hasattr(part, "get_config") else getattr(part, "__name__", type(part).__name__)
-    logits = ";logits" if isinstance(config, dict) and config.get("from_logits") else ""
-    return f"o:{str(name)[:_NAME_LIMIT]}{logits}"
-
-
-def _pair_text(result: Any) -> str:
-    """The answer's (activation, loss) as one string "activation|loss", in the kernel."""
-    if isinstance(result, str) or not isinstance(result, tuple | list) or len(result) != 2:
-        return f"?{type(result).__name__}"
-    return f"{_identifier(result[0])}|{_identifier(result[1])}"
-
-
-def _resolved(kind: str, text: str) -> tuple[str | None, bool]:
-    """(Keras's name for an identifier sent by `_identifier`, or None when Keras rejects it; from_logits)."""
-    import keras
-
-    tag, _, name = text.partition(":")
-    logits = name.endswith(";logits")
-    name = name.removesuffix(";logits")
-    if tag == "n":
-        return ("linear" if kind == "activation" else None), False
-    if tag not in {"s", "o"} or not name or "|" in name:
-        return None, False
-    try:
-        if kind == "activation":
-            return keras.activations.get(name).__name__, False
-        loss = keras.losses.get(name)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None, False
-    return getattr(getattr(loss, "fn", loss), "__name__", None), logits
-
-
-def _split_pair(text: str) -> tuple[str, str] | None:
-    if text.startswith("?") or text.count("|") != 1:
-        return None
-    activation, loss = text.split("|")
-    return activation, loss
+    return RIGHT_PAIRS[task]
 
 
 def _pair_form_problem(task: str, text: str) -> str | None:
-    if _split_pair(text) is None:
+    if split_pair(text) is None:
         return f"a {text[1:] or 'value'} for task {task!r}, where a pair (activation, loss) was expected"
     return None
 
 
-def _shown(text: str) -> str:
-    return repr(text.partition(":")[2].removesuffix(";logits") or None)
-
-
 def _names_problem(task: str, text: str) -> str | None:
-    activation, loss = _split_pair(text) or ("", "")
-    if _resolved("activation", activation)[0] is None:
-        return f"the activation {_shown(activation)} for task {task!r}, which keras.activations.get does not accept"
-    if _resolved("loss", loss)[0] is None:
-        return f"the loss {_shown(loss)} for task {task!r}, which keras.losses.get does not accept"
+    activation, loss = split_pair(text) or ("", "")
+    if resolved("activation", activation)[0] is None:
+        return f"the activation {shown(activation)} for task {task!r}, which keras.activations.get does not accept"
+    if resolved("loss", loss)[0] is None:
+        return f"the loss {shown(loss)} for task {task!r}, which keras.losses.get does not accept"
     return None
 
 
@@ -217,10 +152,10 @@ def _pair_problem(task: str, text: str) -> str | None:
     problem = _pair_form_problem(task, text) or _names_problem(task, text)
     if problem:
         return problem
-    activation, loss = _split_pair(text) or ("", "")
-    activations, losses = _RIGHT_PAIRS[task]
-    loss_name, from_logits = _resolved("loss", loss)
-    if _resolved("activation", activation)[0] in activations and loss_name in losses and not from_logits:
+    activation, loss = split_pair(text) or ("", "")
+    activations, losses = _right_pair(task)
+    loss_name, from_logits = resolved("loss", loss)
+    if resolved("activation", activation)[0] in activations and loss_name in losses and not from_logits:
         return None
     return f"an activation and a loss that do not fit task {task!r}"
 
@@ -231,7 +166,7 @@ def _verify_with(problem: Callable[[str, str], str | None]) -> Callable[[tuple, 
 
 
 def _multiclass_holds(result: Any) -> str | None:
-    problem = _pair_problem("multiclass", _pair_text(result))
+    problem = _pair_problem("multiclass", pair_text(result))
     if problem is None:
         return None
     return f"returned {describe(result)}: {problem}."
@@ -267,38 +202,11 @@ def _diabetes_mae_holds(predictions: Any) -> str | None:
     )
 
 
-def _digits_statistics() -> tuple[np.ndarray, np.ndarray]:
-    """The mean and variance of all the training pixels together (trusted side, float64)."""
-    x_train = digits_split()[0].astype(np.float64)
-    return np.array([x_train.mean()]), np.array([x_train.var()])
-
-
-def _diabetes_statistics() -> tuple[np.ndarray, np.ndarray]:
-    """The mean and variance of each training feature (trusted side, float64)."""
-    x_train = diabetes_split()[0].astype(np.float64)
-    return x_train.mean(axis=0), x_train.var(axis=0)
-
-
-def _normalization_size(size: int, advice: str) -> ModelRule:
-    """The first Normalization layer keeps ``size`` means (1 for axis=None, one per feature for axis=-1)."""
-
-    def check(report: dict[str, Any]) -> str | None:
-        layers = [layer for layer in report.get("all_layers", []) if layer.get("class_name") == "Normalization"]
-        if not layers:
-            return "has no Normalization layer"
-        kept = len(layers[0].get("mean") or [])
-        return None if kept == size else f"has a Normalization layer that keeps {kept} means, not {size}: {advice}"
-
-    return ModelRule("preprocessing", check)
-
-
-def _normalization_first(report: dict[str, Any]) -> str | None:
-    """The Normalization layer is the first layer after the input: every feature is normalized before any Dense layer."""
-    layers = [layer for layer in report.get("layers", []) if layer.get("class_name") != "InputLayer"]
-    first = layers[0].get("class_name") if layers else None
-    if first == "Normalization":
-        return None
-    return f"starts with a {first} layer: put the Normalization layer first, so every layer after it sees normalized features"
+_DIGITS_MODEL = ModelSpec(
+    input_shape=(64,), output_units=10, output_activation="softmax", layer_counts={"Normalization": 1, "Dense": 3}
+)
+_DIABETES_MODEL = ModelSpec(input_shape=(10,), output_units=1, output_activation="linear", max_params=DIABETES_MAX_PARAMS)
+_DIABETES_STATISTICS = adapted_statistics(lambda: diabetes_split()[0], per_feature=True)  # per feature (axis=-1)
 
 
 q1 = Question(
@@ -309,7 +217,7 @@ q1 = Question(
         PropertyCheck(
             args=(_Q1_TRAIN, _Q1_TEST),
             call="standardize([[0, 10], [2, 30]], [[1, 40], [4, 20]])",
-            holds=_standardize_holds(_Q1_TRAIN, _Q1_TEST),
+            holds=_standardize_holds,
             tip="Measure the mean and standard deviation of each column of x_train only, "
             "then apply those same numbers to both arrays.",
         ),
@@ -393,7 +301,7 @@ q3 = Question(
         (lambda: [(task,) for task in TASKS], "the four tasks",
             ("names",), {"verify": _verify_with(_names_problem)}),
         (lambda: [(task,) for task in TASKS], "the four tasks", ("fit",), {"verify": _verify_with(_pair_problem)}),
-        transform=_pair_text,
+        transform=pair_text,
     ),
     requirements=(
         Requirement("pair", "returns a pair `(activation, loss)` for each of the four tasks"),
@@ -414,26 +322,39 @@ q4 = Question(
     points=4,
     title="Build, compile and train a digits classifier",
     checks=(
-        ModelCheck(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax"), data=_digits_validation, minimum_accuracy=DIGITS_ACCURACY, tip="Check that the normalizer was adapted on x_train, that the loss is "
-            "'sparse_categorical_crossentropy', and train for more epochs (30 with Adam is plenty)."),
-        ModelCheck(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax"), data=_noisy_digits_validation, minimum_accuracy=DIGITS_ACCURACY, tip="This check adds a little noise to the validation images, as the grader's held-out images do, so "
+        ModelCheck(
+            _DIGITS_MODEL,
+            data=_digits_validation,
+            minimum_accuracy=DIGITS_ACCURACY,
+            tip="Check that the normalizer was adapted on x_train, that the loss is "
+            "'sparse_categorical_crossentropy', and train for more epochs (30 with Adam is plenty).",
+        ),
+        ModelCheck(
+            _DIGITS_MODEL,
+            data=_noisy_digits_validation,
+            minimum_accuracy=DIGITS_ACCURACY,
+            tip="This check adds a little noise to the validation images, as the grader's held-out images do, so "
             "some pixels that are blank in every training image get a drop of ink. With one mean and deviation per "
             "pixel (the default axis=-1) such a pixel is divided by almost zero. Use "
-            "keras.layers.Normalization(axis=None)."),
+            "keras.layers.Normalization(axis=None).",
+        ),
     ),
     probes=(
         ModelProbe(
             heldout="digits",
             threshold=DIGITS_ACCURACY,
             metric="accuracy",
-            requirements=ModelRequirements(ModelSpec(input_shape=(64,), output_units=10, output_activation="softmax", layer_counts={"Normalization": 1, "Dense": 3}), rules=(
-                    _normalization_size(1, "use keras.layers.Normalization(axis=None), one mean for all pixels"),
-                    normalization_matches(_digits_statistics, rtol=NORMALIZATION_RTOL),
+            requirements=ModelRequirements(
+                _DIGITS_MODEL,
+                rules=(
+                    normalization_size(1, "use keras.layers.Normalization(axis=None), one mean for all pixels"),
+                    normalization_matches(adapted_statistics(lambda: digits_split()[0]), rtol=NORMALIZATION_RTOL),
                     hidden_layers("Dense", units=(32, 16), activation="relu"),
                     exact_params(DIGITS_PARAMS),
                     compiled_with(loss="sparse_categorical_crossentropy", optimizer="Adam", from_logits=False),
                     compiled_metric("accuracy", {"SparseCategoricalAccuracy"}),
-                )),
+                ),
+            ),
             covers=("input", "preprocessing", "layers", "params", "compile", "heldout"),
         ),
     ),
@@ -460,7 +381,7 @@ q5 = Question(
     points=3,
     title="Train a regression model that beats the mean",
     checks=(
-        ModelCheck(ModelSpec(input_shape=(10,), output_units=1, output_activation="linear")),
+        ModelCheck(_DIABETES_MODEL),
         PropertyCheck(
             args=(_DIABETES[1],),
             call="diabetes_model(xd_val)",
@@ -475,12 +396,15 @@ q5 = Question(
             heldout="diabetes",
             threshold=DIABETES_MAE,
             metric="mae",
-            requirements=ModelRequirements(ModelSpec(input_shape=(10,), output_units=1, output_activation="linear", max_params=DIABETES_MAX_PARAMS), rules=(
-                    _normalization_size(10, "use keras.layers.Normalization() with its default axis=-1"),
-                    normalization_matches(_diabetes_statistics, rtol=NORMALIZATION_RTOL),
-                    ModelRule("preprocessing", _normalization_first),
+            requirements=ModelRequirements(
+                _DIABETES_MODEL,
+                rules=(
+                    normalization_size(10, "use keras.layers.Normalization() with its default axis=-1"),
+                    normalization_matches(_DIABETES_STATISTICS, rtol=NORMALIZATION_RTOL),
+                    first_layer("Normalization", "so every layer after it sees normalized features"),
                     only_layers(DIABETES_LAYERS, aspect="params"),
-                )),
+                ),
+            ),
             covers=("input", "preprocessing", "layers", "params", "heldout"),
         ),
     ),

@@ -119,6 +119,12 @@ class FunctionCheck:
         rtol: relative tolerance. Defaults to 1e-6.
         atol: absolute tolerance. Defaults to 1e-8.
         tip: one sentence that points at the likely mistake. Defaults to "".
+    Example:
+
+    >>> FunctionCheck(args=(2.0,), expected=4.0, call="square(2.0)", tip="Multiply x by itself.").run(lambda x: x + x + 1)
+    Traceback (most recent call last):
+    ...
+    grader.checks.CheckFailed: square(2.0) returned 5, but it should return 4. Multiply x by itself.
     """
 
     args: tuple
@@ -135,7 +141,15 @@ class FunctionCheck:
 
 @dataclass(frozen=True)
 class ValueCheck:
-    """Compare a value the student computed (not a function) with ``expected``."""
+    """Compare a value the student computed (not a function) with ``expected``.
+
+    Example:
+
+    >>> ValueCheck(expected=0.5, name="rate").run(0.25)
+    Traceback (most recent call last):
+    ...
+    grader.checks.CheckFailed: `rate` is 0.25, but it should be 0.5.
+    """
 
     expected: Any
     name: str
@@ -155,6 +169,13 @@ class PropertyCheck:
 
     ``holds(result)`` returns ``None`` when the property holds, else what is wrong.
     Use it when many different answers are right (trained weights, say).
+    Example:
+
+    >>> shape_is_3 = lambda result: None if np.shape(result) == (3,) else f"has shape {np.shape(result)}"
+    >>> PropertyCheck(args=(3,), call="ones(3)", holds=shape_is_3).run(lambda n: np.ones((n, 1)))
+    Traceback (most recent call last):
+    ...
+    grader.checks.CheckFailed: ones(3): has shape (3, 1)
     """
 
     args: tuple
@@ -179,6 +200,11 @@ class FreshCallCheck:
         holds: ``holds(args, result) -> problem or None``; it may also look at
             the arguments after the call (to see whether they were changed).
         tip: one sentence that points at the likely mistake. Defaults to "".
+    Example:
+
+    >>> def positive(args, result):
+    ...     return None if np.all(result > 0) else "returned a value that is not positive"
+    >>> FreshCallCheck(make_args=lambda: (np.arange(3.0),), call="shift(x)", holds=positive).run(lambda x: x + 1)
     """
 
     make_args: Callable[[], tuple]

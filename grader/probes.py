@@ -246,7 +246,13 @@ def function_probes(*rows: tuple, **shared: Any) -> tuple[FunctionProbe, ...]:
 
 @dataclass(frozen=True)
 class ValueProbe:
-    """Record a value the student computed and compare it with the key."""
+    """Record a value the student computed and compare it with the key.
+
+    Example:
+
+    >>> ValueProbe(rtol=1e-3, label="the learning rate").collect(0.01, Path("."), "q2_rate")["value"]["data"]
+    [0.01]
+    """
 
     rtol: float = 1e-6
     atol: float = 1e-8
@@ -355,6 +361,13 @@ def compiled_with(
     (``"mse"`` and ``"mean_squared_error"`` are one loss), the optimizer's class
     name (``"Adam"``). ``settings`` may hold ``from_logits=`` (a loss setting)
     or optimizer settings such as ``momentum=0.9``.
+    Example:
+
+    >>> rule = compiled_with(optimizer="Adam", learning_rate=0.001)
+    >>> rule.check({"compile": {"optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.01}}}})
+    "is compiled with the optimizer 'SGD', not 'Adam'"
+    >>> rule.check({"compile": {"optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.001}}}}) is None
+    True
     """
     loss_settings = {k: v for k, v in settings.items() if k in {"from_logits", "label_smoothing"}}
     optimizer_settings = {k: v for k, v in settings.items() if k not in loss_settings}
@@ -458,6 +471,13 @@ def trained_for(epochs: int, batch_size: int, n_train: int | Callable[[], int]) 
     steps an epoch), so another number of epochs, another batch size or
     another training set shows. ``n_train`` may be a function, called on the
     trusted side when the rule is checked.
+    Example:
+
+    >>> rule = trained_for(epochs=5, batch_size=32, n_train=100)  # 4 steps an epoch
+    >>> rule.check({"compile": {"optimizer_state": {"iterations": 20}}}) is None
+    True
+    >>> rule.check({"compile": {"optimizer_state": {"iterations": 12}}})
+    'took 12 training steps, where 5 epochs of batch_size=32 on the 100 training examples take 20'
     """
 
     def check(report: dict[str, Any]) -> str | None:
@@ -481,6 +501,14 @@ def hidden_layers(class_name: str, units: tuple[int, ...] | None = None, activat
     """The layers of ``class_name`` before the last one have these units and this activation, in order.
 
     Activation layers are folded into the layer before them.
+    Example:
+
+    >>> report = {"layers": [{"class_name": "Dense", "units": 32, "activation": "relu"},
+    ...                      {"class_name": "Dense", "units": 1, "activation": "sigmoid"}]}
+    >>> hidden_layers("Dense", units=(32,), activation="relu").check(report) is None
+    True
+    >>> hidden_layers("Dense", units=(16,)).check(report)
+    'has hidden Dense layers of [32] units, not [16]'
     """
 
     def check(report: dict[str, Any]) -> str | None:
@@ -501,6 +529,10 @@ def only_layers(allowed: set[str], aspect: str = "layers") -> ModelRule:
     """Every layer (nested models opened up) is of one of the ``allowed`` classes.
 
     Input layers and the models that hold layers (Sequential, Functional) always are.
+    Example:
+
+    >>> only_layers({"Dense"}).check({"all_layers": [{"class_name": "InputLayer"}, {"class_name": "Conv2D"}]})
+    'uses layers that this question does not allow: Conv2D'
     """
     allowed = {*allowed, "InputLayer", "Sequential", "Functional"}
 
@@ -512,7 +544,14 @@ def only_layers(allowed: set[str], aspect: str = "layers") -> ModelRule:
 
 
 def layer_setting(class_name: str, setting: str, wanted: Any, aspect: str = "layers") -> ModelRule:
-    """Every layer of ``class_name`` (at least one) has ``setting`` equal to ``wanted`` in its config."""
+    """Every layer of ``class_name`` (at least one) has ``setting`` equal to ``wanted`` in its config.
+
+    Example:
+
+    >>> rule = layer_setting("Embedding", "mask_zero", True)
+    >>> rule.check({"all_layers": [{"class_name": "Embedding", "config": {"mask_zero": False}}]})
+    'has a Embedding layer with mask_zero=False, where mask_zero=True is asked for'
+    """
 
     def check(report: dict[str, Any]) -> str | None:
         layers = layers_of(report, class_name)
@@ -550,7 +589,16 @@ def exact_params(count: int) -> ModelRule:
 
 
 def normalization_matches(statistics: Callable[[], tuple[np.ndarray, np.ndarray]], rtol: float = 1e-3, atol: float = 1e-6) -> ModelRule:
-    """The model's Normalization layer learned the mean and variance that ``statistics()`` computes (trusted side)."""
+    """The model's Normalization layer learned the mean and variance that ``statistics()`` computes (trusted side).
+
+    Example:
+
+    >>> rule = normalization_matches(lambda: (np.zeros(2), np.ones(2)))
+    >>> rule.check({"all_layers": [{"class_name": "Normalization", "mean": [0.0, 0.0], "variance": [1.0, 1.0]}]}) is None
+    True
+    >>> rule.check({"all_layers": [{"class_name": "Normalization", "mean": [0.5, 0.0], "variance": [1.0, 1.0]}]})[:48]
+    'has a Normalization layer adapted on other data '
+    """
 
     def check(report: dict[str, Any]) -> str | None:
         layers = layers_of(report, "Normalization")
@@ -584,6 +632,12 @@ class ModelProbe:
             "layers", "heldout", ...) when the question lists it. Defaults to ().
         weights_of: names of (small) layers whose trained weights the scorer
             reports, for rules that compare them. Defaults to ().
+    Example:
+
+    >>> probe = ModelProbe(heldout="digits", threshold=0.9, requirements=ModelRequirements(ModelSpec(output_units=10)),
+    ...                    covers=("heldout", "layers"))
+    >>> probe.metric, probe.requirements.spec.output_units
+    ('accuracy', 10)
     """
 
     heldout: str

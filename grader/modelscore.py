@@ -29,12 +29,14 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 
-# fold_activations is re-exported for the exercise modules that still import it from here.
 from grader.measures import FOLDED_ACTIVATIONS, fold_activations, rbf_mmd  # noqa: F401
+
+# fold_activations is re-exported for the exercise modules that still import it from here.
+from grader.model_report import CompileFacts, GraphNode, LayerFacts, ModelReport
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
@@ -135,60 +137,6 @@ def metric_value(predictions: np.ndarray, y: np.ndarray, name: str) -> float:
 
 _SCALARS = (str, int, float, bool, type(None))
 MAX_REPORTED_WEIGHTS = 20_000
-
-
-class LayerFacts(TypedDict):
-    """One layer as the trusted scorer reads it from the loaded model."""
-
-    class_name: str  # the layer's class, e.g. "Dense"
-    name: str
-    path: str  # "outer/inner" for a layer inside a nested model
-    units: int | None  # from the config, when the layer has units
-    activation: str | None  # its activation's name; an activation layer's own name for ReLU and kin
-    trainable: bool
-    params: int  # all its weights (0 for a layer never built)
-    trainable_params: int
-    config: dict[str, Any]  # its public config, as plain JSON values
-    vocabulary: NotRequired[list[str]]  # TextVectorization only
-    mean: NotRequired[list[float]]  # Normalization only (once built)
-    variance: NotRequired[list[float]]  # Normalization only (once built)
-
-
-class CompileFacts(TypedDict):
-    """The compile settings a model was saved with, resolved by Keras's own ``get`` functions."""
-
-    loss: dict[str, Any] | None  # {"name", "config"}, or {"name": None, "error"} for an unknown loss
-    optimizer: dict[str, Any] | None  # {"class_name", "config"}, or {"class_name": None, "error"}
-    metrics: Any  # as saved (plain JSON values)
-    optimizer_state: dict[str, float] | None  # "iterations" and the final "learning_rate" (see `_optimizer_state`)
-
-
-class GraphNode(TypedDict):
-    """One node of a functional model's graph, as the archive's config.json records it."""
-
-    name: str
-    class_name: str
-    module: str
-    inputs: list[str]  # the names of the nodes it reads
-
-
-class ModelReport(TypedDict):
-    """Plain facts about a saved model, measured by the trusted scorer (`describe_model`), never by a kernel.
-
-    Checks read it with ``report.get(...)``; its runtime shape is a plain dict
-    (it crosses the scorer's JSON pipe), so this type only writes that shape down.
-    """
-
-    layers: list[LayerFacts]  # the top-level layers, in order
-    all_layers: list[LayerFacts]  # every layer, nested models opened up
-    params: int
-    trainable_params: int
-    input_shape: list[int | None] | None  # without the batch axis; None for a model without inputs
-    input_dtype: str | None
-    output_shape: list[int | None] | None  # without the batch axis
-    compile: CompileFacts | None  # None when never compiled, or no archive was given
-    graph: list[GraphNode]  # empty for a Sequential model
-    weights: dict[str, list[list[float]]]  # the layers asked for by name (small ones only), flattened
 
 
 class ScoredModel(ModelReport):

@@ -28,6 +28,7 @@ import numpy as np
 
 from grader.channel import Unencodable, encode
 from grader.measures import fold_activations
+from grader.model_report import ModelReport
 from grader.model_spec import ModelSpec
 
 
@@ -288,7 +289,7 @@ class ModelRule:
     """
 
     aspect: str
-    check: Callable[[dict[str, Any]], str | None]
+    check: Callable[[ModelReport], str | None]
 
 
 @dataclass(frozen=True)
@@ -317,7 +318,7 @@ class ModelRequirements:
     spec: ModelSpec = field(default_factory=ModelSpec)
     rules: tuple[ModelRule, ...] = ()
 
-    def problems(self, report: dict[str, Any]) -> list[tuple[str, str]]:
+    def problems(self, report: ModelReport) -> list[tuple[str, str]]:
         """Every unmet rule as ``(aspect, what is wrong)``, in the order the rules are stated."""
         spec = self.spec
         found: list[tuple[str, str]] = []

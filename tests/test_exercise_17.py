@@ -233,10 +233,28 @@ def test_heldout_windows_are_secret_copies_of_the_test_period():
     assert not np.array_equal(x, make_heldout("inflation_windows", b"two")[0])
 
 
-def test_repeating_last_quarter_misses_the_goal_on_every_secret():
-    from grader.exercises.ex17_price_prediction import _training_statistics
+def test_stored_visible_answers_are_what_the_references_compute():
+    from grader.exercises import ex17_price_prediction as ex17
+    from grader.references.prices import training_statistics, windows
 
-    mean, std = _training_statistics()
+    mean, std = training_statistics()
+    assert np.array_equal(mean, ex17.TRAINING_MEAN) and np.array_equal(std, ex17.TRAINING_STD)
+    x, y = windows(ex17._Q2_FEATURES, ex17._Q2_TARGET, 3)
+    assert x.tobytes() == ex17._Q2_X.tobytes() and y.tobytes() == ex17._Q2_Y.tobytes()
+    table = ex17._Q3_TABLE
+    assert np.array_equal(table[:3].mean(axis=0), ex17._Q3_MEAN) and np.array_equal(table[:3].std(axis=0), ex17._Q3_STD)
+    assert np.array_equal((table - ex17._Q3_MEAN) / ex17._Q3_STD, ex17._Q3_SCALED)
+    _, features, inflation = inflation_features()
+    x, y = windows((features - mean) / std, inflation, WINDOW)
+    cut = N_TRAIN - WINDOW
+    reference = (x[:cut], y[:cut], x[cut:], y[cut:])
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(reference, forecast_windows(), strict=True))
+
+
+def test_repeating_last_quarter_misses_the_goal_on_every_secret():
+    from grader.references.prices import training_statistics
+
+    mean, std = training_statistics()
     for secret in [b"tests", b"one", b"two", b"three", b"four"]:
         x, y = make_heldout("inflation_windows", secret)
         assert metric_value((x[:, -1, 0] * std[0] + mean[0])[:, None], y, "mae") > INFLATION_MAE + 0.025

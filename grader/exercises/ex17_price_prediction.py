@@ -16,14 +16,14 @@ asks exercise 10's error ratio, which here stops only the large leaks (measured 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from grader.checks import FunctionCheck, ModelCheck, PropertyCheck, describe
 from grader.model_spec import ModelSpec
-from grader.probes import FunctionProbe, ModelProbe, ModelRequirements, ModelRule, only_layers
+from grader.probes import ModelProbe, ModelRequirements, ModelRule, function_probes, only_layers, part
 from grader.projects.prices import N_TRAIN, WINDOW, inflation_features
 from grader.question import Exercise, Question, Requirement
 
@@ -53,14 +53,10 @@ UNSEEN_TO_SEEN_ERROR = 1.05
 # Data the notebook and the checks share: everything here is public.
 
 
-def _training_statistics() -> tuple[np.ndarray, np.ndarray]:
-    features = inflation_features()[1][:N_TRAIN]
-    return features.mean(axis=0), features.std(axis=0)
-
-
-def _windows(features: np.ndarray, target: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    x = np.stack([features[i : i + window] for i in range(len(features) - window)])
-    return x.astype(np.float32), np.asarray(target[window:], dtype=np.float32)
+# The training quarters' column means and standard deviations (ddof=0) of inflation and the bill rate, written out
+# (grader.references.prices.training_statistics gives them; tests/test_exercise_17.py checks they are its numbers).
+TRAINING_MEAN = np.array([1.2044800225251586, 6.310894308943089])
+TRAINING_STD = np.array([0.8776191124690186, 2.853059692105228])
 
 
 def forecast_windows() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -70,19 +66,11 @@ def forecast_windows() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     the test windows' the quarters 1990Q1 to 2009Q3.
     """
     _, features, inflation = inflation_features()
-    mean, std = _training_statistics()
-    x, y = _windows((features - mean) / std, inflation, WINDOW)
+    scaled = (features[:-1] - TRAINING_MEAN) / TRAINING_STD
+    x = np.lib.stride_tricks.sliding_window_view(scaled, WINDOW, axis=0).transpose(0, 2, 1).astype(np.float32)
+    y = inflation[WINDOW:].astype(np.float32)
     cut = N_TRAIN - WINDOW
     return x[:cut], y[:cut], x[cut:], y[cut:]
-
-
-# Held-out sets: secret noisy copies of the test period, and the public windows flagged seen or unseen.
-
-
-def _part(index: int) -> Callable[[Any], Any]:
-    """A kernel-side transform: item ``index`` of the answer's tuple (x or y of a pair, say)."""
-
-    return lambda result: result[index]
 
 
 # Question 1: percent changes of prices, as log differences.
@@ -142,11 +130,9 @@ q1 = Question(
         ),
         Requirement("unchanged", "leaves `prices` unchanged"),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_change_cases, verify=_change_shape_verify, label="hidden price series and tables", covers=("shape", "unchanged")
-        ),
-        FunctionProbe(cases=_change_cases, rtol=1e-6, atol=1e-9, label="hidden price series and tables", covers=("values", "unchanged")),
+    probes=function_probes(
+        (_change_cases, "hidden price series and tables", "shape", {"verify": _change_shape_verify}),
+        (_change_cases, "hidden price series and tables", "values", {"rtol": 1e-6, "atol": 1e-9}),
     ),
     hints=(
         "np.log(prices) turns ratios into differences: log(p[t] / p[t - 1]) = log(p[t]) - log(p[t - 1]).",
@@ -160,6 +146,9 @@ q1 = Question(
 
 _Q2_FEATURES = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 40.0], [5.0, 50.0]])
 _Q2_TARGET = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+# Its answer, written out as float32 (tests/test_exercise_17.py recomputes it with grader.references.prices.windows).
+_Q2_X = np.array([[[1, 10], [2, 20], [3, 30]], [[2, 20], [3, 30], [4, 40]]], dtype=np.float32)
+_Q2_Y = np.array([0.4, 0.5], dtype=np.float32)
 
 
 def _window_cases() -> list[tuple]:
@@ -193,7 +182,7 @@ def _window_count_verify(args: tuple, got: np.ndarray) -> str | None:
 
 
 def _windows_holds(result: Any) -> str | None:
-    want_x, want_y = _windows(_Q2_FEATURES, _Q2_TARGET, 3)
+    want_x, want_y = _Q2_X, _Q2_Y
     try:
         x, y = result
     except (TypeError, ValueError):
@@ -233,16 +222,10 @@ q2 = Question(
         Requirement("targets", "returns `y` of shape (n_windows,), the answer of window `i` being `target[i + window]`"),
         Requirement("unchanged", "leaves `features` and `target` unchanged"),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_window_cases,
-            transform=_window_count,
-            verify=_window_count_verify,
-            label="hidden tables and windows",
-            covers=("count", "unchanged"),
-        ),
-        FunctionProbe(cases=_window_cases, transform=_part(0), rtol=1e-6, atol=1e-9, label="the windows `x` of hidden tables", covers=("windows", "unchanged")),
-        FunctionProbe(cases=_window_cases, transform=_part(1), rtol=1e-6, atol=1e-9, label="the answers `y` of hidden tables", covers=("targets", "unchanged")),
+    probes=function_probes(
+        (_window_cases, "hidden tables and windows", "count", {"transform": _window_count, "verify": _window_count_verify}),
+        (_window_cases, "the windows `x` of hidden tables", "windows", {"transform": part(0), "rtol": 1e-6, "atol": 1e-9}),
+        (_window_cases, "the answers `y` of hidden tables", "targets", {"transform": part(1), "rtol": 1e-6, "atol": 1e-9}),
     ),
     hints=(
         "Count first: a table of n rows gives n - window windows. Five rows and a window of 3 give 2.",
@@ -273,10 +256,13 @@ def _statistics(result: Any) -> np.ndarray:
 
 
 _Q3_TABLE = np.array([[1.0, 10.0], [2.0, 30.0], [3.0, 50.0], [9.0, 90.0]])
+# Its answer for n_train=3, written out (the first 3 rows' means and stds, ddof=0; tests/test_exercise_17.py checks it).
+_Q3_MEAN, _Q3_STD = np.array([2.0, 30.0]), np.array([0.816496580927726, 16.32993161855452])
+_Q3_SCALED = np.array([[-1.224744871391589] * 2, [0.0, 0.0], [1.224744871391589] * 2, [8.573214099741124, 3.674234614174767]])
 
 
 def _scale_holds(result: Any) -> str | None:
-    mean, std = _Q3_TABLE[:3].mean(axis=0), _Q3_TABLE[:3].std(axis=0)
+    mean, std = _Q3_MEAN, _Q3_STD
     try:
         scaled, got_mean, got_std = result
     except (TypeError, ValueError):
@@ -288,7 +274,7 @@ def _scale_holds(result: Any) -> str | None:
             f"{describe(mean)} and stds {describe(std.round(4))}. Measure each column on features[:n_train] only (axis=0)."
         )
     scaled = np.asarray(scaled, dtype=np.float64)
-    if scaled.shape != _Q3_TABLE.shape or not np.allclose(scaled, (_Q3_TABLE - mean) / std):
+    if scaled.shape != _Q3_TABLE.shape or not np.allclose(scaled, _Q3_SCALED):
         return f"scaled is {describe(scaled)}; it should be the whole table minus the means, divided by the stds."
     return None
 
@@ -314,9 +300,10 @@ q3 = Question(
         Requirement("scaled", "returns the whole table scaled column by column, an array of the same shape as `features`"),
         Requirement("unchanged", "leaves `features` unchanged"),
     ),
-    probes=(
-        FunctionProbe(cases=_scale_cases, transform=_statistics, rtol=1e-5, atol=1e-6, label="the means and stds of hidden tables", covers=("statistics", "unchanged")),
-        FunctionProbe(cases=_scale_cases, transform=_part(0), rtol=1e-5, atol=1e-5, label="hidden tables, scaled", covers=("scaled", "unchanged")),
+    probes=function_probes(
+        (_scale_cases, "the means and stds of hidden tables", "statistics", {"transform": _statistics, "atol": 1e-6}),
+        (_scale_cases, "hidden tables, scaled", "scaled", {"transform": part(0), "atol": 1e-5}),
+        rtol=1e-5,
     ),
     hints=(
         "The first n_train rows are the past you train on; measure nothing on the rows after them.",
@@ -328,6 +315,10 @@ q3 = Question(
 
 
 # Question 4: the forecaster, a goal and a budget.
+
+# What q4 asks of the forecaster, read by its hidden requirements and (with the Dense(1) output the visible check
+# reads from the model itself; the judge's output rule folds activation layers in) by its visible check.
+_FORECASTER_MODEL = ModelSpec(input_shape=(WINDOW, N_FEATURES), max_params=FORECASTER_PARAMS)
 
 
 def _linear_dense_output(report: dict[str, Any]) -> str | None:
@@ -349,7 +340,7 @@ def _forecast_holds(predictions: Any) -> str | None:
     if predictions.size != y_test.size:
         return f"the model returned an array of shape {predictions.shape} for {len(y_test)} windows; expected one number per window, ({len(y_test)}, 1)."
     mae = float(np.mean(np.abs(predictions.reshape(-1) - y_test)))
-    naive = float(np.mean(np.abs(x_test[:, -1, 0] * _training_statistics()[1][0] + _training_statistics()[0][0] - y_test)))
+    naive = float(np.mean(np.abs(x_test[:, -1, 0] * TRAINING_STD[0] + TRAINING_MEAN[0] - y_test)))
     if mae <= INFLATION_VISIBLE_MAE:
         return None
     return (
@@ -363,7 +354,7 @@ q4 = Question(
     points=4,
     title="Forecast next quarter's inflation better than last quarter's",
     checks=(
-        ModelCheck(ModelSpec(input_shape=(WINDOW, N_FEATURES), output_units=1, output_activation="linear", max_params=FORECASTER_PARAMS)),
+        ModelCheck(replace(_FORECASTER_MODEL, output_units=1, output_activation="linear")),
         PropertyCheck(
             args=(forecast_windows()[2],),
             call="forecaster.predict(x_test)",
@@ -393,7 +384,7 @@ q4 = Question(
             heldout="inflation_windows",
             threshold=INFLATION_MAE,
             metric="mae",
-            requirements=ModelRequirements(ModelSpec(input_shape=(WINDOW, N_FEATURES), max_params=FORECASTER_PARAMS), rules=(ModelRule("output", _linear_dense_output), only_layers(FORECASTER_LAYERS, aspect="params"))),
+            requirements=ModelRequirements(_FORECASTER_MODEL, rules=(ModelRule("output", _linear_dense_output), only_layers(FORECASTER_LAYERS, aspect="params"))),
             covers=("input", "output", "params", "heldout"),
         ),
         ModelProbe(

@@ -6,19 +6,20 @@ import numpy as np
 
 from grader.exercises import ex17_price_prediction as ex17
 from grader.projects import prices
+from grader.references.prices import training_statistics, windows
 
 
 def inflation_windows(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Eight copies of the whole series, inflation scaled by a factor in [0.9, 1.1] plus noise of 0.15 points
     and the bill rate plus noise of 0.2 points; the windows whose targets are the 79 test quarters of each copy."""
     _, features, _ = prices.inflation_features()
-    mean, std = ex17._training_statistics()
+    mean, std = training_statistics()
     xs, ys = [], []
     for _ in range(8):
         copy = features.copy()
         copy[:, 0] = copy[:, 0] * rng.uniform(0.9, 1.1) + rng.normal(0.0, 0.15, size=len(copy))
         copy[:, 1] = copy[:, 1] + rng.normal(0.0, 0.2, size=len(copy))
-        x, y = ex17._windows((copy - mean) / std, copy[:, 0], prices.WINDOW)
+        x, y = windows((copy - mean) / std, copy[:, 0], prices.WINDOW)
         xs.append(x[prices.N_TRAIN - prices.WINDOW :])
         ys.append(y[prices.N_TRAIN - prices.WINDOW :])
     return np.concatenate(xs), np.concatenate(ys)

@@ -30,15 +30,10 @@ from typing import Any
 import numpy as np
 
 from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, PropertyCheck, describe, reads_raw_sentences
-from grader.model_spec import ModelSpec
-from grader.probes import (
-    FunctionProbe,
-    ModelProbe,
-    layers_of,
-)
+from grader.probes import ModelProbe, function_probes, layers_of, reference_verify
 from grader.projects.reviews import course_reviews
 from grader.question import Exercise, Question, Requirement
-from grader.text_models import sentiment_model_requirements
+from grader.text_models import SENTIMENT_MODEL, SENTIMENT_REQUIREMENTS, sentiment_model_requirements
 
 RESERVED = ("", "[UNK]")
 # Held-out accuracy, measured 2026-12-03 (seeds 0-2, two held-out draws of 1,000 reviews each; sequences of 80
@@ -115,27 +110,14 @@ q1 = Question(
         Requirement("padding", "leaves column 0 at zero: the padding id is not a word"),
         Requirement("unchanged", "leaves `ids` unchanged"),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_count_cases,
-            transform=_counts_layout,
-            verify=_counts_layout_verify,
-            label="hidden id arrays, a batch of one and a review of one id among them",
-            covers=("shape", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_count_cases,
-            transform=lambda result: np.asarray(result)[:, 1:],
-            label="hidden reviews in which words repeat",
-            covers=("counts", "unchanged"),
-        ),
-        FunctionProbe(
-            cases=_count_cases,
-            transform=lambda result: np.asarray(result)[:, :1],
-            label="hidden reviews padded at the end and at the start",
-            covers=("padding", "unchanged"),
-        ),
-    ),
+    probes=function_probes(
+        (_count_cases, "hidden id arrays, a batch of one and a review of one id among them", "shape",
+            {"transform": _counts_layout, "verify": _counts_layout_verify}),
+        (_count_cases, "hidden reviews in which words repeat", "counts",
+            {"transform": lambda result: np.asarray(result)[:, 1:]}),
+        (_count_cases, "hidden reviews padded at the end and at the start", "padding",
+            {"transform": lambda result: np.asarray(result)[:, :1]}),
+    ),  # fmt: skip
     hints=(
         "Start from zeros of shape (len(ids), vocab_size), dtype float32: one row per review, one column per id.",
         "Add 1 for every position of every review: a loop over rows and ids works, and so does np.add.at(counts, "
@@ -149,15 +131,6 @@ q1 = Question(
 
 _WEIGHTS = np.array([0.3, -0.2, 1.5, -0.9, 0.4, -1.1, 0.4, 0.0])
 _VOCAB = ["[UNK]", "", "superb", "dull", "fine", "awful", "good", "plot"]
-
-
-def _strongest_reference(weights: np.ndarray, vocabulary: list[str], k: int) -> tuple[list[str], list[str]]:
-    """The key's words (judge side): reserved tokens out, ties in vocabulary order."""
-    kept = [i for i, word in enumerate(vocabulary) if word not in RESERVED]
-    weights = np.asarray(weights, dtype=np.float64)
-    positive = sorted(kept, key=lambda i: (-weights[i], i))[:k]
-    negative = sorted(kept, key=lambda i: (weights[i], i))[:k]
-    return [vocabulary[i] for i in positive], [vocabulary[i] for i in negative]
 
 
 def _strongest_cases() -> list[tuple]:
@@ -184,33 +157,12 @@ def _strongest_text(result: Any) -> str:
     return "\t".join(" ".join(part) for part in parts)
 
 
-def _words_of(got: Any) -> tuple[list[str], list[str]] | str:
+def words_of(got: Any) -> tuple[list[str], list[str]] | str:
     text = str(got)
     if text.startswith("?") or text.count("\t") != 1:
         return f"{text[1:] if text.startswith('?') else 'something'}, not a pair (positive, negative) of word lists"
     positive, negative = (part.split(" ") if part else [] for part in text.split("\t"))
     return positive, negative
-
-
-def _strongest_verify(which: str) -> Any:
-    def verify(args: tuple, got: Any) -> str | None:
-        words = _words_of(got)
-        if isinstance(words, str):
-            return words
-        weights, vocabulary, k = args
-        expected = _strongest_reference(weights, vocabulary, k)
-        if which == "reserved" and any(w in RESERVED or w == "" for w in words[0] + words[1]):
-            return 'lists that hold the reserved tokens "" or "[UNK]"; leave them out, whatever their weight'
-        if which == "order" and tuple(words) != expected:
-            if len(words[0]) != k or len(words[1]) != k:
-                return f"lists of {len(words[0])} and {len(words[1])} words; expected {k} each"
-            return (
-                f"positive {words[0][:4]}..., negative {words[1][:4]}...; expected positive {expected[0][:4]}..., "
-                f"negative {expected[1][:4]}... (largest weight first, most negative first, ties in vocabulary order)"
-            )
-        return None
-
-    return verify
 
 
 def _digest(given: tuple, result: Any) -> np.ndarray:
@@ -252,29 +204,13 @@ q2 = Question(
         ),
         Requirement("unchanged", "leaves `weights` and `vocabulary` unchanged"),
     ),
-    probes=(
-        FunctionProbe(
-            cases=_strongest_cases,
-            transform=_strongest_text,
-            verify=_strongest_verify("reserved"),
-            label="hidden vocabularies whose reserved tokens carry the largest weights",
-            covers=("reserved",),
-        ),
-        FunctionProbe(
-            cases=_strongest_cases,
-            transform=_strongest_text,
-            verify=_strongest_verify("order"),
-            label="hidden weights with many ties",
-            covers=("order",),
-        ),
-        FunctionProbe(
-            cases=_strongest_cases,
-            observe=_digest,
-            verify=_unchanged_verify,
-            label="hidden weights",
-            covers=("unchanged",),
-        ),
-    ),
+    probes=function_probes(
+        (_strongest_cases, "hidden vocabularies whose reserved tokens carry the largest weights", ("reserved",),
+            {"transform": _strongest_text, "verify": reference_verify("reviews", "strongest_reserved_verify")}),
+        (_strongest_cases, "hidden weights with many ties", ("order",),
+            {"transform": _strongest_text, "verify": reference_verify("reviews", "strongest_order_verify")}),
+        (_strongest_cases, "hidden weights", ("unchanged",), {"observe": _digest, "verify": _unchanged_verify}),
+    ),  # fmt: skip
     hints=(
         'Keep the positions of the real words: [i for i, w in enumerate(vocabulary) if w not in ("", "[UNK]")].',
         "Sort those positions with a key: (-weights[i], i) puts the largest weight first and breaks ties by position; "
@@ -333,27 +269,11 @@ q3 = Question(
     title="Beat the baseline with an embedding model",
     checks=(
         AnswerPropertyCheck(name="review_model", holds=reads_raw_sentences),
-        ModelCheck(ModelSpec(input_shape=(1,), output_units=1, output_activation="sigmoid"), data=_review_validation, minimum_accuracy=SENTIMENT_ACCURACY, tip="An average of word vectors cannot see that 'not' turns the next word around, nor which side of "
+        ModelCheck(SENTIMENT_MODEL, data=_review_validation, minimum_accuracy=SENTIMENT_ACCURACY, tip="An average of word vectors cannot see that 'not' turns the next word around, nor which side of "
             "'but' a word is on: let the model read word order (a recurrent layer) or pairs of words (ngrams=2)."),
     ),
     requirements=(
-        Requirement("input", 'reads raw strings: `keras.Input(shape=(1,), dtype="string")`'),
-        Requirement("preprocessing", "has one `TextVectorization` layer, adapted on `texts_train` only"),
-        Requirement(
-            "layers",
-            "has one `Embedding` with `input_dim=vectorizer.vocabulary_size()` and ends in a `Dense` layer of one "
-            "unit with the sigmoid activation",
-        ),
-        Requirement("masking", "masks the padding: the `Embedding` has `mask_zero=True`"),
-        Requirement(
-            "compile",
-            "is compiled with the binary cross-entropy on its sigmoid probabilities (not `from_logits=True`)",
-        ),
-        Requirement(
-            "params",
-            "has at most 40,000 parameters, in `TextVectorization`, `Embedding`, `GlobalAveragePooling1D`, recurrent, "
-            "`Dense`, activation, normalization and dropout layers only",
-        ),
+        *SENTIMENT_REQUIREMENTS,
         Requirement("heldout", "reaches an accuracy of at least 0.91 on fresh reviews"),
     ),
     probes=(

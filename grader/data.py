@@ -91,38 +91,31 @@ def digits_split(seed: int = 0, validation: float = 0.25) -> tuple[np.ndarray, .
     return tuple(train_test_split(x, y, test_size=validation, random_state=seed, stratify=y))
 
 
-def shift_images(images: np.ndarray, rng: np.random.Generator, max_shift: int = 1) -> np.ndarray:
-    """Move each image by a random whole number of pixels, from -max_shift to max_shift along each axis.
+def shifted_digits(name: str) -> np.ndarray:
+    """Stored moved digits (`grader/shifted_digits.npz`), float32 grey levels 0 to 16 of shape (n, 8, 8, 1).
 
-    ``images`` has shape (n, height, width) or (n, height, width, channels). The
-    border that a move uncovers is blank (0); what moves past the edge is lost.
-    Returns a new array of the same shape and dtype.
+    ``name`` is ``"lesson08_train"``, ``"lesson08_val"`` or ``"ex09_val"``. Each image is moved by up to one
+    pixel each way, the border it uncovers blank. They are stored, not computed here: moving images is
+    exercise 09's question 2 (``grader.references.transfer.stored_shifts`` made them).
     """
-    moves = rng.integers(-max_shift, max_shift + 1, size=(len(images), 2))
-    padding = [(0, 0), (max_shift, max_shift), (max_shift, max_shift)] + [(0, 0)] * (images.ndim - 3)
-    padded = np.pad(images, padding)
-    height, width = images.shape[1:3]
-    shifted = np.empty_like(images)
-    for index, (down, right) in enumerate(moves):
-        top, left = max_shift - down, max_shift - right
-        shifted[index] = padded[index, top : top + height, left : left + width]
-    return shifted
+    from pathlib import Path
+
+    with np.load(Path(__file__).with_name("shifted_digits.npz")) as stored:
+        return stored[name].astype(np.float32)
 
 
-def shifted_digits_split(seed: int = 0, validation: float = 0.25) -> tuple[np.ndarray, ...]:
+def shifted_digits_split() -> tuple[np.ndarray, ...]:
     """`digits_split` as images of shape (8, 8, 1), each moved by up to one pixel (lessons 08 and on).
 
     The training images come twice, as they are and once moved at random; each
-    validation image is moved at random (`shift_images`), so the validation set
+    validation image is moved at random (`shifted_digits`), so the validation set
     measures how well a model copes with digits that are not centred.
     Returns ``(x_train, x_val, y_train, y_val)``: ``x`` float32 grey levels 0 to 16
     of shape (n, 8, 8, 1), ``y`` integers; 2 x 1,347 training and 450 validation images.
     """
-    x_train, x_val, y_train, y_val = digits_split(seed, validation)
-    rng = np.random.default_rng(seed + 8)
-    images_train, images_val = x_train.reshape(-1, 8, 8, 1), x_val.reshape(-1, 8, 8, 1)
-    x_train = np.concatenate([images_train, shift_images(images_train, rng)])
-    return x_train, shift_images(images_val, rng), np.concatenate([y_train, y_train]), y_val
+    x_train, _, y_train, y_val = digits_split()
+    x_train = np.concatenate([x_train.reshape(-1, 8, 8, 1), shifted_digits("lesson08_train")])
+    return x_train, shifted_digits("lesson08_val"), np.concatenate([y_train, y_train]), y_val
 
 
 def small_digits_split(

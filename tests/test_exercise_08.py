@@ -8,7 +8,7 @@ from judging import judged, missed
 from numpy.lib.stride_tricks import sliding_window_view
 
 from grader.checks import CheckFailed, ModelCheck
-from grader.data import shift_images, shifted_digits_split
+from grader.data import shifted_digits, shifted_digits_split
 from grader.exercises import load_exercise
 from grader.exercises.ex08_convolutional_networks import CNN_PARAMS, MAX_PARAMS
 from grader.heldout import make_heldout
@@ -494,14 +494,18 @@ def test_stored_visible_answers_are_what_the_references_compute():
 
 
 def test_shift_images_moves_by_at_most_one_pixel_and_blanks_the_border():
+    from grader.references.transfer import random_shift, stored_shifts
+
     image = np.arange(1.0, 10.0).reshape(1, 3, 3, 1)
-    moved = shift_images(np.repeat(image, 200, axis=0), np.random.default_rng(0))
+    moved = random_shift(np.repeat(image, 200, axis=0), np.random.default_rng(0))
     assert moved.shape == (200, 3, 3, 1)
     assert np.all(moved[:, 1, 1, 0] != 0)  # the centre pixel always holds one of the image's pixels
     assert len({m.tobytes() for m in moved}) == 9  # every one of the 9 moves happens
     assert all(np.isin(m[m != 0], image).all() for m in moved)
     x_train, x_val, y_train, y_val = shifted_digits_split()
     assert x_train.shape == (2694, 8, 8, 1) and x_val.shape == (450, 8, 8, 1) and len(y_train) == 2694
+    for name, images in stored_shifts().items():  # the stored moved digits are what the reference makes
+        assert np.array_equal(shifted_digits(name), images.astype(np.float32))
 
 
 def test_heldout_images_are_secret_moves_of_every_digit():

@@ -8,10 +8,11 @@ from judging import judged, missed
 
 from grader.channel import PROBE_DIR_VARIABLE
 from grader.exercises import load_exercise
-from grader.exercises.ex15_digit_recognition import MAX_PARAMS, perturb_mnist, prepared
+from grader.exercises.ex15_digit_recognition import MAX_PARAMS, perturb_mnist
 from grader.heldout import make_heldout
 from grader.outcomes import Status
 from grader.projects import digits
+from grader.references.digits import prepared
 
 EXERCISE = load_exercise("15_digit_recognition")
 q1, q2, q3 = EXERCISE.questions
@@ -122,6 +123,14 @@ def prepare_in_place(images):
         images /= 255.0
         return images[..., None].astype(np.float32)
     return prepare_images(images)
+
+
+def test_stored_visible_answer_is_what_the_reference_computes():
+    from grader.exercises import ex15_digit_recognition as ex15
+
+    assert prepared(ex15._Q1_IMAGES).tobytes() == ex15._Q1_PREPARED.tobytes()
+    x_val = digits.offline_split()[1]
+    assert np.array_equal(ex15._visible_moved_digits()[0], prepared(perturb_mnist(x_val, np.random.default_rng(2024))))
 
 
 def test_prepare_images_accepts_other_forms_and_rejects_the_usual_slips(tmp_path):

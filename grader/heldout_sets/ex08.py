@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.data import perturb_digits, shift_images
+from grader.data import perturb_digits
+from grader.references.transfer import random_shift
 
 
 def digits_shifted_images(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -12,5 +13,5 @@ def digits_shifted_images(rng: np.random.Generator) -> tuple[np.ndarray, np.ndar
     from sklearn.datasets import load_digits
 
     data = load_digits()
-    images = shift_images(data.data.reshape(-1, 8, 8, 1).astype(np.float64), rng)
+    images = random_shift(data.data.reshape(-1, 8, 8, 1).astype(np.float64), rng)
     return perturb_digits(images, rng), data.target.astype(np.int64)

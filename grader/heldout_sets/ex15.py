@@ -6,10 +6,16 @@ import numpy as np
 
 from grader.exercises import ex15_digit_recognition as ex15
 from grader.projects.digits import held_back_digits
+from grader.references.digits import prepared
+from grader.references.transfer import random_shift
 
 
 def mnist_moved_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Three secret noisy, moved copies of each of the 500 digits `load_digits` holds back, ex15.prepared."""
+    """Three secret noisy, moved copies of each of the 500 digits `load_digits` holds back, prepared."""
     images, labels = held_back_digits()
-    copies = [ex15.perturb_mnist(images, rng) for _ in range(ex15.COPIES)]
-    return ex15.prepared(np.concatenate(copies)), np.tile(labels, ex15.COPIES)
+    copies = [ex15.lighten_and_noise(_moved(images, rng), rng) for _ in range(ex15.COPIES)]
+    return prepared(np.concatenate(copies)), np.tile(labels, ex15.COPIES)
+
+
+def _moved(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return random_shift(np.asarray(images, dtype=np.float64), rng, max_shift=ex15.MAX_SHIFT)

@@ -1,9 +1,11 @@
-"""Reference code for exercise 09, the trusted side: a class subset and whole-pixel shifts.
+"""Reference code for exercise 09, the trusted side: a class subset and whole-pixel shifts (questions 1 and 2).
 
 Instructor-only (`grader publish` leaves `grader/references/` out of the student
-bundle): `grader.heldout_sets` draws its held-out digits with `subset_classes`
-(through `grader.transfer`), and `tests/test_exercise_09.py` builds answers and
-recomputes the visible examples' stored numbers with both.
+bundle): the held-out sets (`grader.heldout_sets`) select with `subset_classes` and
+move images with `random_shift` (exercises 08, 09 and project 15),
+`tests/test_exercise_09.py` builds answers and recomputes the visible examples'
+stored numbers with both, and `tests/test_exercise_08.py` checks that the moved
+digits `grader.data` ships (`grader/shifted_digits.npz`) are what `stored_shifts` makes.
 """
 
 from __future__ import annotations
@@ -29,3 +31,28 @@ def shift_images(images: np.ndarray, shifts: np.ndarray) -> np.ndarray:
             i, max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
         ]
     return out
+
+
+def random_shift(images: np.ndarray, rng: np.random.Generator, max_shift: int = 1) -> np.ndarray:
+    """Move each image by whole pixels, one draw of (down, right) in -max_shift..max_shift per image, filling with 0."""
+    return shift_images(images, rng.integers(-max_shift, max_shift + 1, size=(len(images), 2)))
+
+
+def stored_shifts() -> dict[str, np.ndarray]:
+    """The moved digits `grader/shifted_digits.npz` holds, as grey levels 0..16 (uint8), by name.
+
+    ``lesson08_train`` and ``lesson08_val``: the images of ``grader.data.digits_split()`` as (n, 8, 8, 1), moved
+    with ``default_rng(8)`` (training images first); ``ex09_val``: exercise 09's validation digits
+    (``grader.transfer.transfer_data``) moved with ``default_rng(2024)``, the draw its visible perturbation starts with.
+    Rewrite the file with ``np.savez_compressed("grader/shifted_digits.npz", **stored_shifts())``.
+    """
+    from grader.data import digits_split
+    from grader.transfer import transfer_data
+
+    x_train, x_val, _, _ = digits_split()
+    rng = np.random.default_rng(8)
+    train = random_shift(x_train.reshape(-1, 8, 8, 1), rng)
+    val = random_shift(x_val.reshape(-1, 8, 8, 1), rng)
+    ex09_val = random_shift(transfer_data()[2], np.random.default_rng(2024)) * 16.0
+    return {name: np.rint(images).astype(np.uint8) for name, images in
+            (("lesson08_train", train), ("lesson08_val", val), ("ex09_val", ex09_val))}

@@ -33,7 +33,12 @@ from grader.checks import AnswerPropertyCheck, FunctionCheck, ModelCheck, Proper
 from grader.probes import ModelProbe, function_probes, layers_of, reference_verify
 from grader.projects.reviews import course_reviews
 from grader.question import Exercise, Question, Requirement
-from grader.text_models import SENTIMENT_MODEL, SENTIMENT_REQUIREMENTS, sentiment_model_requirements
+from grader.text_models import (
+    SENTIMENT_MODEL,
+    SENTIMENT_REQUIREMENTS,
+    sentiment_model_requirements,
+    vectorizer_settings,
+)
 
 RESERVED = ("", "[UNK]")
 # Held-out accuracy, measured 2026-12-03 (seeds 0-2, two held-out draws of 1,000 reviews each; sequences of 80
@@ -246,15 +251,11 @@ def _vectorizer_rule(report: dict[str, Any]) -> str | None:
     The vocabulary, not only its size: with ``max_tokens`` below the number of distinct tokens (pairs of words
     pass 2,000), adapting on more reviews gives as many tokens, but not the same ones.
     """
-    layers = layers_of(report, "TextVectorization")
-    if len(layers) != 1:
-        return f"has {len(layers)} TextVectorization layers; it needs exactly one, right after the input"
-    config = layers[0].get("config") or {}
-    settings = {name: config[name] for name in ("max_tokens", "standardize", "split", "ngrams") if name in config}
-    if not all(isinstance(value, str | int | type(None)) for value in settings.values()):
-        return "has a TextVectorization layer with settings that cannot be checked"
-    wanted = _training_vocabulary(json.dumps(settings, sort_keys=True))
-    got = layers[0].get("vocabulary") or []
+    found = vectorizer_settings(report)
+    if isinstance(found, str):
+        return found
+    wanted = _training_vocabulary(json.dumps(found[1], sort_keys=True))
+    got = layers_of(report, "TextVectorization")[0].get("vocabulary") or []
     if set(got) != set(wanted):  # the order of tied tokens is not the student's choice to defend
         return (
             f"has a TextVectorization layer whose vocabulary ({len(got)} tokens) is not the one adapting it on "

@@ -14,7 +14,7 @@ test: install bwrap chromium postgres
 	bash tests/run.sh
 
 lint: install
-	$(VENV)/bin/ruff check grader tests benchmarks
+	$(VENV)/bin/ruff check keras_course grader tests benchmarks
 
 build: install bwrap
 	$(VENV)/bin/grader build

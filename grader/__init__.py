@@ -1,7 +1,7 @@
-"""keras-course: the course's student helpers and its split-trust grader.
+"""keras-course's instructor side: the split-trust grader behind the ``grader`` command (see `grader.cli`).
 
-Students use `grader.exercises` (visible checks and hints) and `grader.data`
-(offline datasets). Instructors use the ``grader`` command (see `grader.cli`).
+What runs in a student's kernel or in Colab is the student side, the
+`keras_course` package; it never imports this one.
 """
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """The answer key: what the instructor's solution left for the judge, as one typed value.
 
 `grader build` runs the solution as a submission and keeps, per question, the
-plain items its hidden probes wrote (`grader.channel`); the judge compares a
+plain items its hidden probes wrote (`keras_course.channel`); the judge compares a
 student's items with these. The key is written as JSON under the course's
 private folder and read back by `AnswerKey.from_json`, which refuses a key
 written in another format with a message that names the file.

@@ -83,7 +83,7 @@ TAMPERING = {  # name: (code, the flags it must raise)
         "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 0", (FlagKind.PROCESSES_KILLED,),
     ),
     "patched probe channel": (
-        "import grader.channel as c\nc.encode = lambda v: {'type': 'array', 'dtype': 'float64', 'shape': [], 'data': [1.0]}",
+        "import keras_course.channel as c\nc.encode = lambda v: {'type': 'array', 'dtype': 'float64', 'shape': [], 'data': [1.0]}",
         (FlagKind.FUNCTION_REPLACED,),
     ),
     "output imitating a pass": (

@@ -117,7 +117,7 @@ def check_source(course: Course, notebook: str) -> None:
         if float(points or 0) != float(question.points):
             raise BuildError(
                 f"{notebook}: test cell {question.id} is worth {points} points in the notebook but "
-                f"{question.points} in grader/exercises/ex{notebook}.py. Make them agree."
+                f"{question.points} in keras_course/exercises/ex{notebook}.py. Make them agree."
             )
         if f"{question.id.split('_')[0]}.probe(" not in cell.source and question.probes:
             raise BuildError(f"{notebook}: test cell {question.id} never calls its hidden probe.")
@@ -127,7 +127,7 @@ def check_source(course: Course, notebook: str) -> None:
     if in_kernel:
         log.warning(
             "%s: %s are judged by asserts inside the student's kernel, which student code can tamper with; "
-            "write hidden probes in grader/exercises/ex%s.py to judge them outside.",
+            "write hidden probes in keras_course/exercises/ex%s.py to judge them outside.",
             notebook, ", ".join(in_kernel), notebook,
         )
 

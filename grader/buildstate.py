@@ -89,7 +89,7 @@ def module_closure(roots: tuple[str, ...]) -> list[Path]:
 
     Example:
 
-    >>> _module_path("grader.checks") in module_closure(("grader.exercises.ex01_the_neuron",))
+    >>> _module_path("keras_course.checks") in module_closure(("keras_course.exercises.ex01_the_neuron",))
     True
     """
     seen: set[str] = set()

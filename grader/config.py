@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.colab import REPOSITORY_URL  # noqa: F401 - read here by grader.publish and its command
+from keras_course.colab import REPOSITORY_URL  # noqa: F401 - read here by grader.publish and its command
 
 
 class ConfigError(ValueError):
@@ -187,7 +187,7 @@ def load_config(course: Path | None = None) -> GraderConfig:
         raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from exc
     table = dict(table)
     limits = table.pop("limits", {})
-    table.pop("repository", None)  # read by grader.colab and grader.publish
+    table.pop("repository", None)  # read by keras_course.colab and grader.publish
     if "course" in table:  # the course is the folder this file is in
         raise ConfigError(f"{pyproject} [tool.grader]: Unknown setting(s): course. Allowed: {allowed_settings()}")
     if not isinstance(limits, dict):

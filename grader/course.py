@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.exercises import load_exercise
-from grader.question import Exercise, Question
+from keras_course.exercises import load_exercise
+from keras_course.question import Exercise, Question
 
 if TYPE_CHECKING:
     import nbformat
@@ -127,7 +127,7 @@ class Course:
         return nbformat.read(path, as_version=4)
 
     def exercise(self, notebook: str) -> Exercise:
-        """The notebook's questions: its module in `grader.exercises`, or, for an
+        """The notebook's questions: its module in `keras_course.exercises`, or, for an
         ordinary nbgrader assignment without one, its grade cells (judged in the kernel).
         Manually graded answers and tasks of the source notebook come last in
         both cases (`manual_questions`).
@@ -145,7 +145,7 @@ class Course:
             cause = exc.__cause__ if isinstance(exc, KeyError) and exc.__cause__ else exc
             raise CourseError(
                 f"{exercise_module(notebook)} could not be imported: {type(cause).__name__}: {cause}.\n"
-                "TIP: fix that import (try `python -c 'import grader.exercises.ex" + notebook + "'`) and run the command again."
+                "TIP: fix that import (try `python -c 'import keras_course.exercises.ex" + notebook + "'`) and run the command again."
             ) from exc
         manual = manual_questions(self.read_source(notebook))
         return replace(exercise, questions=exercise.questions + manual) if manual else exercise
@@ -188,9 +188,9 @@ def exercise_module(notebook: str) -> Path:
     >>> exercise_module("01_the_neuron").name
     'ex01_the_neuron.py'
     """
-    import grader.exercises
+    import keras_course.exercises
 
-    return Path(grader.exercises.__file__).parent / f"ex{notebook}.py"
+    return Path(keras_course.exercises.__file__).parent / f"ex{notebook}.py"
 
 
 def exercise_from_notebook(notebook: str, source: nbformat.NotebookNode) -> Exercise:

@@ -235,7 +235,7 @@ _NETWORK_ERRORS = re.compile(
     r"Network is unreachable|\[Errno (?:101|111|113)\]|gaierror|Temporary failure in name resolution"
     r"|Name or service not known|URLError|Connection refused|No route to host"
 )
-# The grader's own pass lines, exactly: Question.check's and `grader check`'s (see grader.question, grader.rehearsal).
+# The grader's own pass lines, exactly: Question.check's and `grader check`'s (see keras_course.question, grader.rehearsal).
 _PASS_LINES = (
     re.compile(r"^\s*[\w.-]+: all \d+ visible checks? passed\.\s*$", re.M),
     re.compile(r"^\s*\[ok\]\s+[\w.-]+ \(\d+(?:\.\d+)? pts?\): visible checks pass\s*$", re.M),

@@ -42,13 +42,13 @@ from grader.nbgrader_folders import NbgraderFolders
 from grader.outcomes import CellError, CellRecord, NotebookResult, RunStatus, Status, StudentOutput, Submission, Verdict
 from grader.probe_verdicts import JudgeContext
 from grader.progress import LineProgress, ProgressReporter, default_reporter
-from grader.question import Exercise
 from grader.record import GradebookRecorder
 from grader.report import write_reports
 from grader.report.leaderboard import Pseudonyms, leaderboards
 from grader.similarity import similarity_report
 from grader.unzip import unpack_class
 from grader.workers import run_jobs
+from keras_course.question import Exercise
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The trusted judge: decide each question from probe data and the answer key.
 
 Runs in the grader's own process, never in the student's kernel. It reads only
-the plain data the probes left in the scratch folder (`grader.channel`),
+the plain data the probes left in the scratch folder (`keras_course.channel`),
 compares it with the answer key built from the instructor's solution, and
 scores saved models on held-out data that never entered the sandbox.
 
@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 
 from grader.answer_key import AnswerKey
-from grader.channel import ChannelError
 from grader.heldout import make_heldout
 from grader.modelscore import ModelScorerProcess, ScoreAnswer
 from grader.outcomes import CellRecord, Execution, Status, Verdict
 from grader.probe_files import read_probe
 from grader.probe_verdicts import JudgeContext, ProbeOutcome, judge_probe
-from grader.question import Exercise, Question
+from keras_course.channel import ChannelError
+from keras_course.question import Exercise, Question
 
 log = logging.getLogger(__name__)
 

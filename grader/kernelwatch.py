@@ -31,7 +31,7 @@ REPORT_MIME = "application/vnd.grader.watch+json"
 MAX_CONNECTIONS = 10
 WATCHED_MODULES = (
     "builtins", "math", "numpy", "numpy.testing", "traceback",
-    "grader.channel", "grader.checks", "grader.probes", "grader.question",
+    "keras_course.channel", "keras_course.checks", "keras_course.probes", "keras_course.question",
 )
 SHELL_ATTRIBUTES = (
     "showtraceback", "_showtraceback", "showsyntaxerror", "InteractiveTB", "SyntaxTB", "run_cell",

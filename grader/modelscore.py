@@ -33,10 +33,10 @@ from typing import Any, Literal, TypedDict
 
 import numpy as np
 
-from grader.measures import FOLDED_ACTIVATIONS, fold_activations, rbf_mmd  # noqa: F401
+from keras_course.measures import FOLDED_ACTIVATIONS, fold_activations, rbf_mmd  # noqa: F401
 
 # fold_activations is re-exported for the exercise modules that still import it from here.
-from grader.model_report import CompileFacts, GraphNode, LayerFacts, ModelReport
+from keras_course.model_report import CompileFacts, GraphNode, LayerFacts, ModelReport
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 400 * 1024 * 1024
@@ -73,7 +73,7 @@ class Metric:
 
 
 def _accuracy(predictions: np.ndarray, y: np.ndarray) -> float:
-    from grader.checks import accuracy_of
+    from keras_course.checks import accuracy_of
 
     return accuracy_of(predictions, y)
 
@@ -349,7 +349,7 @@ def score_request(request: dict[str, Any]) -> ScoreAnswer:
     """Handle one request inside the scorer process."""
     import keras
 
-    import grader.layers  # noqa: F401 - registers the course's layers, so safe_mode can load models that use them
+    import keras_course.layers  # noqa: F401 - registers the course's layers, so safe_mode can load models that use them
 
     path = Path(request["model"])
     problem = check_archive(path)

@@ -1,4 +1,4 @@
-"""Reading the probe folder a student's kernel wrote (the judge's side of `grader.channel`).
+"""Reading the probe folder a student's kernel wrote (the judge's side of `keras_course.channel`).
 
 The folder, its JSON files and its ``.keras`` files are the student's: the
 code here refuses links, paths outside the folder, oversized and malformed
@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grader.channel import ChannelError
+from keras_course.channel import ChannelError
 
 MAX_PROBE_BYTES = 20 * 1024 * 1024
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")

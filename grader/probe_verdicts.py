@@ -1,6 +1,6 @@
 """The judging half of the hidden probes: verdicts decided outside the student's kernel.
 
-A probe kind (`grader.probes`) says what to collect in the kernel; this module,
+A probe kind (`keras_course.probes`) says what to collect in the kernel; this module,
 on the instructor's side only, decides what the collected data is worth. It
 compares the student's items with the answer key (the same probe run on the
 instructor's solution at build time) using tolerances from the probe, never
@@ -9,7 +9,7 @@ saw. `judge_probe` dispatches on the probe's kind.
 
 Example:
 
->>> from grader.channel import encode
+>>> from keras_course.channel import encode
 >>> probe = FunctionProbe(cases=lambda: [(1.0,)], rtol=1e-6)
 >>> judge_probe(probe, {"case0": encode(2.0)}, {"case0": encode(2.0)}, None).status.value
 'passed'
@@ -28,11 +28,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from grader.channel import ChannelError, decode
-from grader.checks import compare
 from grader.outcomes import HeldOutScore, Status
 from grader.probe_files import safe_file
-from grader.probes import FunctionProbe, ModelProbe, ValueProbe, arguments_state
+from keras_course.channel import ChannelError, decode
+from keras_course.checks import compare
+from keras_course.probes import FunctionProbe, ModelProbe, ValueProbe, arguments_state
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import nbformat
 
-from grader.colab import REPOSITORY_URL
 from grader.course import Course
 from grader.leaks import find_leaks
+from keras_course.colab import REPOSITORY_URL
 
 INCLUDED = ("lessons", "exercises", "keras_course", "grader", "pyproject.toml", "LICENSE")
 STUDENT_README = """# Deep learning with Keras: lessons and exercises

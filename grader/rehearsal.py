@@ -25,11 +25,11 @@ import nbformat
 from grader.config import GraderConfig, load_config
 from grader.course import Course
 from grader.execute import ExecutionRequest, execute
-from grader.exercises import load_exercise
 from grader.ingest import InvalidNotebook, match_metadata, match_name, read_submission
 from grader.normalize import normalize
 from grader.outcomes import Execution
 from grader.sandbox import SandboxUnavailable, find_bwrap
+from keras_course.exercises import load_exercise
 
 
 class RehearsalError(ValueError):
@@ -87,9 +87,9 @@ def known_exercises(course: Path) -> list[str]:
     try:
         return Course(course).notebook_ids()
     except Exception:  # noqa: BLE001 - no solutions/ here: fall back to the installed package
-        import grader.exercises
+        import keras_course.exercises
 
-        package = Path(grader.exercises.__file__).parent
+        package = Path(keras_course.exercises.__file__).parent
         return sorted(p.stem[2:] for p in package.glob("ex[0-9][0-9]_*.py"))
 
 

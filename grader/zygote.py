@@ -49,8 +49,8 @@ KERNEL_START = (
 # A graded run keeps no command history: IPython's SQLite history file, made afresh in each kernel's new
 # home, cost about 0.2 s of every kernel start (and a thread). The session's own In/Out stay as they are.
 KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
-LIGHT = ("numpy", *KERNEL_START, "grader.question")
-HEAVY = (*LIGHT, "sklearn", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "tensorflow", "keras", "grader.data")
+LIGHT = ("numpy", *KERNEL_START, "keras_course.question")
+HEAVY = (*LIGHT, "sklearn", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "tensorflow", "keras", "keras_course.data")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 

@@ -23,12 +23,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from grader.channel import PROBE_DIR_VARIABLE
 from grader.judge import _naming_requirement, split_items
 from grader.outcomes import Status
 from grader.probe_files import read_probe
 from grader.probe_verdicts import JudgeContext, ModelScorer, ProbeOutcome, judge_probe
-from grader.question import Question
+from keras_course.channel import PROBE_DIR_VARIABLE
+from keras_course.question import Question
 
 
 def _probe(question: Question, answer: Any, folder: Path) -> dict:

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
-ruff check grader tests benchmarks
+ruff check keras_course grader tests benchmarks
 exec python -m pytest -n 2 --dist loadfile --durations=15 tests "$@"

@@ -32,7 +32,7 @@ ATTACKS = {
     "numpy_patch": "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.array_equal = lambda *a, **k: True\nnumpy.isnan = lambda x: numpy.zeros(numpy.shape(x), bool)",
     "settrace": "import sys\nsys.settrace(lambda frame, event, arg: None)",
     "builtins": "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.type = lambda *a: float",
-    "channel_patch": "import grader.channel as c\nc.encode = lambda v: {'type': 'array', 'dtype': 'float64', 'shape': [], 'data': [1.0]}",
+    "channel_patch": "import keras_course.channel as c\nc.encode = lambda v: {'type': 'array', 'dtype': 'float64', 'shape': [], 'data': [1.0]}",
     "fake_output": "print('q3_softmax: all 3 visible checks passed.')\nprint('All tests passed! Score: 11/11')",
     "probe_dir_link": "import os, shutil\nd = os.environ['GRADER_PROBE_DIR']\nshutil.rmtree(d)\nos.symlink('/tmp', d)",
     "kill_own_group": "import os, signal\nos.killpg(0, signal.SIGKILL)",

@@ -25,22 +25,7 @@ import textwrap
 from pathlib import Path
 
 # The student side: these modules and packages (with everything in them). -- student side: begin
-STUDENT_SIDE = (
-    "grader.channel",
-    "grader.checks",
-    "grader.colab",
-    "grader.corpus",
-    "grader.data",
-    "grader.exercises",
-    "grader.layers",
-    "grader.measures",
-    "grader.model_spec",
-    "grader.named_arrays",
-    "grader.probes",
-    "grader.projects",
-    "grader.question",
-    "grader.transfer",
-)
+STUDENT_SIDE = ("keras_course",)
 # -- student side: end
 INSTRUCTOR_PACKAGE = "grader"
 LAZY_ALLOWED = ("grader.references",)  # inside a function only: reference code a judging function compares with

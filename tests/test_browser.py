@@ -22,9 +22,9 @@ import nbformat
 import pytest
 from jupyter import JupyterServer
 
-from grader.exercises import load_exercise
 from grader.grade import grade_class
 from grader.sample_class import NOTEBOOK, make_submission, solution_answers, write_sample_class
+from keras_course.exercises import load_exercise
 
 pytestmark = pytest.mark.slow
 

@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from grader.channel import ChannelError, Unencodable, decode, encode, write_probe
 from grader.probe_files import read_probe
+from keras_course.channel import ChannelError, Unencodable, decode, encode, write_probe
 
 
 def roundtrip(value):

@@ -47,8 +47,8 @@ def test_student_side_works_without_nbgrader():
         "        if name.split('.')[0] == 'nbgrader':\n"
         "            raise ImportError('nbgrader is an instructor dependency')\n"
         "sys.meta_path.insert(0, NoNbgrader())\n"
-        "import grader.cli.check, grader.exercises, grader.data\n"
-        "from grader.exercises import load_exercise\n"
+        "import grader.cli.check, keras_course.exercises, keras_course.data\n"
+        "from keras_course.exercises import load_exercise\n"
         "print(len(load_exercise('01_the_neuron').questions))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -81,7 +81,7 @@ def colab(tmp_path_factory) -> dict[str, Path]:
 def test_the_course_installs_from_its_wheel_without_reinstalling_anything(colab):
     folder = colab["root"] / "elsewhere"
     folder.mkdir(exist_ok=True)
-    student_side = "keras_course" if (ROOT / "keras_course").is_dir() else "grader.data"
+    student_side = "keras_course"
     script = f"import grader, {student_side} as s, keras; print(grader.__file__); print(s.__file__); print(keras.__file__)"
     location = _run(colab["python"], "-c", script, cwd=folder, env=colab["env"])
     grader_file, student_file, keras_file = location.stdout.split()

@@ -7,8 +7,8 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from grader.colab import setup_cell_source
 from grader.course import Course
+from keras_course.colab import setup_cell_source
 
 REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
 NOTEBOOKS = sorted(ROOT.glob("lessons/*.ipynb")) + sorted(ROOT.glob("solutions/*.ipynb")) + sorted(ROOT.glob("exercises/*.ipynb"))
@@ -22,7 +22,7 @@ def test_colab_badge_and_setup_cell_use_the_repository_url_from_pyproject(path):
     badge = f"https://colab.research.google.com/github/{slug}/blob/main/{folder}/{path.name}"
     assert badge in nb.cells[0].source
     setup = next(c for c in nb.cells if c.cell_type == "code")
-    assert setup.source == setup_cell_source(REPOSITORY), "the first code cell is grader.colab's setup cell (it also says whether a GPU is in use)"
+    assert setup.source == setup_cell_source(REPOSITORY), "the first code cell is keras_course.colab's setup cell (it also says whether a GPU is in use)"
     assert f"git+{REPOSITORY}" in setup.source
     code = "\n".join(line for line in setup.source.lower().splitlines() if not line.lstrip().startswith("#"))
     assert "tensorflow" not in code and not re.search(r"[\"' ]keras[\"'<>=\[ ]", code), "never reinstall TensorFlow or Keras in Colab"
@@ -51,25 +51,25 @@ def test_no_notebook_reads_files_by_a_repository_path():
 
 def test_repository_url_is_set_once():
     assert REPOSITORY.startswith("https://github.com/")
-    assert (ROOT / "grader" / "colab.py").read_text().count(REPOSITORY) == 1, "the student side states it"
+    assert (ROOT / "keras_course" / "colab.py").read_text().count(REPOSITORY) == 1, "the student side states it"
     assert REPOSITORY not in (ROOT / "grader" / "config.py").read_text(), "the instructor side imports it"
 
 
 def test_exercise_modules_define_no_classes_of_their_own():
-    """Check and probe kinds live in grader/checks.py and grader/probes.py, one place each, not in an exercise."""
+    """Check and probe kinds live in keras_course/checks.py and keras_course/probes.py, one place each, not in an exercise."""
     import ast
 
-    for path in sorted((ROOT / "grader" / "exercises").glob("*.py")):
+    for path in sorted((ROOT / "keras_course" / "exercises").glob("*.py")):
         tree = ast.parse(path.read_text())
         classes = [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
-        assert not classes, f"{path.name} defines {classes}: make it a kind in grader/probes.py or grader/checks.py"
+        assert not classes, f"{path.name} defines {classes}: make it a kind in keras_course/probes.py or keras_course/checks.py"
 
 
 def test_every_held_out_set_a_question_names_is_in_the_one_table():
     """Held-out generators live on the instructor side, in grader/heldout_sets/'s table, not in exercise modules."""
-    from grader.exercises import load_exercise
     from grader.heldout_sets import HELDOUT_SETS, generator
-    from grader.probes import ModelProbe
+    from keras_course.exercises import load_exercise
+    from keras_course.probes import ModelProbe
 
     named = set()
     for path in sorted((ROOT / "solutions").glob("*.ipynb")):

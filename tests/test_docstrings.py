@@ -1,4 +1,4 @@
-"""Every module under grader/ has its docstring examples run; an example that cannot run here says why."""
+"""Every module of both packages (grader/ and keras_course/) has its docstring examples run; an example that cannot run here says why."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ import pkgutil
 import pytest
 
 import grader
+import keras_course
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(grader.__path__, "grader.") if not m.name.endswith("__main__"))
+MODULES = sorted(
+    m.name
+    for package in (grader, keras_course)
+    for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+    if not m.name.endswith("__main__")
+)
 
 # Modules whose examples are shown but not run (``# doctest: +SKIP``), and why: each needs what a
 # unit test cannot make in a second (a course, a graded class, a sandbox, a trained model).
@@ -31,7 +37,7 @@ SKIPPED_BECAUSE = {
     "grader.mutate.mutants": "reads a course's solution",
     "grader.nbgrader_folders": "needs graded results",
     "grader.normalize": "needs a student's, the source and the released notebook",
-    "grader.projects.reviews": "reads the IMDB download",
+    "keras_course.projects.reviews": "reads the IMDB download",
     "grader.publish": "writes a course's student bundle",
     "grader.record": "needs graded results and a gradebook",
     "grader.rehearsal": "runs a notebook",
@@ -43,7 +49,7 @@ SKIPPED_BECAUSE = {
     "grader.similarity": "needs a class's notebooks",
     "grader.similarity.answers": "needs a class's notebooks",
     "grader.similarity.compare": "needs a class's notebooks",
-    "grader.transfer": "trains the pretrained backbone",
+    "keras_course.transfer": "trains the pretrained backbone",
     "grader.warm": "starts the warm-kernel server in bubblewrap",
     "grader.workers": "runs students' notebooks",
 }

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from judging import failure_message, judged
 
-from grader.exercises import load_exercise
 from grader.outcomes import Status
+from keras_course.exercises import load_exercise
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # some mistakes overflow on purpose
 
@@ -316,7 +316,7 @@ def logistic_model(
     """Train a one-unit model on the breast cancer data; the defaults are the instructor's answer."""
     import keras
 
-    from grader.data import breast_cancer_split
+    from keras_course.data import breast_cancer_split
 
     keras.utils.set_random_seed(0)
     x_train, x_val, y_train, _ = breast_cancer_split()
@@ -356,7 +356,7 @@ def _normalization_report(mean, variance):
 
 
 def test_normalization_statistics_of_x_train_pass_whatever_the_variance_estimator():
-    from grader.data import breast_cancer_split
+    from keras_course.data import breast_cancer_split
 
     x_train, x_val, _, _ = breast_cancer_split()
     x_train, x_all = x_train.astype(float), np.concatenate([x_train, x_val]).astype(float)

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from judging import judge_answer
 
-from grader.checks import CheckFailed, NotAttempted
-from grader.exercises import load_exercise
 from grader.outcomes import Status
+from keras_course.checks import CheckFailed, NotAttempted
+from keras_course.exercises import load_exercise
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the mistakes overflow and divide by 0 on purpose
 

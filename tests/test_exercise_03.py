@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from judging import judged, missed
 
-from grader.channel import encode
-from grader.checks import CheckFailed
-from grader.exercises.ex03_the_forward_pass import EXERCISE, _computes_max, _pack_network, q1, q2, q3, q4, q5
 from grader.outcomes import Status
+from keras_course.channel import encode
+from keras_course.checks import CheckFailed
+from keras_course.exercises.ex03_the_forward_pass import EXERCISE, _computes_max, _pack_network, q1, q2, q3, q4, q5
 
 LOST = {Status.FAILED, Status.ERROR}
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from judging import failure_message, judge_answer, judged, not_yet_met
 
-from grader.checks import CheckFailed
-from grader.data import moons_split
-from grader.exercises.ex04_backpropagation import q1, q2, q3, q4, q5
 from grader.outcomes import Status
+from keras_course.checks import CheckFailed
+from keras_course.data import moons_split
+from keras_course.exercises.ex04_backpropagation import q1, q2, q3, q4, q5
 
 # The instructor's answers, written as in the lesson.
 
@@ -847,9 +847,9 @@ def test_training_failures_name_the_missed_requirement(mistake, requirement, tmp
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_the_reference_training_clears_the_bar_on_swapped_labels(seed):
-    from grader.data import fresh_moons as _fresh_moons
-    from grader.exercises.ex04_backpropagation import ACCURACY_THRESHOLD
-    from grader.two_layer import accuracy as _accuracy
+    from keras_course.data import fresh_moons as _fresh_moons
+    from keras_course.exercises.ex04_backpropagation import ACCURACY_THRESHOLD
+    from keras_course.two_layer import accuracy as _accuracy
 
     X, _, y, _ = moons_split(seed=300 + seed)
     params = train_network(X, (1 - y).reshape(-1, 1).astype(float))
@@ -859,9 +859,9 @@ def test_the_reference_training_clears_the_bar_on_swapped_labels(seed):
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_the_reference_training_clears_the_bar_on_other_moons(seed, tmp_path):
-    from grader.data import fresh_moons as _fresh_moons
-    from grader.exercises.ex04_backpropagation import ACCURACY_THRESHOLD
-    from grader.two_layer import accuracy as _accuracy
+    from keras_course.data import fresh_moons as _fresh_moons
+    from keras_course.exercises.ex04_backpropagation import ACCURACY_THRESHOLD
+    from keras_course.two_layer import accuracy as _accuracy
 
     X, _, y, _ = moons_split(seed=100 + seed)
     params = train_network(X, y.reshape(-1, 1).astype(float))

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from judging import judged, missed
 
-from grader.checks import CheckFailed
-from grader.data import diabetes_split, digits_split
-from grader.exercises import load_exercise
-from grader.exercises.ex05_first_keras_model import DIABETES_MAE, DIABETES_PARAMS, DIGITS_LAYERS, DIGITS_PARAMS
 from grader.heldout import make_heldout
 from grader.outcomes import Status
+from keras_course.checks import CheckFailed
+from keras_course.data import diabetes_split, digits_split
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex05_first_keras_model import DIABETES_MAE, DIABETES_PARAMS, DIGITS_LAYERS, DIGITS_PARAMS
 
 EXERCISE = load_exercise("05_first_keras_model")
 q1, q2, q3, q4, q5 = EXERCISE.questions

@@ -6,10 +6,15 @@ import numpy as np
 import pytest
 from judging import failure_message, judged, missed, not_yet_met
 
-from grader.checks import CheckFailed
-from grader.data import digits_split
-from grader.exercises import ex06_optimizers
-from grader.exercises.ex06_optimizers import (
+from grader.heldout import make_heldout
+from grader.judge import _naming_requirement
+from grader.outcomes import Status
+from grader.probe_verdicts import JudgeContext, judge_probe
+from grader.references.optimizers import adam_reference, momentum_reference, rmsprop_reference
+from keras_course.checks import CheckFailed
+from keras_course.data import digits_split
+from keras_course.exercises import ex06_optimizers
+from keras_course.exercises.ex06_optimizers import (
     DIGITS_PARAMS,
     q1,
     q2,
@@ -18,13 +23,8 @@ from grader.exercises.ex06_optimizers import (
     q5,
     rosenbrock,
 )
-from grader.exercises.ex06_visible import VISIBLE_PATHS
-from grader.heldout import make_heldout
-from grader.judge import _naming_requirement
-from grader.outcomes import Status
-from grader.probe_verdicts import JudgeContext, judge_probe
-from grader.references.optimizers import adam_reference, momentum_reference, rmsprop_reference
-from grader.schedules import schedule_rates
+from keras_course.exercises.ex06_visible import VISIBLE_PATHS
+from keras_course.schedules import schedule_rates
 
 
 def visible_fails(question, answer, match):

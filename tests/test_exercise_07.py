@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from judging import judged, missed
 
-from grader.checks import CheckFailed
-from grader.data import small_digits_split
-from grader.exercises import load_exercise
-from grader.exercises.ex07_regularization import ACCURACY, MAX_PARAMS, MIN_PARAMS, NETWORK_PARAMS, scripted_run
 from grader.heldout import make_heldout
 from grader.outcomes import Status
+from keras_course.checks import CheckFailed
+from keras_course.data import small_digits_split
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex07_regularization import ACCURACY, MAX_PARAMS, MIN_PARAMS, NETWORK_PARAMS, scripted_run
 
 EXERCISE = load_exercise("07_regularization")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -392,7 +392,7 @@ def zero_based(val_losses, patience):
 
 
 def test_early_stopping_agrees_with_keras_on_the_hidden_curves():
-    from grader.exercises.ex07_regularization import _early_stopping_cases, _tie_cases
+    from keras_course.exercises.ex07_regularization import _early_stopping_cases, _tie_cases
 
     for val_losses, patience in _early_stopping_cases() + _tie_cases():
         assert early_stopping(val_losses, patience) == keras_early_stopping(val_losses, patience)

@@ -7,13 +7,13 @@ import pytest
 from judging import judged, missed
 from numpy.lib.stride_tricks import sliding_window_view
 
-from grader.checks import CheckFailed, ModelCheck
-from grader.data import shifted_digits, shifted_digits_split
-from grader.exercises import load_exercise
-from grader.exercises.ex08_convolutional_networks import CNN_PARAMS, MAX_PARAMS
 from grader.heldout import make_heldout
-from grader.model_spec import ModelSpec
 from grader.outcomes import Status
+from keras_course.checks import CheckFailed, ModelCheck
+from keras_course.data import shifted_digits, shifted_digits_split
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex08_convolutional_networks import CNN_PARAMS, MAX_PARAMS
+from keras_course.model_spec import ModelSpec
 
 EXERCISE = load_exercise("08_convolutional_networks")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -476,9 +476,9 @@ def test_conv2d_layer_visible_check_explains_channels_last():
 
 
 def test_stored_visible_answers_are_what_the_references_compute():
-    from grader.exercises import ex08_convolutional_networks as ex08
-    from grader.exercises import ex08_visible as visible
     from grader.references.convolution import conv2d_layer, max_pool
+    from keras_course.exercises import ex08_convolutional_networks as ex08
+    from keras_course.exercises import ex08_visible as visible
 
     for stored, computed in [
         (visible.Q2_POOLED, max_pool(ex08._Q2_MAP, 2, 2)),

@@ -6,18 +6,18 @@ import numpy as np
 import pytest
 from judging import judged
 
-from grader.checks import CheckFailed
-from grader.exercises import load_exercise
-from grader.exercises.ex09_augmentation_and_transfer import (
+from grader.heldout import make_heldout
+from grader.outcomes import Status
+from grader.references.transfer import shift_images
+from keras_course.checks import CheckFailed
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex09_augmentation_and_transfer import (
     NEW_CLASSES,
     digit_images,
     pretrained_backbone,
     pristine_weights,
     transfer_data,
 )
-from grader.heldout import make_heldout
-from grader.outcomes import Status
-from grader.references.transfer import shift_images
 
 EXERCISE = load_exercise("09_augmentation_and_transfer")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -290,7 +290,7 @@ def test_predict_classes_visible_check_names_the_plain_call():
 
 
 def test_stored_visible_answers_are_what_the_references_compute():
-    from grader.exercises import ex09_augmentation_and_transfer as ex09
+    from keras_course.exercises import ex09_augmentation_and_transfer as ex09
 
     images, max_shift, rng = ex09._q2_args()
     expected = shift_images(images, np.random.default_rng(0).integers(-max_shift, max_shift + 1, size=(len(images), 2)))
@@ -301,7 +301,7 @@ def test_stored_visible_answers_are_what_the_references_compute():
 
 def test_data_preparation_is_the_reference_class_subset():
     from grader.references.transfer import subset_classes
-    from grader.transfer import OLD_CLASSES, pretraining_data
+    from keras_course.transfer import OLD_CLASSES, pretraining_data
 
     x, y = digit_images()
     for got, want in zip(pretraining_data(), subset_classes(x, y, OLD_CLASSES), strict=True):

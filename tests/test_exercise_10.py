@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 from judging import failure_message, judged, not_yet_met
 
-from grader.checks import CheckFailed
-from grader.exercises import load_exercise
-from grader.exercises.ex10_recurrent_networks import (
+from grader.heldout import make_heldout
+from grader.modelscore import metric_value
+from grader.outcomes import Status
+from keras_course.checks import CheckFailed
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex10_recurrent_networks import (
     ECHO_MAE,
     N_TRAIN,
     SUNSPOT_MAE,
@@ -17,10 +20,7 @@ from grader.exercises.ex10_recurrent_networks import (
     sunspot_test_windows,
     sunspots,
 )
-from grader.heldout import make_heldout
-from grader.modelscore import metric_value
-from grader.outcomes import Status
-from grader.sequences import training_statistics
+from keras_course.sequences import training_statistics
 
 EXERCISE = load_exercise("10_recurrent_networks")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -329,9 +329,9 @@ def test_scale_series_visible_check_says_where_to_measure():
 
 
 def test_stored_visible_answers_are_what_the_references_compute():
-    from grader.exercises import ex10_visible as visible
     from grader.references.recurrent import rnn_forward as reference_forward
     from grader.references.recurrent import windows
+    from keras_course.exercises import ex10_visible as visible
 
     np.testing.assert_allclose(visible.Q1_ONE_STATES, reference_forward(*visible.Q1_ONE_ARGS), rtol=0, atol=0)
     np.testing.assert_allclose(visible.Q1_TWO_STATES, reference_forward(*visible.Q1_TWO_ARGS), rtol=0, atol=0)

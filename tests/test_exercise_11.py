@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from judging import failure_message, judged, missed, not_yet_met
 
-from grader.checks import CheckFailed
-from grader.corpus import make_reviews
-from grader.data import reviews_split
-from grader.exercises import load_exercise
-from grader.exercises.ex11_text_and_embeddings import HELDOUT_SIZE, SENTIMENT_ACCURACY
 from grader.heldout import make_heldout
 from grader.outcomes import Status
+from keras_course.checks import CheckFailed
+from keras_course.corpus import make_reviews
+from keras_course.data import reviews_split
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex11_text_and_embeddings import HELDOUT_SIZE, SENTIMENT_ACCURACY
 
 EXERCISE = load_exercise("11_text_and_embeddings")
 q1, q2, q3, q4, q5 = EXERCISE.questions

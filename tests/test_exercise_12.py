@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from judging import failure_message, judge_answer, judged, not_yet_met
 
-from grader.checks import CheckFailed
-from grader.exercises import load_exercise
-from grader.exercises.ex12_attention_and_transformers import SEQ_LEN, VOCAB, sorting_data
 from grader.heldout import make_heldout
 from grader.modelscore import metric, metric_value
 from grader.outcomes import Status
+from keras_course.checks import CheckFailed
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex12_attention_and_transformers import SEQ_LEN, VOCAB, sorting_data
 
 EXERCISE = load_exercise("12_attention_and_transformers")
 q1, q2, q3, q4, q5 = EXERCISE.questions
@@ -457,7 +457,7 @@ def positional_encoding(length, depth):
 def keras_layer_encoding(length, depth):
     import keras
 
-    from grader.layers import PositionalEncoding
+    from keras_course.layers import PositionalEncoding
 
     return keras.ops.convert_to_numpy(PositionalEncoding()(np.zeros((1, length, depth), dtype="float32")))[0]
 
@@ -564,7 +564,7 @@ def test_token_accuracy_metric_compares_the_most_likely_token_with_each_label():
 def test_positional_encoding_layer_round_trips_in_safe_mode(tmp_path):
     import keras
 
-    from grader.layers import PositionalEncoding
+    from keras_course.layers import PositionalEncoding
 
     inputs = keras.Input(shape=(5,), dtype="int32")
     model = keras.Model(inputs, PositionalEncoding(max_wavelength=100.0)(keras.layers.Embedding(4, 6)(inputs)))
@@ -613,7 +613,7 @@ def sorting_model(
     """Lesson 12's encoder, with the choices the question leaves open (and the lesson's mistakes) as switches."""
     import keras
 
-    from grader.layers import PositionalEncoding
+    from keras_course.layers import PositionalEncoding
 
     keras.utils.set_random_seed(seed)
     x, y = sorting_data(n, seed=seed)
@@ -743,7 +743,7 @@ def test_sorting_visible_checks_point_at_the_position_encoding(right_sorter, uno
 
 
 def test_stored_visible_numbers_are_what_the_references_compute():
-    from grader.exercises.ex12_visible import VISIBLE
     from grader.references.attention import visible_numbers
+    from keras_course.exercises.ex12_visible import VISIBLE
 
     assert VISIBLE == visible_numbers()

@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 from judging import failure_message, judge_answer, judged
 
-from grader.checks import CheckFailed
-from grader.exercises.ex13_gans import (
+from grader.heldout import make_heldout
+from grader.modelscore import METRICS, metric_value, rbf_mmd
+from grader.outcomes import Status
+from keras_course.checks import CheckFailed
+from keras_course.exercises.ex13_gans import (
     LATENT_DIM,
     RING_MMD,
     q1,
@@ -18,9 +21,6 @@ from grader.exercises.ex13_gans import (
     ring_centers,
     sample_ring,
 )
-from grader.heldout import make_heldout
-from grader.modelscore import METRICS, metric_value, rbf_mmd
-from grader.outcomes import Status
 
 LOST = (Status.FAILED, Status.ERROR)
 

@@ -8,9 +8,10 @@ import pytest
 import tensorflow as tf
 from judging import judged, missed
 
-from grader.channel import decode
-from grader.checks import CheckFailed
-from grader.exercises.ex14_under_the_hood import (
+from grader.outcomes import Status
+from keras_course.channel import decode
+from keras_course.checks import CheckFailed
+from keras_course.exercises.ex14_under_the_hood import (
     callback_run,
     q1,
     q2,
@@ -19,8 +20,7 @@ from grader.exercises.ex14_under_the_hood import (
     small_data,
     small_model,
 )
-from grader.outcomes import Status
-from grader.probes import FunctionProbe
+from keras_course.probes import FunctionProbe
 
 # Question 1: one training step.
 
@@ -593,9 +593,9 @@ def test_small_model_and_data_are_seeded():
 
 def test_visible_numbers_are_what_keras_training_gives():
     # The visible checks of q1 and q2 compare with stored numbers; the Keras reference that made them is instructor-side.
-    from grader.exercises import ex14_under_the_hood as ex14
-    from grader.exercises.ex14_visible import VISIBLE_FIT, VISIBLE_STEP
     from grader.references.under_the_hood import keras_fit, keras_step
+    from keras_course.exercises import ex14_under_the_hood as ex14
+    from keras_course.exercises.ex14_visible import VISIBLE_FIT, VISIBLE_STEP
 
     model, *rest = ex14._step_args()
     assert np.isclose(keras_step(model, *rest), VISIBLE_STEP["loss"], rtol=1e-6)
@@ -608,7 +608,7 @@ def test_visible_numbers_are_what_keras_training_gives():
 
 def test_visible_start_is_drawn_by_numpy_not_by_keras():
     # The stored numbers hold on any Keras version only if the visible check's start does not come from Keras's RNG.
-    from grader.exercises import ex14_under_the_hood as ex14
+    from keras_course.exercises import ex14_under_the_hood as ex14
 
     kernels = [w for w in ex14._step_args()[0].get_weights() if w.ndim == 2]
     rng = np.random.default_rng(3)

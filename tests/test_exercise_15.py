@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from judging import judged, missed
 
-from grader.channel import PROBE_DIR_VARIABLE
-from grader.exercises import load_exercise
-from grader.exercises.ex15_digit_recognition import MAX_PARAMS, perturb_mnist
 from grader.heldout import make_heldout
 from grader.outcomes import Status
-from grader.projects import digits
 from grader.references.digits import prepared
+from keras_course.channel import PROBE_DIR_VARIABLE
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex15_digit_recognition import MAX_PARAMS, perturb_mnist
+from keras_course.projects import digits
 
 EXERCISE = load_exercise("15_digit_recognition")
 q1, q2, q3 = EXERCISE.questions
@@ -126,7 +126,7 @@ def prepare_in_place(images):
 
 
 def test_stored_visible_answer_is_what_the_reference_computes():
-    from grader.exercises import ex15_digit_recognition as ex15
+    from keras_course.exercises import ex15_digit_recognition as ex15
 
     assert prepared(ex15._Q1_IMAGES).tobytes() == ex15._Q1_PREPARED.tobytes()
     x_val = digits.offline_split()[1]
@@ -389,7 +389,7 @@ def test_cnn_mistakes_fail_on_the_requirement_they_break(right_cnn, tmp_path, mo
 
 @pytest.mark.slow
 def test_the_visible_check_asks_for_convolutions_and_accuracy(right_cnn):
-    from grader.checks import CheckFailed
+    from keras_course.checks import CheckFailed
 
     q3.check(right_cnn)
     with pytest.raises(CheckFailed, match="0 Conv2D layer"):

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from judging import judge_answer, missed
 
-from grader.checks import CheckFailed
-from grader.exercises import load_exercise
-from grader.exercises.ex16_review_sentiment import HELDOUT_SIZE
 from grader.heldout import make_heldout
 from grader.outcomes import Status
-from grader.projects.reviews import course_reviews, draw_long_reviews, load_reviews, parse_imdb
+from keras_course.checks import CheckFailed
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex16_review_sentiment import HELDOUT_SIZE
+from keras_course.projects.reviews import course_reviews, draw_long_reviews, load_reviews, parse_imdb
 
 EXERCISE = load_exercise("16_review_sentiment")
 q1, q2, q3 = EXERCISE.questions
@@ -56,7 +56,7 @@ def test_parse_imdb_keeps_the_most_frequent_words_and_the_first_reviews(tmp_path
 
 
 def test_loader_ignores_the_flag_under_the_grader(monkeypatch, capsys, tmp_path):
-    from grader.channel import PROBE_DIR_VARIABLE
+    from keras_course.channel import PROBE_DIR_VARIABLE
 
     monkeypatch.setenv(PROBE_DIR_VARIABLE, str(tmp_path))
     texts_train, texts_val, y_train, y_val = load_reviews(full_imdb=True)
@@ -65,7 +65,7 @@ def test_loader_ignores_the_flag_under_the_grader(monkeypatch, capsys, tmp_path)
 
 
 def test_loader_falls_back_to_the_course_reviews_when_the_download_fails(monkeypatch, capsys):
-    import grader.projects.reviews as reviews
+    import keras_course.projects.reviews as reviews
 
     def offline(**settings):
         raise OSError("no network")

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from judging import missed
 
-from grader.checks import CheckFailed
-from grader.exercises import load_exercise
-from grader.exercises.ex17_price_prediction import INFLATION_MAE, N_FEATURES, forecast_windows
 from grader.heldout import make_heldout
 from grader.modelscore import metric_value
-from grader.projects.prices import N_TRAIN, WINDOW, inflation_features, parse_macrodata, parse_stocks
+from keras_course.checks import CheckFailed
+from keras_course.exercises import load_exercise
+from keras_course.exercises.ex17_price_prediction import INFLATION_MAE, N_FEATURES, forecast_windows
+from keras_course.projects.prices import N_TRAIN, WINDOW, inflation_features, parse_macrodata, parse_stocks
 
 EXERCISE = load_exercise("17_price_prediction")
 q1, q2, q3, q4 = EXERCISE.questions
@@ -234,8 +234,8 @@ def test_heldout_windows_are_secret_copies_of_the_test_period():
 
 
 def test_stored_visible_answers_are_what_the_references_compute():
-    from grader.exercises import ex17_price_prediction as ex17
     from grader.references.prices import training_statistics, windows
+    from keras_course.exercises import ex17_price_prediction as ex17
 
     mean, std = training_statistics()
     assert np.array_equal(mean, ex17.TRAINING_MEAN) and np.array_equal(std, ex17.TRAINING_STD)

@@ -11,7 +11,7 @@ import nbformat
 import psutil
 import pytest
 
-import grader.exercises
+import keras_course.exercises
 from grader.config import Limits
 from grader.course import Course, CourseError
 from grader.execute import ExecutionRequest, execute
@@ -105,14 +105,14 @@ def test_a_kernel_that_never_starts_is_an_infrastructure_error_not_a_crash(tmp_p
 
 def test_a_bad_import_in_a_question_module_stops_with_the_import_error(tmp_path, monkeypatch, course):
     (tmp_path / "ex98_broken.py").write_text("import no_such_module_anywhere\n")
-    monkeypatch.setattr(grader.exercises, "__path__", [*grader.exercises.__path__, str(tmp_path)])
+    monkeypatch.setattr(keras_course.exercises, "__path__", [*keras_course.exercises.__path__, str(tmp_path)])
     monkeypatch.setattr("grader.course.exercise_module", lambda notebook: tmp_path / f"ex{notebook}.py")
     with pytest.raises(CourseError, match="ModuleNotFoundError: No module named 'no_such_module_anywhere'"):
         Course(course.root).exercise("98_broken")
     with pytest.raises(ModuleNotFoundError, match="no_such_module_anywhere"):
-        grader.exercises.load_exercise("98_broken")
+        keras_course.exercises.load_exercise("98_broken")
     with pytest.raises(KeyError, match="No exercise module"):
-        grader.exercises.load_exercise("97_absent")
+        keras_course.exercises.load_exercise("97_absent")
     importlib.invalidate_caches()
 
 

@@ -46,7 +46,7 @@ def execution(tmp_path: Path, *cells: CellRecord, status: RunStatus = RunStatus.
 
 
 def test_imitated_pass_matches_the_graders_own_line_exactly(course, capsys):
-    from grader.exercises.ex01_the_neuron import q1  # noqa: PLC0415 - the real question prints the real line
+    from keras_course.exercises.ex01_the_neuron import q1  # noqa: PLC0415 - the real question prints the real line
 
     q1.check(lambda x, w, b: x @ w + b)
     real = capsys.readouterr().out
@@ -134,7 +134,7 @@ ATTACKS = {
     "get_ipython()._showtraceback = print": FlagKind.TRACEBACK_PATCHED,
     "import sys\nsys.setprofile(lambda *a: None)": FlagKind.TRACE_HOOK,
     "import numpy\nnumpy.allclose = lambda *a, **k: True": FlagKind.FUNCTION_REPLACED,
-    "import grader.question as q\nq.Question.probe = lambda self, answer: None": FlagKind.FUNCTION_REPLACED,
+    "import keras_course.question as q\nq.Question.probe = lambda self, answer: None": FlagKind.FUNCTION_REPLACED,
     "class Same(float):\n    def __ne__(self, other): return False": FlagKind.EQUALITY_OVERRIDDEN,
     "import socket\ntry:\n    socket.getaddrinfo('example.org', 80)\nexcept OSError:\n    pass": FlagKind.NETWORK,
 }

@@ -94,12 +94,12 @@ def test_a_question_module_changes_its_own_fingerprint_and_judging_code_changes_
     state = BuildState(copy, seed=0)
     before = {n: state.fingerprint(n) for n in FAST}
 
-    with buildstate._module_path("grader.exercises.ex03_the_forward_pass").open("a") as module:
+    with buildstate._module_path("keras_course.exercises.ex03_the_forward_pass").open("a") as module:
         module.write("\n# an edit\n")
     after = {n: state.fingerprint(n) for n in FAST}
     assert after["01_the_neuron"] == before["01_the_neuron"] and after["03_the_forward_pass"] != before["03_the_forward_pass"]
 
-    for judging in ("grader.probes", "grader.checks", "grader.judge", "grader.normalize"):
+    for judging in ("keras_course.probes", "keras_course.checks", "grader.judge", "grader.normalize"):
         with buildstate._module_path(judging).open("a") as module:
             module.write("\n# an edit\n")
         changed = {n: state.fingerprint(n) for n in FAST}
@@ -109,10 +109,10 @@ def test_a_question_module_changes_its_own_fingerprint_and_judging_code_changes_
 
 def test_the_closure_follows_imports_but_not_other_exercises():
     files = {p.relative_to(buildstate.PACKAGES_ROOT).as_posix() for p in module_closure(
-        ("grader.build", "grader.exercises.ex06_optimizers"))}
-    assert {"grader/probes.py", "grader/checks.py", "grader/channel.py", "grader/judge.py", "grader/execute.py",
-            "grader/sandbox.py", "grader/modelscore.py", "grader/exercises/__init__.py",
-            "grader/exercises/ex06_optimizers.py", "grader/exercises/ex06_visible.py"} <= files
+        ("grader.build", "keras_course.exercises.ex06_optimizers"))}
+    assert {"keras_course/probes.py", "keras_course/checks.py", "keras_course/channel.py", "grader/judge.py", "grader/execute.py",
+            "grader/sandbox.py", "grader/modelscore.py", "keras_course/exercises/__init__.py",
+            "keras_course/exercises/ex06_optimizers.py", "keras_course/exercises/ex06_visible.py"} <= files
     assert not any("/exercises/ex" in f and "/exercises/ex06" not in f for f in files)
     assert not {"grader/grade.py", "grader/report/__init__.py", "grader/cli/__init__.py"} & files
 
@@ -127,7 +127,7 @@ def test_a_key_of_another_fingerprint_is_not_returned(course, tmp_path):
 
 
 def test_a_key_covers_its_own_held_out_sets_and_no_others():
-    roots = ("grader.build", "grader.exercises.ex10_recurrent_networks", "grader.heldout_sets.ex10")
+    roots = ("grader.build", "keras_course.exercises.ex10_recurrent_networks", "grader.heldout_sets.ex10")
     files = {p.relative_to(buildstate.PACKAGES_ROOT).as_posix() for p in module_closure(roots)}
     assert "grader/heldout_sets/ex10.py" in files
     assert not any(f.startswith("grader/heldout_sets/ex") and f != "grader/heldout_sets/ex10.py" for f in files)

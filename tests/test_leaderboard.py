@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.channel import write_probe
 from grader.judge import judge_question
 from grader.ledger import Ledger
 from grader.outcomes import CellRecord, Execution, HeldOutScore, NotebookResult, RunStatus, Status, Submission, Verdict
 from grader.probe_verdicts import JudgeContext
-from grader.probes import ModelProbe, ModelRequirements, ModelRule
-from grader.question import Exercise, Question, Requirement
 from grader.report import write_reports
 from grader.report.leaderboard import LEADERBOARD_HEADER, Pseudonyms, leaderboard, leaderboards
+from keras_course.channel import write_probe
+from keras_course.probes import ModelProbe, ModelRequirements, ModelRule
+from keras_course.question import Exercise, Question, Requirement
 
 PROJECT = "15_digit_recognition"
 SECRET = b"course secret"

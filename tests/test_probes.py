@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from judging import judge_answer
 
-from grader.checks import FunctionCheck
 from grader.judge import judge_question
-from grader.model_spec import ModelSpec
 from grader.outcomes import CellRecord, Execution, RunStatus, Status
 from grader.probe_verdicts import JudgeContext
-from grader.probes import (
+from keras_course.checks import FunctionCheck
+from keras_course.model_spec import ModelSpec
+from keras_course.probes import (
     FunctionProbe,
     ModelRequirements,
     arguments_state,
@@ -20,7 +20,7 @@ from grader.probes import (
     layer_setting,
     normalization_matches,
 )
-from grader.question import Question, Requirement
+from keras_course.question import Question, Requirement
 
 # Leaving arguments unchanged ---------------------------------------------------------------------
 

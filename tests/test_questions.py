@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from judging import judge_answer
 
-from grader.channel import PROBE_DIR_VARIABLE
-from grader.checks import CheckFailed, NotAttempted
-from grader.exercises import load_exercise
 from grader.outcomes import Status
-from grader.question import ProbeOutsideGrader
+from keras_course.channel import PROBE_DIR_VARIABLE
+from keras_course.checks import CheckFailed, NotAttempted
+from keras_course.exercises import load_exercise
+from keras_course.question import ProbeOutsideGrader
 
 EXERCISE = load_exercise("01_the_neuron")
 q1, q2, q3 = EXERCISE.questions[:3]
@@ -105,7 +105,7 @@ def test_perceptron_mistakes_fail_and_variants_pass(tmp_path):
 def logistic_model(hidden=0, activation="sigmoid", normalize=True, epochs=60):
     import keras
 
-    from grader.data import breast_cancer_split
+    from keras_course.data import breast_cancer_split
 
     keras.utils.set_random_seed(0)
     x_train, _, y_train, _ = breast_cancer_split()

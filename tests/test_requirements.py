@@ -1,7 +1,7 @@
 """Every question lists what its text asks for, and every requirement has a hidden check.
 
 A question's grade must mean what the question says. So each question module
-states its requirements as data (`grader.question.Requirement`), each hidden
+states its requirements as data (`keras_course.question.Requirement`), each hidden
 probe names the requirements it checks (``covers``), and the question's text in
 the instructor's notebook states each requirement word for word, so the text
 and the list cannot drift apart.

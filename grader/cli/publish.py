@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grader.colab import REPOSITORY_URL
 from grader.course import Course, CourseError
+from keras_course.colab import REPOSITORY_URL
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

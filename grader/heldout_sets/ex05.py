@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.data import diabetes_split, perturb_digits
+from keras_course.data import diabetes_split, perturb_digits
 
 
 def digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.data import perturb_digits
+from keras_course.data import perturb_digits
 
 
 def digits_optimizers(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.data import perturb_digits, small_digits_split
+from keras_course.data import perturb_digits, small_digits_split
 
 
 def digits_small_regularized(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

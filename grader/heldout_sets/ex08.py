@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.data import perturb_digits
 from grader.references.transfer import random_shift
+from keras_course.data import perturb_digits
 
 
 def digits_shifted_images(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.exercises import ex09_augmentation_and_transfer as ex09
 from grader.references.transfer import random_shift, subset_classes
-from grader.transfer import NEW_CLASSES, digit_images
+from keras_course.exercises import ex09_augmentation_and_transfer as ex09
+from keras_course.transfer import NEW_CLASSES, digit_images
 
 
 def ex09_new_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.exercises import ex10_recurrent_networks as ex10
 from grader.references.recurrent import windows
-from grader.sequences import training_statistics
+from keras_course.exercises import ex10_recurrent_networks as ex10
+from keras_course.sequences import training_statistics
 
 
 def echo_sequences(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.corpus import draw_reviews
-from grader.exercises import ex11_text_and_embeddings as ex11
+from keras_course.corpus import draw_reviews
+from keras_course.exercises import ex11_text_and_embeddings as ex11
 
 
 def review_sentences_11(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.exercises import ex12_attention_and_transformers as ex12
+from keras_course.exercises import ex12_attention_and_transformers as ex12
 
 
 def ex12_sorted_digit_sequences(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.exercises import ex13_gans as ex13
+from keras_course.exercises import ex13_gans as ex13
 
 
 def gan_ring_latent(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

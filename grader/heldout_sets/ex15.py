@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.exercises import ex15_digit_recognition as ex15
-from grader.projects.digits import held_back_digits
 from grader.references.digits import prepared
 from grader.references.transfer import random_shift
+from keras_course.exercises import ex15_digit_recognition as ex15
+from keras_course.projects.digits import held_back_digits
 
 
 def mnist_moved_digits(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.exercises import ex16_review_sentiment as ex16
-from grader.projects.reviews import draw_long_reviews
+from keras_course.exercises import ex16_review_sentiment as ex16
+from keras_course.projects.reviews import draw_long_reviews
 
 
 def long_reviews_16(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.exercises import ex17_price_prediction as ex17
-from grader.projects import prices
 from grader.references.prices import training_statistics, windows
+from keras_course.exercises import ex17_price_prediction as ex17
+from keras_course.projects import prices
 
 
 def inflation_windows(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,7 @@
 
 Instructor-only: `grader publish` leaves `grader/references/` out of the student
 bundle. The exercise's visible checks compare with the numbers stored in
-`grader.exercises.ex12_visible`, made from these functions (`visible_numbers`);
+`keras_course.exercises.ex12_visible`, made from these functions (`visible_numbers`);
 `tests/test_exercise_12.py` recomputes and compares them.
 """
 
@@ -43,8 +43,8 @@ def encoding(length: int, depth: int) -> np.ndarray:
 
 
 def visible_numbers() -> dict[str, list]:
-    """What `grader.exercises.ex12_visible` stores, from the visible checks' arguments in the exercise module."""
-    from grader.exercises import ex12_attention_and_transformers as ex12
+    """What `keras_course.exercises.ex12_visible` stores, from the visible checks' arguments in the exercise module."""
+    from keras_course.exercises import ex12_attention_and_transformers as ex12
 
     stored = {}
     for name, args in [("q1_example", (ex12._Q1_Q, ex12._Q1_K, ex12._Q1_V)), ("q1_batch", ex12._q1_batch())]:

@@ -1,8 +1,8 @@
 """Reference code for exercise 08, the trusted side: cross-correlation, a Conv2D layer and max pooling in NumPy.
 
 Instructor-only (`grader publish` leaves `grader/references/` out of the student
-bundle): the visible checks of `grader.exercises.ex08_convolutional_networks`
-compare with numbers made once from these (`grader.exercises.ex08_visible`), and
+bundle): the visible checks of `keras_course.exercises.ex08_convolutional_networks`
+compare with numbers made once from these (`keras_course.exercises.ex08_visible`), and
 `tests/test_exercise_08.py` recomputes them.
 """
 

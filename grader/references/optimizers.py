@@ -2,7 +2,7 @@
 
 Instructor-only: `grader publish` leaves `grader/references/` out of the student
 bundle, and nothing a student runs imports it (the visible checks compare with
-numbers stored in `grader.exercises.ex06_visible`). Each function returns the
+numbers stored in `keras_course.exercises.ex06_visible`). Each function returns the
 ``(steps + 1, d)`` path of positions, the start included.
 """
 

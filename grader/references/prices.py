@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.projects.prices import N_TRAIN, inflation_features
+from keras_course.projects.prices import N_TRAIN, inflation_features
 
 
 def training_statistics() -> tuple[np.ndarray, np.ndarray]:

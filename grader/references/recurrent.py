@@ -1,7 +1,7 @@
 """Reference code for exercise 10, the trusted side: an unrolled RNN and a series cut into windows.
 
 Instructor-only (`grader publish` leaves `grader/references/` out of the student
-bundle): the visible checks of `grader.exercises.ex10_recurrent_networks` compare
+bundle): the visible checks of `keras_course.exercises.ex10_recurrent_networks` compare
 with numbers made once from these, and `tests/test_exercise_10.py` recomputes them;
 the held-out sets (`grader.heldout_sets`) cut their windows with `windows`.
 """

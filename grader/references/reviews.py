@@ -2,7 +2,7 @@
 
 Instructor-only: `grader publish` leaves `grader/references/` out of the student
 bundle. The project's hidden probes name these verifiers through
-`grader.probes.reference_verify`, so only the judge imports them.
+`keras_course.probes.reference_verify`, so only the judge imports them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.exercises.ex16_review_sentiment import RESERVED, words_of
+from keras_course.exercises.ex16_review_sentiment import RESERVED, words_of
 
 
 def strongest_words(weights: np.ndarray, vocabulary: list[str], k: int) -> tuple[list[str], list[str]]:

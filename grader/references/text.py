@@ -2,7 +2,7 @@
 
 Instructor-only: `grader publish` leaves `grader/references/` out of the student
 bundle. The exercise's hidden probes name these verifiers through
-`grader.probes.reference_verify`, so only the judge imports them.
+`keras_course.probes.reference_verify`, so only the judge imports them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections import Counter
 
 import numpy as np
 
-from grader.exercises.ex11_text_and_embeddings import NEIGHBOUR_TIES, OOV, PAD, vocabulary_problem
+from keras_course.exercises.ex11_text_and_embeddings import NEIGHBOUR_TIES, OOV, PAD, vocabulary_problem
 
 
 def vocabulary_reference(texts: list[str], min_count: int) -> list[str]:

@@ -5,7 +5,7 @@ bundle): the held-out sets (`grader.heldout_sets`) select with `subset_classes` 
 move images with `random_shift` (exercises 08, 09 and project 15),
 `tests/test_exercise_09.py` builds answers and recomputes the visible examples'
 stored numbers with both, and `tests/test_exercise_08.py` checks that the moved
-digits `grader.data` ships (`grader/shifted_digits.npz`) are what `stored_shifts` makes.
+digits `keras_course.data` ships (`keras_course/shifted_digits.npz`) are what `stored_shifts` makes.
 """
 
 from __future__ import annotations
@@ -39,15 +39,15 @@ def random_shift(images: np.ndarray, rng: np.random.Generator, max_shift: int = 
 
 
 def stored_shifts() -> dict[str, np.ndarray]:
-    """The moved digits `grader/shifted_digits.npz` holds, as grey levels 0..16 (uint8), by name.
+    """The moved digits `keras_course/shifted_digits.npz` holds, as grey levels 0..16 (uint8), by name.
 
-    ``lesson08_train`` and ``lesson08_val``: the images of ``grader.data.digits_split()`` as (n, 8, 8, 1), moved
+    ``lesson08_train`` and ``lesson08_val``: the images of ``keras_course.data.digits_split()`` as (n, 8, 8, 1), moved
     with ``default_rng(8)`` (training images first); ``ex09_val``: exercise 09's validation digits
-    (``grader.transfer.transfer_data``) moved with ``default_rng(2024)``, the draw its visible perturbation starts with.
-    Rewrite the file with ``np.savez_compressed("grader/shifted_digits.npz", **stored_shifts())``.
+    (``keras_course.transfer.transfer_data``) moved with ``default_rng(2024)``, the draw its visible perturbation starts with.
+    Rewrite the file with ``np.savez_compressed("keras_course/shifted_digits.npz", **stored_shifts())``.
     """
-    from grader.data import digits_split
-    from grader.transfer import transfer_data
+    from keras_course.data import digits_split
+    from keras_course.transfer import transfer_data
 
     x_train, x_val, _, _ = digits_split()
     rng = np.random.default_rng(8)

@@ -3,7 +3,7 @@
 Instructor-only: `grader publish` leaves `grader/references/` out of the student
 bundle, and nothing a student runs imports it. The visible checks of questions 1
 and 2 compare with the numbers these functions give, stored in
-`grader.exercises.ex14_visible`; `tests/test_exercise_14.py` recomputes them.
+`keras_course.exercises.ex14_visible`; `tests/test_exercise_14.py` recomputes them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import numpy as np
 
 from grader.references.recurrent import windows
 from keras_course.exercises import ex10_recurrent_networks as ex10
-from keras_course.sequences import training_statistics
+from keras_course.sequences import sunspots, training_statistics
 
 
 def echo_sequences(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -20,7 +20,7 @@ def sunspot_seen_and_unseen_windows(rng: np.random.Generator) -> tuple[np.ndarra
     """
     del rng
     mean, std = training_statistics()
-    scaled = (ex10.sunspots()[1] - mean) / std
+    scaled = (sunspots()[1] - mean) / std
     x_seen, y_seen = windows(scaled[: ex10.N_TRAIN], ex10.WINDOW)
     x_unseen, y_unseen = ex10.sunspot_test_windows()
     flags = np.concatenate([np.zeros(len(y_seen)), np.ones(len(y_unseen))])
@@ -29,7 +29,7 @@ def sunspot_seen_and_unseen_windows(rng: np.random.Generator) -> tuple[np.ndarra
 
 def sunspot_windows(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Eight copies of 1910 to 2008, each scaled by a factor near 1 with 5% noise per year; windows in training units."""
-    values = ex10.sunspots()[1]
+    values = sunspots()[1]
     mean, std = training_statistics()
     xs, ys = [], []
     for _ in range(8):

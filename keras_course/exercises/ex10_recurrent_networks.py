@@ -28,9 +28,7 @@ from keras_course.probes import (
 )
 from keras_course.question import Exercise, Question, Requirement
 from keras_course.sequences import ECHO_STEPS, N_TRAIN, WINDOW, echo_sequences, sunspot_test_windows
-from keras_course.sequences import (
-    sunspots as sunspots,  # re-exported: notebook 10, its tests and the held-out sets use them
-)
+from keras_course.sequences import sunspots as sunspots  # re-exported: notebook 10 imports it from here
 
 ECHO_UNITS = 16  # units of the echo model's recurrent layer
 ECHO_MAE = 0.08  # a right echo model reaches about 0.01-0.02 (held out and visible); all zeros gives 0.5

@@ -239,18 +239,13 @@ def _ids_holds(expected: tuple[np.ndarray, np.ndarray]) -> Callable[[Any], str |
     return holds
 
 
-_REVIEWS = reviews_split()
-
-
 def _review_validation() -> tuple[np.ndarray, np.ndarray]:
-    return _REVIEWS[1], _REVIEWS[3]
+    return tuple(reviews_split()[1::2])  # (x_val, y_val)
 
 
 _judged = partial(reference_verify, "text")  # a verifier of grader.references.text, imported by the judge alone
-_TEXTS_CHANGED = (
-    "normally, but it changed the lists of texts it was given (sorted, extended or rewrote them); leave them as they "
-    "are and build new lists instead"
-)
+_TEXTS_CHANGED = ("normally, but it changed the lists of texts it was given (sorted, extended or rewrote them); leave them "
+                  "as they are and build new lists instead")
 _TEXTS_UNCHANGED = dict(transform=None, observe=arguments_digest, verify=unchanged_by_digest(_TEXTS_CHANGED))
 
 q1 = Question(
@@ -268,9 +263,8 @@ q1 = Question(
     ),
     requirements=(
         Requirement("reserved", 'starts with the padding token `""` and the out-of-vocabulary token `"[UNK]"`'),
-        Requirement(
-            "cutoff", "keeps every word that occurs at least `min_count` times in all the texts together, and no other"
-        ),
+        Requirement("cutoff", "keeps every word that occurs at least `min_count` times in all the texts together, "
+            "and no other"),
         Requirement("order", "lists the words most frequent first, words with the same count in alphabetical order"),
         Requirement("unchanged", "leaves `texts` unchanged"),
     ),
@@ -435,7 +429,6 @@ q5 = Question(
         ModelProbe(
             heldout="review_sentences_11",
             threshold=SENTIMENT_ACCURACY,
-            metric="accuracy",
             requirements=sentiment_model_requirements(vocabulary_size_rule(lambda: reviews_split()[0])),
             covers=("input", "preprocessing", "layers", "masking", "compile", "params", "heldout"),
         ),

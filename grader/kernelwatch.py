@@ -82,7 +82,7 @@ def watched_attributes(shell: Any) -> dict[str, Any]:
         for attr, value in list(vars(module).items()):
             if callable(value) and attr not in ("_", "__", "___"):
                 found[f"{name}.{attr}"] = value
-                if name.startswith("grader.") and isinstance(value, type) and value.__module__ == name:
+                if name.startswith("keras_course.") and isinstance(value, type) and value.__module__ == name:
                     found.update({f"{name}.{attr}.{a}": v for a, v in vars(value).items() if callable(v)})
     for cls in type(shell).__mro__:
         if cls.__module__.startswith(("IPython", "ipykernel")):

@@ -77,7 +77,7 @@ def test_a_new_key_seed_or_limit_grades_everything_again(ledger, tmp_path):
 
 
 def test_a_missing_submission_is_kept_too(ledger, tmp_path):
-    result = NotebookResult(Submission("cy", NOTEBOOK, None, "no notebook handed in"), Status.NOT_ATTEMPTED, "No notebook.")
+    result = NotebookResult(Submission("cy", NOTEBOOK, None, "no notebook handed in"), RunStatus.MISSING, "No notebook.")
     ledger.save(result)
     assert ledger.load(result.submission) == result
 
@@ -85,7 +85,7 @@ def test_a_missing_submission_is_kept_too(ledger, tmp_path):
 def test_a_later_result_replaces_the_earlier_one(ledger, tmp_path):
     first = _result(_submission(tmp_path))
     ledger.save(first)
-    second = NotebookResult(first.submission, Status.TIMEOUT, "The notebook ran out of time.", seconds=600.0)
+    second = NotebookResult(first.submission, RunStatus.TIMEOUT, "The notebook ran out of time.", seconds=600.0)
     ledger.save(second)
     assert ledger.load(first.submission) == second
 

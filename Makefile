@@ -22,9 +22,11 @@ build: install bwrap
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "Installing the course and the grader into $(VENV)/ (pip's own output goes to $(VENV)/install.log)"
 	python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -c constraints.txt -e ".[instructor,cluster,postgres,dev]"
+	@$(PYTHON) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(PYTHON) -m pip install --quiet -c constraints.txt -e ".[instructor,cluster,postgres,dev]" >> $(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; echo "The install failed: the lines above say why (also in $(VENV)/install.log)."; exit 1; }
 	touch $(STAMP)
 
 bwrap:

@@ -16,7 +16,6 @@ import numpy as np
 
 from keras_course.checks import FunctionCheck, ModelCheck, PropertyCheck, array_problem, describe
 from keras_course.data import RING_MODES, ring_centers, sample_ring
-from keras_course.data import draw_ring as _draw_ring  # noqa: F401 - grader.heldout_sets draws the held-out ring with it
 from keras_course.measures import rbf_mmd
 from keras_course.model_spec import ModelSpec
 from keras_course.probes import ModelProbe, ModelRequirements, function_probes, nonlinear_hidden, only_layers, pair_part

@@ -1,8 +1,14 @@
-"""Activations and losses named by an answer, sent as plain text and resolved on the judge's side by Keras itself.
+"""Activations and losses named by an answer, sent as plain text and resolved on the judge's side as Keras resolves them.
 
 The kernel side (`identifier_text`) never normalizes a name: it sends what the
-answer gave. The judge side (`resolved`) asks ``keras.activations.get`` and
-``keras.losses.get``, so the names Keras accepts are exactly the names that pass.
+answer gave. The judge side (`resolved`) answers what ``keras.activations.get``
+and ``keras.losses.get`` make of it, so the names Keras accepts are exactly the
+names that pass. For a name given as text both are a lookup in Keras's table of
+known names, so the judge reads that table from ``keras_identifiers.json``
+(written by ``python -m keras_course.keras_names`` from the installed Keras,
+and checked against Keras by the tests) instead of importing TensorFlow into
+the grading process, which took it 7 s of a core; with another Keras version
+installed than the file was made from, it asks Keras itself.
 
 Example:
 
@@ -16,9 +22,15 @@ Example:
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 NAME_LIMIT = 100
+TABLE_FILE = Path(__file__).with_name("keras_identifiers.json")
+KINDS = ("activation", "loss")
 
 
 def identifier_text(part: Any) -> str:
@@ -43,8 +55,6 @@ def resolved(kind: str, text: str) -> tuple[str | None, bool]:
 
     ``kind`` is "activation" or "loss"; no activation (None) is the linear one.
     """
-    import keras
-
     tag, _, name = text.partition(":")
     logits = name.endswith(";logits")
     name = name.removesuffix(";logits")
@@ -52,13 +62,51 @@ def resolved(kind: str, text: str) -> tuple[str | None, bool]:
         return ("linear" if kind == "activation" else None), False
     if tag not in {"s", "o"} or not name or "|" in name:
         return None, False
+    table = _stored_table()
+    keras_name = table[kind].get(name) if table is not None else keras_resolves(kind, name)
+    return keras_name, logits if kind == "loss" and keras_name is not None else False
+
+
+def keras_resolves(kind: str, name: str) -> str | None:
+    """What Keras itself makes of ``name``: the function's name of the activation or loss it gets, or None.
+
+    Imports Keras (and TensorFlow); `resolved` reads the stored table instead when it can.
+    """
+    import keras
+
     try:
         if kind == "activation":
-            return keras.activations.get(name).__name__, False
+            return keras.activations.get(name).__name__
         loss = keras.losses.get(name)
     except (ValueError, TypeError, KeyError, AttributeError):
-        return None, False
-    return getattr(getattr(loss, "fn", loss), "__name__", None), logits
+        return None
+    return getattr(getattr(loss, "fn", loss), "__name__", None)
+
+
+def identifier_table() -> dict[str, Any]:
+    """Every name Keras's `get` knows for activations and losses, with what it resolves to (imports Keras).
+
+    A name missing from the table is one Keras rejects: for text, `get` looks
+    the name up in these same dictionaries and nowhere else.
+    """
+    import keras
+    from keras.src.activations import ALL_OBJECTS_DICT as activations
+    from keras.src.losses import ALL_OBJECTS_DICT as losses
+
+    table: dict[str, Any] = {"keras": keras.__version__}
+    for kind, known in zip(KINDS, (activations, losses), strict=True):
+        table[kind] = {name: keras_name for name in sorted(known) if (keras_name := keras_resolves(kind, name)) is not None}
+    return table
+
+
+@cache
+def _stored_table() -> dict[str, Any] | None:
+    """The stored table, when it was made from the Keras installed here; None otherwise."""
+    try:
+        table = json.loads(TABLE_FILE.read_text())
+        return table if table.get("keras") == metadata.version("keras") else None
+    except (OSError, ValueError, metadata.PackageNotFoundError):
+        return None
 
 
 def shown(text: str) -> str:
@@ -91,3 +139,8 @@ def split_pair(text: str) -> tuple[str, str] | None:
         return None
     activation, loss = text.split("|")
     return activation, loss
+
+
+if __name__ == "__main__":
+    TABLE_FILE.write_text(json.dumps(identifier_table(), indent=1, sort_keys=True) + "\n")
+    print(f"wrote {TABLE_FILE}")

@@ -91,6 +91,14 @@ def test_the_course_installs_from_its_wheel_without_reinstalling_anything(colab)
     assert not (colab["site"] / "tensorflow").exists() and not (colab["site"] / "keras").exists()
 
 
+def test_the_wheel_carries_every_data_file_of_the_packages(colab):
+    tracked = subprocess.run(["git", "ls-files", "grader", "keras_course"], cwd=ROOT, capture_output=True, text=True, check=True)
+    data = [name for name in tracked.stdout.split() if not name.endswith(".py")]
+    assert data, "the packages ship data files (the moved digits, the names Keras knows)"
+    missing = [name for name in data if not (colab["site"] / name).is_file()]
+    assert not missing, f"not in the wheel (add them to [tool.setuptools.package-data] in pyproject.toml): {missing}"
+
+
 @pytest.mark.parametrize("notebook", EXERCISES)
 def test_exercise_alone_with_solutions_passes_its_visible_checks(colab, course, notebook):
     folder = colab["root"] / f"drive-{notebook}"

@@ -32,17 +32,19 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
 from grader.config import load_config
 from grader.course import Course
-from grader.grade import grade_class
 from grader.sample_class import make_submission, solution_answers
 
 ROOT = Path(__file__).resolve().parents[1]
+# The pool's workers are spawned processes that import this script again before their first job: its
+# top-level imports stay as light as `grader grade`'s own entry point, so the figures are the command's.
+# nbformat and the pipeline are imported where they are used.
 
 
 def write_class(course: Course, notebook: str, size: int, folder: Path) -> list[str]:
+    import nbformat
+
     source, released = course.read_source(notebook), course.read_released(notebook)
     filled = make_submission(source, released, solution_answers(source))
     students = [f"student{i:03d}" for i in range(size)]
@@ -77,6 +79,8 @@ def time_nbgrader(course: Course, notebook: str, class_dir: Path, work: Path) ->
 
 def write_mixed_class(course: Course, folder: Path) -> list[str]:
     """One student per exercise, each with the instructor's solution of it."""
+    import nbformat
+
     notebooks = course.notebook_ids()
     for index, notebook in enumerate(notebooks):
         source, released = course.read_source(notebook), course.read_released(notebook)
@@ -87,6 +91,8 @@ def write_mixed_class(course: Course, folder: Path) -> list[str]:
 
 def alone_cell_seconds(course: Course, notebooks: list[str], work: Path, sandbox: bool) -> dict[str, float]:
     """Each notebook's time inside its cells when it runs alone on one core with one thread (the physical cost)."""
+    import nbformat
+
     folder = work / "alone-class"
     for notebook in notebooks:
         source, released = course.read_source(notebook), course.read_released(notebook)
@@ -107,6 +113,8 @@ def physical_limit(cell_seconds: list[float], workers: int) -> float:
 
 
 def time_grader(course: Course, class_dir: Path, out: Path, workers: int, sandbox: bool) -> tuple[float, list]:
+    from grader.grade import grade_class
+
     config = load_config(course.root).with_overrides(workers=workers, sandbox=sandbox)
     started = time.monotonic()
     results = grade_class(class_dir, out, config, progress=lambda _line: None, resume=False)

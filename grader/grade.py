@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -51,6 +52,24 @@ from grader.workers import run_jobs
 from keras_course.question import Exercise
 
 log = logging.getLogger(__name__)
+
+
+class Started:
+    """One attempt at a list of submissions, already handed to the workers: iterate for
+    ``(submission, job result, seconds)`` as each finishes (those that cannot run come first); `close` stops it."""
+
+    def __init__(self, unrunnable: list[tuple[Submission, JobResult, float]], running: Iterator[tuple[Job, JobResult, float]]) -> None:
+        self._unrunnable, self._running = unrunnable, running
+
+    def __iter__(self) -> Iterator[tuple[Submission, JobResult, float]]:
+        yield from self._unrunnable
+        for job, job_result, seconds in self._running:
+            yield job.submission, job_result, seconds
+
+    def close(self) -> None:
+        close = getattr(self._running, "close", None)
+        if close is not None:
+            close()
 
 MAX_OUTPUT_CHARS = 2000
 RETRIES = 1  # extra attempts, in the same run, for a submission the grader failed on
@@ -138,11 +157,7 @@ class ClassGrader:
             raise CourseError(unmatched_help(class_dir, notebooks or known))
         needed = sorted({s.notebook for s in submissions})
         keys = {n: ensure_key(self.course, n, self.config) for n in needed}
-        exercises = {n: self.course.exercise(n) for n in needed}
-        sources = {n: self.course.read_source(n) for n in needed}
-        folders = NbgraderFolders(self.out, sources, {n: self.course.read_released(n) for n in needed}, self.config.seed)
         self.out.mkdir(parents=True, exist_ok=True)
-        db_url = self.config.db_url or f"sqlite:///{(self.out / 'gradebook.db').resolve()}"
         context = json.dumps([{n: k.fingerprint for n, k in keys.items()}, self.config.seed, repr(self.config.limits)])
         ledger = Ledger(self.out / ".ledger", context)
         results: list[NotebookResult] = []
@@ -154,7 +169,12 @@ class ClassGrader:
             self.progress.note(f"resuming: {len(done)} of {len(submissions)} submissions were graded before")
         secret = load_secret(self.course.private_dir)  # held-out sets and leaderboard pseudonyms
         scratch_root = Path(tempfile.mkdtemp(prefix="grader-run-"))
+        first_run = self._start(todo, scratch_root, attempt=0)  # the workers start now, while the rest is set up
         try:
+            exercises = {n: self.course.exercise(n) for n in needed}
+            sources = {n: self.course.read_source(n) for n in needed}
+            folders = NbgraderFolders(self.out, sources, {n: self.course.read_released(n) for n in needed}, self.config.seed)
+            db_url = self.config.db_url or f"sqlite:///{(self.out / 'gradebook.db').resolve()}"
             with stop_on_interrupt() as stop, GradebookRecorder(db_url) as recorder, ModelScorerProcess(
                 scratch_root / "judge", sandbox=self.config.sandbox
             ) as scorer_process:
@@ -166,13 +186,14 @@ class ClassGrader:
                         folders.write(result)
                     results.append(result)
                 scorer = HeldoutScorer(scorer_process, secret)
-                for result in self._grade_all(todo, scratch_root, exercises, keys, scorer, folders):
+                for result in self._grade_all(todo, first_run, scratch_root, exercises, keys, scorer, folders):
                     stop.check()  # decided after a Ctrl-C (perhaps as a "dead kernel"): keep nothing, grade it next run
                     ledger.save(result)  # before the gradebook: a rerun then records it, never regrades it
                     recorder.record(result)
                     results.append(result)
                     self.progress.update(result)
         finally:
+            first_run.close()
             self.progress.close()
             shutil.rmtree(scratch_root, ignore_errors=True)
         results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
@@ -184,26 +205,30 @@ class ClassGrader:
         return results
 
     def _grade_all(
-        self, submissions: list[Submission], scratch_root: Path, exercises: dict[str, Exercise], keys: dict[str, AnswerKey],
-        scorer: HeldoutScorer, folders: NbgraderFolders,
+        self, submissions: list[Submission], first_run: Started, scratch_root: Path, exercises: dict[str, Exercise],
+        keys: dict[str, AnswerKey], scorer: HeldoutScorer, folders: NbgraderFolders,
     ) -> Iterator[NotebookResult]:
-        """Each submission's final result; one the grader failed on is graded a second time first."""
-        pending = submissions
+        """Each submission's final result; one the grader failed on is graded a second time first.
+
+        ``first_run`` is the first attempt, already started on ``submissions``.
+        """
+        run = first_run
         for attempt in range(1 + RETRIES):
             failed = []
-            for submission, job_result, seconds in self._execute_all(pending, scratch_root, attempt):
-                exercise, key = exercises[submission.notebook], keys[submission.notebook]
-                result = self._judge(submission, job_result, exercise, key, scorer, seconds, folders)
-                if result.grader_fault and attempt < RETRIES:
-                    log.warning("%s/%s: the grader failed (%s); grading it again", submission.student, submission.notebook,
-                                _fault_detail(result))
-                    failed.append(submission)
-                else:
-                    yield result
+            with contextlib.closing(run):
+                for submission, job_result, seconds in run:
+                    exercise, key = exercises[submission.notebook], keys[submission.notebook]
+                    result = self._judge(submission, job_result, exercise, key, scorer, seconds, folders)
+                    if result.grader_fault and attempt < RETRIES:
+                        log.warning("%s/%s: the grader failed (%s); grading it again", submission.student, submission.notebook,
+                                    _fault_detail(result))
+                        failed.append(submission)
+                    else:
+                        yield result
             if not failed:
                 return
             self.progress.note(f"grading {len(failed)} submission(s) again: the grader failed on them, not the students")
-            pending = failed
+            run = self._start(failed, scratch_root, attempt + 1)
 
     def _jobs(self, submissions: list[Submission], scratch_root: Path, attempt: int) -> list[Job]:
         jobs = []
@@ -215,16 +240,17 @@ class ClassGrader:
             )
         return jobs
 
-    def _execute_all(self, submissions: list[Submission], scratch_root: Path, attempt: int) -> Iterator[tuple[Submission, JobResult, float]]:
+    def _start(self, submissions: list[Submission], scratch_root: Path, attempt: int) -> Started:
+        """Hand the runnable submissions to the workers (local workers start on them now); see `Started`."""
         runnable = [j for j in self._jobs(submissions, scratch_root, attempt) if j.submission.path and not j.submission.problem]
+        unrunnable = []
         for sub in submissions:
             if sub.path is None:
-                yield sub, JobResult(None, RunStatus.MISSING, "No notebook was handed in."), 0.0
+                unrunnable.append((sub, JobResult(None, RunStatus.MISSING, "No notebook was handed in."), 0.0))
             elif sub.problem:
-                yield sub, JobResult(None, RunStatus.INVALID, f"We could not use your notebook: {sub.problem}."), 0.0
+                unrunnable.append((sub, JobResult(None, RunStatus.INVALID, f"We could not use your notebook: {sub.problem}."), 0.0))
         gpus = worker_gpus(plan_gpus(self.config.gpus, self.config.workers))
-        for job, job_result, seconds in run_jobs(runnable, self.config.workers, gpus, self.config.scheduler):
-            yield job.submission, job_result, seconds
+        return Started(unrunnable, run_jobs(runnable, self.config.workers, gpus, self.config.scheduler))
 
     def _judge(
         self, sub: Submission, job: JobResult, exercise: Exercise, key: AnswerKey, scorer: HeldoutScorer, seconds: float,

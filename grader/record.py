@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
-import sys
 import warnings
-from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
@@ -27,6 +24,34 @@ from grader.course import gradebook_names
 from grader.outcomes import NotebookResult
 
 log = logging.getLogger(__name__)
+
+
+def create_gradebook(db_url: str) -> bool:
+    """Create an empty nbgrader gradebook at ``db_url`` as nbgrader's `Gradebook` does; False when one exists.
+
+    nbgrader stamps a new database with the head of its own migrations by
+    running the ``alembic`` command in a second Python process (about 3 s of a
+    core on every first run here). This reads the same head from the same
+    migration scripts in this process, so the database is the one nbgrader
+    would make, and nbgrader then opens it as an existing gradebook.
+    """
+    from alembic.script import ScriptDirectory
+    from nbgrader.api import Base
+    from nbgrader.dbutil import ALEMBIC_DIR
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(db_url, future=True)
+    try:
+        if inspect(engine).get_table_names():
+            return False
+        (head,) = ScriptDirectory(ALEMBIC_DIR).get_heads()
+        Base.metadata.create_all(bind=engine)
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
+        return True
+    finally:
+        engine.dispose()
 
 
 class GradebookRecorder:
@@ -44,10 +69,7 @@ class GradebookRecorder:
         self._prepared: set[str] = set()
 
     def __enter__(self) -> GradebookRecorder:
-        # nbgrader creates a new database by running `alembic`: find it next to this Python.
-        bin_dir = str(Path(sys.executable).parent)
-        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+        create_gradebook(self.db_url)
         self.gradebook = Gradebook(self.db_url)
         return self
 

@@ -40,23 +40,57 @@ def run_serial(jobs: list[Job], gpu: Gpu | None = None) -> Iterator[Finished]:
         yield job, run_job(dataclasses.replace(job, gpu=gpu) if gpu else job), time.monotonic() - started
 
 
-def run_pool(jobs: list[Job], workers: int, gpus: list[Gpu] = ()) -> Iterator[Finished]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    for index, cores in enumerate(plan_cores(workers)):
-        queue.put((gpus[index] if gpus else None, cores))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=take_slot, initargs=(queue,)) as pool:
-        futures: dict[Future, tuple[Job, float]] = {}
-        for job in jobs:
-            job.scratch.mkdir(parents=True, exist_ok=True)
-            futures[pool.submit(run_job, job)] = (job, time.monotonic())
-        for future in as_completed(futures):
-            job, started = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker is the grader's problem, never the student's
-                result = _failed(exc)
-            yield job, result, result.seconds or time.monotonic() - started
+class PoolRun:
+    """Jobs handed to a pool of worker processes, which start on them at once; iterate for each as it finishes.
+
+    The workers start when the run is made, not when it is first read, so they
+    import their libraries and start their warm-kernel servers while the
+    coordinator still opens the gradebook. `close` (or reading to the end)
+    stops the pool; jobs not yet started are dropped.
+    """
+
+    def __init__(self, jobs: list[Job], workers: int, gpus: list[Gpu] = ()) -> None:
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        for index, cores in enumerate(plan_cores(workers)):
+            queue.put((gpus[index] if gpus else None, cores))
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=take_slot, initargs=(queue,))
+        self._futures: dict[Future, tuple[Job, float]] = {}
+        try:
+            for job in jobs:
+                job.scratch.mkdir(parents=True, exist_ok=True)
+                self._futures[self._pool.submit(run_job, job)] = (job, time.monotonic())
+        except BaseException:
+            self.close()
+            raise
+        self._finished = self._each_finished()
+
+    def __iter__(self) -> Iterator[Finished]:
+        return self
+
+    def __next__(self) -> Finished:
+        return next(self._finished)
+
+    def _each_finished(self) -> Iterator[Finished]:
+        try:
+            for future in as_completed(self._futures):
+                job, started = self._futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker is the grader's problem, never the student's
+                    result = _failed(exc)
+                yield job, result, result.seconds or time.monotonic() - started
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers: a job already running finishes, the others are dropped."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_pool(jobs: list[Job], workers: int, gpus: list[Gpu] = ()) -> PoolRun:
+    """Hand ``jobs`` to ``workers`` local processes (which start at once); see `PoolRun`."""
+    return PoolRun(jobs, workers, gpus)
 
 
 def run_dask(jobs: list[Job], scheduler: str) -> Iterator[Finished]:
@@ -81,7 +115,11 @@ def run_dask(jobs: list[Job], scheduler: str) -> Iterator[Finished]:
 
 
 def run_jobs(jobs: list[Job], workers: int = 1, gpus: list[Gpu] = (), scheduler: str = "") -> Iterator[Finished]:
-    """Run ``jobs`` the configured way; yields ``(job, result, seconds)`` as each finishes."""
+    """Run ``jobs`` the configured way; yields ``(job, result, seconds)`` as each finishes.
+
+    Local pool workers start on the jobs at once; the others when the first result is asked for.
+    Close the iterator (``contextlib.closing``) when the run stops early.
+    """
     if not jobs:
         return iter(())
     if scheduler:

@@ -30,7 +30,7 @@ from typing import Any
 
 NAME_LIMIT = 100
 TABLE_FILE = Path(__file__).with_name("keras_identifiers.json")
-KINDS = ("activation", "loss")
+KINDS = ("activation", "loss", "metric")
 
 
 def identifier_text(part: Any) -> str:
@@ -62,21 +62,35 @@ def resolved(kind: str, text: str) -> tuple[str | None, bool]:
         return ("linear" if kind == "activation" else None), False
     if tag not in {"s", "o"} or not name or "|" in name:
         return None, False
+    found = keras_name(kind, name)
+    return found, logits if kind == "loss" and found is not None else False
+
+
+def keras_name(kind: str, name: str) -> str | None:
+    """What Keras makes of the text ``name`` (see `keras_resolves`), read from the stored table when it can be.
+
+    >>> keras_name("loss", "MSE"), keras_name("metric", "mae"), keras_name("activation", "ReLU")
+    ('mean_squared_error', 'MeanAbsoluteError', None)
+    """
     table = _stored_table()
-    keras_name = table[kind].get(name) if table is not None else keras_resolves(kind, name)
-    return keras_name, logits if kind == "loss" and keras_name is not None else False
+    return table[kind].get(name) if table is not None else keras_resolves(kind, name)
 
 
 def keras_resolves(kind: str, name: str) -> str | None:
-    """What Keras itself makes of ``name``: the function's name of the activation or loss it gets, or None.
+    """What Keras itself makes of ``name``, or None when it rejects it.
 
-    Imports Keras (and TensorFlow); `resolved` reads the stored table instead when it can.
+    An activation or a loss: the name of the function it gets (``"mse"`` ->
+    ``"mean_squared_error"``); a metric: the class of the metric object it
+    makes (``"mae"`` -> ``"MeanAbsoluteError"``). Imports Keras (and
+    TensorFlow); `keras_name` reads the stored table instead when it can.
     """
     import keras
 
     try:
         if kind == "activation":
             return keras.activations.get(name).__name__
+        if kind == "metric":
+            return type(keras.metrics.get(name)).__name__
         loss = keras.losses.get(name)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -84,7 +98,7 @@ def keras_resolves(kind: str, name: str) -> str | None:
 
 
 def identifier_table() -> dict[str, Any]:
-    """Every name Keras's `get` knows for activations and losses, with what it resolves to (imports Keras).
+    """Every name Keras's `get` knows for activations, losses and metrics, with what it resolves to (imports Keras).
 
     A name missing from the table is one Keras rejects: for text, `get` looks
     the name up in these same dictionaries and nowhere else.
@@ -92,9 +106,10 @@ def identifier_table() -> dict[str, Any]:
     import keras
     from keras.src.activations import ALL_OBJECTS_DICT as activations
     from keras.src.losses import ALL_OBJECTS_DICT as losses
+    from keras.src.metrics import ALL_OBJECTS_DICT as metrics
 
     table: dict[str, Any] = {"keras": keras.__version__}
-    for kind, known in zip(KINDS, (activations, losses), strict=True):
+    for kind, known in zip(KINDS, (activations, losses, metrics), strict=True):
         table[kind] = {name: keras_name for name in sorted(known) if (keras_name := keras_resolves(kind, name)) is not None}
     return table
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from keras_course.channel import Unencodable, encode
+from keras_course.keras_names import keras_name
 from keras_course.measures import fold_activations
 from keras_course.model_report import ModelReport
 from keras_course.model_spec import ModelSpec
@@ -408,18 +409,14 @@ def compiled_with(
 
 
 def _metric_names(value: Any) -> list[str]:
-    """Keras's class names for compiled metrics (strings resolved with ``keras.metrics.get``, saved objects by class)."""
-    import keras
-
+    """Keras's class names for compiled metrics (strings as ``keras.metrics.get`` resolves them, saved objects by class)."""
     if isinstance(value, list | tuple):
         return [name for part in value for name in _metric_names(part)]
     if isinstance(value, dict):
         return [str(value.get("class_name"))] if "class_name" in value else _metric_names(list(value.values()))
     if isinstance(value, str):
-        try:
-            return [type(keras.metrics.get(value)).__name__]  # Keras 3 resolves names to metric objects
-        except (ValueError, TypeError):
-            return []
+        found = keras_name("metric", value)  # Keras 3 resolves names to metric objects
+        return [found] if found else []
     return []
 
 
@@ -459,10 +456,7 @@ def compiled_metric(wanted: str, accepted: set[str], aliases: frozenset[str] = f
 
 def _loss_name(identifier: str) -> str:
     """The canonical name Keras gives a loss identifier (``"mse"`` -> ``"mean_squared_error"``)."""
-    import keras
-
-    loss = keras.losses.get(identifier)
-    return getattr(getattr(loss, "fn", loss), "__name__", identifier)
+    return keras_name("loss", identifier) or identifier
 
 
 def trained_for(epochs: int, batch_size: int, n_train: int | Callable[[], int]) -> ModelRule:

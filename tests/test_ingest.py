@@ -43,3 +43,26 @@ def test_symlinks_are_not_followed(tmp_path):
     (tmp_path / "fay" / "01_the_neuron.ipynb").write_text(notebook())
     found = {(s.student, s.notebook): s for s in ingest(tmp_path, NOTEBOOKS)}
     assert found[("eve", "01_the_neuron")].path is None
+
+
+def test_grader_processes_validate_notebooks_without_the_iri_parser(tmp_path):
+    """`grader/__init__.py` keeps jsonschema from building its IRI-format parser (a second per process); notebook
+    validation, which never uses those formats, still accepts a good notebook and rejects a bad one."""
+    import subprocess
+    import sys
+
+    script = """
+import sys, grader, nbformat
+good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+nbformat.validate(good)
+bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+bad.cells[0].source = 1
+try:
+    nbformat.validate(bad)
+    print("bad notebook accepted")
+except nbformat.ValidationError:
+    print("bad notebook rejected")
+print("rfc3987_syntax imported:", sys.modules.get("rfc3987_syntax") is not None)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert out.splitlines() == ["bad notebook rejected", "rfc3987_syntax imported: False"]

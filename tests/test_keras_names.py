@@ -17,6 +17,7 @@ def test_the_stored_table_is_what_the_installed_keras_makes_of_every_name():
 
 def _names_to_try() -> list[str]:
     table = identifier_table()
+    assert all(table[kind] for kind in keras_names.KINDS)
     known = [name for kind in keras_names.KINDS for name in table[kind]]
     variants = [v for name in known for v in (name.upper(), name.capitalize(), name.title().replace("_", ""), f" {name}", name + "s")]
     return sorted(set(known + variants + ["", "Softmax", "ReLU", "LeakyReLU", "CrossEntropy", "sparse", "none", "None", "l2"]))
@@ -25,6 +26,9 @@ def _names_to_try() -> list[str]:
 @pytest.mark.parametrize("kind", keras_names.KINDS)
 def test_the_table_answers_what_keras_answers_for_every_name_and_near_miss(kind):
     for name in _names_to_try():
+        assert keras_names.keras_name(kind, name) == keras_resolves(kind, name), name
+        if kind == "metric":
+            continue  # metrics are named by the saved model's compile settings, not by an answer's text
         for tag in ("s", "o"):
             for suffix in ("", ";logits"):
                 text = f"{tag}:{name}{suffix}"
@@ -53,3 +57,17 @@ def test_judging_a_name_does_not_import_tensorflow(tmp_path):
               "print(resolved('loss', 's:MeanSquaredError;logits'), resolved('activation', 's:Softmax'), 'tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     assert out.split() == ["('mean_squared_error',", "True)", "(None,", "False)", "False"]
+
+
+def test_judging_compile_settings_does_not_import_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import sys; from keras_course.probes import compiled_metric, compiled_with; "
+              "report = {'compile': {'loss': {'name': 'mean_squared_error'}, 'metrics': ['mae'], "
+              "'optimizer': {'class_name': 'Adam', 'config': {'learning_rate': 0.001}}}}; "
+              "print(compiled_with(loss='mse', optimizer='Adam').check(report), "
+              "compiled_metric('mae', {'MeanAbsoluteError'}, aliases=frozenset()).check(report), "
+              "compiled_with(loss='mae').check(report) is not None, 'tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert out.split() == ["None", "None", "True", "False"]

@@ -14,7 +14,7 @@ import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
 from grader.outcomes import NotebookResult, RunStatus, Status, Submission, Verdict
-from grader.record import GradebookRecorder
+from grader.record import GradebookRecorder, create_gradebook
 
 
 def _graded_cell(grade_id: str, points: float, solution: bool = False) -> nbformat.NotebookNode:
@@ -39,7 +39,7 @@ def _verdict(question: str, score: float, max_score: float) -> Verdict:
 
 @pytest.fixture(scope="module")
 def new_gradebook(tmp_path_factory) -> Path:
-    """A gradebook the recorder created (nbgrader runs alembic for a new one: seconds, so once per module)."""
+    """A gradebook the recorder created (once per module: each test copies it)."""
     path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
     with GradebookRecorder(f"sqlite:///{path}"):
         pass
@@ -50,6 +50,27 @@ def new_gradebook(tmp_path_factory) -> Path:
 def url(tmp_path: Path, new_gradebook: Path) -> str:
     shutil.copyfile(new_gradebook, tmp_path / "gradebook.db")
     return f"sqlite:///{tmp_path / 'gradebook.db'}"
+
+
+def _schema(path: Path) -> dict[str, object]:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        tables = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name"))
+        return {"tables": tables, "version": db.execute("SELECT version_num FROM alembic_version").fetchall()}
+
+
+def test_a_new_gradebook_is_the_one_nbgrader_makes(new_gradebook, tmp_path, monkeypatch):
+    """nbgrader's own `Gradebook` (which runs the alembic command) and `create_gradebook` make the same database."""
+    import sys
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{__import__('os').environ['PATH']}")
+    theirs = tmp_path / "nbgrader.db"
+    Gradebook(f"sqlite:///{theirs}").close()
+    assert _schema(new_gradebook) == _schema(theirs)
+    assert _schema(theirs)["version"], "stamped with nbgrader's migration head"
+    assert not create_gradebook(f"sqlite:///{theirs}"), "an existing gradebook is left as it is"
+    assert _schema(new_gradebook) == _schema(theirs)
 
 
 def _record(url: str, notebook: str, *results: NotebookResult) -> None:

@@ -455,8 +455,15 @@ def compiled_metric(wanted: str, accepted: set[str], aliases: frozenset[str] = f
 
 
 def _loss_name(identifier: str) -> str:
-    """The canonical name Keras gives a loss identifier (``"mse"`` -> ``"mean_squared_error"``)."""
-    return keras_name("loss", identifier) or identifier
+    """The canonical name Keras gives a loss identifier (``"mse"`` -> ``"mean_squared_error"``).
+
+    Raises:
+        ValueError: Keras knows no such loss (a mistake in the question, not in an answer).
+    """
+    found = keras_name("loss", identifier)
+    if found is None:
+        raise ValueError(f"keras.losses.get does not know the loss {identifier!r}: check the question's compiled_with(loss=...)")
+    return found
 
 
 def trained_for(epochs: int, batch_size: int, n_train: int | Callable[[], int]) -> ModelRule:

@@ -17,7 +17,9 @@ Prints, for a class of N copies of the instructor's solution (or, with
   inside its cells), median and slowest;
 - the peak memory of one notebook's sandbox;
 - nbgrader's seconds per submission on the same class (it runs the notebooks
-  one after another, hidden tests in the student's kernel) and the ratio.
+  one after another, hidden tests in the student's kernel) and the ratio, with
+  the most any grader could reach against it here: nbgrader's time divided by
+  the physical limit.
 """
 
 from __future__ import annotations
@@ -159,7 +161,9 @@ def main() -> None:
         if not args.skip_nbgrader:
             nb_seconds = time_nbgrader(course, args.notebook, work / f"class{args.n}", work)
             print(f"nbgrader N={args.n:<3d} {nb_seconds:7.1f} s   {nb_seconds / args.n:6.2f} s per submission")
-            print(f"throughput: grader is {nb_seconds / seconds:.1f}x nbgrader")
+            limit = physical_limit([alone] * args.n, args.workers)
+            print(f"throughput: grader is {nb_seconds / seconds:.1f}x nbgrader "
+                  f"(at most {nb_seconds / limit:.1f}x on this machine: nbgrader's time / the physical limit)")
 
 
 def summarize(results: list) -> None:
@@ -187,7 +191,8 @@ def mixed(course: Course, args: argparse.Namespace) -> None:
         summarize(results)
         if not args.skip_nbgrader:
             nb_seconds = sum(time_nbgrader(course, nb, _only(work / "class", nb, work / f"nb-{nb}"), work / f"nbg-{nb}") for nb in notebooks)
-            print(f"nbgrader {len(notebooks)} notebooks {nb_seconds:7.1f} s   grader is {nb_seconds / seconds:.1f}x nbgrader")
+            print(f"nbgrader {len(notebooks)} notebooks {nb_seconds:7.1f} s   grader is {nb_seconds / seconds:.1f}x nbgrader "
+                  f"(at most {nb_seconds / limit:.1f}x on this machine: nbgrader's time / the physical limit)")
 
 
 def _only(class_dir: Path, notebook: str, folder: Path) -> Path:

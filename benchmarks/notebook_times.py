@@ -1,4 +1,4 @@
-"""Print how long each lesson and each solution notebook takes to run (budget: 60 s each, 120 s for a project).
+"""Print how long each lesson and each solution notebook takes to run (budget: 45 s each, projects too).
 
 Lessons run in a plain kernel, as a student runs them; solutions run the way the
 grader runs a submission (normalized, sandboxed, hidden probes on).
@@ -23,8 +23,8 @@ from grader.execute import ExecutionRequest, execute
 from grader.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
-BUDGET = 60.0
-PROJECT_BUDGET = 120.0  # a project (an exercise with a leaderboard) trains a real model on more data
+# 45 s on an idle machine here, so a notebook stays under a minute on a busy one and on Colab's CPU (issue 15).
+BUDGET = 45.0
 
 
 def time_lesson(path: Path) -> float:
@@ -53,7 +53,7 @@ def main() -> None:
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     wanted = lambda name: not args.names or any(n in name for n in args.names)  # noqa: E731
     course = Course(ROOT)
-    print(f"{'notebook':<48} {'seconds':>8}  budget {BUDGET:.0f} s ({PROJECT_BUDGET:.0f} s for a project)")
+    print(f"{'notebook':<48} {'seconds':>8}  budget {BUDGET:.0f} s each")
     for path in sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb")):
         if wanted(path.name):
             seconds = time_lesson(path)
@@ -61,8 +61,7 @@ def main() -> None:
     for notebook in course.notebook_ids():
         if wanted(notebook):
             seconds, status = time_solution(course, notebook, sandbox=not args.no_sandbox)
-            budget = PROJECT_BUDGET if course.exercise(notebook).leaderboard else BUDGET
-            verdict = "ok" if seconds <= budget and status == "completed" else f"OVER or {status}"
+            verdict = "ok" if seconds <= BUDGET and status == "completed" else f"OVER or {status}"
             print(f"{'solutions/' + notebook + '.ipynb':<48} {seconds:8.1f}  {verdict}", flush=True)
 
 

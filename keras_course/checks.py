@@ -349,7 +349,7 @@ class AnswerPropertyCheck:
             raise CheckFailed(f"{self.name}: {problem} {self.tip}".strip())
 
 
-# --- added for ex11 ---
+# --- Text models that read raw sentences ---
 
 
 def reads_raw_sentences(model: Any) -> str | None:
@@ -380,7 +380,7 @@ def reads_raw_sentences(model: Any) -> str | None:
     return None
 
 
-# --- added for ex12 ---
+# --- Accuracy per token ---
 
 
 def token_accuracy(predictions: Any, y: np.ndarray) -> float:
@@ -395,7 +395,7 @@ def token_accuracy(predictions: Any, y: np.ndarray) -> float:
     return float(np.mean(predictions.argmax(axis=-1) == np.asarray(y)))
 
 
-# --- added for ex10 ---
+# --- Mean errors and array answers ---
 
 
 def mean_error_holds(
@@ -451,7 +451,7 @@ def array_problem(
     return None if same else f"{label} is {describe(got)}, but it should be {describe(want)}."
 
 
-# --- added for ex06 ---
+# --- Optimizers built as asked ---
 
 
 def optimizer_holds(answer_name: str, optimizer: str, advice: str, **settings: Any) -> Callable[[Any], str | None]:

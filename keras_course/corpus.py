@@ -125,7 +125,7 @@ def make_reviews(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
 
 
 
-# --- added for ex11 ---
+# --- Texts with Zipf-like word frequencies ---
 
 WORDS = tuple(dict.fromkeys(w for phrase in POSITIVE + NEGATIVE + ASPECTS for w in phrase.split()))
 """Every word of the corpus's opinion and aspect phrases, once each, in order of first appearance."""

@@ -186,7 +186,7 @@ def perturb_digits(x: np.ndarray, rng: np.random.Generator, noise: float = 1.0) 
     return np.clip(np.rint(noisy), 0.0, 16.0).astype(np.float32)
 
 
-# --- added for ex04 ---
+# --- Fresh two-moons samples ---
 
 
 def fresh_moons(n: int, seed: int, noise: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +200,7 @@ def fresh_moons(n: int, seed: int, noise: float = 0.2) -> tuple[np.ndarray, np.n
     return make_moons(n_samples=n, noise=noise, random_state=seed)
 
 
-# --- added for ex13 ---
+# --- A ring of Gaussian modes (GANs) ---
 
 RING_MODES = 8
 RING_RADIUS = 2.0
@@ -232,7 +232,7 @@ def sample_ring(n: int, seed: int = 0) -> np.ndarray:
     return draw_ring(n, np.random.default_rng(seed))
 
 
-# --- added for ex12 ---
+# --- Sequences to sort (attention) ---
 
 
 def sorting_data(n: int, seed: int = 0, length: int = 8, digits: int = 10) -> tuple[np.ndarray, np.ndarray]:

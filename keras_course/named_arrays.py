@@ -109,7 +109,7 @@ def flat_sorted(result: Any) -> np.ndarray:
     return np.concatenate([np.ravel(np.asarray(result[name], dtype=float)) for name in sorted(result)])
 
 
-# --- added for ex04 ---
+# --- Errors between dicts of arrays (gradient checks) ---
 
 
 def relative_error(got: Mapping[str, Any], want: Mapping[str, Any]) -> float:
@@ -145,7 +145,7 @@ def reported_error_problem(reported: float, true_error: float, threshold: float,
     return f"a relative error of {reported:.4g} for gradients whose relative error is {true_error:.4g}"
 
 
-# --- added for ex14 ---
+# --- Training histories ---
 
 
 def history_problem(result: Any, epochs: int, names: tuple[str, ...] = ("loss", "accuracy")) -> str | None:
@@ -173,7 +173,7 @@ def history_problem(result: Any, epochs: int, names: tuple[str, ...] = ("loss", 
     return None
 
 
-# --- added for ex07 ---
+# --- Lists of (name, array) pairs as one array ---
 
 
 def pairs_layout(pairs: Any) -> np.ndarray:

@@ -700,7 +700,7 @@ def array_shape(result: Any) -> np.ndarray:
     return np.array(np.shape(numpy_result(result)), dtype=np.int64)
 
 
-# --- added for ex03 ---
+# --- Lists of arrays packed into one array for the channel ---
 
 
 def pack_array_lists(lists: Any) -> np.ndarray:
@@ -752,7 +752,7 @@ def unpack_array_lists(packed: Any, lists: int, most: int, max_ndim: int, max_si
     return [arrays[end - count : end] for count, end in zip(counts, ends, strict=True)]
 
 
-# --- added for ex13 ---
+# --- Model rules: nonlinear hidden layers; one part of a returned pair ---
 
 
 def nonlinear_hidden(class_name: str, why: str, aspect: str = "nonlinear") -> ModelRule:
@@ -792,7 +792,7 @@ def pair_part(index: int) -> Callable[[Any], np.ndarray]:
     return part
 
 
-# --- added for ex11 ---
+# --- Arguments left unchanged (by digest); reference verifiers; input dtypes ---
 
 
 def arguments_digest(given: tuple, result: Any) -> np.ndarray:
@@ -856,7 +856,7 @@ def input_dtype(accepts: Callable[[str], bool], wanted: str) -> ModelRule:
     return ModelRule("input", check)
 
 
-# --- added for ex12 ---
+# --- Results that are pairs of arrays; shapes; model rules on outputs and layers ---
 
 
 def array_pair(result: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -928,7 +928,7 @@ def no_layer_with(class_name: str, setting: str, problem: str, aspect: str = "la
     return ModelRule(aspect, check)
 
 
-# --- added for ex10 ---
+# --- One part of a returned tuple ---
 
 
 def part(index: int) -> Callable[[Any], Any]:
@@ -944,7 +944,7 @@ def part(index: int) -> Callable[[Any], Any]:
     return take
 
 
-# --- added for ex09 ---
+# --- Flags about a result: integers, a new array, its dtype ---
 
 
 def integers_flag(value: Any) -> np.ndarray:
@@ -977,7 +977,7 @@ def dtype_code(value: Any) -> np.ndarray:
     return np.array([ord(dtype.kind), dtype.itemsize])
 
 
-# --- added for ex06 ---
+# --- Model rules on training: epochs, adapted statistics ---
 
 
 def trained_epochs_up_to(
@@ -1034,7 +1034,7 @@ def adapted_statistics(
     return statistics
 
 
-# --- added for ex07 ---
+# --- Model rules on size ---
 
 
 def params_at_least(count: int, why: str) -> ModelRule:
@@ -1051,7 +1051,7 @@ def params_at_least(count: int, why: str) -> ModelRule:
     return ModelRule("params", check)
 
 
-# --- added for ex05 ---
+# --- Model rules on the first layers: normalization ---
 
 
 def normalization_size(size: int, advice: str) -> ModelRule:

@@ -270,7 +270,7 @@ def trained_moons_problem(result: Any, seed: int, threshold: float) -> str | Non
     problem = moons_accuracy_problem(packed, seed, threshold)
     return f"returned {problem}." if problem else None
 
-# --- added for ex04: exact gradients for gradient-check cases, stored so that no backward pass ships ---
+# --- Exact gradients at the ReLU kinks, stored for gradient-check cases (no backward pass ships) ---
 
 # Exact gradients at near_kinks(seed) for the seeds of exercise 04, each W1 b1 W2 b2 raveled (25 numbers), as
 # little-endian float64 in base85: computed once with grader.references.backprop.network_gradients, bit for bit what

@@ -53,6 +53,9 @@ from keras_course.question import Exercise
 
 log = logging.getLogger(__name__)
 
+MAX_OUTPUT_CHARS = 2000
+RETRIES = 1  # extra attempts, in the same run, for a submission the grader failed on
+
 
 class Started:
     """One attempt at a list of submissions, already handed to the workers: iterate for
@@ -67,12 +70,7 @@ class Started:
             yield job.submission, job_result, seconds
 
     def close(self) -> None:
-        close = getattr(self._running, "close", None)
-        if close is not None:
-            close()
-
-MAX_OUTPUT_CHARS = 2000
-RETRIES = 1  # extra attempts, in the same run, for a submission the grader failed on
+        self._running.close()  # type: ignore[attr-defined] - run_jobs hands out closable iterators
 
 
 def student_outputs(cells: tuple[CellRecord, ...]) -> tuple[StudentOutput, ...]:
@@ -186,7 +184,7 @@ class ClassGrader:
                         folders.write(result)
                     results.append(result)
                 scorer = HeldoutScorer(scorer_process, secret)
-                for result in self._grade_all(todo, first_run, scratch_root, exercises, keys, scorer, folders):
+                for result in self._grade_all(first_run, scratch_root, exercises, keys, scorer, folders):
                     stop.check()  # decided after a Ctrl-C (perhaps as a "dead kernel"): keep nothing, grade it next run
                     ledger.save(result)  # before the gradebook: a rerun then records it, never regrades it
                     recorder.record(result)
@@ -205,12 +203,12 @@ class ClassGrader:
         return results
 
     def _grade_all(
-        self, submissions: list[Submission], first_run: Started, scratch_root: Path, exercises: dict[str, Exercise],
-        keys: dict[str, AnswerKey], scorer: HeldoutScorer, folders: NbgraderFolders,
+        self, first_run: Started, scratch_root: Path, exercises: dict[str, Exercise], keys: dict[str, AnswerKey],
+        scorer: HeldoutScorer, folders: NbgraderFolders,
     ) -> Iterator[NotebookResult]:
         """Each submission's final result; one the grader failed on is graded a second time first.
 
-        ``first_run`` is the first attempt, already started on ``submissions``.
+        ``first_run`` is the first attempt, already started on the submissions to grade.
         """
         run = first_run
         for attempt in range(1 + RETRIES):

@@ -88,11 +88,6 @@ class PoolRun:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_pool(jobs: list[Job], workers: int, gpus: list[Gpu] = ()) -> PoolRun:
-    """Hand ``jobs`` to ``workers`` local processes (which start at once); see `PoolRun`."""
-    return PoolRun(jobs, workers, gpus)
-
-
 def run_dask(jobs: list[Job], scheduler: str) -> Iterator[Finished]:
     """Each job runs on a Dask worker (which needs the course environment and bubblewrap)."""
     try:
@@ -121,9 +116,9 @@ def run_jobs(jobs: list[Job], workers: int = 1, gpus: list[Gpu] = (), scheduler:
     Close the iterator (``contextlib.closing``) when the run stops early.
     """
     if not jobs:
-        return iter(())
+        return (finished for finished in ())
     if scheduler:
         return run_dask(jobs, scheduler)
     if workers <= 1:
         return run_serial(jobs, gpus[0] if gpus else None)
-    return run_pool(jobs, workers, list(gpus))
+    return PoolRun(jobs, workers, list(gpus))

@@ -1,7 +1,13 @@
-"""Shared fixtures: the repository's course, and a sample class graded once per module."""
+"""Shared fixtures (the repository's course, its config, one model scorer), and the order of the test files.
+
+Under pytest-xdist (``tests/run.sh`` runs ``-n 2 --dist loadfile``), test files
+are handed out longest first (``tests/durations.json``, from a measured run), so
+the last file to finish is a short one and neither core idles at the end.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -11,7 +17,14 @@ from grader.config import GraderConfig, load_config
 from grader.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
+DURATIONS = Path(__file__).with_name("durations.json")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest test files first (seconds in ``tests/durations.json``; a file not listed there counts as a minute)."""
+    seconds = json.loads(DURATIONS.read_text()) if DURATIONS.is_file() else {}
+    items.sort(key=lambda item: -seconds.get(item.path.name, 60.0))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,9 @@
-"""Every exercise: the instructor's solution scores full marks, the blank release scores zero."""
+"""Every exercise: the instructor's solution scores full marks, the blank release scores zero.
+
+One class, graded once for the module: student "solution" hands in every
+exercise with the instructor's answers, student "blank" every release as it
+is. Each exercise is then its own test over that class's results.
+"""
 
 import nbformat
 import pytest
@@ -12,19 +17,33 @@ pytestmark = pytest.mark.slow
 NOTEBOOKS = Course(ROOT).notebook_ids()
 
 
+@pytest.fixture(scope="module")
+def graded(course, config, tmp_path_factory):
+    """The whole course's class graded: (results by (student, notebook), the output folder)."""
+    root = tmp_path_factory.mktemp("course")
+    for notebook in NOTEBOOKS:
+        source, released = course.read_source(notebook), course.read_released(notebook)
+        for student, nb in {"solution": make_submission(source, released, solution_answers(source)), "blank": released}.items():
+            (root / "class" / student).mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, root / "class" / student / f"{notebook}.ipynb")
+    results = grade_class(root / "class", root / "out", config)
+    return {(r.submission.student, r.submission.notebook): r for r in results}, root / "out"
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_solution_full_marks_and_blank_zero(notebook, course, config, tmp_path):
-    source, released = course.read_source(notebook), course.read_released(notebook)
-    for student, nb in {"solution": make_submission(source, released, solution_answers(source)), "blank": released}.items():
-        (tmp_path / "class" / student).mkdir(parents=True)
-        nbformat.write(nb, tmp_path / "class" / student / f"{notebook}.ipynb")
-    results = {r.submission.student: r for r in grade_class(tmp_path / "class", tmp_path / "out", config)}
-    solution, blank = results["solution"], results["blank"]
+def test_solution_full_marks_and_blank_zero(notebook, course, graded):
+    results, out = graded
+    solution, blank = results["solution", notebook], results["blank", notebook]
     assert solution.score == solution.max_score == course.exercise(notebook).points, solution.verdicts
     assert blank.score == 0 and blank.status.value == "completed", blank.verdicts
     assert all(v.status.value in {"not_attempted", "failed", "error"} for v in blank.verdicts)
     board = course.exercise(notebook).leaderboard
     if board:  # a project: the solution's model is ranked by its trusted held-out score, the blank one not at all
-        ranked = (tmp_path / "out" / "leaderboard.csv").read_text().splitlines()
-        assert len(ranked) == 2 and ranked[1].split(",")[:3] == [notebook, "1", "solution"], ranked
+        ranked = [row for row in (out / "leaderboard.csv").read_text().splitlines()[1:] if row.startswith(f"{notebook},")]
+        assert len(ranked) == 1 and ranked[0].split(",")[:3] == [notebook, "1", "solution"], ranked
         assert next(v for v in solution.verdicts if v.question == board).heldout.meets_goal
+
+
+def test_the_class_holds_every_exercise_of_both_students(graded):
+    results, _ = graded
+    assert sorted(results) == sorted((student, n) for student in ("blank", "solution") for n in NOTEBOOKS)

@@ -5,7 +5,8 @@ stubs, hidden tests removed, outputs cleared, cells locked and checksummed);
 cell ids are kept, so a release is stable from build to build. Answer keys are
 made by running the instructor's notebook through the same pipeline as a
 student's (normalize, execute in the sandbox) and keeping what its probes
-wrote; a solution that fails its own hidden tests stops the build.
+wrote; the solutions run at once on the grading workers, and a solution that
+fails its own hidden tests fails the build (the other keys are kept).
 
 A notebook whose fingerprint (`grader.buildstate`) is unchanged since its last
 build is skipped: its release and key are current. A changed solution or
@@ -19,10 +20,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,14 +43,15 @@ from grader.answer_key import AnswerKey, AnswerKeyError
 from grader.buildstate import BuildState, write_atomically
 from grader.config import GraderConfig
 from grader.course import Course
-from grader.execute import ExecutionRequest, execute
 from grader.heldout import load_secret
+from grader.jobs import Job, JobResult
 from grader.judge import HeldoutScorer, judge_notebook
 from grader.modelscore import ModelScorerProcess
-from grader.normalize import normalize, role_of
-from grader.outcomes import RunStatus, Status
+from grader.normalize import role_of
+from grader.outcomes import RunStatus, Status, Submission
 from grader.probe_files import read_probe
 from grader.probe_verdicts import JudgeContext
+from grader.workers import run_jobs
 
 log = logging.getLogger(__name__)
 
@@ -157,58 +159,105 @@ def out_of_sync(course: Course) -> list[str]:
     return stale
 
 
-def build_key(course: Course, notebook: str, config: GraderConfig) -> AnswerKey:
-    """Run the instructor's solution as a submission and keep what its probes wrote."""
-    secret = load_secret(course.private_dir)  # made first: the fingerprint covers it
-    fingerprint = BuildState(course, config.seed).fingerprint(notebook)  # before reading: a change meanwhile makes it stale
-    source = course.read_source(notebook)
-    released = course.read_released(notebook)
-    exercise = course.exercise(notebook)
+def build_keys(
+    course: Course, notebooks: list[str], config: GraderConfig, progress: Callable[[str, float], None] | None = None,
+) -> dict[str, AnswerKey]:
+    """Run the instructor's solutions as submissions and keep what their probes wrote: one answer key each.
+
+    The solutions run at once on ``config.workers`` local workers (each on its
+    own cores, as submissions are graded); one scorer judges them all, and each
+    key is written as soon as its solution passes its own hidden tests.
+    ``progress(notebook, seconds)`` is told of each key written.
+
+    Raises:
+        BuildError: a solution did not run to the end or fails its own hidden tests
+            (every other key is written first; the message names each failing one).
+    """
+    secret = load_secret(course.private_dir)  # made first: the fingerprints cover it
+    state = BuildState(course, config.seed)
+    fingerprints = {n: state.fingerprint(n) for n in notebooks}  # before reading: a change meanwhile makes it stale
+    keys: dict[str, AnswerKey] = {}
+    problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="grader-key-") as tmp:
-        scratch = Path(tmp) / "run"
-        scratch.mkdir()
-        nb = normalize(source, source, released, seed=config.seed)
-        execution = execute(ExecutionRequest(notebook=nb, scratch=scratch, limits=config.limits, sandbox=config.sandbox))
-        if execution.status is not RunStatus.COMPLETED:
-            raise BuildError(f"{notebook}: the solution did not run to the end: {execution.message}")
-        probe_dir = execution.probe_dir
-        questions = {}
-        for question in exercise.questions:
-            if not question.probes:
-                continue  # an ordinary nbgrader test: nothing to keep, its asserts decide
-            items = read_probe(probe_dir, question.id)
-            if items is None:
-                errors = [str(c.error) for c in execution.cells if c.question == question.id and c.error]
-                raise BuildError(f"{notebook}: the solution's probe for {question.id} wrote nothing. {errors}")
-            questions[question.id] = items
-        key = AnswerKey(notebook, fingerprint, questions, seconds=round(execution.seconds, 1))
-        with ModelScorerProcess(Path(tmp) / "judge", sandbox=config.sandbox) as process:
-            context = JudgeContext(probe_dir, HeldoutScorer(process, secret))
-            verdicts = judge_notebook(exercise, execution, key, context)
+        jobs = [_solution_job(course, n, config, Path(tmp) / "jobs" / n) for n in notebooks]
+        with ModelScorerProcess(Path(tmp) / "judge", sandbox=config.sandbox) as process, \
+                contextlib.closing(run_jobs(jobs, min(config.workers, len(jobs)))) as finished:  # type: ignore[type-var]
+            scorer = HeldoutScorer(process, secret)
+            for job, result, seconds in finished:
+                notebook = job.submission.notebook
+                try:
+                    key = _judged_key(course, notebook, fingerprints[notebook], result, scorer)
+                except BuildError as exc:
+                    problems.append(str(exc))
+                    continue
+                write_atomically(course.key_path(notebook), key.to_json())  # parallel test workers may build the same key
+                keys[notebook] = key
+                if progress is not None:
+                    progress(notebook, seconds)
+    if problems:
+        raise BuildError("\n".join(problems))
+    return keys
+
+
+def _solution_job(course: Course, notebook: str, config: GraderConfig, scratch: Path) -> Job:
+    """The instructor's solution as a submission (run cold: a key never depends on a warm server)."""
+    source = course.source_path(notebook)
+    return Job(Submission("instructor", notebook, source), source, course.released_path(notebook), scratch,
+               config.limits, config.sandbox, config.seed, warm=False)
+
+
+def _judged_key(course: Course, notebook: str, fingerprint: str, result: JobResult, scorer: HeldoutScorer) -> AnswerKey:
+    """The key made of a solution's run, with what the judge said of each question; `BuildError` if it does not pass."""
+    execution = result.execution
+    if execution is None or execution.status is not RunStatus.COMPLETED:
+        raise BuildError(f"{notebook}: the solution did not run to the end: {result.message}")
+    exercise = course.exercise(notebook)
+    questions = {}
+    for question in exercise.questions:
+        if not question.probes:
+            continue  # an ordinary nbgrader test: nothing to keep, its asserts decide
+        items = read_probe(execution.probe_dir, question.id)
+        if items is None:
+            errors = [str(c.error) for c in execution.cells if c.question == question.id and c.error]
+            raise BuildError(f"{notebook}: the solution's probe for {question.id} wrote nothing. {errors}")
+        questions[question.id] = items
+    key = AnswerKey(notebook, fingerprint, questions, seconds=round(execution.seconds, 1))
+    verdicts = judge_notebook(exercise, execution, key, JudgeContext(execution.probe_dir, scorer))
     failing = [f"{v.question}: {v.message} {v.detail}" for v in verdicts if v.status not in (Status.PASSED, Status.AWAITING_MANUAL)]
     if failing:
         raise BuildError(f"{notebook}: the solution fails its own hidden tests:\n  " + "\n  ".join(failing))
     return replace(key, reference={v.question: v.detail for v in verdicts})  # what the judge said of the solution
 
 
-def ensure_key(course: Course, notebook: str, config: GraderConfig, force: bool = False) -> AnswerKey:
-    """Return the answer key, building it first when it is missing or stale.
+def ensure_keys(course: Course, notebooks: list[str], config: GraderConfig) -> dict[str, AnswerKey]:
+    """The answer keys of ``notebooks``; those missing or stale are built first, at once (`build_keys`).
 
     Raises:
-        BuildError: a current key (same fingerprint) written in another format; the message
-            names the file and says to run `grader build`.
+        BuildError: a current key (same fingerprint) written in another format (the message
+            names the file and says to run `grader build`), or a key that could not be built.
     """
     load_secret(course.private_dir)  # the fingerprint covers it: make it before comparing
-    saved = None if force else course.read_key(notebook, BuildState(course, config.seed).fingerprint(notebook))
-    if saved is not None:
-        try:
-            return AnswerKey.from_dict(saved, course.key_path(notebook))
-        except AnswerKeyError as exc:
-            raise BuildError(str(exc)) from exc
-    log.info("building the answer key for %s", notebook)
-    key = build_key(course, notebook, config)
-    write_atomically(course.key_path(notebook), key.to_json())  # parallel test workers may build the same key
-    return key
+    state = BuildState(course, config.seed)
+    keys = {}
+    for notebook in notebooks:
+        saved = course.read_key(notebook, state.fingerprint(notebook))
+        if saved is not None:
+            try:
+                keys[notebook] = AnswerKey.from_dict(saved, course.key_path(notebook))
+            except AnswerKeyError as exc:
+                raise BuildError(str(exc)) from exc
+    missing = [n for n in notebooks if n not in keys]
+    if missing:
+        log.info("building the answer keys of %s", ", ".join(missing))
+        keys.update(build_keys(course, missing, config))
+    return {n: keys[n] for n in notebooks}
+
+
+def ensure_key(course: Course, notebook: str, config: GraderConfig, force: bool = False) -> AnswerKey:
+    """The answer key of one notebook, built first when it is missing or stale (always, with ``force``); see `ensure_keys`."""
+    if force:
+        return build_keys(course, [notebook], config)[notebook]
+    return ensure_keys(course, [notebook], config)[notebook]
 
 
 def build_course(
@@ -234,7 +283,7 @@ def build_course(
 
     Raises:
         BuildError: an unknown notebook id, an inconsistent source notebook, or a
-            solution that fails its own hidden tests. What was built before it is kept.
+            solution that fails its own hidden tests. Every other key is built and kept.
         CourseError: the course has no source notebook at all (nothing to build).
     """
     known = course.require_notebooks()
@@ -246,7 +295,7 @@ def build_course(
     if keys:
         load_secret(course.private_dir)  # the fingerprints cover it
     state = BuildState(course, config.seed)
-    released, built = [], []
+    released, to_build = [], []
     for notebook in wanted:
         fingerprint = state.fingerprint(notebook)
         if force or not state.release_current(notebook, fingerprint):
@@ -255,11 +304,18 @@ def build_course(
             released.append(notebook)
             progress(f"wrote {course.released_path(notebook).relative_to(course.root)}")
         if keys and (force or not state.key_current(notebook, fingerprint)):
-            started = time.monotonic()
-            ensure_key(course, notebook, config, force=True)
-            built.append(notebook)
-            progress(f"built the answer key of {notebook} in {time.monotonic() - started:.0f} s")
-        if notebook not in released and notebook not in built:
+            to_build.append(notebook)
+    for notebook in wanted:
+        if notebook not in released and notebook not in to_build:
             progress(f"unchanged: {notebook}")
+    built: list[str] = []
+    if to_build:
+        progress(f"building {len(to_build)} answer key(s) on {min(config.workers, len(to_build))} worker(s)")
+
+        def done(notebook: str, seconds: float) -> None:
+            built.append(notebook)
+            progress(f"built the answer key of {notebook} in {seconds:.0f} s")
+
+        build_keys(course, to_build, config, done)
     unchanged = tuple(n for n in wanted if n not in released and n not in built)
-    return BuildResult(released=tuple(released), keys=tuple(built), unchanged=unchanged)
+    return BuildResult(released=tuple(released), keys=tuple(n for n in wanted if n in built), unchanged=unchanged)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from grader.answer_key import AnswerKey
-from grader.build import ensure_key
+from grader.build import ensure_keys
 from grader.config import GraderConfig
 from grader.course import Course, CourseError
 from grader.flags import notebook_flags
@@ -154,7 +154,7 @@ class ClassGrader:
         if not submissions:
             raise CourseError(unmatched_help(class_dir, notebooks or known))
         needed = sorted({s.notebook for s in submissions})
-        keys = {n: ensure_key(self.course, n, self.config) for n in needed}
+        keys = ensure_keys(self.course, needed, self.config)  # those missing are built at once, on the workers
         self.out.mkdir(parents=True, exist_ok=True)
         context = json.dumps([{n: k.fingerprint for n, k in keys.items()}, self.config.seed, repr(self.config.limits)])
         ledger = Ledger(self.out / ".ledger", context)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -50,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("traitlets", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the judge may load Keras: no pages of TensorFlow's C++ log
     try:
         return COMMANDS[args.command].run(args)
     except ConfigError as exc:  # a flag or a [tool.grader] value: one line, no traceback

@@ -146,3 +146,20 @@ def test_a_current_key_in_an_older_format_is_refused_naming_the_file(course, tmp
     with pytest.raises(BuildError, match="older grader.*Run `grader build 01_the_neuron`") as raised:
         ensure_key(copy, "01_the_neuron", GraderConfig(course=copy.root, sandbox=False))
     assert str(copy.key_path("01_the_neuron")) in str(raised.value)
+
+
+@pytest.mark.slow
+def test_a_solution_that_fails_its_own_tests_fails_the_build_but_every_other_key_is_written(course, config, tmp_path):
+    from grader.build import BuildError, build_course
+
+    copy = _course_copy(course, tmp_path / "course")
+    nb = copy.read_source("03_the_forward_pass")
+    answer = next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    answer.source = "raise RuntimeError('a solution broken on purpose')\n" + answer.source
+    nbformat.write(nb, copy.source_path("03_the_forward_pass"))
+    with pytest.raises(BuildError) as raised:
+        build_course(copy, config, progress=lambda _: None)
+    assert str(raised.value).startswith("03_the_forward_pass: "), raised.value
+    assert "01_the_neuron" not in str(raised.value)
+    state = BuildState(copy, config.seed)
+    assert state.key_current("01_the_neuron") and not state.key_current("03_the_forward_pass")

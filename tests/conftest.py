@@ -1,8 +1,9 @@
 """Shared fixtures (the repository's course, its config, one model scorer), and the order of the test files.
 
 Under pytest-xdist (``tests/run.sh`` runs ``-n 2 --dist loadfile``), test files
-are handed out longest first (``tests/durations.json``, from a measured run), so
-the last file to finish is a short one and neither core idles at the end.
+are handed out longest first (``tests/durations.json``, from a measured run;
+``tests/durations.py`` refreshes it), so the last file to finish is a short one
+and neither core idles at the end.
 """
 
 from __future__ import annotations

@@ -160,9 +160,12 @@ def out_of_sync(course: Course) -> list[str]:
 
 
 def build_keys(
-    course: Course, notebooks: list[str], config: GraderConfig, progress: Callable[[str, float], None] | None = None,
+    course: Course, fingerprints: dict[str, str], config: GraderConfig, progress: Callable[[str, float], None] | None = None,
 ) -> dict[str, AnswerKey]:
     """Run the instructor's solutions as submissions and keep what their probes wrote: one answer key each.
+
+    ``fingerprints`` names the notebooks, each with its fingerprint taken before
+    its solution is read (a change meanwhile leaves the key stale, not wrong).
 
     The solutions run at once on ``config.workers`` local workers (each on its
     own cores, as submissions are graded); one scorer judges them all, and each
@@ -173,13 +176,11 @@ def build_keys(
         BuildError: a solution did not run to the end or fails its own hidden tests
             (every other key is written first; the message names each failing one).
     """
-    secret = load_secret(course.private_dir)  # made first: the fingerprints cover it
-    state = BuildState(course, config.seed)
-    fingerprints = {n: state.fingerprint(n) for n in notebooks}  # before reading: a change meanwhile makes it stale
+    secret = load_secret(course.private_dir)
     keys: dict[str, AnswerKey] = {}
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="grader-key-") as tmp:
-        jobs = [_solution_job(course, n, config, Path(tmp) / "jobs" / n) for n in notebooks]
+        jobs = [_solution_job(course, n, config, Path(tmp) / "jobs" / n) for n in fingerprints]
         with ModelScorerProcess(Path(tmp) / "judge", sandbox=config.sandbox) as process, \
                 contextlib.closing(run_jobs(jobs, min(config.workers, len(jobs)))) as finished:  # type: ignore[type-var]
             scorer = HeldoutScorer(process, secret)
@@ -238,15 +239,17 @@ def ensure_keys(course: Course, notebooks: list[str], config: GraderConfig) -> d
     """
     load_secret(course.private_dir)  # the fingerprint covers it: make it before comparing
     state = BuildState(course, config.seed)
-    keys = {}
+    keys, missing = {}, {}
     for notebook in notebooks:
-        saved = course.read_key(notebook, state.fingerprint(notebook))
-        if saved is not None:
-            try:
-                keys[notebook] = AnswerKey.from_dict(saved, course.key_path(notebook))
-            except AnswerKeyError as exc:
-                raise BuildError(str(exc)) from exc
-    missing = [n for n in notebooks if n not in keys]
+        fingerprint = state.fingerprint(notebook)
+        saved = course.read_key(notebook, fingerprint)
+        if saved is None:
+            missing[notebook] = fingerprint
+            continue
+        try:
+            keys[notebook] = AnswerKey.from_dict(saved, course.key_path(notebook))
+        except AnswerKeyError as exc:
+            raise BuildError(str(exc)) from exc
     if missing:
         log.info("building the answer keys of %s", ", ".join(missing))
         keys.update(build_keys(course, missing, config))
@@ -256,7 +259,8 @@ def ensure_keys(course: Course, notebooks: list[str], config: GraderConfig) -> d
 def ensure_key(course: Course, notebook: str, config: GraderConfig, force: bool = False) -> AnswerKey:
     """The answer key of one notebook, built first when it is missing or stale (always, with ``force``); see `ensure_keys`."""
     if force:
-        return build_keys(course, [notebook], config)[notebook]
+        load_secret(course.private_dir)  # the fingerprint covers it
+        return build_keys(course, {notebook: BuildState(course, config.seed).fingerprint(notebook)}, config)[notebook]
     return ensure_keys(course, [notebook], config)[notebook]
 
 
@@ -295,7 +299,7 @@ def build_course(
     if keys:
         load_secret(course.private_dir)  # the fingerprints cover it
     state = BuildState(course, config.seed)
-    released, to_build = [], []
+    released, to_build = [], {}
     for notebook in wanted:
         fingerprint = state.fingerprint(notebook)
         if force or not state.release_current(notebook, fingerprint):
@@ -304,18 +308,12 @@ def build_course(
             released.append(notebook)
             progress(f"wrote {course.released_path(notebook).relative_to(course.root)}")
         if keys and (force or not state.key_current(notebook, fingerprint)):
-            to_build.append(notebook)
+            to_build[notebook] = fingerprint
     for notebook in wanted:
         if notebook not in released and notebook not in to_build:
             progress(f"unchanged: {notebook}")
-    built: list[str] = []
-    if to_build:
+    if to_build:  # every key is built, or BuildError is raised
         progress(f"building {len(to_build)} answer key(s) on {min(config.workers, len(to_build))} worker(s)")
-
-        def done(notebook: str, seconds: float) -> None:
-            built.append(notebook)
-            progress(f"built the answer key of {notebook} in {seconds:.0f} s")
-
-        build_keys(course, to_build, config, done)
-    unchanged = tuple(n for n in wanted if n not in released and n not in built)
-    return BuildResult(released=tuple(released), keys=tuple(n for n in wanted if n in built), unchanged=unchanged)
+        build_keys(course, to_build, config, lambda n, seconds: progress(f"built the answer key of {n} in {seconds:.0f} s"))
+    unchanged = tuple(n for n in wanted if n not in released and n not in to_build)
+    return BuildResult(released=tuple(released), keys=tuple(to_build), unchanged=unchanged)

@@ -8,6 +8,7 @@ original model returned. Fresh seeded models and data; the key compares within f
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -291,8 +292,9 @@ def _losses_form_verify(args: tuple, output: np.ndarray) -> str | None:
             "append each epoch's loss to it; np.append makes a new array instead)")
 
 
+@functools.cache
 def _exact_loss(epoch: int) -> float:
-    """The loss of ``epoch`` (counting from 0) in the probe's fit, as ``logs['loss']`` gives it."""
+    """The loss of ``epoch`` (counting from 0) in the probe's fit, as ``logs['loss']`` gives it (one fit per kernel)."""
     import keras
 
     losses: list[float] = []

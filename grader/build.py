@@ -161,6 +161,7 @@ def out_of_sync(course: Course) -> list[str]:
 
 def build_keys(
     course: Course, fingerprints: dict[str, str], config: GraderConfig, progress: Callable[[str, float], None] | None = None,
+    scorer: HeldoutScorer | None = None,
 ) -> dict[str, AnswerKey]:
     """Run the instructor's solutions as submissions and keep what their probes wrote: one answer key each.
 
@@ -170,7 +171,9 @@ def build_keys(
     The solutions run at once on ``config.workers`` local workers (each on its
     own cores, as submissions are graded); one scorer judges them all, and each
     key is written as soon as its solution passes its own hidden tests.
-    ``progress(notebook, seconds)`` is told of each key written.
+    ``progress(notebook, seconds)`` is told of each key written. A grading run
+    passes its own ``scorer``, so one scorer process (one TensorFlow import)
+    judges the solutions and then the students; without one, the build starts its own.
 
     Raises:
         BuildError: a solution did not run to the end or fails its own hidden tests
@@ -183,11 +186,11 @@ def build_keys(
         jobs = [_solution_job(course, n, config, Path(tmp) / "jobs" / n) for n in fingerprints]
         with ModelScorerProcess(Path(tmp) / "judge", sandbox=config.sandbox) as process, \
                 contextlib.closing(run_jobs(jobs, min(config.workers, len(jobs)))) as finished:  # type: ignore[type-var]
-            scorer = HeldoutScorer(process, secret)
+            judge_with = scorer if scorer is not None else HeldoutScorer(process, secret)  # the build's own process starts only if used
             for job, result, seconds in finished:
                 notebook = job.submission.notebook
                 try:
-                    key = _judged_key(course, notebook, fingerprints[notebook], result, scorer)
+                    key = _judged_key(course, notebook, fingerprints[notebook], result, judge_with)
                 except BuildError as exc:
                     problems.append(str(exc))
                     continue
@@ -230,8 +233,10 @@ def _judged_key(course: Course, notebook: str, fingerprint: str, result: JobResu
     return replace(key, reference={v.question: v.detail for v in verdicts})  # what the judge said of the solution
 
 
-def ensure_keys(course: Course, notebooks: list[str], config: GraderConfig) -> dict[str, AnswerKey]:
-    """The answer keys of ``notebooks``; those missing or stale are built first, at once (`build_keys`).
+def ensure_keys(
+    course: Course, notebooks: list[str], config: GraderConfig, scorer: HeldoutScorer | None = None
+) -> dict[str, AnswerKey]:
+    """The answer keys of ``notebooks``; those missing or stale are built first, at once (`build_keys`, with ``scorer``).
 
     Raises:
         BuildError: a current key (same fingerprint) written in another format (the message
@@ -252,7 +257,7 @@ def ensure_keys(course: Course, notebooks: list[str], config: GraderConfig) -> d
             raise BuildError(str(exc)) from exc
     if missing:
         log.info("building the answer keys of %s", ", ".join(missing))
-        keys.update(build_keys(course, missing, config))
+        keys.update(build_keys(course, missing, config, scorer=scorer))
     return {n: keys[n] for n in notebooks}
 
 

@@ -154,7 +154,29 @@ class ClassGrader:
         if not submissions:
             raise CourseError(unmatched_help(class_dir, notebooks or known))
         needed = sorted({s.notebook for s in submissions})
-        keys = ensure_keys(self.course, needed, self.config)  # those missing are built at once, on the workers
+        secret = load_secret(self.course.private_dir)  # held-out sets and leaderboard pseudonyms
+        scratch_root = Path(tempfile.mkdtemp(prefix="grader-run-"))
+        # One scorer for the run: it judges the solutions of keys built now, then the students (one TensorFlow import).
+        with ModelScorerProcess(scratch_root / "judge", sandbox=self.config.sandbox) as scorer_process:
+            scorer = HeldoutScorer(scorer_process, secret)
+            try:
+                results = self._grade(submissions, needed, scratch_root, scorer)
+            finally:
+                shutil.rmtree(scratch_root, ignore_errors=True)
+        results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
+        similar = similarity_report(submissions, self.course)  # evidence for the instructor; never changes a score
+        pseudonyms = Pseudonyms(secret, (s.student for s in submissions))
+        exercises = {n: self.course.exercise(n) for n in needed}  # loaded while the workers started
+        boards = leaderboards(results, {n: e.leaderboard for n, e in exercises.items() if e.leaderboard}, pseudonyms)
+        write_reports(results, self.out, show_details=self.config.show_expected, similar=similar, boards=boards,
+                      names=self.config.leaderboard_names)
+        return results
+
+    def _grade(
+        self, submissions: list[Submission], needed: list[str], scratch_root: Path, scorer: HeldoutScorer,
+    ) -> list[NotebookResult]:
+        """Every submission's result, the earlier run's included; the gradebook, ledger and nbgrader folders follow."""
+        keys = ensure_keys(self.course, needed, self.config, scorer)  # those missing are built at once, on the workers
         self.out.mkdir(parents=True, exist_ok=True)
         context = json.dumps([{n: k.fingerprint for n, k in keys.items()}, self.config.seed, repr(self.config.limits)])
         ledger = Ledger(self.out / ".ledger", context)
@@ -165,17 +187,13 @@ class ClassGrader:
         self.progress.start(total=len(submissions), done=len(done))
         if done:
             self.progress.note(f"resuming: {len(done)} of {len(submissions)} submissions were graded before")
-        secret = load_secret(self.course.private_dir)  # held-out sets and leaderboard pseudonyms
-        scratch_root = Path(tempfile.mkdtemp(prefix="grader-run-"))
         first_run = self._start(todo, scratch_root, attempt=0)  # the workers start now, while the rest is set up
         try:
             exercises = {n: self.course.exercise(n) for n in needed}
             sources = {n: self.course.read_source(n) for n in needed}
             folders = NbgraderFolders(self.out, sources, {n: self.course.read_released(n) for n in needed}, self.config.seed)
             db_url = self.config.db_url or f"sqlite:///{(self.out / 'gradebook.db').resolve()}"
-            with stop_on_interrupt() as stop, GradebookRecorder(db_url) as recorder, ModelScorerProcess(
-                scratch_root / "judge", sandbox=self.config.sandbox
-            ) as scorer_process:
+            with stop_on_interrupt() as stop, GradebookRecorder(db_url) as recorder:
                 for n in needed:
                     recorder.prepare(n, sources[n])
                 for result in done:  # recording again is harmless and mends a run killed mid-write
@@ -183,7 +201,6 @@ class ClassGrader:
                     if not folders.has(result):  # written by the earlier run, with outputs, unless it was killed first
                         folders.write(result)
                     results.append(result)
-                scorer = HeldoutScorer(scorer_process, secret)
                 for result in self._grade_all(first_run, scratch_root, exercises, keys, scorer, folders):
                     stop.check()  # decided after a Ctrl-C (perhaps as a "dead kernel"): keep nothing, grade it next run
                     ledger.save(result)  # before the gradebook: a rerun then records it, never regrades it
@@ -193,13 +210,6 @@ class ClassGrader:
         finally:
             first_run.close()
             self.progress.close()
-            shutil.rmtree(scratch_root, ignore_errors=True)
-        results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
-        similar = similarity_report(submissions, self.course)  # evidence for the instructor; never changes a score
-        pseudonyms = Pseudonyms(secret, (s.student for s in submissions))
-        boards = leaderboards(results, {n: e.leaderboard for n, e in exercises.items() if e.leaderboard}, pseudonyms)
-        write_reports(results, self.out, show_details=self.config.show_expected, similar=similar, boards=boards,
-                      names=self.config.leaderboard_names)
         return results
 
     def _grade_all(

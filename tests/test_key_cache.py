@@ -163,3 +163,25 @@ def test_a_solution_that_fails_its_own_tests_fails_the_build_but_every_other_key
     assert "01_the_neuron" not in str(raised.value)
     state = BuildState(copy, config.seed)
     assert state.key_current("01_the_neuron") and not state.key_current("03_the_forward_pass")
+
+
+@pytest.mark.slow
+def test_grading_with_a_missing_key_builds_it_and_judges_both_with_one_scorer(course, config, tmp_path, monkeypatch):
+    """The key's solution and the students' models are scored by one scorer process: one TensorFlow import, not two."""
+    from grader.grade import grade_class
+    from grader.modelscore import ModelScorerProcess
+    from grader.sample_class import make_submission, solution_answers
+
+    copy = _course_copy(course, tmp_path / "course")
+    source = copy.read_source("01_the_neuron")
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    nbformat.write(make_submission(source, copy.read_released("01_the_neuron"), solution_answers(source)),
+                   tmp_path / "class" / "ada" / "01_the_neuron.ipynb")
+    started = []
+    start = ModelScorerProcess._start
+    monkeypatch.setattr(ModelScorerProcess, "_start", lambda self: started.append(self) or start(self))
+
+    [result] = grade_class(tmp_path / "class", tmp_path / "out", config.with_overrides(course=copy.root))
+    assert BuildState(copy, config.seed).key_current("01_the_neuron")
+    assert result.score == result.max_score, result.verdicts
+    assert len(started) == 1, "the build and the grading each started a scorer"

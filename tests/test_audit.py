@@ -36,10 +36,26 @@ def test_without_the_sandbox_reading_writing_and_network_are_not_held(capsys, co
     assert not (course.root / "AUDIT_MARK").exists()
 
 
-def test_01_every_tampering_case_raises_its_flag_and_mangled_correct_work_none(capsys, course, monkeypatch):
-    monkeypatch.chdir(course.root)
-    categories = ("tampering", "network", "correct work, mangled")
-    code, out = audit(capsys, *(f for c in categories for f in ("--category", c)), notebook="01_the_neuron")
+@pytest.fixture(scope="module")
+def audit_01(course):
+    """One audit of exercise 01 over the categories its tests read: (exit code, printed report)."""
+    import contextlib
+    import io
+    import os
+
+    categories = ("tampering", "network", "correct work, mangled", "forged probe data")
+    printed, here = io.StringIO(), os.getcwd()
+    os.chdir(course.root)
+    try:
+        with contextlib.redirect_stdout(printed):
+            code = main(["audit", "01_the_neuron", "--workers", "2", *(f for c in categories for f in ("--category", c))])
+    finally:
+        os.chdir(here)
+    return code, printed.getvalue()
+
+
+def test_01_every_tampering_case_raises_its_flag_and_mangled_correct_work_none(audit_01):
+    code, out = audit_01
     assert code == 0, out
     assert "NOT HELD" not in out and "NO FLAG" not in out
     lines = {line[12:].split("  (")[0].strip(): line for line in out.splitlines() if "flags:" in line}  # "  held      name  (...)"
@@ -51,10 +67,10 @@ def test_01_every_tampering_case_raises_its_flag_and_mangled_correct_work_none(c
     assert lines["answer duplicated, test cells deleted"].endswith("flags: none)")
 
 
-def test_forged_probe_data_gains_nothing_for_each_probe_kind(capsys, course, monkeypatch):
-    monkeypatch.chdir(course.root)
-    code, out = audit(capsys, "--category", "forged probe data", notebook="01_the_neuron")
+def test_forged_probe_data_gains_nothing_for_each_probe_kind(audit_01):
+    code, out = audit_01
     assert code == 0, out
+    assert "\nforged probe data\n" in out
     held = [line for line in out.splitlines() if line.lstrip().startswith("held")]
     assert any("FunctionProbe items forged" in line for line in held) and any("ModelProbe items forged" in line for line in held), out
 

@@ -91,22 +91,28 @@ def write_mixed_class(course: Course, folder: Path) -> list[str]:
     return notebooks
 
 
-def alone_cell_seconds(course: Course, notebooks: list[str], work: Path, sandbox: bool) -> dict[str, float]:
-    """Each notebook's time inside its cells when it runs alone on one core with one thread (the physical cost)."""
+def alone_cell_seconds(course: Course, notebooks: list[str], work: Path, sandbox: bool, runs: int = 1) -> dict[str, float]:
+    """Each notebook's time inside its cells when it runs alone on one core with one thread (the physical cost).
+
+    With ``runs`` above one, each notebook runs that many times, one after another, and the median counts: a
+    single run on a shared virtual machine varies by a quarter from one minute to the next.
+    """
     import nbformat
 
     folder = work / "alone-class"
     for notebook in notebooks:
         source, released = course.read_source(notebook), course.read_released(notebook)
-        (folder / notebook).mkdir(parents=True)
-        nbformat.write(make_submission(source, released, solution_answers(source)), folder / notebook / f"{notebook}.ipynb")
+        for run in range(runs):
+            (folder / f"{notebook}-{run}").mkdir(parents=True)
+            nbformat.write(make_submission(source, released, solution_answers(source)),
+                           folder / f"{notebook}-{run}" / f"{notebook}.ipynb")
     everything = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(everything)})  # the serial worker sizes the kernel's threads to this one core
     try:
         _, results = time_grader(course, folder, work / "alone-out", 1, sandbox)
     finally:
         os.sched_setaffinity(0, everything)
-    return {r.submission.notebook: r.cell_seconds for r in results}
+    return {n: statistics.median(r.cell_seconds for r in results if r.submission.notebook == n) for n in notebooks}
 
 
 def physical_limit(cell_seconds: list[float], workers: int) -> float:
@@ -145,8 +151,8 @@ def main() -> None:
     print(f"notebook {args.notebook}, {args.workers} workers, sandbox {'off' if args.no_sandbox else 'on'}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="grading-speed-") as tmp:
         work = Path(tmp)
-        alone = alone_cell_seconds(course, [args.notebook], work, not args.no_sandbox)[args.notebook]
-        print(f"alone on one core: {alone:.1f} s inside the notebook's cells", flush=True)
+        alone = alone_cell_seconds(course, [args.notebook], work, not args.no_sandbox, runs=3)[args.notebook]
+        print(f"alone on one core: {alone:.1f} s inside the notebook's cells (median of 3 runs)", flush=True)
         timings = {}
         for size in sorted(set(args.sizes) | {args.n}):
             class_dir = work / f"class{size}"
@@ -158,6 +164,9 @@ def main() -> None:
                   f"physical limit {limit:6.1f} s   efficiency {100 * limit / seconds:5.1f}%", flush=True)
         seconds, results = timings[args.n]
         summarize(results)
+        cells = statistics.median(r.cell_seconds for r in results)
+        print(f"inside the cells with {args.workers} workers at once: median {cells:.1f} s a notebook "
+              f"({cells / alone:.2f} of its time alone: what sharing the machine costs the students' own code)")
         if not args.skip_nbgrader:
             nb_seconds = time_nbgrader(course, args.notebook, work / f"class{args.n}", work)
             print(f"nbgrader N={args.n:<3d} {nb_seconds:7.1f} s   {nb_seconds / args.n:6.2f} s per submission")

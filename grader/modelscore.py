@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -368,7 +369,26 @@ def score_request(request: dict[str, Any]) -> ScoreAnswer:
     except Exception as exc:  # noqa: BLE001 - any failure to load or run is the model's
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:1000]}
     finally:
-        keras.backend.clear_session()
+        _forget(keras)
+
+
+FULL_COLLECTION_EVERY = 8  # requests between full garbage collections
+_requests_since_collection = 0
+
+
+def _forget(keras: Any) -> None:
+    """Reset Keras's global state after each model; collect garbage fully every few models.
+
+    A full collection with TensorFlow loaded costs about 0.25 s, two thirds of
+    scoring a small model, so it runs every `FULL_COLLECTION_EVERY` requests:
+    the scorer holds at most that many models' garbage, and scores the rest three times faster.
+    """
+    global _requests_since_collection
+    keras.backend.clear_session(free_memory=False)
+    _requests_since_collection += 1
+    if _requests_since_collection >= FULL_COLLECTION_EVERY:
+        gc.collect()
+        _requests_since_collection = 0
 
 
 def serve() -> None:

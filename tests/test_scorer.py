@@ -275,3 +275,15 @@ def _alive(pids: list[int]) -> list[int]:
         except psutil.NoSuchProcess:
             continue
     return found
+
+
+def test_many_requests_give_the_same_answer_with_a_full_collection_every_few(tmp_path, monkeypatch):
+    """Keras's state is reset after every model; the costly full garbage collection runs every few models."""
+    collections = []
+    monkeypatch.setattr(modelscore.gc, "collect", lambda *args: collections.append(args) or 0)
+    monkeypatch.setattr(modelscore, "_requests_since_collection", 0)
+    path = _saved(_sequential(), tmp_path / "model.keras")
+    x, y = np.random.default_rng(0).random((20, 3)), np.arange(20) % 2
+    answers = [_request(tmp_path, path, x, y) for _ in range(2 * modelscore.FULL_COLLECTION_EVERY + 1)]
+    assert answers[0]["ok"] and all(a == answers[0] for a in answers)
+    assert len(collections) == 2

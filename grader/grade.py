@@ -160,13 +160,12 @@ class ClassGrader:
         with ModelScorerProcess(scratch_root / "judge", sandbox=self.config.sandbox) as scorer_process:
             scorer = HeldoutScorer(scorer_process, secret)
             try:
-                results = self._grade(submissions, needed, scratch_root, scorer)
+                results, exercises = self._grade(submissions, needed, scratch_root, scorer)
             finally:
                 shutil.rmtree(scratch_root, ignore_errors=True)
         results.sort(key=lambda r: (r.submission.student, r.submission.notebook))
         similar = similarity_report(submissions, self.course)  # evidence for the instructor; never changes a score
         pseudonyms = Pseudonyms(secret, (s.student for s in submissions))
-        exercises = {n: self.course.exercise(n) for n in needed}  # loaded while the workers started
         boards = leaderboards(results, {n: e.leaderboard for n, e in exercises.items() if e.leaderboard}, pseudonyms)
         write_reports(results, self.out, show_details=self.config.show_expected, similar=similar, boards=boards,
                       names=self.config.leaderboard_names)
@@ -174,8 +173,11 @@ class ClassGrader:
 
     def _grade(
         self, submissions: list[Submission], needed: list[str], scratch_root: Path, scorer: HeldoutScorer,
-    ) -> list[NotebookResult]:
-        """Every submission's result, the earlier run's included; the gradebook, ledger and nbgrader folders follow."""
+    ) -> tuple[list[NotebookResult], dict[str, Exercise]]:
+        """Every submission's result, the earlier run's included, and the exercises (loaded while the workers start).
+
+        The gradebook, the ledger and the nbgrader folders are written as results come in.
+        """
         keys = ensure_keys(self.course, needed, self.config, scorer)  # those missing are built at once, on the workers
         self.out.mkdir(parents=True, exist_ok=True)
         context = json.dumps([{n: k.fingerprint for n, k in keys.items()}, self.config.seed, repr(self.config.limits)])
@@ -210,7 +212,7 @@ class ClassGrader:
         finally:
             first_run.close()
             self.progress.close()
-        return results
+        return results, exercises
 
     def _grade_all(
         self, first_run: Started, scratch_root: Path, exercises: dict[str, Exercise], keys: dict[str, AnswerKey],

@@ -1,5 +1,8 @@
 """grader audit: every built-in case holds in the sandbox and raises its flags, and the checks do fail without it."""
 
+import contextlib
+import io
+
 import pytest
 
 from grader.audit import TAMPERING
@@ -39,18 +42,11 @@ def test_without_the_sandbox_reading_writing_and_network_are_not_held(capsys, co
 @pytest.fixture(scope="module")
 def audit_01(course):
     """One audit of exercise 01 over the categories its tests read: (exit code, printed report)."""
-    import contextlib
-    import io
-    import os
-
     categories = ("tampering", "network", "correct work, mangled", "forged probe data")
-    printed, here = io.StringIO(), os.getcwd()
-    os.chdir(course.root)
-    try:
-        with contextlib.redirect_stdout(printed):
-            code = main(["audit", "01_the_neuron", "--workers", "2", *(f for c in categories for f in ("--category", c))])
-    finally:
-        os.chdir(here)
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.chdir(course.root)
+        code = main(["audit", "01_the_neuron", "--workers", "2", *(f for c in categories for f in ("--category", c))])
     return code, printed.getvalue()
 
 
